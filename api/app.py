@@ -1,0 +1,114 @@
+"""The FastAPI application, built by a factory from Settings.
+
+``uvicorn --factory api.app:create_app`` (or ``coopgraph serve``). The store, the query executor
+and the networkx projection are opened in the lifespan and kept on ``app.state.coop``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+import graph
+from api.errors import install_error_handlers
+from api.settings import Settings
+from api.state import AppState
+
+__all__ = ["create_app", "CSP", "EMBED_CSP"]
+
+# Pages load scripts and styles only from this server; vis-network and YASGUI set inline styles.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# Embeds exist to be framed by other sites.
+EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+EMBED_PREFIXES = ("/embed",)
+
+
+def create_app(settings: Settings | None = None, *, executor: Any = None) -> FastAPI:
+    """Build the app. ``executor`` replaces the worker pool (tests of routes that need no SPARQL)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = AppState(settings, executor=executor)
+        if state.executor is None:
+            state.executor = _start_executor(settings, state)
+        await state.executor.start()
+        app.state.coop = state
+        try:
+            yield
+        finally:
+            await state.close()
+
+    app = FastAPI(
+        title="coopgraph",
+        version=graph.__version__,
+        description="A knowledge graph of regional cooperation, with the evidence for every link. "
+                    "SPARQL 1.1 endpoint at /sparql; Linked Data at /id/{slug}.",
+        lifespan=lifespan,
+    )
+    app.state.templates = _templates()
+    install_error_handlers(app)
+    _install_middleware(app)
+    app.mount("/static/lib", StaticFiles(packages=[("pyvis", "templates/lib")]), name="pyvis-lib")
+    app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
+    for router in _routers():
+        app.include_router(router)
+    return app
+
+
+def _start_executor(settings: Settings, state: AppState) -> Any:
+    from api.executor import QueryExecutor  # starts worker processes; only a running app needs it
+
+    return QueryExecutor.from_settings(settings, state.store.data_path)
+
+
+def _templates() -> Jinja2Templates:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("api", "templates"), autoescape=select_autoescape(default=True))
+    env.globals["version"] = graph.__version__
+    return Jinja2Templates(env=env)
+
+
+def _routers() -> list[Any]:
+    """Every ``api.routers.*`` module's ``router``, in name order."""
+    import api.routers
+
+    modules = sorted(m.name for m in pkgutil.iter_modules(api.routers.__path__))
+    return [importlib.import_module(f"api.routers.{name}").router for name in modules]
+
+
+def _install_middleware(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]
+                               ) -> Response:
+        state: AppState | None = getattr(request.app.state, "coop", None)
+        if state is not None:
+            await state.refresh()
+        response = await call_next(request)
+        embeddable = request.url.path.startswith(EMBED_PREFIXES)
+        response.headers.setdefault("Content-Security-Policy", EMBED_CSP if embeddable else CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if not embeddable:
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    # Any origin may query the endpoint and read the JSON API (they are public, read-only data).
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type", "Authorization"],
+        expose_headers=["X-Coopgraph-Truncated", "Content-Type"],
+    )

@@ -1,0 +1,330 @@
+"""The ``coopgraph`` command: a thin layer that parses options, calls ``graph``/``api``, prints.
+
+Errors from ``graph.errors`` end the process with their own ``exit_code`` and a one-line message.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.settings import Settings
+from graph.errors import CoopgraphError
+
+app = typer.Typer(
+    name="coopgraph",
+    help="A knowledge graph of regional cooperation: build it from curated facts, query it, serve it.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DataOpt = Annotated[Path | None, typer.Option("--data", help="Folder with facts/ and documents/ [default: data]")]
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="Store root [default: var/store]")]
+BaseOpt = Annotated[str | None, typer.Option("--base", help="Base IRI of entities [default: https://coopgraph.org/]")]
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def reports_errors(func: F) -> F:
+    """Turn a CoopgraphError into its message on stderr and its exit code."""
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CoopgraphError as exc:
+            console.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@reports_errors
+def build(
+    data: DataOpt = None,
+    store: StoreOpt = None,
+    base: BaseOpt = None,
+    export_dir: Annotated[Path | None, typer.Option("--export-dir", help="Where to write ttl/nt/jsonld "
+                                                    "[default: var/export]")] = None,
+    no_export: Annotated[bool, typer.Option("--no-export", help="Skip writing export files.")] = False,
+) -> None:
+    """Check the curated data, build the graph into a new store generation, write exports."""
+    from graph.pipeline import DataPaths, run_build
+
+    settings = _settings(data=data, store=store, base=base, export_dir=export_dir)
+    started = time.perf_counter()
+    with console.status("building") as status:
+        outcome = run_build(DataPaths(settings.data), store_root=settings.store,
+                            export_dir=None if no_export else settings.export_dir, base=settings.base,
+                            progress=lambda msg: status.update(msg))
+    elapsed = time.perf_counter() - started
+    _print_summary(outcome.result.summary, elapsed)
+    out.print(f"store:   {settings.store} (version {outcome.store_version})")
+    for fmt, path in outcome.exports.items():
+        out.print(f"export:  {path} ({fmt})")
+
+
+@app.command()
+@reports_errors
+def validate(data: DataOpt = None, base: BaseOpt = None) -> None:
+    """Run every check of `build` (ids, quotes, dates, SHACL) and write nothing."""
+    from graph.pipeline import DataPaths, check_data
+
+    settings = _settings(data=data, base=base)
+    result, report = check_data(DataPaths(settings.data), base=settings.base)
+    for warning in result.summary.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    for violation in report.violations:
+        console.print(f"[yellow]{violation.severity.lower()}:[/] {violation}", highlight=False)
+    out.print(f"ok: {result.summary.entities} entities, {result.summary.relations} relations, "
+              f"{result.summary.literal_statements} literal statements, {result.summary.evidence_quotes} "
+              f"evidence quotes in {result.summary.documents} documents; SHACL conforms")
+
+
+@app.command()
+@reports_errors
+def query(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL query, or @FILE to read it from a file, or - for stdin.")],
+    store: StoreOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, csv, tsv (SELECT/ASK); ttl, nt "
+                                     "(CONSTRUCT/DESCRIBE)")] = "table",
+) -> None:
+    """Run a SPARQL query against the store and print the answer."""
+    from api.query_output import render_result
+
+    text = _read_query(sparql)
+    from graph.store.oxigraph import OxigraphStore
+
+    with OxigraphStore(_settings(store=store).store) as db:
+        result = db.query(text)
+        rendered = render_result(result, fmt)
+    if isinstance(rendered, Table):
+        out.print(rendered)
+    else:
+        sys.stdout.write(rendered)
+        if not rendered.endswith("\n"):
+            sys.stdout.write("\n")
+
+
+@app.command()
+@reports_errors
+def serve(
+    store: StoreOpt = None,
+    data: DataOpt = None,
+    host: Annotated[str | None, typer.Option("--host", help="Interface to bind [default: 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port [default: 8000]")] = None,
+    base: BaseOpt = None,
+) -> None:
+    """Serve the graph: SPARQL endpoint, Linked Data, explorer (builds the store first if missing)."""
+    from api.server import run_serve
+
+    settings = _settings(store=store, data=data, host=host, port=port, base=base)
+    out.print(f"coopgraph on http://{settings.host}:{settings.port}/  (SPARQL: /sparql, query page: /query)")
+    run_serve(settings)
+
+
+@app.command()
+@reports_errors
+def analyse(
+    what: Annotated[str, typer.Argument(help="centrality, communities, bridges, paths or neighbourhood")
+                    ] = "centrality",
+    source: Annotated[str | None, typer.Option("--source", help="paths: slug of the first entity")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="paths: slug of the second entity")] = None,
+    focus: Annotated[str | None, typer.Option("--focus", help="neighbourhood: slug of the focus entity")] = None,
+    depth: Annotated[int, typer.Option("--depth", min=0, max=4, help="neighbourhood: hops from the focus")] = 1,
+    measure: Annotated[str, typer.Option("--measure", help="centrality: degree, pagerank or betweenness")
+                       ] = "pagerank",
+    max_length: Annotated[int, typer.Option("--max-length", min=1, max=8, help="paths: most hops")] = 4,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most rows (entities, paths, members)")] = 20,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    write: Annotated[bool, typer.Option("--write", help="Also write every measure into the named graph "
+                                        "{base}graph/analysis (stop the server first: it needs the store "
+                                        "to itself)")] = False,
+    store: StoreOpt = None,
+    base: BaseOpt = None,
+) -> None:
+    """Analyse the graph: centrality, communities, bridges, paths with evidence, neighbourhoods."""
+    import json
+    from dataclasses import asdict
+
+    from graph import analysis
+    from graph.analysis_store import analysis_graph_iri, write_measures
+    from graph.network import project
+    from graph.store.oxigraph import OxigraphStore
+
+    choices = ("centrality", "communities", "bridges", "paths", "neighbourhood")
+    if what not in choices:
+        raise typer.BadParameter(f"choose one of {', '.join(choices)}", param_hint="WHAT")
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("choose table or json", param_hint="--format")
+    settings = _settings(store=store, base=base)
+    started = time.perf_counter()
+    with OxigraphStore(settings.store, writable=write) as db:
+        G = project(db, base=settings.base)
+        projected = time.perf_counter()
+        label = lambda n: str(G.nodes[n].get("label") or n)  # noqa: E731
+        rows: list[dict[str, Any]]
+        if what == "centrality":
+            scorers = {"degree": analysis.degree_centrality, "pagerank": analysis.pagerank,
+                       "betweenness": analysis.betweenness}
+            if measure not in scorers:
+                raise typer.BadParameter("choose degree, pagerank or betweenness", param_hint="--measure")
+            rows = [{"rank": i, "slug": G.nodes[n]["slug"], "label": label(n), "type": G.nodes[n].get("type"),
+                     measure: round(score, 6)}
+                    for i, (n, score) in enumerate(analysis.ranked(G, scorers[measure](G), limit=limit), 1)]
+        elif what == "communities":
+            rows = [{"id": c.id, "name": c.name, "size": c.size,
+                     "members": [label(n) for n in c.members[:limit]]} for c in analysis.communities(G)]
+        elif what == "bridges":
+            report = analysis.bridges_and_articulation_points(G)
+            rows = [{"kind": "bridge", "subject": label(h.subject), "relation": h.predicate_label,
+                     "object": label(h.object), "quote": h.evidence[0].quote if h.evidence else None}
+                    for h in report.bridges[:limit]]
+            rows += [{"kind": "articulation point", "subject": label(n), "relation": None, "object": None,
+                      "quote": None} for n in report.articulation_points[:limit]]
+        elif what == "paths":
+            if not source or not target:
+                raise typer.BadParameter("paths needs --source and --target", param_hint="--source/--target")
+            paths = analysis.simple_paths(G, source, target, cutoff=max_length, max_paths=limit)
+            if fmt == "json":
+                rows = [{"path": i, "length": p.length, "nodes": list(p.nodes),
+                         "hops": [{**asdict(h), "forward": h.forward} for h in p.hops]}
+                        for i, p in enumerate(paths, 1)]
+            else:
+                rows = [{"path": i, "hop": j, "from": label(h.source),
+                         "relation": f"{h.predicate_label} {'->' if h.forward else '<-'}", "to": label(h.target),
+                         "quote": h.evidence[0].quote if h.evidence else None,
+                         "document": h.evidence[0].document if h.evidence else None}
+                        for i, p in enumerate(paths, 1) for j, h in enumerate(p.hops, 1)]
+        else:
+            if not focus:
+                raise typer.BadParameter("neighbourhood needs --focus", param_hint="--focus")
+            view = analysis.neighbourhood(G, focus, depth=depth, max_nodes=limit)
+            rows = [{"slug": G.nodes[n]["slug"], "label": label(n), "type": G.nodes[n].get("type"),
+                     "distance": view.distances[n], "degree": analysis.undirected(G).degree(n)}
+                    for n in view.nodes]
+            if view.truncated:
+                console.print(f"[yellow]note:[/] {view.total} entities within {depth} hop(s); "
+                              f"showing the {len(view.nodes)} most central", highlight=False)
+        analysed = time.perf_counter()
+        written = write_measures(db, G, base=settings.base) if write else None
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    else:
+        table = Table(title=f"{what} ({G.number_of_nodes()} entities, {G.number_of_edges()} relations)")
+        for column in (rows[0] if rows else {"result": None}):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*("" if v is None else ", ".join(v) if isinstance(v, list) else str(v)
+                            for v in row.values()))
+        out.print(table)
+    console.print(f"projection {projected - started:.2f} s, analysis {analysed - projected:.2f} s",
+                  highlight=False)
+    if written is not None:
+        console.print(f"wrote {written} triples to <{analysis_graph_iri(settings.base)}>", highlight=False)
+
+
+@app.command()
+@reports_errors
+def load(
+    files: Annotated[list[Path], typer.Argument(help="RDF files: .ttl .nt .nq .trig .jsonld .rdf/.owl/.xml, "
+                                                "each optionally .gz")],
+    store: StoreOpt = None,
+    graph_iri: Annotated[str | None, typer.Option("--graph", help="Load into this named graph instead of "
+                                                  "the default graph.")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Clear the target graph first.")] = False,
+) -> None:
+    """Load RDF files into the store, all or nothing: a malformed file names its line and changes nothing."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from graph.load import load_files
+
+    settings = _settings(store=store)
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"loading {name}")
+
+        result = load_files(settings.store, files, graph=graph_iri, replace=replace, progress=progress)
+    out.print(f"loaded {result.files} file(s), {result.bytes_read:,} bytes: {result.quads_before:,} -> "
+              f"{result.quads_after:,} quads in {result.seconds:.1f} s")
+    out.print(f"store:   {settings.store} (version {result.version})")
+
+
+@app.command()
+@reports_errors
+def view(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write (one offline file).")],
+    focus: Annotated[str | None, typer.Option("--focus", help="Slug of the entity to centre on [whole graph]")] = None,
+    depth: Annotated[int, typer.Option("--depth", help="Hops from the focus (0-4)")] = 2,
+    types: Annotated[list[str] | None, typer.Option("--types", help="Only these classes (repeat, or comma-separate)")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Most nodes drawn (1-2000); the most central are kept")] = 300,
+    colour: Annotated[str, typer.Option("--colour", help="type or community")] = "type",
+    size: Annotated[str, typer.Option("--size", help="degree, pagerank, betweenness or none")] = "degree",
+    layout: Annotated[str, typer.Option("--layout", help="physics, hierarchical or static")] = "physics",
+    theme: Annotated[str, typer.Option("--theme", help="light or dark")] = "light",
+    height: Annotated[int, typer.Option("--height", help="Height in pixels")] = 700,
+    store: StoreOpt = None,
+    base: BaseOpt = None,
+) -> None:
+    """Write one self-contained HTML view of the graph (works offline; open it in any browser)."""
+    from graph.network import project
+    from graph.store.oxigraph import OxigraphStore
+    from graph.views import ViewSpec, render_standalone_html
+
+    names = tuple(n.strip() for value in types or [] for n in value.split(",") if n.strip())
+    spec = ViewSpec(focus=focus, depth=depth, types=names, limit=limit, colour_by=colour, size_by=size,
+                    layout=layout, theme=theme, height=height)
+    settings = _settings(store=store, base=base)
+    with OxigraphStore(settings.store) as db, console.status("drawing"):
+        html = render_standalone_html(project(db, base=settings.base), spec)
+    output.write_text(html, encoding="utf-8")
+    out.print(f"view:    {output} ({len(html) // 1024} KiB, open it in a browser)")
+
+
+def _read_query(arg: str) -> str:
+    if arg == "-":
+        return sys.stdin.read()
+    if arg.startswith("@"):
+        return Path(arg[1:]).read_text(encoding="utf-8")
+    return arg
+
+
+def _print_summary(summary: Any, elapsed: float) -> None:
+    table = Table(title=f"coopgraph build ({elapsed:.2f} s)", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("triples", str(summary.triples))
+    table.add_row("entities", str(summary.entities))
+    for name, count in sorted(summary.entities_by_type.items(), key=lambda kv: (-kv[1], kv[0])):
+        table.add_row(f"  {name}", str(count))
+    table.add_row("relations (entity -> entity)", str(summary.relations))
+    table.add_row("literal statements", str(summary.literal_statements))
+    table.add_row("documents", str(summary.documents))
+    table.add_row("evidence quotes", str(summary.evidence_quotes))
+    out.print(table)
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,66 @@
+"""Errors -> HTTP: one canonical JSON body, or an HTML page for browsers.
+
+Body: ``{"ok": false, "status": 404, "title": "Not found", "error": "no entity 'x'"}``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from graph.errors import CoopgraphError
+
+__all__ = ["error_body", "error_response", "install_error_handlers"]
+
+log = logging.getLogger(__name__)
+
+_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+           405: "Method not allowed", 406: "Not acceptable", 413: "Request too large",
+           415: "Unsupported media type", 422: "Invalid input", 500: "Internal error",
+           503: "Service unavailable", 504: "Timed out"}
+
+
+def error_body(status: int, message: str, title: str | None = None) -> dict[str, object]:
+    return {"ok": False, "status": status, "title": title or _TITLES.get(status, "Error"), "error": message}
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and not request.url.path.startswith(("/api/", "/sparql"))
+
+
+def error_response(request: Request, status: int, message: str, title: str | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    body = error_body(status, message, title)
+    if _wants_html(request):
+        templates = request.app.state.templates
+        return templates.TemplateResponse(request, "error.html", {"error": body}, status_code=status,
+                                          headers=headers)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CoopgraphError)
+    async def _coopgraph(request: Request, exc: CoopgraphError) -> Response:
+        if exc.http_status >= 500:
+            log.error("%s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+        return error_response(request, exc.http_status, exc.message, exc.title)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return error_response(request, 400, problems or "invalid request")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(request, 500, "internal error; the server log has the details")
+

@@ -1,0 +1,40 @@
+"""``coopgraph serve``: build the store if there is none, then run uvicorn on the app factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from api.settings import Settings
+
+__all__ = ["run_serve"]
+
+log = logging.getLogger(__name__)
+
+
+def run_serve(settings: Settings, *, reload: bool = False) -> None:
+    """Serve ``settings.store``; start-up on an existing store reads nothing but the store."""
+    import uvicorn
+
+    from graph.pipeline import DataPaths, run_build
+    from graph.store.oxigraph import OxigraphStore
+
+    if not OxigraphStore(settings.store).exists():
+        log.warning("no store at %s: building it from %s", settings.store, settings.data)
+        run_build(DataPaths(settings.data), store_root=settings.store, export_dir=settings.export_dir,
+                  base=settings.base)
+    # The factory reads its Settings from the environment in the server process.
+    for name, value in settings.model_dump(exclude_none=True).items():
+        if name == "update_token":
+            value = value.get_secret_value()
+        os.environ[f"COOPGRAPH_{name.upper()}"] = value if isinstance(value, str) else _env_value(value)
+    uvicorn.run("api.app:create_app", factory=True, host=settings.host, port=settings.port,
+                reload=reload, log_level="info", proxy_headers=False)
+
+
+def _env_value(value: object) -> str:
+    import json
+
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return str(value)

@@ -1,0 +1,66 @@
+"""Settings: one pydantic-settings class, read from ``COOPGRAPH_*`` environment variables.
+
+Built inside the app factory or the CLI, never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.ids import normalise_base
+from graph.namespaces import DEFAULT_BASE
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Every knob of a coopgraph deployment (env var = ``COOPGRAPH_`` + upper-case field name)."""
+
+    model_config = SettingsConfigDict(env_prefix="COOPGRAPH_", extra="ignore")
+
+    # data and store
+    data: Path = Field(Path("data"), description="Folder with facts/ and documents/.")
+    store: Path = Field(Path("var/store"), description="Root of the embedded store.")
+    export_dir: Path = Field(Path("var/export"), description="Where `build` writes ttl/nt/jsonld files.")
+    base: str = Field(DEFAULT_BASE, description="Base under which entity IRIs are minted ({base}id/{slug}).")
+
+    # server
+    host: str = Field("127.0.0.1", description="Interface to bind; 127.0.0.1 unless you mean to publish.")
+    port: int = Field(8000, ge=1, le=65535)
+    public_url: str | None = Field(None, description="URL the server is reached at, for absolute links.")
+
+    # updates
+    update_token: SecretStr | None = Field(None, description="Bearer token that allows SPARQL Update.")
+    allow_updates: bool = Field(False, description="Accept SPARQL Update at all (needs update_token).")
+
+    # query safety
+    query_timeout_s: float = Field(30.0, gt=0, description="Wall-clock limit per query; the work is killed.")
+    query_memory_mb: int = Field(1024, ge=64, description="Memory bound of each query worker process.")
+    max_query_bytes: int = Field(64_000, ge=256, description="Longest query text accepted.")
+    max_request_bytes: int = Field(1_000_000, ge=1024, description="Largest request body accepted (413).")
+    max_nesting_depth: int = Field(64, ge=4, description="Deepest nesting of { } and ( ) accepted.")
+    max_result_rows: int = Field(100_000, ge=1, description="Rows returned at most; beyond, truncated.")
+    sparql_workers: int = Field(2, ge=1, description="Worker processes that run user queries.")
+    result_cache_mb: int = Field(0, ge=0, description="Memory for cached SPARQL answers, keyed by store version "
+                                 "(0 = off).")
+    service_allowlist: list[str] = Field(default_factory=list,
+                                         description="SERVICE endpoints queries may call (none by default).")
+
+    # views
+    max_view_nodes: int = Field(300, ge=10, description="Most nodes a graph view draws.")
+
+    @field_validator("base")
+    @classmethod
+    def _base_is_absolute(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("base must be an absolute http(s) IRI")
+        return normalise_base(value)
+
+    @model_validator(mode="after")
+    def _updates_need_a_token(self) -> Settings:
+        if self.allow_updates and (self.update_token is None or len(self.update_token.get_secret_value()) < 16):
+            raise ValueError("allow_updates needs an update_token of at least 16 characters")
+        return self

@@ -1,0 +1,27 @@
+"""The only module that knows where packaged files live (read through importlib.resources)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+__all__ = ["ontology_file", "shapes_file", "template_file", "read_text"]
+
+
+def ontology_file() -> Traversable:
+    """The OWL ontology, ``ontology/coop.ttl``."""
+    return files("ontology") / "coop.ttl"
+
+
+def shapes_file() -> Traversable:
+    """The SHACL shapes, ``ontology/shapes.ttl``."""
+    return files("ontology") / "shapes.ttl"
+
+
+def template_file(name: str) -> Traversable:
+    """A template shipped in ``graph/templates/``."""
+    return files("graph") / "templates" / name
+
+
+def read_text(resource: Traversable) -> str:
+    return resource.read_text(encoding="utf-8")

@@ -1,0 +1,77 @@
+"""The coopgraph command: build, validate, query (through typer's CliRunner, in-process)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from api.cli import app
+from graph.pipeline import DataPaths
+
+COUNT_ENTITIES = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+
+
+def test_build_prints_a_summary_and_writes_store_and_exports(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store, exports = tmp_path / "store", tmp_path / "export"
+    result = cli.invoke(app, ["build", "--store", str(store), "--export-dir", str(exports)])
+    assert result.exit_code == 0, result.output
+    for word in ("triples", "entities", "relations", "documents", "evidence quotes", "Memorandum"):
+        assert word in result.output
+    assert (exports / "coopgraph.ttl").stat().st_size > 0
+    assert (exports / "coopgraph.nt").stat().st_size > 0
+    assert json.loads((exports / "coopgraph.jsonld").read_text())
+
+
+def test_validate_writes_nothing(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    data = Path(__file__).resolve().parent.parent / "data"
+    result = cli.invoke(app, ["validate", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "SHACL conforms" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_validate_reports_broken_fact_with_file_and_line(cli, tmp_data: DataPaths) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_data.facts / "zz-broken.yaml"
+    broken.write_text("entities:\n  - id: Bad_Id\n    type: Province\n    label: X\n", encoding="utf-8")
+    result = cli.invoke(app, ["validate", "--data", str(tmp_data.root)])
+    assert result.exit_code == 3
+    assert f"{broken}:2:" in result.output and "not a slug" in result.output
+
+
+def test_query_as_table_json_and_csv(cli, seed_build) -> None:  # type: ignore[no-untyped-def]
+    store = str(seed_build.store_root)
+    table = cli.invoke(app, ["query", COUNT_ENTITIES, "--store", store])
+    assert table.exit_code == 0, table.output
+    assert "1 row" in table.output
+    as_json = cli.invoke(app, ["query", COUNT_ENTITIES, "--store", store, "--format", "json"])
+    count = int(json.loads(as_json.output)["results"]["bindings"][0]["n"]["value"])
+    assert count >= 80
+    as_csv = cli.invoke(app, ["query", COUNT_ENTITIES, "--store", store, "-f", "csv"])
+    assert as_csv.output.splitlines()[0] == "n"
+
+
+def test_query_construct_as_turtle(cli, seed_build) -> None:  # type: ignore[no-untyped-def]
+    query = ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o . "
+             "FILTER(?s = <https://coopgraph.org/id/chongqing-customs>) }")
+    result = cli.invoke(app, ["query", query, "--store", str(seed_build.store_root), "-f", "ttl"])
+    assert result.exit_code == 0, result.output
+    assert "chongqing-customs" in result.output
+
+
+def test_malformed_query_exits_2_with_the_parser_message(cli, seed_build) -> None:  # type: ignore[no-untyped-def]
+    result = cli.invoke(app, ["query", "SELECT ?x WHERE { ?x ?y }", "--store", str(seed_build.store_root)])
+    assert result.exit_code == 2
+    assert "error" in result.output.lower()
+
+
+def test_query_without_a_store_says_to_build(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli.invoke(app, ["query", "ASK {}", "--store", str(tmp_path / "none")])
+    assert result.exit_code == 5
+    assert "coopgraph build" in result.output
+
+
+def test_every_command_has_help(cli) -> None:  # type: ignore[no-untyped-def]
+    for command in ("build", "validate", "query", "serve"):
+        result = cli.invoke(app, [command, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output
