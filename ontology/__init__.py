@@ -1,0 +1,9 @@
+"""The coopgraph ontology (coop.ttl) and SHACL shapes (shapes.ttl), shipped as package resources.
+
+- ``coop.ttl``: the OWL vocabulary (classes and properties with English labels and comments),
+  aligned with W3C ORG, PROV-O, schema.org, SKOS, FOAF and Dublin Core terms.
+- ``shapes.ttl``: what valid data looks like (labels, evidence, documents, posts, agreements,
+  mechanisms, the kinds of values relations link to); checked with pyshacl by ``graph/validate.py``.
+
+Read them through ``graph.resources`` (importlib.resources), never by file path.
+"""
