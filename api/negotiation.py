@@ -1,0 +1,146 @@
+"""Content negotiation for SPARQL results: Accept header (+ optional ``format``) -> media type.
+
+Pure functions over module constants, table-tested in ``tests/api/test_negotiation.py``.
+``None`` from :func:`choose_media_type` means "nothing acceptable": the caller answers 406.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "FORMAT_ALIASES",
+    "GRAPH_MEDIA_TYPES",
+    "RESULTS_MEDIA_TYPES",
+    "AcceptRange",
+    "choose_media_type",
+    "media_types_for",
+    "parse_accept",
+]
+
+SPARQL_JSON = "application/sparql-results+json"
+SPARQL_XML = "application/sparql-results+xml"
+CSV = "text/csv"
+TSV = "text/tab-separated-values"
+TURTLE = "text/turtle"
+N_TRIPLES = "application/n-triples"
+JSON_LD = "application/ld+json"
+RDF_XML = "application/rdf+xml"
+
+# Ordered: the first is the default when the client accepts anything (*/*, text/html browsers).
+RESULTS_MEDIA_TYPES: tuple[str, ...] = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
+BOOLEAN_MEDIA_TYPES: tuple[str, ...] = (SPARQL_JSON, SPARQL_XML)  # CSV/TSV cannot carry a boolean
+GRAPH_MEDIA_TYPES: tuple[str, ...] = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
+
+# Other names clients send for the same formats.
+MEDIA_TYPE_SYNONYMS: dict[str, str] = {
+    # Not application/xml: browsers send it at q=0.9 and should get the default (JSON).
+    "application/json": SPARQL_JSON,
+    "application/x-turtle": TURTLE,
+    "text/plain": N_TRIPLES,  # the historic N-Triples type
+    "application/json-ld": JSON_LD,
+}
+
+# `format=` short names; results and graph formats share "xml"/"json" by query kind.
+FORMAT_ALIASES: dict[str, dict[str, str]] = {
+    "results": {"json": SPARQL_JSON, "xml": SPARQL_XML, "csv": CSV, "tsv": TSV},
+    "graph": {
+        "ttl": TURTLE,
+        "turtle": TURTLE,
+        "nt": N_TRIPLES,
+        "ntriples": N_TRIPLES,
+        "n-triples": N_TRIPLES,
+        "jsonld": JSON_LD,
+        "json-ld": JSON_LD,
+        "json": JSON_LD,
+        "rdfxml": RDF_XML,
+        "rdf": RDF_XML,
+        "xml": RDF_XML,
+    },
+}
+
+
+@dataclass(frozen=True)
+class AcceptRange:
+    """One media range of an Accept header, e.g. ``text/*;q=0.5``."""
+
+    type: str
+    subtype: str
+    q: float
+
+    def matches(self, media_type: str) -> bool:
+        main, _, sub = media_type.partition("/")
+        return (self.type in ("*", main)) and (self.subtype in ("*", sub))
+
+    @property
+    def specificity(self) -> int:
+        return (self.type != "*") + (self.subtype != "*")
+
+
+def parse_accept(header: str | None) -> list[AcceptRange]:
+    """Parse an Accept header; malformed ranges are skipped, a missing header means ``*/*``."""
+    if header is None or not header.strip():
+        return [AcceptRange("*", "*", 1.0)]
+    ranges = []
+    for part in header.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if "/" not in media:
+            if media == "*":
+                media = "*/*"
+            else:
+                continue
+        media = MEDIA_TYPE_SYNONYMS.get(media, media)
+        main, _, sub = media.partition("/")
+        if not main or not sub:
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append(AcceptRange(main, sub, q))
+    return ranges
+
+
+def media_types_for(kind: str) -> tuple[str, ...]:
+    """The media types we can write for a query kind (SELECT/ASK/CONSTRUCT/DESCRIBE)."""
+    if kind in ("CONSTRUCT", "DESCRIBE"):
+        return GRAPH_MEDIA_TYPES
+    if kind == "ASK":
+        return BOOLEAN_MEDIA_TYPES
+    return RESULTS_MEDIA_TYPES
+
+
+def _quality(media_type: str, ranges: list[AcceptRange]) -> float:
+    """q of the most specific range that matches (RFC 9110 §12.5.1)."""
+    best: AcceptRange | None = None
+    for r in ranges:
+        if r.matches(media_type) and (best is None or r.specificity > best.specificity):
+            best = r
+    return best.q if best is not None else 0.0
+
+
+def choose_media_type(kind: str, accept: str | None, format: str | None = None) -> str | None:
+    """The media type to answer a ``kind`` query with, or ``None`` when nothing is acceptable.
+
+    ``format`` (a short name such as ``csv``/``ttl`` or a media type) wins over Accept; an unknown
+    or unsuitable ``format`` gives ``None``. Among Accept ranges the highest q wins and ties go to
+    our order of preference, so ``text/html,...,*/*;q=0.8`` from a browser gets the default.
+    """
+    offered = media_types_for(kind)
+    if format is not None and format.strip():
+        name = format.strip().lower()
+        family = "graph" if offered is GRAPH_MEDIA_TYPES else "results"
+        media = FORMAT_ALIASES[family].get(name) or MEDIA_TYPE_SYNONYMS.get(name, name)
+        return media if media in offered else None
+    ranges = parse_accept(accept)
+    best, best_q = None, 0.0
+    for media in offered:
+        q = _quality(media, ranges)
+        if q > best_q:
+            best, best_q = media, q
+    return best

@@ -1,0 +1,259 @@
+"""The SPARQL 1.1 Protocol at ``/sparql`` (and ``/sparql/``): query, update, service description.
+
+- query: ``GET ?query=``, ``POST`` form (``query=``), ``POST application/sparql-query``;
+  ``default-graph-uri`` / ``named-graph-uri`` replace the query's own FROM / FROM NAMED.
+- update: ``POST`` form (``update=``) or ``POST application/sparql-update``, with
+  ``using-graph-uri`` / ``using-named-graph-uri``; only with ``Authorization: Bearer <token>``.
+- ``GET /sparql`` without a query: the SPARQL Service Description (Turtle by default).
+
+The request is parsed here by hand, not by FastAPI parameters, because the protocol's errors are
+about the raw request: repeated ``query`` parameters, bytes that are not UTF-8 (Starlette would
+silently replace them), bodies over the size limit (checked on Content-Length *and* while reading).
+Queries run in :mod:`api.executor`'s worker processes; this module only validates and negotiates.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from api import negotiation
+from api.deps import SettingsDep, StateDep
+from api.settings import Settings
+from graph.errors import QueryError, QueryRejectedError
+from graph.query_guard import QueryLimits, add_using_clauses, inspect_query
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["sparql"])
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+TRUNCATED_HEADER = "X-Coopgraph-Truncated"
+
+_RESPONSES = {
+    200: {
+        "description": "Query results, in the negotiated format",
+        "content": {m: {} for m in (*negotiation.RESULTS_MEDIA_TYPES, *negotiation.GRAPH_MEDIA_TYPES)},
+    },
+    400: {"description": "Malformed request or query (the parser's message)"},
+    401: {"description": "Update without credentials"},
+    403: {"description": "Update with a wrong token or disabled; SERVICE / LOAD refused"},
+    406: {"description": "No acceptable result format"},
+    413: {"description": "Request body or query too large"},
+    415: {"description": "Unsupported request media type"},
+    503: {"description": "Query exhausted its memory bound, or all workers busy"},
+    504: {"description": "Query ran out of time and was cancelled"},
+}
+
+
+@dataclass
+class _Params:
+    """Every protocol parameter, from the URL and (for form posts) the body, in order."""
+
+    items: list[tuple[str, str]] = field(default_factory=list)
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.items if k == name]
+
+    def one(self, name: str) -> str | None:
+        values = self.all(name)
+        if len(values) > 1:
+            raise QueryRejectedError(f"more than one {name!r} parameter")
+        return values[0] if values else None
+
+
+def _parse_form(raw: bytes) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise QueryRejectedError("parameters must be UTF-8 (percent-encoded)") from exc
+
+
+def _media_type(request: Request) -> tuple[str, str | None]:
+    """(media type, charset) of the request body."""
+    header = request.headers.get("content-type", "")
+    parts = [p.strip() for p in header.split(";")]
+    charset = None
+    for p in parts[1:]:
+        name, _, value = p.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return parts[0].lower(), charset
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise QueryRejectedError(f"request body over {limit} bytes", http_status=413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:  # a lying or absent Content-Length
+            raise QueryRejectedError(f"request body over {limit} bytes", http_status=413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode_utf8(raw: bytes, charset: str | None) -> str:
+    if charset not in (None, "utf-8", "utf8"):
+        raise QueryRejectedError(f"the body must be UTF-8, not {charset}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryRejectedError("the body is not valid UTF-8") from exc
+
+
+def _limits(settings: Settings) -> QueryLimits:
+    return QueryLimits(
+        max_bytes=settings.max_query_bytes,
+        max_nesting_depth=settings.max_nesting_depth,
+        service_allowlist=frozenset(settings.service_allowlist),
+    )
+
+
+def _endpoint(request: Request, settings: Settings) -> str:
+    base = settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
+    return base + "/sparql"
+
+
+@router.get("/sparql", summary="SPARQL 1.1 query (GET), or the service description", responses=_RESPONSES)
+@router.get("/sparql/", include_in_schema=False)  # reverse proxies and clients add the slash
+async def sparql_get(request: Request, state: StateDep, settings: SettingsDep) -> Response:
+    """``?query=`` runs a query; with no query, the SPARQL Service Description."""
+    params = _Params(_parse_form(request.scope.get("query_string", b"")))
+    if params.all("update"):
+        raise HTTPException(405, "SPARQL Update needs POST", headers={"Allow": "POST"})
+    query = params.one("query")
+    if query is None:
+        return _service_description(request, settings, params.one("format"))
+    return await _run_query(request, state, settings, query, params)
+
+
+@router.post("/sparql", summary="SPARQL 1.1 query or update (POST)", responses=_RESPONSES)
+@router.post("/sparql/", include_in_schema=False)
+async def sparql_post(request: Request, state: StateDep, settings: SettingsDep) -> Response:
+    """Form-encoded ``query=``/``update=``, or a direct ``application/sparql-query|update`` body."""
+    params = _Params(_parse_form(request.scope.get("query_string", b"")))
+    media, charset = _media_type(request)
+    if media not in (FORM, SPARQL_QUERY, SPARQL_UPDATE):
+        what = f"Content-Type {media!r}" if media else "no Content-Type"
+        raise HTTPException(415, f"{what}: send {FORM}, {SPARQL_QUERY} or {SPARQL_UPDATE}")
+    body = await _read_body(request, settings.max_request_bytes)
+    if media == FORM:
+        if charset not in (None, "utf-8", "utf8"):
+            raise QueryRejectedError(f"form parameters must be UTF-8, not {charset}")
+        params.items += _parse_form(body)
+        query, update = params.one("query"), params.one("update")
+        if query is not None and update is not None:
+            raise QueryRejectedError("send either 'query' or 'update', not both")
+        if query is None and update is None:
+            raise QueryRejectedError("missing 'query' or 'update' parameter")
+    elif media == SPARQL_QUERY:
+        query, update = _decode_utf8(body, charset), None
+    else:
+        query, update = None, _decode_utf8(body, charset)
+    if query is not None:
+        return await _run_query(request, state, settings, query, params)
+    return await _run_update(request, state, settings, update or "", params)
+
+
+async def _run_query(
+    request: Request, state: StateDep, settings: Settings, query: str, params: _Params
+) -> Response:
+    if not query.strip():
+        raise QueryRejectedError("the query is empty")
+    info = inspect_query(query, _limits(settings))
+    if info.is_update:
+        raise QueryRejectedError("this is a SPARQL Update: POST it as 'update' (with a token)")
+    media_type = negotiation.choose_media_type(
+        info.kind, request.headers.get("accept"), params.one("format")
+    )
+    if media_type is None:
+        offered = ", ".join(negotiation.media_types_for(info.kind))
+        raise HTTPException(406, f"no acceptable format for a {info.kind} query; this endpoint offers {offered}")
+    default_graphs = params.all("default-graph-uri")
+    named_graphs = params.all("named-graph-uri")
+    protocol_dataset = bool(default_graphs or named_graphs)  # if given, it replaces FROM / FROM NAMED
+    outcome = await state.executor.query(
+        query,
+        media_type=media_type,
+        default_graph_uris=default_graphs if protocol_dataset else None,
+        named_graph_uris=named_graphs if protocol_dataset else None,
+        base_iri=_endpoint(request, settings),
+    )
+    headers = {"Vary": "Accept"}
+    if outcome.truncated:
+        headers[TRUNCATED_HEADER] = "true"
+    return Response(outcome.body, media_type=media_type, headers=headers)
+
+
+def _check_token(request: Request, settings: Settings) -> None:
+    if not settings.allow_updates or settings.update_token is None:
+        raise HTTPException(403, "SPARQL Update is disabled on this endpoint")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(401, "SPARQL Update needs 'Authorization: Bearer <token>'",
+                            headers={"WWW-Authenticate": 'Bearer realm="coopgraph"'})
+    expected = settings.update_token.get_secret_value().encode()
+    if not hmac.compare_digest(token.strip().encode(), expected):
+        raise HTTPException(403, "the update token is not valid")
+
+
+async def _run_update(
+    request: Request, state: StateDep, settings: Settings, update: str, params: _Params
+) -> Response:
+    _check_token(request, settings)
+    info = inspect_query(update, _limits(settings))
+    if not info.is_update:
+        raise QueryRejectedError(f"this is a {info.kind} query: send it as 'query'")
+    using, using_named = params.all("using-graph-uri"), params.all("using-named-graph-uri")
+    if (using or using_named) and info.has_dataset_clause:
+        raise QueryRejectedError("using-graph-uri / using-named-graph-uri conflict with USING / WITH in the update")
+    text = add_using_clauses(update, using, using_named)
+    # The protocol lets the service define the base IRI; ours is the endpoint. A BASE the update
+    # declares itself comes later in the prologue and wins.
+    text = f"BASE <{_endpoint(request, settings)}>\n{text}"
+    await state.update(text)
+    return Response(status_code=204)
+
+
+def _service_description(request: Request, settings: Settings, format: str | None) -> Response:
+    from rdflib import BNode, Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import RDF
+
+    media_type = negotiation.choose_media_type("DESCRIBE", request.headers.get("accept"), format)
+    if media_type is None:
+        raise HTTPException(406, "the service description is RDF: " + ", ".join(negotiation.GRAPH_MEDIA_TYPES))
+    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    fmt = Namespace("http://www.w3.org/ns/formats/")
+    g = Graph(bind_namespaces="core")
+    g.bind("sd", sd)
+    g.bind("formats", fmt)
+    service = URIRef(_endpoint(request, settings))
+    g.add((service, RDF.type, sd.Service))
+    g.add((service, sd.endpoint, service))
+    g.add((service, sd.supportedLanguage, sd.SPARQL11Query))
+    if settings.allow_updates:
+        g.add((service, sd.supportedLanguage, sd.SPARQL11Update))
+    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                 "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+        g.add((service, sd.resultFormat, fmt[name]))
+    g.add((service, sd.feature, sd.BasicFederatedQuery))  # only to allow-listed endpoints
+    dataset = BNode()
+    default_graph = BNode()
+    g.add((service, sd.defaultDataset, dataset))
+    g.add((dataset, RDF.type, sd.Dataset))
+    g.add((dataset, sd.defaultGraph, default_graph))
+    g.add((default_graph, RDF.type, sd.Graph))
+    g.add((service, URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
+           Literal(f"coopgraph SPARQL endpoint; queries time out after {settings.query_timeout_s:g} s "
+                   f"and return at most {settings.max_result_rows} rows.")))
+    rdflib_format = {"text/turtle": "turtle", "application/n-triples": "nt",
+                     "application/ld+json": "json-ld", "application/rdf+xml": "xml"}[media_type]
+    body = g.serialize(format=rdflib_format, encoding="utf-8")
+    return Response(body, media_type=media_type, headers={"Vary": "Accept"})

@@ -1,0 +1,262 @@
+"""The process side of :mod:`api.executor`: runs SPARQL in a child process under resource limits.
+
+A query worker opens the store read-only once, caps its own memory (``RLIMIT_DATA``: heap and
+anonymous mappings, which is what query evaluation grows, unlike ``RLIMIT_AS`` which RocksDB's
+threads and file mappings eat into before any query runs) and then serves requests from a pipe
+until told to stop. Results are serialised here, so the parent only moves bytes.
+
+When a query outgrows the cap, Rust's allocator aborts the process (SIGABRT) and the parent sees
+the pipe close; a Python ``MemoryError`` is reported and the worker exits. ``RLIMIT_CPU`` is a
+backstop re-armed before each query: the parent's wall-clock SIGKILL is the real time limit.
+
+Messages (picklable tuples): parent -> worker ``("query", QueryJob)`` / ``("update", UpdateJob)`` /
+``None`` (stop); worker -> parent ``("ready", pid)``, ``("ok", payload)``, ``("err", code, message)``
+with ``code`` in ``syntax | query | memory | internal``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import logging
+import os
+import resource
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+log = logging.getLogger(__name__)
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# Engine messages that describe the user's query, not a fault of ours (-> 400, not 500).
+_USER_ERROR_MARKERS = ("custom function", "is not supported", "invalid iri", "not a valid iri")
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    text: str
+    media_type: str
+    default_graph_uris: tuple[str, ...] | None
+    named_graph_uris: tuple[str, ...] | None
+    max_rows: int
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateJob:
+    text: str
+    base_iri: str | None = None
+
+
+def _vm_data_bytes() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Allow ``memory_mb`` of data segment on top of what the process already uses."""
+    if memory_mb <= 0:
+        return
+    cap = _vm_data_bytes() + memory_mb * 2**20
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+
+
+def _arm_cpu_backstop(cpu_s: float) -> None:
+    """RLIMIT_CPU counts the process's whole life, so re-arm it relative to the time used so far."""
+    if cpu_s <= 0:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = int(used + cpu_s) + 1
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+# --- result serialisation ------------------------------------------------------------------
+
+
+def _json_term(term: Any) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {  # RDF-star quoted triple
+        "type": "triple",
+        "value": {k: _json_term(getattr(term, k)) for k in ("subject", "predicate", "object")},
+    }
+
+
+def _xml_term(term: Any) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            dt = quoteattr(term.datatype.value)
+            return f"<literal datatype={dt}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    parts = "".join(
+        f"<{k}>{_xml_term(getattr(term, k))}</{k}>" for k in ("subject", "predicate", "object")
+    )
+    return f"<triple>{parts}</triple>"
+
+
+def _csv_term(term: Any) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    return str(term)
+
+
+def serialize_solutions(variables: list[str], rows: list[Any], media_type: str) -> bytes:
+    """SELECT results in one of the four SPARQL results formats (rows already cut to the limit)."""
+    if media_type == "application/sparql-results+json":
+        bindings = [
+            {v: _json_term(row[v]) for v in variables if row[v] is not None} for row in rows
+        ]
+        doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    if media_type == "application/sparql-results+xml":
+        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+        out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in variables))
+        out.append("</head><results>")
+        for row in rows:
+            out.append("<result>")
+            for v in variables:
+                if row[v] is not None:
+                    out.append(f"<binding name={quoteattr(v)}>{_xml_term(row[v])}</binding>")
+            out.append("</result>")
+        out.append("</results></sparql>")
+        return "\n".join(out).encode()
+    if media_type == "text/csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(variables)
+        for row in rows:
+            writer.writerow(["" if row[v] is None else _csv_term(row[v]) for v in variables])
+        return buf.getvalue().encode()
+    if media_type == "text/tab-separated-values":
+        # pyoxigraph's str(term) is the N-Triples form, which escapes tabs and newlines.
+        lines = ["\t".join("?" + v for v in variables)]
+        lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in rows]
+        return ("\n".join(lines) + "\n").encode()
+    raise ValueError(f"no SELECT serialiser for {media_type}")
+
+
+def _rdf_format(media_type: str) -> Any:
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    if fmt is None:
+        raise ValueError(f"no RDF serialiser for {media_type}")
+    return fmt
+
+
+def run_query(store: Any, job: QueryJob) -> dict[str, Any]:
+    """Evaluate one query and serialise it; returns the fields of ``QueryOutcome``."""
+    import pyoxigraph as ox
+
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
+    # SPARQL protocol: a dataset given by the request replaces the query's FROM / FROM NAMED;
+    # if only one half is given, the other half is empty.
+    if job.default_graph_uris is not None or job.named_graph_uris is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graph_uris or ()]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graph_uris or ()]
+    result = store.query(job.text, **kwargs)
+    if isinstance(result, ox.QueryBoolean):
+        fmt = ox.QueryResultsFormat.from_media_type(job.media_type)
+        return {"body": result.serialize(format=fmt), "kind": "ASK", "truncated": False, "rows": None}
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = list(itertools.islice(result, job.max_rows + 1))
+        truncated = len(rows) > job.max_rows
+        rows = rows[: job.max_rows]
+        body = serialize_solutions(variables, rows, job.media_type)
+        return {"body": body, "kind": "SELECT", "truncated": truncated, "rows": len(rows)}
+    triples = list(itertools.islice(result, job.max_rows + 1))
+    truncated = len(triples) > job.max_rows
+    triples = triples[: job.max_rows]
+    body = ox.serialize(triples, format=_rdf_format(job.media_type))
+    return {"body": body, "kind": "GRAPH", "truncated": truncated, "rows": len(triples)}
+
+
+def _classify(exc: BaseException) -> tuple[str, str]:
+    """Map an engine exception to a reply code; only known user mistakes become ``query``."""
+    if isinstance(exc, SyntaxError):
+        return "syntax", exc.msg or str(exc)
+    if isinstance(exc, MemoryError):
+        return "memory", "the query ran out of memory"
+    message = str(exc)
+    if isinstance(exc, (RuntimeError, ValueError)) and any(
+        m in message.lower() for m in _USER_ERROR_MARKERS
+    ):
+        return "query", message
+    return "internal", "".join(traceback.format_exception(exc))
+
+
+def worker_main(
+    conn: Connection, store_path: str, memory_mb: int, cpu_s: float, read_only: bool = True
+) -> None:
+    """Entry point of a worker process (spawned, so nothing is inherited but these arguments)."""
+    import pyoxigraph as ox
+
+    try:
+        store = ox.Store.read_only(store_path) if read_only else ox.Store(store_path)
+    except Exception as exc:  # reported to the parent, which raises StoreError
+        conn.send(("err", "internal", f"cannot open store {store_path}: {exc}"))
+        return
+    _limit_memory(memory_mb)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        op, job = msg
+        _arm_cpu_backstop(cpu_s)
+        try:
+            if op == "query":
+                reply: tuple[Any, ...] = ("ok", run_query(store, job))
+            else:
+                store.update(job.text, base_iri=job.base_iri)
+                store.flush()
+                reply = ("ok", None)
+        except Exception as exc:  # noqa: BLE001 - classified; internals go back with a traceback
+            reply = ("err", *_classify(exc))
+        try:
+            conn.send(reply)
+        except MemoryError:
+            conn.send(("err", "memory", "the query result ran out of memory"))
+            return
+        if reply[0] == "err" and reply[1] == "memory":
+            return  # the heap may be in a bad state: let the parent start a fresh worker

@@ -1,0 +1,311 @@
+"""Static checks on SPARQL query and update text, run before any engine sees it.
+
+Why a hand-written scanner and not a parser: the dangerous inputs are exactly the ones that break
+recursive parsers. ~550 nested ``{ }`` kill an Oxigraph server and ~2,500 levels segfault a Python
+process running pyoxigraph, and long operator chains (``1+1+...``) overflow the evaluator's stack.
+So this module only *scans*: a flat tokenizer that skips strings, IRIs and comments, counts bracket
+depth and operator-chain length, and picks out the few keywords that matter (the query form,
+``FROM``/``FROM NAMED``, ``SERVICE``, ``LOAD``, ``USING``/``WITH``). Real parsing is left to the
+engine, in a worker process, once the text is known to be shallow and small.
+
+SPARQL applies ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes to the whole text before parsing (Oxigraph does
+too), so ``\\u0053ERVICE`` *is* ``SERVICE``. The scanner decodes those escapes first, the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+from graph.errors import QueryRejectedError
+
+__all__ = ["QueryInfo", "QueryKind", "QueryLimits", "add_using_clauses", "inspect_query"]
+
+QueryKind = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "UPDATE"]
+
+_QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+_UPDATE_WORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+)
+_OPEN = "{(["
+_CLOSE = "})]"
+# Binary operators whose long chains make left-deep trees (evaluated recursively by the engine).
+_CHAIN_OPERATORS = frozenset({"+", "-", "*", "/", "&&", "||", "|", "=", "!=", "<", ">", "<=", ">="})
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What a query or update may look like before it is handed to an engine.
+
+    ``service_allowlist`` entries are either host names (``"query.wikidata.org"``) or IRI prefixes
+    (``"https://dbpedia.org/sparql"``); an empty set forbids ``SERVICE`` altogether.
+    """
+
+    max_bytes: int = 64_000
+    max_nesting_depth: int = 64
+    max_chain_length: int = 400
+    service_allowlist: frozenset[str] = frozenset()
+    allow_load: bool = False
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """What the scanner learnt about a request: its form and the IRIs it names."""
+
+    kind: QueryKind
+    from_graphs: tuple[str, ...] = ()
+    from_named_graphs: tuple[str, ...] = ()
+    service_iris: tuple[str, ...] = ()
+    has_dataset_clause: bool = False  # FROM in a query, USING / WITH in an update
+    max_depth: int = 0
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_update(self) -> bool:
+        return self.kind == "UPDATE"
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "word", "iri", "pname", "var", "string", "punct", "number"
+    text: str
+    start: int
+
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PNAME = re.compile(r"(?:[^\W\d_][\w.\-]*)?:(?:[\w:%\\\-][\w.:%\\\-]*)?", re.UNICODE)
+_VAR = re.compile(r"[?$][\w]+", re.UNICODE)
+_NUMBER = re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?")
+_STRING_LONG = {q: re.compile(q + r"(?:[^\\]|\\.)*?" + q, re.DOTALL) for q in ('"""', "'''")}
+_STRING_SHORT = {q: re.compile(q + r"(?:[^\\\n\r" + q + r"]|\\.)*" + q) for q in ('"', "'")}
+_TWO_CHAR = frozenset({"&&", "||", "!=", "<=", ">=", "^^"})
+
+
+def _decode_escapes(text: str) -> str:
+    """Apply SPARQL's codepoint escapes to the whole text, as the engine does before parsing."""
+
+    def repl(m: re.Match[str]) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise QueryRejectedError(f"invalid codepoint escape {m.group(0)!r}")
+        return chr(code)
+
+    return _ESCAPE.sub(repl, text)
+
+
+def _tokens(text: str) -> Iterator[_Token]:
+    """Flat tokens of SPARQL text; never recurses, never looks at what is inside strings/IRIs."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif c in "\"'":
+            triple = text.startswith(c * 3, i)
+            pattern = _STRING_LONG[c * 3] if triple else _STRING_SHORT[c]
+            m = pattern.match(text, i)
+            if m is None:  # unterminated: let the engine report the syntax error
+                yield _Token("string", text[i:], i)
+                return
+            yield _Token("string", m.group(0), i)
+            i = m.end()
+        elif c == "<" and (m := _IRI.match(text, i)):
+            yield _Token("iri", m.group(0)[1:-1], i)
+            i = m.end()
+        elif c in "?$" and (m := _VAR.match(text, i)):
+            yield _Token("var", m.group(0), i)
+            i = m.end()
+        elif (m := _PNAME.match(text, i)) and ":" in m.group(0):
+            yield _Token("pname", m.group(0).rstrip("."), i)
+            i += len(m.group(0).rstrip("."))
+        elif m := _WORD.match(text, i):
+            yield _Token("word", m.group(0), i)
+            i = m.end()
+        elif c.isdigit() and (m := _NUMBER.match(text, i)):
+            yield _Token("number", m.group(0), i)
+            i = m.end()
+        elif text[i : i + 2] in _TWO_CHAR:
+            yield _Token("punct", text[i : i + 2], i)
+            i += 2
+        else:
+            yield _Token("punct", c, i)
+            i += 1
+
+
+def _resolve(token: _Token, prefixes: dict[str, str], base: str | None) -> str | None:
+    """The absolute IRI a token denotes, or None when it is not a (resolvable) IRI."""
+    if token.kind == "iri":
+        iri = token.text
+        if base and not urlsplit(iri).scheme:
+            iri = urljoin(base, iri)
+        return iri
+    if token.kind == "pname":
+        prefix, _, local = token.text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+    return None
+
+
+def _service_allowed(iri: str, allowlist: frozenset[str]) -> bool:
+    parts = urlsplit(iri)
+    for entry in allowlist:
+        if "://" in entry:
+            if iri.startswith(entry):
+                return True
+        elif parts.scheme in ("http", "https") and parts.hostname == entry.lower():
+            return True
+    return False
+
+
+def _check_depth(text: str, limit: int) -> None:
+    depth = 0
+    for tok in _tokens(text):
+        if tok.kind == "punct" and tok.text in _OPEN:
+            depth += 1
+            if depth > limit:
+                raise QueryRejectedError(f"query nests brackets deeper than {limit} levels")
+        elif tok.kind == "punct" and tok.text in _CLOSE:
+            depth = max(depth - 1, 0)
+
+
+def inspect_query(text: str, limits: QueryLimits) -> QueryInfo:
+    """Check a SPARQL query or update without parsing it; return what it is and what it names.
+
+    Raises :class:`~graph.errors.QueryRejectedError` for: text over ``max_bytes`` (413), bracket
+    nesting deeper than ``max_nesting_depth`` or operator chains longer than ``max_chain_length``
+    (400), ``SERVICE`` to an IRI not on the allow-list or to a variable (403), and ``LOAD`` (403).
+    Syntax errors are *not* reported here: the engine's parser gives better messages.
+    """
+    size = len(text.encode("utf-8"))
+    if size > limits.max_bytes:
+        raise QueryRejectedError(
+            f"query is {size} bytes; the limit is {limits.max_bytes}", http_status=413
+        )
+    text = _decode_escapes(text)
+
+    kind: QueryKind | None = None
+    depth = max_depth = chain = 0
+    prefixes: dict[str, str] = {}
+    base: str | None = None
+    froms: list[str] = []
+    from_named: list[str] = []
+    services: list[str] = []
+    dataset_clause = False
+    _check_depth(text, limits.max_nesting_depth)  # streaming, so a deep text is refused early
+    toks = list(_tokens(text))
+    for idx, tok in enumerate(toks):
+        if tok.kind == "punct" and tok.text in _OPEN:
+            depth += 1
+            if depth > limits.max_nesting_depth:
+                raise QueryRejectedError(
+                    f"query nests brackets deeper than {limits.max_nesting_depth} levels"
+                )
+            max_depth = max(max_depth, depth)
+        elif tok.kind == "punct" and tok.text in _CLOSE:
+            depth = max(depth - 1, 0)
+        if tok.kind == "punct" and tok.text in _CHAIN_OPERATORS:
+            chain += 1
+            if chain > limits.max_chain_length:
+                raise QueryRejectedError(
+                    f"query has a chain of more than {limits.max_chain_length} operators"
+                )
+        elif tok.kind == "punct" and tok.text in "{}.;,":
+            chain = 0
+        if tok.kind != "word":
+            continue
+        word = tok.text.upper()
+        nxt = toks[idx + 1] if idx + 1 < len(toks) else None
+        if word == "PREFIX" and nxt is not None and idx + 2 < len(toks):
+            iri = toks[idx + 2]
+            if nxt.kind == "pname" and iri.kind == "iri":
+                prefixes[nxt.text.rstrip(":").split(":")[0]] = _resolve(iri, prefixes, base) or ""
+        elif word == "BASE" and nxt is not None and nxt.kind == "iri":
+            base = _resolve(nxt, prefixes, base)
+        elif kind is None and depth == 0 and word in _QUERY_FORMS:
+            kind = word  # type: ignore[assignment]
+        elif kind is None and depth == 0 and word in _UPDATE_WORDS:
+            kind = "UPDATE"
+        if word == "LOAD" and not limits.allow_load and kind == "UPDATE":
+            raise QueryRejectedError("LOAD is not allowed on this endpoint", http_status=403)
+        if word in ("USING", "WITH") and kind == "UPDATE" and depth == 0:
+            dataset_clause = True
+        if word == "FROM" and kind in _QUERY_FORMS and nxt is not None:
+            dataset_clause = True
+            named = nxt.kind == "word" and nxt.text.upper() == "NAMED"
+            target = toks[idx + 2] if named and idx + 2 < len(toks) else nxt
+            iri = _resolve(target, prefixes, base)
+            if iri is not None:
+                (from_named if named else froms).append(iri)
+        if word == "SERVICE":
+            target = nxt
+            if target is not None and target.kind == "word" and target.text.upper() == "SILENT":
+                target = toks[idx + 2] if idx + 2 < len(toks) else None
+            iri = _resolve(target, prefixes, base) if target is not None else None
+            if iri is None:
+                raise QueryRejectedError(
+                    "SERVICE must name a fixed IRI on this endpoint's allow-list", http_status=403
+                )
+            if not _service_allowed(iri, limits.service_allowlist):
+                raise QueryRejectedError(
+                    f"SERVICE <{iri}> is not on this endpoint's allow-list", http_status=403
+                )
+            services.append(iri)
+    if kind is None:
+        # Only a prologue (or nothing): an empty update is valid SPARQL, an empty query is not.
+        kind = "UPDATE"
+    return QueryInfo(
+        kind=kind,
+        from_graphs=tuple(froms),
+        from_named_graphs=tuple(from_named),
+        service_iris=tuple(services),
+        has_dataset_clause=dataset_clause,
+        max_depth=max_depth,
+        prefixes=prefixes,
+    )
+
+
+def add_using_clauses(
+    text: str, using_graphs: list[str] | tuple[str, ...], using_named_graphs: list[str] | tuple[str, ...]
+) -> str:
+    """Apply the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` to an update.
+
+    pyoxigraph's ``Store.update`` has no dataset argument, so the dataset is written into the text:
+    ``USING <g>`` / ``USING NAMED <g>`` go before the ``WHERE`` of every ``INSERT``/``DELETE ...
+    WHERE`` operation (in a Modify, ``WHERE`` is mandatory, and ``DELETE WHERE`` takes no USING).
+    The caller must first refuse updates that already carry USING or WITH (protocol: 400).
+    Call only on text that passed :func:`inspect_query` (escapes are decoded here the same way).
+    """
+    clause = " ".join(
+        [f"USING <{g}>" for g in using_graphs] + [f"USING NAMED <{g}>" for g in using_named_graphs]
+    )
+    if not clause:
+        return text
+    for iri in [*using_graphs, *using_named_graphs]:
+        if not _IRI.fullmatch(f"<{iri}>"):
+            raise QueryRejectedError(f"invalid graph IRI {iri!r}")
+    text = _decode_escapes(text)
+    out: list[str] = []
+    last = 0
+    depth = 0
+    prev: _Token | None = None
+    for tok in _tokens(text):
+        if tok.kind == "punct" and tok.text in _OPEN:
+            depth += 1
+        elif tok.kind == "punct" and tok.text in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif tok.kind == "word" and depth == 0 and tok.text.upper() == "WHERE":
+            if not (prev is not None and prev.kind == "word" and prev.text.upper() == "DELETE"):
+                out.append(text[last : tok.start])
+                out.append(clause + " ")
+                last = tok.start
+        prev = tok
+    out.append(text[last:])
+    return "".join(out)

@@ -1,0 +1,165 @@
+"""api.executor: worker processes, limits, errors, updates, reopen; and its latency cost."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+
+from api.executor import QueryExecutor
+from graph.errors import QueryError, QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
+from graph.store.oxigraph import OxigraphStore
+
+DATA = """
+<http://ex/a> <http://ex/p> "x" . <http://ex/b> <http://ex/p> "y"@en . <http://ex/c> <http://ex/p> 3 .
+GRAPH <http://ex/g1> { <http://ex/d> <http://ex/p> <http://ex/e> }
+"""
+JSON = "application/sparql-results+json"
+# 10^8 rows to sort: a memory and time bomb.
+BOMB = ("SELECT ?x { " + " ".join(f"VALUES ?v{i} {{1 2 3 4 5 6 7 8 9 10}}" for i in range(8))
+        + ' BIND(CONCAT(STR(?v0), STR(?v7), "padding-padding-padding-padding") AS ?x) } ORDER BY RAND()')
+
+
+@pytest.fixture
+def store_root(tmp_path: Path) -> Path:
+    root = tmp_path / "store"
+    OxigraphStore.replace(root, lambda db: db.update(f"INSERT DATA {{ {DATA} }}"))
+    return root
+
+
+def run(store_root: Path, body: Callable[[QueryExecutor], Awaitable[Any]], **options: Any) -> Any:
+    async def main() -> Any:
+        executor = QueryExecutor(OxigraphStore(store_root).data_path, **{"workers": 1, **options})
+        await executor.start()
+        try:
+            return await body(executor)
+        finally:
+            await executor.close()
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("media_type", "check"),
+    [
+        (JSON, lambda b: len(json.loads(b)["results"]["bindings"]) == 3),
+        ("application/sparql-results+xml", lambda b: b.count(b"<result>") == 3),
+        ("text/csv", lambda b: b.startswith(b"s,o\r\n") and b.count(b"\r\n") == 4),
+        ("text/tab-separated-values", lambda b: b.startswith(b"?s\t?o\n") and b'"y"@en' in b),
+    ],
+)
+def test_select_formats_parse_back(store_root: Path, media_type: str, check: Callable[[bytes], bool]) -> None:
+    outcome = run(store_root, lambda ex: ex.query("SELECT ?s ?o { ?s <http://ex/p> ?o }", media_type=media_type))
+    assert check(outcome.body), outcome.body
+    assert (outcome.kind, outcome.rows, outcome.truncated) == ("SELECT", 3, False)
+    if media_type != "text/csv":  # CSV is lossy; pyoxigraph refuses to parse it
+        fmt = ox.QueryResultsFormat.from_media_type(media_type)
+        assert len(list(ox.parse_query_results(outcome.body, fmt))) == 3
+
+
+def test_truncation_graph_formats_and_datasets(store_root: Path) -> None:
+    async def body(ex: QueryExecutor) -> None:
+        cut = await ex.query("SELECT * { ?s ?p ?o }", media_type=JSON)
+        assert cut.truncated and cut.rows == 2
+        for media in ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"):
+            out = await ex.query("CONSTRUCT WHERE { ?s ?p ?o }", media_type=media)
+            assert out.kind == "CONSTRUCT" and out.truncated and out.rows == 2
+            ox.parse(out.body, ox.RdfFormat.from_media_type(media))  # well-formed
+        named = await ex.query("SELECT ?s { ?s ?p ?o }", media_type="text/csv", default_graph_uris=["http://ex/g1"])
+        assert named.body == b"s\r\nhttp://ex/d\r\n"
+        empty = await ex.query("ASK { ?s ?p ?o }", media_type=JSON, named_graph_uris=["http://ex/g1"])
+        assert json.loads(empty.body)["boolean"] is False  # only named graphs given: default graph is empty
+
+    run(store_root, body, max_rows=2)
+
+
+def test_errors_are_typed(store_root: Path) -> None:
+    async def body(ex: QueryExecutor) -> None:
+        with pytest.raises(QuerySyntaxError, match="1:"):
+            await ex.query("SELECT * {", media_type=JSON)
+        with pytest.raises(QueryError, match="custom function"):
+            await ex.query("SELECT * { BIND(<http://ex/nope>(1) AS ?x) }", media_type=JSON)
+        with pytest.raises(QueryError):
+            await ex.query("SELECT * { ?s ?p ?o }", media_type=JSON, default_graph_uris=["not an iri"])
+        with pytest.raises(QueryRejectedError):
+            await ex.query("DROP ALL", media_type=JSON)
+        with pytest.raises(QueryRejectedError) as err:
+            await ex.query("SELECT * { SERVICE <http://127.0.0.1:9/> {} }", media_type=JSON)
+        assert err.value.http_status == 403
+        assert (await ex.query("ASK {}", media_type=JSON)).body  # the worker is still fine
+
+    run(store_root, body)
+
+
+def test_timeout_kills_and_replaces_the_worker(store_root: Path) -> None:
+    async def body(ex: QueryExecutor) -> float:
+        started = time.monotonic()
+        with pytest.raises(QueryTimeoutError):
+            await ex.query(BOMB, media_type=JSON)
+        elapsed = time.monotonic() - started
+        assert (await ex.query("ASK {}", media_type=JSON)).kind == "ASK"  # a fresh worker answers
+        return elapsed
+
+    assert run(store_root, body, timeout_s=1.5) < 3
+
+
+def test_memory_bound_kills_the_query_not_the_server(store_root: Path) -> None:
+    async def body(ex: QueryExecutor) -> None:
+        with pytest.raises(QueryResourceError):
+            await ex.query(BOMB, media_type=JSON)
+        assert (await ex.query("ASK {}", media_type=JSON)).kind == "ASK"
+
+    run(store_root, body, memory_mb=96, timeout_s=30)
+
+
+def test_update_drains_readers_and_reopen_switches_stores(store_root: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    OxigraphStore.replace(other, lambda db: db.update('INSERT DATA { <http://ex/z> <http://ex/p> "other" }'))
+
+    async def body(ex: QueryExecutor) -> None:
+        await ex.update('INSERT DATA { <http://ex/new> <http://ex/p> "n" }')
+        out = await ex.query("SELECT ?o { <http://ex/new> ?p ?o }", media_type="text/csv")
+        assert out.body == b"o\r\nn\r\n"
+        with pytest.raises(QuerySyntaxError):
+            await ex.update("INSERT DATA { <http://ex/new> }")
+        with pytest.raises(QueryRejectedError):
+            await ex.update("SELECT * {}")
+        # a query in flight while the update waits is answered, then the update lands
+        results = await asyncio.gather(
+            ex.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", media_type="text/csv"),
+            ex.update('INSERT DATA { <http://ex/new2> <http://ex/p> "n2" }'),
+        )
+        assert results[0].body.startswith(b"n\r\n")
+        await ex.reopen(OxigraphStore(other).data_path)
+        assert (await ex.query("SELECT ?o { ?s ?p ?o }", media_type="text/csv")).body == b"o\r\nother\r\n"
+
+    run(store_root, body, workers=2)
+
+
+def test_latency_executor_vs_in_process(store_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Side by side, one run: the price of the process hop for a simple SELECT."""
+    query = "SELECT ?s ?o { ?s <http://ex/p> ?o } LIMIT 10"
+    direct = ox.Store.read_only(str(OxigraphStore(store_root).data_path))
+
+    async def body(ex: QueryExecutor) -> tuple[float, float]:
+        pooled, local = [], []
+        for _ in range(200):
+            t = time.perf_counter()
+            await ex.query(query, media_type=JSON)
+            pooled.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            direct.query(query).serialize(format=ox.QueryResultsFormat.JSON)
+            local.append(time.perf_counter() - t)
+        return statistics.median(pooled), statistics.median(local)
+
+    pooled, local = run(store_root, body, workers=2)
+    with capsys.disabled():
+        print(f"\nmedian simple SELECT: executor {pooled * 1000:.2f} ms, in-process {local * 1000:.3f} ms")
+    assert pooled < 0.05
