@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -21,8 +22,10 @@ def get_settings(request: Request) -> Settings:
     return get_state(request).settings
 
 
-def get_store(request: Request) -> OxigraphStore:
-    return get_state(request).store
+def get_store(request: Request) -> Iterator[OxigraphStore]:
+    """The in-process store, held for reading until the response is done (see AppState.reading)."""
+    with get_state(request).reading() as store:
+        yield store
 
 
 def get_executor(request: Request) -> Any:

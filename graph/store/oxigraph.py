@@ -134,7 +134,7 @@ class OxigraphStore:
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
         self.db.flush()
-        self._bump_version()
+        self.mark_updated()
 
     def stats(self) -> StoreStats:
         default = next(iter(self.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))  # type: ignore[call-overload]
@@ -171,7 +171,8 @@ class OxigraphStore:
             _write_atomic(root / VERSION_FILE, f"{name}:0\n")
         _prune(root, keep=name)
 
-    def _bump_version(self) -> None:
+    def mark_updated(self) -> None:
+        """Record that the current generation changed in place (by us or a writer process)."""
         generation, _, count = self.version().partition(":")
         _write_atomic(self.root / VERSION_FILE, f"{generation}:{int(count or 0) + 1}\n")
 

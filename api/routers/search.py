@@ -1,0 +1,72 @@
+"""Name search over labels and aliases (English and Chinese): JSON for autocomplete, an HTML page.
+
+The label index is built once per store version and kept on the app (``per_version``), so a
+search is a few dictionary and bisect look-ups, never a SPARQL scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from api import urls
+from api.deps import SettingsDep, StoreDep, TemplatesDep
+from api.schemas import SearchHit
+from graph.entities import LabelIndex, resolve_class
+
+__all__ = ["label_index", "per_version", "router"]
+
+router = APIRouter(tags=["search"])
+
+T = TypeVar("T")
+
+
+def per_version(request: Request, name: str, build: Callable[[], T]) -> T:
+    """``build()`` once per store version for this app (see AppState.cached)."""
+    return request.app.state.coop.cached(name, build)  # type: ignore[no-any-return]
+
+
+def label_index(request: Request, store: Any, base: str) -> LabelIndex:
+    return per_version(request, "label_index", lambda: LabelIndex.build(store, base=base))
+
+
+def _classes(types: str | None) -> list[str]:
+    classes = []
+    for name in (types or "").split(","):
+        if name.strip():
+            iri = resolve_class(name.strip())
+            if iri is None:
+                raise HTTPException(400, f"unknown class {name.strip()!r}; see /ontology for the classes")
+            classes.append(iri)
+    return classes
+
+
+def _hits(request: Request, store: Any, base: str, q: str, types: str | None, limit: int) -> list[SearchHit]:
+    index = label_index(request, store, base)
+    return [SearchHit(slug=h.entity.slug, iri=h.entity.iri, label=h.entity.label, label_zh=h.entity.label_zh,
+                      type=h.entity.type, matched=h.matched, match=h.match,  # type: ignore[arg-type]
+                      score=h.score, url=urls.entity(h.entity.slug))
+            for h in index.search(q, types=_classes(types), limit=limit)]
+
+
+@router.get("/api/search", summary="Search entities by name (labels and aliases, English and Chinese)",
+            response_model=list[SearchHit], tags=["json api", "search"])
+def api_search(request: Request, store: StoreDep, settings: SettingsDep,
+               q: Annotated[str, Query(min_length=1, max_length=200, description="A name or part of one")],
+               types: Annotated[str | None, Query(description="Only these classes (comma-separated local "
+                                                  "names, e.g. Province,City)")] = None,
+               limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[SearchHit]:
+    """Ranked: exact name > prefix > every word > substring (Chinese too) > close spelling."""
+    return _hits(request, store, settings.base, q, types, limit)
+
+
+@router.get("/search", summary="Search page", response_class=Response, include_in_schema=False)
+def search_page(request: Request, store: StoreDep, settings: SettingsDep, templates: TemplatesDep,
+                q: Annotated[str, Query(max_length=200)] = "",
+                types: Annotated[str | None, Query()] = None) -> Response:
+    hits = _hits(request, store, settings.base, q, types, 50) if q.strip() else []
+    return templates.TemplateResponse(request, "search.html", {"nav": "entities", "q": q, "hits": hits,
+                                                               "types": types or "", "urls": urls})

@@ -1,0 +1,209 @@
+"""/id/{slug}: content negotiation, suffixes, headers, errors, escaping; every RDF body parsed by rdflib."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import rdflib
+
+from api.routers.entities import pick_format
+from tests.conftest import LiveServer, start_server, stop_server
+from tests.graph.test_entities import XSS_LABEL, write_mini_store
+
+
+def parse_rdf(body: bytes, fmt: str) -> rdflib.Graph:
+    """rdflib parses ``body``; its JSON-LD parser warns about its own deprecated internals (rdflib 7.6)."""
+    g = rdflib.Graph()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="rdflib")
+        g.parse(data=body, format=fmt)
+    return g
+
+
+ID = "https://coopgraph.org/id/"
+COOP = "https://coopgraph.org/ontology#"
+SLUG = "chongqing-customs"
+CHROME = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
+          "application/signed-exchange;v=b3;q=0.7")
+FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+RDFLIB_FORMAT = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
+                 "application/rdf+xml": "xml"}
+
+# (Accept header, media type served)
+ACCEPT_TABLE = [
+    ("*/*", "text/turtle"),                                   # curl's default: a machine
+    (None, "text/turtle"),                                    # no header at all
+    (CHROME, "text/html"),
+    (FIREFOX, "text/html"),
+    ("text/html", "text/html"),
+    ("text/turtle", "text/turtle"),
+    ("application/x-turtle", "text/turtle"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/json", "application/ld+json"),
+    ("application/n-triples", "application/n-triples"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("text/turtle;q=0.5, application/ld+json", "application/ld+json"),
+    ("application/ld+json;q=0.8, text/turtle;q=0.9", "text/turtle"),
+    ("text/html;q=0.1, application/n-triples;q=0.2", "application/n-triples"),
+    ("text/*", "text/turtle"),                                # equal ranges: our default wins
+    ("application/rdf+xml;q=1.0, text/html;q=0.9, */*;q=0.1", "application/rdf+xml"),
+    ("image/png, */*;q=0.01", "text/turtle"),
+]
+
+
+@pytest.mark.parametrize(("accept", "expected"), ACCEPT_TABLE)
+def test_entity_content_negotiation(live_server: LiveServer, accept: str | None, expected: str) -> None:
+    headers = {"Accept": accept} if accept is not None else {}
+    with httpx.Client() as client:
+        if accept is None:
+            client.headers.pop("Accept", None)
+        response = client.get(f"{live_server.url}/id/{SLUG}", headers=headers)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["content-type"].split(";")[0] == expected
+    assert "accept" in response.headers["vary"].lower()
+    if expected == "text/html":
+        assert "Chongqing Customs" in response.text and "<html" in response.text
+    else:
+        _assert_describes(response.content, RDFLIB_FORMAT[expected])
+
+
+def _assert_describes(body: bytes, fmt: str) -> rdflib.Graph:
+    g = parse_rdf(body, fmt)
+    me = rdflib.URIRef(ID + SLUG)
+    assert (me, rdflib.RDFS.label, rdflib.Literal("Chongqing Customs", lang="en")) in g
+    assert (me, rdflib.RDF.type, rdflib.URIRef(COOP + "CustomsDistrict")) in g
+    evidence = list(g.subjects(rdflib.RDF.subject, me))
+    assert evidence, "the description carries the evidence of its statements"
+    assert all(g.value(ev, rdflib.URIRef(COOP + "quote")) for ev in evidence)
+    labels_of_others = [o for o in g.objects(me, None) if isinstance(o, rdflib.URIRef)
+                        and str(o).startswith(ID) and g.value(o, rdflib.RDFS.label) is not None]
+    assert labels_of_others, "linked entities come with their labels"
+    return g
+
+
+@pytest.mark.parametrize(("suffix", "media"), [("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
+                                               ("nt", "application/n-triples"), ("rdf", "application/rdf+xml")])
+def test_suffix_and_format_parameter_override_accept(live_server: LiveServer, suffix: str, media: str) -> None:
+    for url in (f"/id/{SLUG}.{suffix}", f"/id/{SLUG}?format={suffix}"):
+        response = httpx.get(live_server.url + url, headers={"Accept": "text/html"})
+        assert response.status_code == 200
+        assert response.headers["content-type"].split(";")[0] == media
+        _assert_describes(response.content, RDFLIB_FORMAT[media])
+
+
+def test_format_html_overrides_accept(live_server: LiveServer) -> None:
+    response = httpx.get(f"{live_server.url}/id/{SLUG}?format=html", headers={"Accept": "text/turtle"})
+    assert response.headers["content-type"].startswith("text/html")
+
+
+def test_link_header_lists_alternates(live_server: LiveServer) -> None:
+    response = httpx.get(f"{live_server.url}/id/{SLUG}", headers={"Accept": "text/turtle"})
+    link = response.headers["link"]
+    for target, media in [(f"/id/{SLUG}.ttl", "text/turtle"), (f"/id/{SLUG}.jsonld", "application/ld+json"),
+                          (f"/id/{SLUG}.nt", "application/n-triples"), (f"/id/{SLUG}.rdf", "application/rdf+xml"),
+                          (f"/id/{SLUG}", "text/html")]:
+        assert f'<{target}>; rel="alternate"; type="{media}"' in link
+
+
+@pytest.mark.parametrize("path", ["/id/no-such-entity", "/id/Not_A_Slug", "/id/no-such-entity.ttl",
+                                  "/id/%3Cscript%3E"])
+def test_unknown_entity_is_404_json_for_machines(live_server: LiveServer, path: str) -> None:
+    response = httpx.get(live_server.url + path, headers={"Accept": "*/*"})
+    assert response.status_code == 404
+    body = response.json()
+    assert body["ok"] is False and body["status"] == 404
+
+
+def test_unknown_entity_is_404_html_for_browsers(live_server: LiveServer) -> None:
+    response = httpx.get(live_server.url + "/id/no-such-entity", headers={"Accept": CHROME})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "no-such-entity" in response.text
+
+
+def test_unavailable_media_type_is_406_and_bad_suffix_404(live_server: LiveServer) -> None:
+    assert httpx.get(f"{live_server.url}/id/{SLUG}", headers={"Accept": "image/png"}).status_code == 406
+    assert httpx.get(f"{live_server.url}/id/{SLUG}.pdf").status_code == 404
+    assert httpx.get(f"{live_server.url}/id/{SLUG}?format=pdf").status_code == 400
+
+
+def test_html_page_shows_labels_statements_evidence_and_links(live_server: LiveServer) -> None:
+    html = httpx.get(f"{live_server.url}/id/{SLUG}", headers={"Accept": FIREFOX}).text
+    assert "重庆海关" in html and 'class="pill"' in html and "CustomsDistrict" in html
+    assert "Chongqing Customs District" in html                       # alias
+    assert 'id="statements-out"' in html and 'id="statements-in"' in html
+    assert '<blockquote class="evidence">' in html
+    anchors = re.findall(r'href="/documents/([a-z0-9-]+)#q-(\d+)-(\d+)"', html)
+    assert anchors, "each quote links to its sentence in the document"
+    assert f'src="/embed?focus={SLUG}&amp;depth=1&amp;height=320"' in html
+    assert f'href="/?focus={SLUG}"' in html
+    assert "/query?query=DESCRIBE+%3Chttps%3A%2F%2Fcoopgraph.org%2Fid%2Fchongqing-customs%3E" in html
+    # every quoted span the page links to exists on that document page
+    doc, start, end = anchors[0]
+    page = httpx.get(f"{live_server.url}/documents/{doc}").text
+    assert f'id="q-{start}-{end}"' in page
+
+
+def test_a_literal_valued_statement_shows_its_value(live_server: LiveServer, seed_store) -> None:  # type: ignore[no-untyped-def]
+    rows = seed_store.select("SELECT ?s ?o WHERE { ?ev a <https://coopgraph.org/ontology#Evidence> ; "
+                             "<http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?s ; "
+                             "<http://www.w3.org/1999/02/22-rdf-syntax-ns#object> ?o FILTER(isLiteral(?o)) } LIMIT 1")
+    if not rows:
+        pytest.skip("the seed graph has no literal-valued statement")
+    slug = rows[0]["s"].rsplit("/", 1)[1]
+    html = httpx.get(f"{live_server.url}/id/{slug}", headers={"Accept": "text/html"}).text
+    assert rows[0]["o"] in html
+
+
+@pytest.fixture(scope="module")
+def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on a tiny store with an entity labelled ``<script>alert(1)</script>``."""
+    root = tmp_path_factory.mktemp("xss")
+    write_mini_store(root / "store", extra_label=XSS_LABEL)
+    server = start_server(root / "store", root)
+    yield server
+    stop_server(server)
+
+
+def test_markup_in_labels_is_shown_as_text(xss_server: LiveServer) -> None:
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    for path in ["/id/odd", "/id/chongqing", "/entities", "/search?q=%3Cscript%3E", "/search?q=script"]:
+        html = httpx.get(xss_server.url + path, headers={"Accept": "text/html"}).text
+        assert XSS_LABEL not in html, path
+        assert escaped in html, path
+    hits = httpx.get(xss_server.url + "/api/search", params={"q": "<script>"}).json()
+    assert hits[0]["slug"] == "odd" and hits[0]["label"] == XSS_LABEL
+
+
+def test_csp_blocks_inline_script_on_entity_page(live_server: LiveServer) -> None:
+    response = httpx.get(f"{live_server.url}/id/{SLUG}", headers={"Accept": "text/html"})
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert not re.search(r"<script(?![^>]*(src=|type=\"application/json\"))", response.text)
+
+
+@pytest.mark.parametrize(("accept", "expected"), [(a, e) for a, e in ACCEPT_TABLE if a is not None])
+def test_pick_format_table(accept: str, expected: str) -> None:
+    """The same table, against the pure function."""
+    names = {"text/html": "html", "text/turtle": "ttl", "application/ld+json": "jsonld",
+             "application/n-triples": "nt", "application/rdf+xml": "rdf"}
+    assert pick_format(accept, ("html", "ttl", "jsonld", "nt", "rdf"), "ttl") == names[expected]
+
+
+def test_pick_format_refuses_what_is_not_offered() -> None:
+    assert pick_format("image/png", ("html", "ttl"), "ttl") is None
+    assert pick_format("text/turtle;q=0", ("ttl",), "ttl") is None
+    assert pick_format("", ("html", "ttl"), "html") == "html"
+
+
+def test_ld_store_fixture_exists(tmp_path: Path) -> None:
+    """write_mini_store gives a store the app can open (guards the fixture used above)."""
+    from graph.store.oxigraph import OxigraphStore
+
+    store = OxigraphStore(write_mini_store(tmp_path / "s"))
+    assert store.ask(f"ASK {{ <{ID}chongqing-customs> ?p ?o }}")
+    store.close()

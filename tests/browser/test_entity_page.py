@@ -1,0 +1,73 @@
+"""The entity page and a document page in real Chromium: no console errors, nothing fetched from
+another host, quotes reachable by their anchors. Screenshots go to the artifacts folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def _open(browser, url: str):  # type: ignore[no-untyped-def]
+    """A page that blocks and counts every request to a host other than 127.0.0.1."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    outside: list[str] = []
+    errors: list[str] = []
+
+    def route(r):  # type: ignore[no-untyped-def]
+        if urlparse(r.request.url).hostname != "127.0.0.1":
+            outside.append(r.request.url)
+            r.abort()
+        else:
+            r.continue_()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url, wait_until="networkidle")
+    return context, page, outside, errors
+
+
+def test_entity_page(browser, live_server: LiveServer, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    context, page, outside, errors = _open(browser, f"{live_server.url}/id/chongqing-customs")
+    try:
+        assert page.locator("#entity-label").inner_text() == "Chongqing Customs"
+        assert page.locator("#entity-label-zh").inner_text() == "重庆海关"
+        assert page.locator("#statements-out blockquote.evidence").count() > 0
+        assert page.locator("iframe").get_attribute("src").startswith("/embed?focus=chongqing-customs")
+        page.screenshot(path=str(artifacts_dir / "entity.png"), full_page=True)
+        link = page.locator("#statements-out .ld-evidence a").first
+        target = link.get_attribute("href")
+        assert target and "#q-" in target
+        link.click()
+        page.wait_for_load_state("networkidle")
+        anchor = target.split("#", 1)[1]
+        mark = page.locator(f"mark#{anchor}")
+        assert mark.count() == 1 and mark.is_visible()
+        assert page.evaluate("() => location.hash") == f"#{anchor}"
+        assert outside == [] and errors == []
+    finally:
+        context.close()
+
+
+def test_document_page(browser, live_server: LiveServer, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    slug = httpx.get(live_server.url + "/api/documents").json()[0]["slug"]
+    context, page, outside, errors = _open(browser, f"{live_server.url}/documents/{slug}")
+    try:
+        marks = page.locator("#doc-text mark[id^='q-']")
+        assert marks.count() > 5
+        page.screenshot(path=str(artifacts_dir / "document.png"), full_page=False)
+        ref = page.locator("#doc-text a.evref").first
+        ref.click()
+        target = page.evaluate("() => location.hash")
+        assert target.startswith("#s-") and page.locator(f"li{target}").is_visible()
+        assert outside == [] and errors == []
+    finally:
+        context.close()
