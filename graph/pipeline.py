@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from graph.analysis_store import write_measures_db
 from graph.build import BuildResult, build_graph
 from graph.errors import ShapeViolationError
 from graph.export import sorted_ntriples, write_exports
@@ -64,8 +65,13 @@ def check_data(data: DataPaths, *, base: str, progress: Progress | None = None) 
 
 
 def run_build(data: DataPaths, *, store_root: Path, export_dir: Path | None, base: str,
-              progress: Progress | None = None) -> BuildOutcome:
-    """Check, then write a new store generation (swapped in atomically) and the export files."""
+              progress: Progress | None = None, analyse: bool = True) -> BuildOutcome:
+    """Check, then write a new store generation (swapped in atomically) and the export files.
+
+    ``analyse`` also writes the network measures (degree, PageRank, betweenness, community, core)
+    into the analysis named graph, so SPARQL can sort by them; curated graphs are small enough
+    for this to take a fraction of a second.
+    """
     say = progress or (lambda _msg: None)
     result, report = check_data(data, base=base, progress=say)
     ntriples = sorted_ntriples(result.graph)
@@ -75,6 +81,9 @@ def run_build(data: DataPaths, *, store_root: Path, export_dir: Path | None, bas
         db.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
         db.bulk_load(ontology_ttl, format=ox.RdfFormat.TURTLE, base_iri=ONTOLOGY_GRAPH,
                      to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
+        if analyse:
+            say("computing network measures")
+            write_measures_db(db, base=base)
 
     say(f"writing a new store generation under {store_root}")
     OxigraphStore.replace(store_root, fill)

@@ -1,0 +1,335 @@
+"""Network analysis over HTTP: neighbourhoods, paths with evidence, centrality, communities, cores.
+
+Every answer is computed on the projection of the current store version (``ProjectionDep``, built
+once per version) and bounded server-side: ``limit`` defaults to 300 items and never exceeds 2000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+
+from api.deps import ProjectionDep
+from api.schemas_analysis import (
+    BridgesPage,
+    CentralityPage,
+    CommunitiesPage,
+    GraphView,
+    KCorePage,
+    NeighbourhoodOut,
+    PathsPage,
+    example_responses,
+)
+from graph import analysis
+from graph.network import node_for
+
+router = APIRouter(prefix="/api", tags=["analysis"])
+
+DEFAULT_LIMIT = 300
+MAX_LIMIT = 2000
+MAX_DEPTH = 4
+MAX_PATH_LENGTH = 8
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Most items returned (at most {MAX_LIMIT}).")]
+Depth = Annotated[int, Query(ge=0, le=MAX_DEPTH, description="Hops from the focus entity.")]
+Types = Annotated[
+    list[str] | None,
+    Query(
+        description="Keep only entities of these classes (local names, e.g. "
+        "Region; superclasses match). Repeat or separate with commas."
+    ),
+]
+
+
+# -- JSON shaping -------------------------------------------------------------------------------
+def _ref(G: Any, node: str) -> dict[str, Any]:
+    data = G.nodes[node]
+    return {
+        "id": node,
+        "slug": data.get("slug") or node,
+        "label": data.get("label") or node,
+        "type": data.get("type"),
+    }
+
+
+def _detail(
+    G: Any, node: str, measures: dict[str, dict[str, Any]], distance: int | None = None
+) -> dict[str, Any]:
+    data = G.nodes[node]
+    row = measures.get(node, {})
+    return {
+        **_ref(G, node),
+        "label_zh": data.get("label_zh"),
+        "aliases": list(data.get("aliases") or []),
+        "types": list(data.get("types") or []),
+        "date": data.get("date"),
+        "documents": list(data.get("documents") or []),
+        "degree": row.get("degree", 0),
+        "pagerank": row.get("pagerank", 0.0),
+        "betweenness": row.get("betweenness", 0.0),
+        "community": row.get("community"),
+        "core_number": row.get("core_number", 0),
+        "distance": distance,
+    }
+
+
+def _evidence(G: Any, iris: list[str]) -> list[dict[str, Any]]:
+    known = G.graph.get("evidence", {})
+    return [
+        {
+            "iri": iri,
+            **{k: known.get(iri, {}).get(k) for k in ("quote", "document", "document_title", "start", "end")},
+        }
+        for iri in iris
+    ]
+
+
+def _edges(G: Any, nodes: set[str]) -> list[dict[str, Any]]:
+    edges = []
+    for u, v, key, data in G.subgraph(nodes).edges(keys=True, data=True):
+        edges.append(
+            {
+                "source": u,
+                "target": v,
+                "key": key,
+                "predicate": data.get("predicate", key),
+                "predicate_label": data.get("predicate_label") or key,
+                "evidence": _evidence(G, list(data.get("evidence") or [])),
+            }
+        )
+    edges.sort(key=lambda e: (e["source"], e["target"], e["key"]))
+    return edges
+
+
+def _hop(hop: analysis.PathHop) -> dict[str, Any]:
+    return {
+        "source": hop.source,
+        "target": hop.target,
+        "subject": hop.subject,
+        "object": hop.object,
+        "predicate": hop.predicate,
+        "predicate_label": hop.predicate_label,
+        "direction": "forward" if hop.forward else "backward",
+        "evidence": [asdict(e) for e in hop.evidence],
+        "also": list(hop.also),
+    }
+
+
+def _path(G: Any, path: analysis.PathResult) -> dict[str, Any]:
+    return {
+        "length": path.length,
+        "nodes": [_ref(G, n) for n in path.nodes],
+        "hops": [_hop(h) for h in path.hops],
+    }
+
+
+def _types(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    return names or None
+
+
+# -- routes -------------------------------------------------------------------------------------
+@router.get(
+    "/neighbourhood/{slug}",
+    response_model=NeighbourhoodOut,
+    summary="Entities around one entity",
+    responses=example_responses(NeighbourhoodOut),
+)
+def get_neighbourhood(
+    G: ProjectionDep, slug: str, depth: Depth = 1, limit: Limit = DEFAULT_LIMIT, types: Types = None
+) -> dict[str, Any]:
+    """The entities within ``depth`` hops of ``slug`` (the most central kept when over ``limit``)."""
+    view = analysis.neighbourhood(G, slug, depth=depth, max_nodes=limit, types=_types(types))
+    measures = analysis.summary_measures(G)
+    nodes = [_detail(G, n, measures, view.distances[n]) for n in view.nodes]
+    return {
+        "focus": nodes[0],
+        "depth": depth,
+        "total": view.total,
+        "truncated": view.truncated,
+        "nodes": nodes,
+        "edges": _edges(G, set(view.nodes)),
+    }
+
+
+@router.get(
+    "/paths",
+    response_model=PathsPage,
+    summary="How two entities are linked, with evidence",
+    responses=example_responses(PathsPage),
+)
+def get_paths(
+    G: ProjectionDep,
+    source: Annotated[str, Query(description="Slug of the first entity.")],
+    target: Annotated[str, Query(description="Slug of the second entity.")],
+    max_length: Annotated[
+        int, Query(ge=1, le=MAX_PATH_LENGTH, description="Longest simple path (hops).")
+    ] = 4,
+    limit: Annotated[int, Query(ge=1, le=100, description="Most paths of each kind.")] = 10,
+) -> dict[str, Any]:
+    """Shortest paths and other simple paths between two entities; every hop carries its quotes."""
+    s, t = node_for(G, source), node_for(G, target)
+    shortest = analysis.shortest_paths(G, s, t, max_paths=limit + 1)
+    simple = analysis.simple_paths(G, s, t, cutoff=max_length, max_paths=limit + 1)
+    truncated = len(shortest) > limit or len(simple) > limit
+    return {
+        "source": _ref(G, s),
+        "target": _ref(G, t),
+        "max_length": max_length,
+        "truncated": truncated,
+        "shortest": [_path(G, p) for p in shortest[:limit]],
+        "simple": [_path(G, p) for p in simple[:limit]],
+    }
+
+
+@router.get(
+    "/centrality",
+    response_model=CentralityPage,
+    summary="Entities ranked by centrality",
+    responses=example_responses(CentralityPage),
+)
+def get_centrality(
+    G: ProjectionDep, measure: Literal["degree", "pagerank", "betweenness"] = "pagerank", limit: Limit = 20
+) -> dict[str, Any]:
+    """The ``limit`` most central entities by degree, PageRank or betweenness."""
+    scores = {
+        "degree": analysis.degree_centrality,
+        "pagerank": analysis.pagerank,
+        "betweenness": analysis.betweenness,
+    }[measure](G)
+    top = analysis.ranked(G, scores, limit=limit)
+    sampled = measure == "betweenness" and G.number_of_nodes() >= analysis.EXACT_BETWEENNESS_BELOW
+    return {
+        "measure": measure,
+        "sampled": sampled,
+        "total": len(scores),
+        "items": [{"rank": i, "node": _ref(G, n), "score": s} for i, (n, s) in enumerate(top, start=1)],
+    }
+
+
+@router.get(
+    "/communities",
+    response_model=CommunitiesPage,
+    summary="Communities of densely linked entities",
+    responses=example_responses(CommunitiesPage),
+)
+def get_communities(
+    G: ProjectionDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most communities.")] = 50,
+    members: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Most members listed per community.")
+    ] = 100,
+) -> dict[str, Any]:
+    """Louvain communities (seed 42), largest first, each named after its most central member."""
+    found = analysis.communities(G)
+    return {
+        "count": len(found),
+        "truncated": len(found) > limit,
+        "communities": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "central": _ref(G, c.central),
+                "size": c.size,
+                "members": [_ref(G, n) for n in c.members[:members]],
+                "truncated": c.size > members,
+            }
+            for c in found[:limit]
+        ],
+    }
+
+
+@router.get(
+    "/bridges",
+    response_model=BridgesPage,
+    summary="Links and entities that hold the graph together",
+    responses=example_responses(BridgesPage),
+)
+def get_bridges(G: ProjectionDep, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
+    """Bridges (cut edges) with their evidence, and articulation points (cut vertices)."""
+    report = analysis.bridges_and_articulation_points(G)
+    return {
+        "bridges": [_hop(h) for h in report.bridges[:limit]],
+        "articulation_points": [_ref(G, n) for n in report.articulation_points[:limit]],
+        "truncated": len(report.bridges) > limit or len(report.articulation_points) > limit,
+    }
+
+
+@router.get(
+    "/kcore",
+    response_model=KCorePage,
+    summary="The k-core of the graph",
+    responses=example_responses(KCorePage),
+)
+def get_kcore(
+    G: ProjectionDep,
+    k: Annotated[int | None, Query(ge=0, description="Core order; omit for the main core.")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    """Entities each linked to at least ``k`` others of the same core (default: the main core)."""
+    cores = analysis.core_numbers(G)
+    order = k if k is not None else max(cores.values(), default=0)
+    nodes = analysis.k_core(G, k=order)
+    nodes.sort(key=lambda n: (str(G.nodes[n].get("label") or n), n))
+    return {
+        "k": order,
+        "count": len(nodes),
+        "truncated": len(nodes) > limit,
+        "nodes": [_ref(G, n) for n in nodes[:limit]],
+    }
+
+
+@router.get(
+    "/graph",
+    response_model=GraphView,
+    summary="Nodes and edges of a bounded view (node-link JSON)",
+    responses=example_responses(GraphView),
+)
+def get_graph(
+    G: ProjectionDep,
+    focus: Annotated[
+        str | None, Query(description="Slug of the focus entity; omit for the most central entities.")
+    ] = None,
+    depth: Depth = 1,
+    types: Types = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    """A bounded node-link view for the explorer: around ``focus``, or the top entities by PageRank."""
+    measures = analysis.summary_measures(G)
+    wanted = _types(types)
+    if focus is not None:
+        view = analysis.neighbourhood(G, focus, depth=depth, max_nodes=limit, types=wanted)
+        nodes = [_detail(G, n, measures, view.distances[n]) for n in view.nodes]
+        return {
+            "directed": True,
+            "multigraph": True,
+            "focus": view.focus,
+            "depth": depth,
+            "total": view.total,
+            "truncated": view.truncated,
+            "nodes": nodes,
+            "edges": _edges(G, set(view.nodes)),
+        }
+    candidates = [
+        n
+        for n in G
+        if wanted is None or set(wanted) & set(G.nodes[n].get("classes") or G.nodes[n].get("types") or ())
+    ]
+    if wanted is not None and not candidates:
+        raise HTTPException(400, f"no entity has any of the types {', '.join(wanted)}")
+    rank = {n: measures.get(n, {}).get("pagerank", 0.0) for n in candidates}
+    chosen = [n for n, _score in analysis.ranked(G, rank, limit=limit)]
+    return {
+        "directed": True,
+        "multigraph": True,
+        "focus": None,
+        "depth": None,
+        "total": len(candidates),
+        "truncated": len(candidates) > limit,
+        "nodes": [_detail(G, n, measures) for n in chosen],
+        "edges": _edges(G, set(chosen)),
+    }

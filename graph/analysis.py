@@ -1,0 +1,585 @@
+"""Centrality, communities, paths and bounded neighbourhoods on the projection (graph/network.py).
+
+Every function takes the projection ``G`` (an ``nx.MultiDiGraph``) first and keyword-only bounds.
+Measures are computed on the *undirected simple view* (``undirected(G)``): one edge per pair of
+linked entities, whatever the number or direction of relations. Directions in the data often
+encode wording ("A signatoryOf B" vs "B hasSignatory A"), not influence, so they would only add
+noise to centrality. Paths are searched on that view too, but every hop is reported with its real
+direction, predicate and evidence.
+
+Results derived from the whole graph are cached per projection and version (``G.graph["version"]``),
+so a server computes them once per store version, never per request.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import networkx as nx
+
+from graph.network import iter_hop_edges, node_for
+
+__all__ = [
+    "EvidenceQuote",
+    "PathHop",
+    "PathResult",
+    "Community",
+    "BridgeReport",
+    "Neighbourhood",
+    "EXACT_BETWEENNESS_BELOW",
+    "undirected",
+    "degree_centrality",
+    "pagerank",
+    "betweenness",
+    "communities",
+    "core_numbers",
+    "k_core",
+    "bridges_and_articulation_points",
+    "shortest_paths",
+    "simple_paths",
+    "neighbourhood",
+    "summary_measures",
+    "ranked",
+]
+
+# Exact betweenness is O(n m); above this many nodes it is estimated from ``k`` sampled sources.
+EXACT_BETWEENNESS_BELOW = 2000
+SEED = 42
+
+T = TypeVar("T")
+_CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+# -- results ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EvidenceQuote:
+    """The exact words of a document that state a relation, with their character offsets."""
+
+    iri: str
+    quote: str | None
+    document: str | None
+    document_title: str | None
+    start: int | None
+    end: int | None
+
+
+@dataclass(frozen=True)
+class PathHop:
+    """One step of a path: from ``source`` to ``target`` (path order) over one relation.
+
+    ``subject``/``object`` give the relation's real direction (``forward`` is True when it points
+    the way the path walks); ``also`` lists the other predicates linking the same two entities.
+    """
+
+    source: str
+    target: str
+    subject: str
+    object: str
+    predicate: str
+    predicate_label: str
+    evidence: tuple[EvidenceQuote, ...] = ()
+    also: tuple[str, ...] = ()
+
+    @property
+    def forward(self) -> bool:
+        return self.subject == self.source
+
+
+@dataclass(frozen=True)
+class PathResult:
+    """A path between two entities: its nodes in order and one ``PathHop`` per step."""
+
+    source: str
+    target: str
+    nodes: tuple[str, ...]
+    hops: tuple[PathHop, ...]
+
+    @property
+    def length(self) -> int:
+        return len(self.hops)
+
+
+@dataclass(frozen=True)
+class Community:
+    """A group of densely linked entities, named after its most central member."""
+
+    id: int
+    name: str
+    central: str
+    members: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+@dataclass(frozen=True)
+class BridgeReport:
+    """Links and entities whose removal would split the graph (cut edges, cut vertices)."""
+
+    bridges: tuple[PathHop, ...]
+    articulation_points: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """A bounded view around ``focus``: ``nodes`` with their hop ``distances`` from it."""
+
+    focus: str
+    nodes: tuple[str, ...]
+    distances: dict[str, int] = field(hash=False)
+    depth: int
+    total: int  # nodes within ``depth`` before the bound was applied
+    truncated: bool
+    graph: nx.MultiDiGraph = field(hash=False, repr=False)
+
+
+# -- the undirected view and caching ------------------------------------------------------------
+def _cached(G: nx.MultiDiGraph, name: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per projection object and version; uncached when G has no version."""
+    version = G.graph.get("version")
+    if version is None:
+        return compute()
+    entry = _CACHE.get(G)
+    if entry is None or entry.get("__version__") != version:
+        entry = _CACHE[G] = {"__version__": version}
+    if name not in entry:
+        entry[name] = compute()
+    return entry[name]  # type: ignore[no-any-return]
+
+
+def undirected(G: nx.MultiDiGraph) -> nx.Graph:
+    """The simple undirected view: one edge per linked pair, no self-loops, nodes in sorted order.
+
+    Sorting makes every seeded algorithm (Louvain, sampled betweenness) reproducible.
+
+    >>> G = nx.MultiDiGraph([("a", "b", "p"), ("b", "a", "q"), ("b", "c", "p"), ("c", "c", "p")])
+    >>> U = undirected(G)
+    >>> sorted(U.edges()), U.number_of_edges()
+    ([('a', 'b'), ('b', 'c')], 2)
+    """
+
+    def compute() -> nx.Graph:
+        U = nx.Graph()
+        U.add_nodes_from(sorted(G.nodes))
+        U.add_edges_from(sorted({(u, v) if u < v else (v, u) for u, v in G.edges() if u != v}))
+        return U
+
+    return _cached(G, "undirected", compute)
+
+
+def _label(G: nx.MultiDiGraph, node: str) -> str:
+    return str(G.nodes[node].get("label") or node)
+
+
+# -- centrality ---------------------------------------------------------------------------------
+def degree_centrality(G: nx.MultiDiGraph) -> dict[str, float]:
+    """Share of the other entities each entity is directly linked to.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The projection.
+
+    Returns
+    -------
+    dict
+        node -> distinct neighbours / (n - 1).
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph([("hub", "a", "p"), ("hub", "b", "p"), ("c", "hub", "p"), ("hub", "a", "q")])
+    >>> degree_centrality(G)["hub"], degree_centrality(G)["a"]
+    (1.0, 0.3333333333333333)
+    """
+    return _cached(G, "degree_centrality", lambda: nx.degree_centrality(undirected(G)))
+
+
+def pagerank(
+    G: nx.MultiDiGraph, *, alpha: float = 0.85, max_iter: int = 100, tol: float = 1.0e-6
+) -> dict[str, float]:
+    """PageRank on the undirected view, by power iteration (pure Python: no numpy/scipy needed).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The projection.
+    alpha : float
+        Damping factor.
+    max_iter, tol : int, float
+        Stop after ``max_iter`` rounds or once the L1 change is below ``n * tol``.
+
+    Returns
+    -------
+    dict
+        node -> score; the scores sum to 1.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph([("hub", leaf, "p") for leaf in "abcd"])
+    >>> scores = pagerank(G)
+    >>> max(scores, key=scores.get), round(sum(scores.values()), 6)
+    ('hub', 1.0)
+    """
+
+    def compute() -> dict[str, float]:
+        U = undirected(G)
+        nodes = list(U)
+        n = len(nodes)
+        if n == 0:
+            return {}
+        index = {node: i for i, node in enumerate(nodes)}
+        neighbours = [[index[m] for m in U[node]] for node in nodes]
+        degree = [len(ns) for ns in neighbours]
+        x = [1.0 / n] * n
+        for _ in range(max_iter):
+            dangling = sum(x[i] for i in range(n) if degree[i] == 0)
+            new = [(1.0 - alpha + alpha * dangling) / n] * n
+            for i, ns in enumerate(neighbours):
+                if ns:
+                    share = alpha * x[i] / degree[i]
+                    for j in ns:
+                        new[j] += share
+            change = sum(abs(a - b) for a, b in zip(new, x, strict=True))
+            x = new
+            if change < n * tol:
+                break
+        return {node: x[i] for i, node in enumerate(nodes)}
+
+    if (alpha, max_iter, tol) != (0.85, 100, 1.0e-6):
+        return compute()
+    return _cached(G, "pagerank", compute)
+
+
+def betweenness(
+    G: nx.MultiDiGraph, *, k: int = 500, exact_below: int = EXACT_BETWEENNESS_BELOW, seed: int = SEED
+) -> dict[str, float]:
+    """Normalised betweenness: how often an entity lies on shortest paths between others.
+
+    Exact for graphs under ``exact_below`` nodes; above, estimated from ``k`` source nodes sampled
+    with a fixed ``seed`` so the same graph always gets the same scores.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph([("a", "b", "p"), ("b", "c", "p")])
+    >>> betweenness(G)
+    {'a': 0.0, 'b': 1.0, 'c': 0.0}
+    """
+
+    def compute() -> dict[str, float]:
+        U = undirected(G)
+        n = U.number_of_nodes()
+        if n < exact_below or k >= n:
+            return dict(nx.betweenness_centrality(U, normalized=True))
+        return dict(nx.betweenness_centrality(U, k=k, normalized=True, seed=seed))
+
+    if (k, exact_below, seed) != (500, EXACT_BETWEENNESS_BELOW, SEED):
+        return compute()
+    return _cached(G, "betweenness", compute)
+
+
+def ranked(G: nx.MultiDiGraph, scores: dict[str, float], *, limit: int = 10) -> list[tuple[str, float]]:
+    """The ``limit`` best-scored nodes, ties broken by label then node.
+
+    >>> G = nx.MultiDiGraph([("a", "b", "p"), ("b", "c", "p")])
+    >>> ranked(G, betweenness(G), limit=2)
+    [('b', 1.0), ('a', 0.0)]
+    """
+    order = sorted(scores.items(), key=lambda kv: (-kv[1], _label(G, kv[0]), kv[0]))
+    return order[: max(0, limit)]
+
+
+# -- structure ----------------------------------------------------------------------------------
+def communities(G: nx.MultiDiGraph, *, resolution: float = 1.0, seed: int = SEED) -> list[Community]:
+    """Louvain communities of the undirected view, with stable ids.
+
+    Ids count from 0 by decreasing size, ties broken by the lowest member label; each community is
+    named after its most central member (most distinct neighbours, then label).
+
+    Examples
+    --------
+    Two triangles joined by one edge:
+
+    >>> edges = [("a1", "a2"), ("a2", "a3"), ("a1", "a3"), ("b1", "b2"), ("b2", "b3"), ("b1", "b3"),
+    ...          ("a1", "b1")]
+    >>> G = nx.MultiDiGraph([(u, v, "p") for u, v in edges])
+    >>> [(c.id, c.name, c.members) for c in communities(G)]
+    [(0, 'a1', ('a1', 'a2', 'a3')), (1, 'b1', ('b1', 'b2', 'b3'))]
+    """
+
+    def compute() -> list[Community]:
+        U = undirected(G)
+        if U.number_of_nodes() == 0:
+            return []
+        groups = nx.community.louvain_communities(U, resolution=resolution, seed=seed)
+        labelled = [sorted(group, key=lambda n: (_label(G, n), n)) for group in groups]
+        labelled.sort(key=lambda members: (-len(members), _label(G, members[0]), members[0]))
+        result = []
+        for i, members in enumerate(labelled):
+            central = min(members, key=lambda n: (-U.degree(n), _label(G, n), n))
+            result.append(Community(id=i, name=_label(G, central), central=central, members=tuple(members)))
+        return result
+
+    if (resolution, seed) != (1.0, SEED):
+        return compute()
+    return _cached(G, "communities", compute)
+
+
+def core_numbers(G: nx.MultiDiGraph) -> dict[str, int]:
+    """The core number of each entity: the largest k of a k-core it belongs to.
+
+    >>> G = nx.MultiDiGraph([("a", "b", "p"), ("b", "c", "p"), ("a", "c", "p"), ("c", "d", "p")])
+    >>> core_numbers(G)
+    {'a': 2, 'b': 2, 'c': 2, 'd': 1}
+    """
+    return _cached(G, "core_numbers", lambda: dict(nx.core_number(undirected(G))))
+
+
+def k_core(G: nx.MultiDiGraph, *, k: int | None = None) -> list[str]:
+    """The entities of the ``k``-core (every one linked to at least ``k`` others of it), sorted.
+
+    ``k=None`` gives the main core (the largest k with a non-empty core).
+
+    >>> G = nx.MultiDiGraph([("a", "b", "p"), ("b", "c", "p"), ("a", "c", "p"), ("c", "d", "p")])
+    >>> k_core(G), k_core(G, k=1), k_core(G, k=3)
+    (['a', 'b', 'c'], ['a', 'b', 'c', 'd'], [])
+    """
+    cores = core_numbers(G)
+    if not cores:
+        return []
+    threshold = max(cores.values()) if k is None else k
+    return sorted(node for node, core in cores.items() if core >= threshold)
+
+
+def bridges_and_articulation_points(G: nx.MultiDiGraph) -> BridgeReport:
+    """Cut edges and cut vertices of the undirected view.
+
+    >>> G = nx.MultiDiGraph([("a", "b", "p"), ("b", "c", "p"), ("a", "c", "p"), ("c", "d", "p")])
+    >>> report = bridges_and_articulation_points(G)
+    >>> [(h.source, h.target) for h in report.bridges], report.articulation_points
+    ([('c', 'd')], ('c',))
+    """
+
+    def compute() -> BridgeReport:
+        U = undirected(G)
+        pairs = sorted((u, v) if u < v else (v, u) for u, v in nx.bridges(U))
+        return BridgeReport(
+            bridges=tuple(_hop(G, u, v) for u, v in pairs),
+            articulation_points=tuple(sorted(nx.articulation_points(U))),
+        )
+
+    return _cached(G, "bridges", compute)
+
+
+# -- paths --------------------------------------------------------------------------------------
+def _evidence(G: nx.MultiDiGraph, iris: Iterable[str]) -> tuple[EvidenceQuote, ...]:
+    known = G.graph.get("evidence", {})
+    quotes = []
+    for iri in iris:
+        data = known.get(iri, {})
+        quotes.append(
+            EvidenceQuote(
+                iri=iri,
+                quote=data.get("quote"),
+                document=data.get("document"),
+                document_title=data.get("document_title"),
+                start=data.get("start"),
+                end=data.get("end"),
+            )
+        )
+    return tuple(quotes)
+
+
+def _hop(G: nx.MultiDiGraph, source: str, target: str) -> PathHop:
+    """The best-documented relation between two linked entities, as a hop from source to target."""
+    edges = list(iter_hop_edges(G, source, target))
+    if not edges:
+        raise ValueError(f"no edge between {source!r} and {target!r}")
+    edges.sort(key=lambda e: (not e[3].get("evidence"), e[0] != source, e[2]))
+    subject, obj, key, data = edges[0]
+    also = tuple(sorted({d.get("predicate_label") or k for _s, _o, k, d in edges[1:]}))
+    return PathHop(
+        source=source,
+        target=target,
+        subject=subject,
+        object=obj,
+        predicate=data.get("predicate", key),
+        predicate_label=data.get("predicate_label") or key,
+        evidence=_evidence(G, data.get("evidence", ())),
+        also=also,
+    )
+
+
+def _path(G: nx.MultiDiGraph, nodes: list[str]) -> PathResult:
+    hops = tuple(_hop(G, u, v) for u, v in itertools.pairwise(nodes))
+    return PathResult(source=nodes[0], target=nodes[-1], nodes=tuple(nodes), hops=hops)
+
+
+def shortest_paths(G: nx.MultiDiGraph, source: str, target: str, *, max_paths: int = 10) -> list[PathResult]:
+    """Every shortest path between two entities (at most ``max_paths``), hops with evidence.
+
+    ``source``/``target`` are node keys or slugs; unknown ones raise EntityNotFoundError. No path
+    gives an empty list.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("a", "b", key="p", predicate="p", predicate_label="p", evidence=[])
+    'p'
+    >>> G.add_edge("c", "b", key="q", predicate="q", predicate_label="q", evidence=[])
+    'q'
+    >>> [(h.subject, h.predicate, h.object, h.forward) for h in shortest_paths(G, "a", "c")[0].hops]
+    [('a', 'p', 'b', True), ('c', 'q', 'b', False)]
+    """
+    source, target = node_for(G, source), node_for(G, target)
+    U = undirected(G)
+    try:
+        found = list(itertools.islice(nx.all_shortest_paths(U, source, target), max(0, max_paths)))
+    except nx.NetworkXNoPath:
+        return []
+    return [_path(G, nodes) for nodes in sorted(found, key=lambda p: [_label(G, n) for n in p])]
+
+
+def simple_paths(
+    G: nx.MultiDiGraph, source: str, target: str, *, cutoff: int = 4, max_paths: int = 20
+) -> list[PathResult]:
+    """Paths without repeated entities, shortest first, of at most ``cutoff`` hops.
+
+    Enumerated lazily in order of length (Yen's algorithm), so a bound of ``max_paths`` costs
+    ``max_paths`` searches, not an enumeration of every path.
+
+    Examples
+    --------
+    A square a-b-c-d-a has two paths from a to c:
+
+    >>> G = nx.MultiDiGraph([("a", "b", "p"), ("b", "c", "p"), ("c", "d", "p"), ("d", "a", "p")])
+    >>> [p.nodes for p in simple_paths(G, "a", "c", cutoff=2)]
+    [('a', 'b', 'c'), ('a', 'd', 'c')]
+    """
+    source, target = node_for(G, source), node_for(G, target)
+    if source == target:
+        return [_path(G, [source])]
+    U = undirected(G)
+    results: list[PathResult] = []
+    try:
+        for nodes in nx.shortest_simple_paths(U, source, target):
+            if len(nodes) - 1 > cutoff or len(results) >= max_paths:
+                break
+            results.append(_path(G, nodes))
+    except nx.NetworkXNoPath:
+        return []
+    return results
+
+
+# -- neighbourhoods -----------------------------------------------------------------------------
+def neighbourhood(
+    G: nx.MultiDiGraph,
+    focus: str,
+    *,
+    depth: int = 1,
+    max_nodes: int = 300,
+    types: Iterable[str] | None = None,
+) -> Neighbourhood:
+    """The entities within ``depth`` hops of ``focus``, at most ``max_nodes`` of them.
+
+    Nodes are taken ring by ring (all of distance 1, then 2, ...); in the ring that overflows the
+    bound, the most central (most distinct neighbours) are kept, so the view stays connected and
+    ``truncated`` says something was left out. ``types`` (class local names such as ``Region``;
+    superclasses match) restricts the walk to entities of those types; the focus always stays.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph([("hub", leaf, "p") for leaf in "abcd"] + [("a", "x", "p"), ("a", "y", "p")])
+    >>> view = neighbourhood(G, "hub", depth=1, max_nodes=3)
+    >>> view.nodes, view.truncated, view.total
+    (('hub', 'a', 'b'), True, 5)
+    """
+    focus = node_for(G, focus)
+    if depth < 0:
+        raise ValueError("depth must be >= 0")
+    if max_nodes < 1:
+        raise ValueError("max_nodes must be >= 1")
+    wanted = set(types) if types else None
+    U = undirected(G)
+
+    def allowed(node: str) -> bool:
+        if wanted is None:
+            return True
+        data = G.nodes[node]
+        return bool(wanted & set(data.get("classes") or data.get("types") or ()))
+
+    distances = {focus: 0}
+    ring = [focus]
+    for d in range(1, depth + 1):
+        nxt = []
+        for node in ring:
+            for other in U[node]:
+                if other not in distances and allowed(other):
+                    distances[other] = d
+                    nxt.append(other)
+        if not nxt:
+            break
+        ring = nxt
+    total = len(distances)
+    kept: list[str] = []
+    for d in range(0, depth + 1):
+        layer = [n for n, dist in distances.items() if dist == d]
+        layer.sort(key=lambda n: (-U.degree(n), _label(G, n), n))
+        room = max_nodes - len(kept)
+        kept.extend(layer[:room])
+        if room <= len(layer):
+            break
+    kept_distances = {n: distances[n] for n in kept}
+    return Neighbourhood(
+        focus=focus,
+        nodes=tuple(kept),
+        distances=kept_distances,
+        depth=depth,
+        total=total,
+        truncated=len(kept) < total,
+        graph=G.subgraph(kept),
+    )
+
+
+# -- the table of every measure -----------------------------------------------------------------
+def summary_measures(G: nx.MultiDiGraph) -> dict[str, dict[str, Any]]:
+    """Every measure of every entity in one table, computed once per projection version.
+
+    Returns
+    -------
+    dict
+        node -> ``{"degree": int, "degree_centrality", "pagerank", "betweenness": float,
+        "community": int, "core_number": int}``.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph([("a", "b", "p"), ("b", "c", "p")])
+    >>> row = summary_measures(G)["b"]
+    >>> row["degree"], row["betweenness"], row["core_number"], round(row["pagerank"], 3)
+    (2, 1.0, 1, 0.486)
+    """
+
+    def compute() -> dict[str, dict[str, Any]]:
+        U = undirected(G)
+        degree = degree_centrality(G)
+        rank = pagerank(G)
+        between = betweenness(G)
+        cores = core_numbers(G)
+        member_of = {node: c.id for c in communities(G) for node in c.members}
+        return {
+            node: {
+                "degree": U.degree(node),
+                "degree_centrality": degree.get(node, 0.0),
+                "pagerank": rank.get(node, 0.0),
+                "betweenness": between.get(node, 0.0),
+                "community": member_of.get(node),
+                "core_number": cores.get(node, 0),
+            }
+            for node in U
+        }
+
+    return _cached(G, "summary", compute)

@@ -1,0 +1,133 @@
+"""The analysis API over real HTTP, against the app serving the seed store."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+ID = "https://coopgraph.org/id/"
+ENDPOINTS = [
+    "/api/neighbourhood/{slug}",
+    "/api/paths",
+    "/api/centrality",
+    "/api/communities",
+    "/api/bridges",
+    "/api/kcore",
+    "/api/graph",
+]
+
+
+@pytest.fixture(scope="module")
+def client(live_server):
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        yield http
+
+
+def test_paths_chengdu_customs_to_singapore_with_evidence(client) -> None:
+    r = client.get("/api/paths", params={"source": "chengdu-customs", "target": "singapore", "max_length": 4})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["source"]["slug"] == "chengdu-customs" and body["target"]["slug"] == "singapore"
+    assert body["shortest"] and body["simple"]
+    assert body["shortest"][0]["length"] <= body["simple"][-1]["length"] <= 4
+    for path in body["shortest"] + body["simple"]:
+        assert (
+            path["nodes"][0]["id"] == ID + "chengdu-customs" and path["nodes"][-1]["id"] == ID + "singapore"
+        )
+        assert len(path["hops"]) == path["length"] == len(path["nodes"]) - 1
+        for hop in path["hops"]:
+            assert hop["direction"] in ("forward", "backward")
+            assert (hop["subject"], hop["object"]) in (
+                (hop["source"], hop["target"]),
+                (hop["target"], hop["source"]),
+            )
+            assert hop["evidence"] and all(e["quote"] and e["document"] for e in hop["evidence"])
+
+
+def test_neighbourhood_bounded(client) -> None:
+    full = client.get("/api/neighbourhood/chongqing-customs", params={"depth": 2}).json()
+    assert full["focus"]["slug"] == "chongqing-customs" and full["focus"]["distance"] == 0
+    assert full["nodes"][0]["id"] == full["focus"]["id"]
+    ids = {n["id"] for n in full["nodes"]}
+    assert all(e["source"] in ids and e["target"] in ids for e in full["edges"])
+    small = client.get("/api/neighbourhood/chongqing-customs", params={"depth": 2, "limit": 5}).json()
+    assert len(small["nodes"]) == 5 and small["truncated"] and small["total"] == full["total"]
+    assert {"pagerank", "betweenness", "community", "core_number", "degree"} <= set(small["nodes"][0])
+
+
+def test_neighbourhood_types_filter(client) -> None:
+    body = client.get("/api/neighbourhood/chongqing-customs", params={"depth": 2, "types": "Region"}).json()
+    others = body["nodes"][1:]
+    assert others and all(
+        n["type"]
+        in (
+            "Region",
+            "Country",
+            "Province",
+            "Municipality",
+            "City",
+            "AutonomousRegion",
+            "ProvinceLevelDivision",
+            "CityCluster",
+            "EconomicZone",
+            "NewArea",
+            "FreeTradeZone",
+            "BondedArea",
+            "Zone",
+        )
+        for n in others
+    )
+
+
+@pytest.mark.parametrize("measure", ["degree", "pagerank", "betweenness"])
+def test_centrality(client, measure: str) -> None:
+    body = client.get("/api/centrality", params={"measure": measure, "limit": 5}).json()
+    assert body["measure"] == measure and len(body["items"]) == 5 and body["sampled"] is False
+    scores = [item["score"] for item in body["items"]]
+    assert scores == sorted(scores, reverse=True) and [i["rank"] for i in body["items"]] == [1, 2, 3, 4, 5]
+
+
+def test_communities_bridges_kcore(client) -> None:
+    communities = client.get("/api/communities").json()
+    assert communities["count"] == len(communities["communities"]) > 1
+    assert [c["id"] for c in communities["communities"]] == list(range(communities["count"]))
+    bridges = client.get("/api/bridges").json()
+    assert bridges["bridges"] and bridges["articulation_points"]
+    assert all(b["evidence"] for b in bridges["bridges"])
+    core = client.get("/api/kcore").json()
+    assert core["k"] >= 2 and core["count"] == len(core["nodes"])
+    assert client.get("/api/kcore", params={"k": 1}).json()["count"] >= core["count"]
+
+
+def test_graph_view(client) -> None:
+    top = client.get("/api/graph", params={"limit": 10}).json()
+    assert len(top["nodes"]) == 10 and top["truncated"] and top["focus"] is None
+    around = client.get("/api/graph", params={"focus": "singapore", "depth": 1}).json()
+    assert around["focus"] == ID + "singapore" and around["directed"] and around["multigraph"]
+    assert around["edges"] and {"source", "target", "key", "predicate_label", "evidence"} <= set(
+        around["edges"][0]
+    )
+
+
+def test_errors(client) -> None:
+    r = client.get("/api/neighbourhood/no-such-entity")
+    assert r.status_code == 404 and r.json()["ok"] is False and "no-such-entity" in r.json()["error"]
+    assert client.get("/api/paths", params={"source": "chengdu-customs", "target": "nope"}).status_code == 404
+    for path, params in [
+        ("/api/centrality", {"measure": "closeness"}),
+        ("/api/graph", {"limit": 5000}),
+        ("/api/neighbourhood/singapore", {"depth": 99}),
+        ("/api/paths", {"source": "x"}),
+        ("/api/kcore", {"k": -1}),
+    ]:
+        r = client.get(path, params=params)
+        assert r.status_code in (400, 422), (path, r.status_code)
+        assert r.json()["ok"] is False and r.json()["error"]
+
+
+def test_openapi_has_an_example_for_every_endpoint(client) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in ENDPOINTS:
+        operation = spec["paths"][path]["get"]
+        assert "analysis" in operation["tags"]
+        assert operation["responses"]["200"]["content"]["application/json"]["example"], path
