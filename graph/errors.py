@@ -7,7 +7,8 @@
     │   └── ShapeViolationError     the built graph does not conform to the SHACL shapes
     ├── QueryError                  a SPARQL request cannot be run as sent (HTTP 400)
     │   ├── QuerySyntaxError        the parser's message for malformed SPARQL
-    │   └── QueryRejectedError      refused before execution: too big, too deep, SERVICE, LOAD...
+    │   ├── QueryRejectedError      refused before execution: too big, too deep, SERVICE, LOAD...
+    │   └── ViewSpecError           a graph-view parameter is out of range or unknown
     ├── QueryTimeoutError           the query ran out of time and was cancelled (HTTP 504)
     ├── QueryResourceError          the query hit its memory bound or crashed its worker (HTTP 503)
     ├── EntityNotFoundError         no entity with that id (HTTP 404)
@@ -34,6 +35,7 @@ __all__ = [
     "QuoteNotFoundError",
     "ShapeViolationError",
     "StoreError",
+    "ViewSpecError",
 ]
 
 
@@ -103,6 +105,12 @@ class QueryRejectedError(QueryError):
     def __init__(self, message: str, *, http_status: int = 400) -> None:
         super().__init__(message)
         self.http_status = http_status  # type: ignore[misc]  # some refusals are 403 or 413
+
+
+class ViewSpecError(QueryError):
+    """A view parameter (focus, depth, types, limit, colour, size...) is out of range or unknown."""
+
+    title = "Bad view parameters"
 
 
 class QueryTimeoutError(CoopgraphError):

@@ -5,7 +5,10 @@ from __future__ import annotations
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-__all__ = ["ontology_file", "shapes_file", "template_file", "read_text"]
+__all__ = ["ontology_file", "shapes_file", "template_file", "vis_network_asset", "read_text", "VIS_NETWORK_DIR"]
+
+# pyvis 0.3.2 ships this vis-network build; we serve and inline it from there (never a CDN).
+VIS_NETWORK_DIR = "vis-9.1.2"
 
 
 def ontology_file() -> Traversable:
@@ -21,6 +24,11 @@ def shapes_file() -> Traversable:
 def template_file(name: str) -> Traversable:
     """A template shipped in ``graph/templates/``."""
     return files("graph") / "templates" / name
+
+
+def vis_network_asset(name: str) -> Traversable:
+    """``vis-network.min.js`` or ``vis-network.css`` from pyvis's package."""
+    return files("pyvis") / "templates" / "lib" / VIS_NETWORK_DIR / name
 
 
 def read_text(resource: Traversable) -> str:

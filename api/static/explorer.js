@@ -1,0 +1,536 @@
+/* coopgraph explorer: search, focus, filters, path finder, exports; state lives in the URL.
+ *
+ * Drawing is graphview.js's job (window.CoopgraphGraphView); this file wires the page around it.
+ * Data values reach the DOM only through textContent / attributes, never as HTML.
+ */
+(function () {
+  "use strict";
+  var GV = window.CoopgraphGraphView;
+  var el = GV.el;
+  var config = JSON.parse(document.getElementById("xp-config").textContent);
+  var $ = function (id) { return document.getElementById(id); };
+
+  var SPEC_KEYS = ["focus", "depth", "types", "limit", "colour", "size", "layout", "since", "until"];
+  var STATE_KEYS = SPEC_KEYS.concat(["node", "edge", "from", "to"]);
+  var DEFAULTS = { depth: "2", colour: "type", size: "degree", layout: "physics" };
+
+  var state = readUrl();
+  var view = null;          // the CoopgraphGraphView of the current data
+  var loaded = null;        // the spec the current data was loaded with
+  var allTypes = [];        // legend entries (every type of the graph)
+  var paths = [];           // the last path-finder answer, flattened
+  var requestId = 0;
+
+  // -- URL state --------------------------------------------------------------------------------
+  function readUrl() {
+    var params = new URLSearchParams(window.location.search);
+    var s = {};
+    STATE_KEYS.forEach(function (k) { var v = params.get(k); if (v) { s[k] = v; } });
+    return s;
+  }
+  function specParams(s, extra) {
+    var p = new URLSearchParams();
+    SPEC_KEYS.forEach(function (k) {
+      if (s[k] && s[k] !== DEFAULTS[k]) { p.set(k, s[k]); }
+    });
+    Object.keys(extra || {}).forEach(function (k) { if (extra[k] !== null && extra[k] !== undefined) { p.set(k, extra[k]); } });
+    return p;
+  }
+  function writeUrl(push) {
+    var p = specParams(state);
+    ["node", "edge", "from", "to"].forEach(function (k) { if (state[k]) { p.set(k, state[k]); } });
+    var qs = p.toString();
+    var url = window.location.pathname + (qs ? "?" + qs : "");
+    if (url !== window.location.pathname + window.location.search) {
+      window.history[push ? "pushState" : "replaceState"](null, "", url);
+    }
+    updateExportLinks();
+  }
+  window.addEventListener("popstate", function () { state = readUrl(); syncControls(); load(); });
+
+  // -- loading ----------------------------------------------------------------------------------
+  function setLoading(on, text) {
+    $("xp-loading").hidden = !on;
+    if (text) { $("xp-loading").textContent = text; }
+  }
+  function toast(text) {
+    $("xp-toast").textContent = text;
+    window.clearTimeout(toast.timer);
+    toast.timer = window.setTimeout(function () { $("xp-toast").textContent = ""; }, 2600);
+  }
+  function fetchJson(url) {
+    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) { var e = new Error(body.error || ("HTTP " + r.status)); e.status = r.status; throw e; }
+        return body;
+      });
+    });
+  }
+
+  function load() {
+    var mine = ++requestId;
+    setLoading(true, "Loading the graph…");
+    var spec = specParams(state);
+    return fetchJson("/api/view?" + spec.toString()).then(function (data) {
+      if (mine === requestId) { draw(data, spec.toString()); }
+    }).catch(function (err) {
+      if (mine !== requestId) { return; }
+      setLoading(false);
+      showEmpty("Could not load this view: " + err.message);
+    });
+  }
+
+  function showEmpty(text) {
+    $("xp-empty-text").textContent = text;
+    $("xp-empty").hidden = false;
+  }
+
+  function draw(data, specString) {
+    loaded = { spec: specString, types: (state.types || ""), since: state.since || "", until: state.until || "" };
+    $("xp-empty").hidden = true;
+    if (view) { view.network.destroy(); view = null; }
+    var container = $("xp-graph");
+    container.removeAttribute("data-drawn");
+    allTypes = data.legend.types;
+    $("xp-title").textContent = data.title;
+    document.title = data.title + " · coopgraph";
+    $("xp-counts").textContent = data.counts.nodes + " of " + data.counts.graph_nodes + " entities · " +
+      data.counts.edges + " relations";
+    $("xp-note").textContent = data.note || "";
+    if (!data.nodes.length) {
+      setLoading(false);
+      showEmpty("No entity matches these filters.");
+    }
+    view = GV.create(container, data, { onFirstDraw: function () { setLoading(false); } });
+    window.coopgraphView = view;
+    if (!data.nodes.length) { setLoading(false); }
+    applyClientFilters();
+    renderLegend();
+    updateDatedHint(data);
+    $("xp-physics").hidden = data.layout !== "physics";
+    setPhysicsButton(data.layout === "physics");
+    wireNetwork();
+    if (state.focus && view.nodeData(state.focus)) { state.focusLabel = view.nodeData(state.focus).label; syncControls(); }
+    if (state.node && view.nodeData(state.node)) {
+      view.network.selectNodes([state.node]);
+      showNode(state.node);
+    } else if (state.edge && view.edgeData(state.edge)) {
+      view.network.selectEdges([state.edge]);
+      showEdge(state.edge);
+    } else {
+      closePanel(true);
+    }
+    if (state.from && state.to) { findPaths(false); }
+    updateExportLinks();
+  }
+
+  // -- filters (applied in the page; reloads only when a filter widens past what was loaded) --------
+  function shownTypes() { return state.types ? state.types.split(",").filter(Boolean) : null; }
+  function hiddenTypes() {
+    var shown = shownTypes();
+    if (!shown) { return []; }
+    return allTypes.map(function (t) { return t.type; }).filter(function (t) { return shown.indexOf(t) < 0; });
+  }
+  function applyClientFilters() {
+    if (!view) { return; }
+    view.setHiddenTypes(hiddenTypes());
+    view.setPeriod(state.since || null, state.until || null);
+    var visible = view.visibleCount();
+    $("xp-empty").hidden = visible > 0 || view.nodes.length === 0;
+    if (!visible && view.nodes.length) { $("xp-empty-text").textContent = "Every entity of this view is hidden by the type or date filter."; }
+  }
+  function needsReload() {
+    if (!loaded) { return true; }
+    var before = loaded.types ? loaded.types.split(",") : null;
+    var now = shownTypes();
+    if (before && (!now || now.some(function (t) { return before.indexOf(t) < 0; }))) { return true; }
+    if (loaded.since && (!state.since || state.since < loaded.since)) { return true; }
+    if (loaded.until && (!state.until || state.until > loaded.until)) { return true; }
+    return false;
+  }
+  function filtersChanged() {
+    writeUrl(false);
+    if (needsReload()) { load(); } else { applyClientFilters(); renderLegend(); }
+  }
+  function renderLegend() {
+    var hidden = {};
+    hiddenTypes().forEach(function (t) { hidden[t] = true; });
+    var data = view ? view.data : { legend: { types: allTypes, communities: [], colour_by: "type" } };
+    if (view) {  // counts follow expansions: count what is on the canvas now
+      var counts = {};
+      view.nodes.forEach(function (n) { counts[n.data.type] = (counts[n.data.type] || 0) + 1; });
+      data = { legend: { colour_by: data.legend.colour_by, communities: data.legend.communities,
+                         types: allTypes.map(function (t) { return Object.assign({}, t, { count: counts[t.type] || 0 }); }) } };
+    }
+    GV.renderLegend(data, $("xp-legend"), toggleType, hidden);
+  }
+  function toggleType(type) {
+    var all = allTypes.map(function (t) { return t.type; });
+    var shown = shownTypes() || all.slice();
+    var i = shown.indexOf(type);
+    if (i >= 0) { shown.splice(i, 1); } else { shown.push(type); }
+    state.types = shown.length === all.length ? "" : shown.join(",");
+    if (!state.types && shown.length === 0) { state.types = "none"; }
+    filtersChanged();
+    var again = document.querySelector('.cg-legend-item[data-type="' + CSS.escape(type) + '"]');
+    if (again) { again.focus(); }
+  }
+  $("xp-types-all").addEventListener("click", function () { state.types = ""; filtersChanged(); });
+  $("xp-types-none").addEventListener("click", function () {
+    state.types = "none"; filtersChanged();
+  });
+  function updateDatedHint(data) {
+    var dates = data.nodes.map(function (n) { return n.date; }).filter(Boolean).sort();
+    $("xp-dated-hint").textContent = dates.length ? dates.length + " dated, " + dates[0] + " to " + dates[dates.length - 1] : "no dated facts in view";
+  }
+  ["xp-since", "xp-until"].forEach(function (id) {
+    $(id).addEventListener("change", function () {
+      state[id === "xp-since" ? "since" : "until"] = $(id).value || "";
+      filtersChanged();
+    });
+  });
+
+  // -- display controls --------------------------------------------------------------------------
+  function syncControls() {
+    $("xp-depth").value = state.depth || DEFAULTS.depth;
+    $("xp-colour").value = state.colour || DEFAULTS.colour;
+    $("xp-size").value = state.size || DEFAULTS.size;
+    $("xp-layout").value = state.layout || DEFAULTS.layout;
+    $("xp-since").value = state.since && state.since.length === 10 ? state.since : "";
+    $("xp-until").value = state.until && state.until.length === 10 ? state.until : "";
+    $("xp-focus").hidden = !state.focus;
+    $("xp-depth").disabled = !state.focus;
+    $("xp-focus-label").textContent = state.focusLabel || state.focus || "";
+  }
+  [["xp-depth", "depth"], ["xp-colour", "colour"], ["xp-size", "size"], ["xp-layout", "layout"]].forEach(function (pair) {
+    $(pair[0]).addEventListener("change", function () {
+      state[pair[1]] = $(pair[0]).value;
+      writeUrl(false);
+      load();
+    });
+  });
+  function focusOn(slug, label) {
+    state.focus = slug;
+    state.focusLabel = label;
+    state.node = slug;
+    delete state.edge;
+    if (!state.depth) { state.depth = DEFAULTS.depth; }
+    syncControls();
+    writeUrl(true);
+    load();
+  }
+  $("xp-unfocus").addEventListener("click", function () {
+    delete state.focus; delete state.node; delete state.edge; state.focusLabel = "";
+    syncControls(); writeUrl(true); load();
+  });
+  $("xp-reset").addEventListener("click", function () {
+    state = {}; syncControls(); writeUrl(true); load();
+  });
+  function setPhysicsButton(on) {
+    $("xp-physics").setAttribute("aria-pressed", on ? "true" : "false");
+    $("xp-physics").textContent = on ? "Physics on" : "Physics off";
+  }
+  $("xp-physics").addEventListener("click", function () {
+    if (!view) { return; }
+    var on = !view.physics;
+    view.setPhysics(on);
+    setPhysicsButton(on);
+  });
+  $("xp-fit").addEventListener("click", function () { if (view) { view.fit(); } });
+
+  // -- network events ----------------------------------------------------------------------------
+  function wireNetwork() {
+    view.network.on("click", function (params) {
+      if (params.nodes.length) { selectNode(params.nodes[0]); }
+      else if (params.edges.length) { selectEdge(params.edges[0]); }
+      else { closePanel(); }
+    });
+    view.network.on("doubleClick", function (params) {
+      if (params.nodes.length) { expand(params.nodes[0]); }
+    });
+    view.network.on("stabilizationIterationsDone", function () { setPhysicsButton(view.physics); });
+  }
+  function selectNode(id) {
+    state.node = id; delete state.edge; writeUrl(false); showNode(id);
+  }
+  function selectEdge(id) {
+    state.edge = id; delete state.node; writeUrl(false); showEdge(id);
+  }
+  var LINKS = {
+    documents: true,
+    entity: function (d) { return "/id/" + encodeURIComponent(d.id); },
+    expandHint: "double-click the node, or use Show neighbours"
+  };
+  function openPanel() { $("xp-panel").hidden = false; $("xp").classList.add("has-panel"); }
+  function closePanel(quiet) {
+    $("xp-panel").hidden = true; $("xp").classList.remove("has-panel");
+    if (!quiet && (state.node || state.edge)) { delete state.node; delete state.edge; writeUrl(false); }
+  }
+  $("xp-panel-close").addEventListener("click", function () {
+    closePanel(); if (view) { view.network.unselectAll(); } $("xp-graph").focus();
+  });
+  function showNode(id) {
+    var body = $("xp-panel-body");
+    GV.renderNodePanel(view, id, body, LINKS);
+    var d = view.nodeData(id);
+    if (!d) { return; }
+    var actions = body.querySelector(".cg-actions") || body.appendChild(el("p", { className: "cg-actions" }));
+    var focusBtn = el("button", { type: "button", className: "xp-small" }, "Centre on it");
+    focusBtn.addEventListener("click", function () { focusOn(d.id, d.label); });
+    var expandBtn = el("button", { type: "button", className: "xp-small secondary" }, "Show neighbours");
+    expandBtn.addEventListener("click", function () { expand(d.id); });
+    actions.insertBefore(expandBtn, actions.firstChild);
+    actions.insertBefore(focusBtn, actions.firstChild);
+    openPanel();
+  }
+  function showEdge(id) {
+    GV.renderEdgePanel(view, id, $("xp-panel-body"), LINKS);
+    openPanel();
+  }
+  $("xp-panel-body").addEventListener("click", function (event) {
+    var target = event.target.closest("[data-node]");
+    if (!target || !view) { return; }
+    var id = target.getAttribute("data-node");
+    view.network.selectNodes([id]);
+    view.network.focus(id, { scale: Math.max(view.network.getScale(), 0.9), animation: { duration: 350 } });
+    selectNode(id);
+  });
+
+  function viewUrl(extra) {
+    var s = {}; SPEC_KEYS.forEach(function (k) { if (state[k]) { s[k] = state[k]; } });
+    delete s.focus; delete s.depth; delete s.types; delete s.since; delete s.until; delete s.layout;
+    return "/api/view?" + specParams(s, extra).toString();
+  }
+  function expand(id) {
+    toast("Adding the neighbours of " + ((view.nodeData(id) || {}).label || id) + "…");
+    fetchJson(viewUrl({ focus: id, depth: 1 })).then(function (more) {
+      var added = view.merge(more, id);
+      applyClientFilters();
+      renderLegend();
+      toast(added.nodes ? "Added " + added.nodes + " entities and " + added.edges + " relations" : "No new neighbours");
+      $("xp-counts").textContent = view.nodes.length + " entities · " + view.edges.length + " relations (expanded)";
+      if (state.node === id) { showNode(id); }
+    }).catch(function (err) { toast("Could not expand: " + err.message); });
+  }
+
+  // -- autocomplete ------------------------------------------------------------------------------
+  function localMatches(q) {
+    if (!view) { return []; }
+    q = q.toLowerCase();
+    return view.nodes.get().map(function (n) { return n.data; }).filter(function (d) {
+      return [d.label, d.label_zh].concat(d.aliases || []).some(function (s) { return s && s.toLowerCase().indexOf(q) >= 0; });
+    }).slice(0, 12).map(function (d) { return { slug: d.id, label: d.label, label_zh: d.label_zh, type: d.type }; });
+  }
+  var searchApi = true;
+  function suggest(q) {
+    if (!searchApi) { return Promise.resolve(localMatches(q)); }
+    return fetchJson("/api/search?limit=12&q=" + encodeURIComponent(q)).then(function (body) {
+      var hits = Array.isArray(body) ? body : (body.results || body.items || body.hits || []);
+      return hits.map(function (h) { return { slug: h.slug, label: h.label, label_zh: h.label_zh, type: h.type }; });
+    }).catch(function (err) {
+      if (err.status === 404 || err.status === 405) { searchApi = false; }
+      return localMatches(q);
+    });
+  }
+  function combobox(input, list, onPick) {
+    var items = [], active = -1, timer = null, seq = 0;
+    function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); active = -1; }
+    function render() {
+      list.textContent = "";
+      items.forEach(function (h, i) {
+        var li = el("li", { role: "option", id: list.id + "-" + i, "aria-selected": i === active ? "true" : "false" });
+        li.appendChild(el("span", { className: "label" }, h.label));
+        if (h.label_zh) { li.appendChild(el("span", { className: "zh", lang: "zh" }, h.label_zh)); }
+        if (h.type) { li.appendChild(el("span", { className: "type" }, String(h.type).replace(/([a-z0-9])([A-Z])/g, "$1 $2"))); }
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); pick(i); });
+        list.appendChild(li);
+      });
+      if (!items.length && input.value.trim()) {
+        list.appendChild(el("li", { className: "muted", role: "option", "aria-disabled": "true" }, "No entity found"));
+      }
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      if (active >= 0) { input.setAttribute("aria-activedescendant", list.id + "-" + active); }
+    }
+    function pick(i) {
+      var h = items[i]; if (!h) { return; }
+      input.value = h.label; input.dataset.slug = h.slug; close(); onPick(h);
+    }
+    input.addEventListener("input", function () {
+      delete input.dataset.slug;
+      var q = input.value.trim();
+      window.clearTimeout(timer);
+      if (!q) { close(); return; }
+      timer = window.setTimeout(function () {
+        var mine = ++seq;
+        suggest(q).then(function (hits) { if (mine === seq) { items = hits; active = hits.length ? 0 : -1; render(); } });
+      }, 120);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown" && items.length) { active = (active + 1) % items.length; render(); e.preventDefault(); }
+      else if (e.key === "ArrowUp" && items.length) { active = (active - 1 + items.length) % items.length; render(); e.preventDefault(); }
+      else if (e.key === "Enter") { if (!list.hidden && active >= 0) { pick(active); e.preventDefault(); } }
+      else if (e.key === "Escape") { close(); }
+    });
+    input.addEventListener("blur", function () { window.setTimeout(close, 150); });
+  }
+  combobox($("xp-q"), $("xp-q-list"), function (h) { focusOn(h.slug, h.label); });
+  combobox($("xp-from"), $("xp-from-list"), function (h) { state.from = h.slug; writeUrl(false); });
+  combobox($("xp-to"), $("xp-to-list"), function (h) { state.to = h.slug; writeUrl(false); });
+
+  // -- path finder -------------------------------------------------------------------------------
+  function labelOf(slug) { var d = view && view.nodeData(slug); return d ? d.label : slug; }
+  $("xp-path-go").addEventListener("click", function () {
+    state.from = $("xp-from").dataset.slug || state.from;
+    state.to = $("xp-to").dataset.slug || state.to;
+    if (!state.from || !state.to) { renderPathMessage("Pick two entities from the suggestions first."); return; }
+    writeUrl(false);
+    findPaths(true);
+  });
+  $("xp-path-clear").addEventListener("click", function () {
+    delete state.from; delete state.to; paths = [];
+    $("xp-from").value = ""; $("xp-to").value = ""; delete $("xp-from").dataset.slug; delete $("xp-to").dataset.slug;
+    $("xp-paths").textContent = "";
+    if (view) { view.clearHighlight(); }
+    writeUrl(false);
+  });
+  function renderPathMessage(text) { $("xp-paths").textContent = ""; $("xp-paths").appendChild(el("p", { className: "muted" }, text)); }
+  function findPaths(fit) {
+    if (!$("xp-from").value) { $("xp-from").value = labelOf(state.from); }
+    if (!$("xp-to").value) { $("xp-to").value = labelOf(state.to); }
+    renderPathMessage("Searching…");
+    var url = "/api/paths?source=" + encodeURIComponent(state.from) + "&target=" + encodeURIComponent(state.to);
+    fetchJson(url).then(function (body) {
+      var seen = {};
+      paths = (body.shortest || []).concat(body.simple || []).filter(function (p) {
+        var key = p.hops.map(function (h) { return h.subject + h.predicate + h.object; }).join("|");
+        if (seen[key]) { return false; } seen[key] = true; return true;
+      });
+      if (body.source) { $("xp-from").value = body.source.label; }
+      if (body.target) { $("xp-to").value = body.target.label; }
+      if (!paths.length) { renderPathMessage("No path links these two entities."); if (view) { view.clearHighlight(); } return; }
+      return showPath(0, fit);
+    }).catch(function (err) { renderPathMessage("Path search failed: " + err.message); });
+  }
+  function ensureOnCanvas(path) {
+    var slugOf = {};
+    path.nodes.forEach(function (n) { slugOf[n.id] = n.slug; });
+    var missing = path.nodes.filter(function (n) { return !view.nodeData(n.slug); });
+    return Promise.all(missing.map(function (n) { return fetchJson(viewUrl({ focus: n.slug, depth: 0 })); })).then(function (parts) {
+      parts.forEach(function (part) { view.merge(part); });
+      var edgeIds = path.hops.map(function (h) {
+        var from = slugOf[h.subject], to = slugOf[h.object];
+        var found = view.edges.get({ filter: function (e) { return e.from === from && e.to === to && e.data.predicate === h.predicate; } });
+        if (found.length) { return found[0].id; }
+        var id = "path:" + from + ">" + h.predicate + ">" + to;
+        var evIds = (h.evidence || []).map(function (ev) { view.evidence[ev.iri] = ev; return ev.iri; });
+        view.merge({ nodes: [], edges: [{ id: id, from: from, to: to, label: h.predicate_label, predicate: h.predicate,
+                                         evidence: evIds, title: h.predicate_label }], evidence: {} });
+        return id;
+      });
+      applyClientFilters();
+      return { nodes: path.nodes.map(function (n) { return n.slug; }), edges: edgeIds };
+    });
+  }
+  function showPath(index, fit) {
+    var path = paths[index];
+    return ensureOnCanvas(path).then(function (ids) {
+      view.highlightPath(ids.nodes, ids.edges);
+      if (fit !== false) { view.network.fit({ nodes: ids.nodes, animation: { duration: 400 } }); }
+      renderPaths(index);
+    });
+  }
+  function renderPaths(activeIndex) {
+    var box = $("xp-paths");
+    box.textContent = "";
+    var path = paths[activeIndex];
+    box.appendChild(el("p", { className: "muted" }, "Path " + (activeIndex + 1) + " of " + paths.length + ", " + path.length +
+                       " step" + (path.length === 1 ? "" : "s") + " (highlighted); each step with its source sentence:"));
+    var ol = el("ol", { className: "xp-hops" });
+    var labels = {};
+    path.nodes.forEach(function (n) { labels[n.id] = n.label; });
+    path.hops.forEach(function (h) {
+      var li = el("li", { className: "xp-hop" });
+      var line = el("div");
+      line.appendChild(el("strong", null, labels[h.subject] || h.subject));
+      line.appendChild(document.createTextNode(" " + h.predicate_label + " "));
+      line.appendChild(el("strong", null, labels[h.object] || h.object));
+      li.appendChild(line);
+      (h.evidence || []).slice(0, 2).forEach(function (ev) {
+        var url = ev.document ? "/documents/" + encodeURIComponent(ev.document) + (ev.start !== null && ev.end !== null ? "#q-" + ev.start + "-" + ev.end : "") : null;
+        li.appendChild(GV.evidenceBlock({ quote: ev.quote, document: ev.document, document_title: ev.document_title, url: url }, LINKS));
+      });
+      ol.appendChild(li);
+    });
+    box.appendChild(ol);
+    if (paths.length > 1) {
+      box.appendChild(el("p", { className: "muted" }, "Other paths:"));
+      paths.slice(0, 10).forEach(function (p, i) {
+        var b = el("button", { type: "button", className: "xp-path-choice", "aria-pressed": i === activeIndex ? "true" : "false" },
+                   p.length + " step" + (p.length === 1 ? "" : "s") + ": " + p.nodes.map(function (n) { return n.label; }).join(" → "));
+        b.addEventListener("click", function () { showPath(i, true); });
+        box.appendChild(b);
+      });
+    }
+  }
+
+  // -- exports, links and embeds -----------------------------------------------------------------
+  function updateExportLinks() {
+    var qs = specParams(state).toString();
+    document.querySelectorAll("#xp-export a[data-format]").forEach(function (a) {
+      a.setAttribute("href", "/api/export/view." + a.getAttribute("data-format") + (qs ? "?" + qs : ""));
+    });
+  }
+  $("xp-png").addEventListener("click", function () {
+    var canvas = $("xp-graph").querySelector("canvas");
+    if (!canvas) { return; }
+    var out = document.createElement("canvas");
+    out.width = canvas.width; out.height = canvas.height;
+    var ctx = out.getContext("2d");
+    ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(canvas, 0, 0);
+    var a = el("a", { href: out.toDataURL("image/png"), download: "coopgraph-" + (state.focus || "graph") + ".png" });
+    document.body.appendChild(a); a.click(); a.remove();
+    $("xp-export").open = false;
+  });
+  function copy(text, done) {
+    var fallback = function () {
+      var t = $("xp-embed-code"); var old = t.value; t.value = text; t.select();
+      try { document.execCommand("copy"); done(); } catch (e) { toast("Select the text and copy it"); }
+      t.value = old;
+    };
+    if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done, fallback); } else { fallback(); }
+  }
+  $("xp-link").addEventListener("click", function () { copy(window.location.href, function () { toast("Link copied"); }); });
+  function attr(s) { return String(s).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
+  function embedCode() {
+    var src = window.location.origin + "/embed" + (specParams(state).toString() ? "?" + specParams(state).toString() : "");
+    var title = (view && view.data.title) || "coopgraph view";
+    return { src: src, html: '<iframe src="' + attr(src) + '" width="100%" height="500" style="border:0" loading="lazy" title="' + attr(title) + '"></iframe>' };
+  }
+  $("xp-embed").addEventListener("click", function () {
+    var code = embedCode();
+    $("xp-embed-code").value = code.html;
+    $("xp-embed-preview").setAttribute("href", code.src);
+    $("xp-embed-box").hidden = false;
+    $("xp-embed-code").focus(); $("xp-embed-code").select();
+    copy(code.html, function () { toast("Embed code copied"); });
+  });
+  $("xp-embed-copy").addEventListener("click", function () { copy($("xp-embed-code").value, function () { toast("Embed code copied"); }); });
+  $("xp-embed-close").addEventListener("click", function () { $("xp-embed-box").hidden = true; $("xp-embed").focus(); });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { $("xp-export").open = false; $("xp-embed-box").hidden = true; }
+  });
+
+  // -- start -------------------------------------------------------------------------------------
+  syncControls();
+  updateExportLinks();
+  if (config.error) {
+    setLoading(false);
+    showEmpty(config.error);
+  } else if (config.data) {
+    draw(config.data, specParams(state).toString());
+  } else {
+    load();
+  }
+})();

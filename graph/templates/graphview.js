@@ -1,0 +1,373 @@
+/* coopgraph graph view: draws the JSON of graph/views.py:view_data with vis-network.
+ *
+ * Shared by the explorer (/), embeds (/embed) and standalone files (coopgraph view, notebooks).
+ * Every text from the data goes through textContent or vis-network's plain-text title; nothing
+ * from the data is ever parsed as HTML.
+ */
+(function (root) {
+  "use strict";
+
+  var THEMES = {
+    light: { font: "#1d2733", stroke: "#ffffff", edge: "#a7b3c0", edgeFont: "#5b6b7c", highlight: "#1f6feb",
+             path: "#d6336c", dim: "rgba(170,180,190,0.25)", background: "#ffffff" },
+    dark: { font: "#e6edf3", stroke: "#0d1117", edge: "#56606b", edgeFont: "#9aa7b4", highlight: "#58a6ff",
+            path: "#ff6b9a", dim: "rgba(80,90,100,0.35)", background: "#0d1117" }
+  };
+  var EDGE_LABELS_UP_TO = 150;
+  var BIG = 500;
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (key) {
+        if (attrs[key] === null || attrs[key] === undefined) { return; }
+        if (key === "className") { node.className = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
+      });
+    }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function shade(hex, amount) {
+    var m = /^#?([0-9a-f]{6})$/i.exec(hex || "");
+    if (!m) { return hex; }
+    var n = parseInt(m[1], 16);
+    var parts = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map(function (c) {
+      var v = amount < 0 ? c * (1 + amount) : c + (255 - c) * amount;
+      return Math.max(0, Math.min(255, Math.round(v)));
+    });
+    return "#" + parts.map(function (c) { return ("0" + c.toString(16)).slice(-2); }).join("");
+  }
+
+  function dateBounds(value) {
+    var parts = String(value).split("-");
+    if (parts.length === 1) { return [value + "-01-01", value + "-12-31"]; }
+    if (parts.length === 2) { return [value + "-01", value + "-31"]; }
+    return [value, value];
+  }
+
+  function inPeriod(date, since, until) {
+    if (!date || !/^\d{4}(-\d{2}(-\d{2})?)?$/.test(date)) { return true; }
+    var b = dateBounds(date);
+    if (since && b[1] < dateBounds(since)[0]) { return false; }
+    if (until && b[0] > dateBounds(until)[1]) { return false; }
+    return true;
+  }
+
+  function shortLabel(text) {
+    text = String(text || "");
+    return text.length > 34 ? text.slice(0, 32).replace(/\s+\S*$/, "") + "…" : text;
+  }
+
+  function visNode(n, theme) {
+    var colour = n.colour || "#9aa5b1";
+    var node = {
+      id: n.id, label: shortLabel(n.label), title: n.title, size: n.size || 16, shape: "dot",
+      color: { background: colour, border: shade(colour, -0.25),
+               highlight: { background: shade(colour, 0.2), border: THEMES[theme].highlight },
+               hover: { background: shade(colour, 0.15), border: shade(colour, -0.35) } },
+      // Hubs get bigger labels, so the overview reads before zooming in.
+      font: { color: THEMES[theme].font, strokeColor: THEMES[theme].stroke,
+              size: Math.round(12 + Math.max(0, (n.size || 16) - 12) / 4) },
+      data: n
+    };
+    if (typeof n.x === "number" && typeof n.y === "number") { node.x = n.x; node.y = n.y; }
+    return node;
+  }
+
+  function visEdge(e, showLabel, theme) {
+    var edge = { id: e.id, from: e.from, to: e.to, title: e.title || e.label, data: e,
+                 label: showLabel ? e.label : undefined,
+                 color: { color: THEMES[theme].edge, highlight: THEMES[theme].highlight, hover: THEMES[theme].highlight } };
+    if (e.smooth) { edge.smooth = e.smooth; }
+    return edge;
+  }
+
+  function options(data, count) {
+    var theme = THEMES[data.theme] || THEMES.light;
+    var big = count > BIG;
+    var opts = {
+      autoResize: true,
+      nodes: { shape: "dot", borderWidth: 1.5, borderWidthSelected: 3,
+               font: { size: 14, face: "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, sans-serif",
+                       strokeWidth: 4, color: theme.font, strokeColor: theme.stroke },
+               scaling: { label: { enabled: false, drawThreshold: 6 } } },
+      edges: { arrows: { to: { enabled: true, scaleFactor: 0.45 } }, width: 1, selectionWidth: 2, hoverWidth: 1.5,
+               font: { size: 10, color: theme.edgeFont, strokeWidth: 3, strokeColor: theme.stroke, align: "middle" },
+               smooth: big ? false : { enabled: true, type: "continuous", roundness: 0.3 } },
+      interaction: { hover: !big, tooltipDelay: 120, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
+                     navigationButtons: false, keyboard: { enabled: true, bindToWindow: false } },
+      physics: { enabled: true, solver: big ? "barnesHut" : "forceAtlas2Based",
+                 forceAtlas2Based: { gravitationalConstant: -70, centralGravity: 0.01, springLength: 130,
+                                     springConstant: 0.06, avoidOverlap: 0.4 },
+                 barnesHut: { gravitationalConstant: -9000, springLength: 140, avoidOverlap: 0.1 },
+                 stabilization: { enabled: true, iterations: big ? 120 : 300, updateInterval: 50, fit: true },
+                 minVelocity: 0.75 },
+      layout: { improvedLayout: false, randomSeed: 7 }
+    };
+    if (data.layout === "static") {
+      opts.physics = { enabled: false };
+    } else if (data.layout === "hierarchical") {
+      opts.layout = { hierarchical: { enabled: true, direction: "LR", sortMethod: "directed",
+                                      levelSeparation: 220, nodeSpacing: 90, shakeTowards: "roots" } };
+      opts.physics = { enabled: false };
+      opts.edges.smooth = { enabled: true, type: "cubicBezier", forceDirection: "horizontal", roundness: 0.4 };
+    }
+    return opts;
+  }
+
+  /* The view: a vis Network over DataSets, with filters that hide without refetching. */
+  function create(container, data, settings) {
+    settings = settings || {};
+    var vis = root.vis;
+    var theme = THEMES[data.theme] ? data.theme : "light";
+    var nodes = new vis.DataSet();
+    var edges = new vis.DataSet();
+    var evidence = {};
+    var hiddenTypes = {};
+    var period = { since: null, until: null };
+    var highlighted = null;
+    var showLabels = data.edges.length <= EDGE_LABELS_UP_TO;
+
+    function visible(node) {
+      var d = node.data;
+      return !hiddenTypes[d.type || ""] && (d.id === view.focus || inPeriod(d.date, period.since, period.until));
+    }
+    var nodeView = new vis.DataView(nodes, { filter: visible });
+    var edgeView = new vis.DataView(edges, { filter: function (e) {
+      var a = nodes.get(e.from), b = nodes.get(e.to);
+      return a && b && visible(a) && visible(b);
+    } });
+
+    var view = {
+      nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView, evidence: evidence, data: data,
+      focus: data.focus, theme: theme, firstDrawMs: null, stabilizedMs: null, network: null
+    };
+
+    function add(d) {
+      Object.keys(d.evidence || {}).forEach(function (k) { evidence[k] = d.evidence[k]; });
+      var newNodes = d.nodes.filter(function (n) { return !nodes.get(n.id); }).map(function (n) { return visNode(n, theme); });
+      var newEdges = d.edges.filter(function (e) { return !edges.get(e.id); }).map(function (e) { return visEdge(e, showLabels, theme); });
+      nodes.add(newNodes);
+      edges.add(newEdges);
+      return { nodes: newNodes.length, edges: newEdges.length };
+    }
+    add(data);
+
+    var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options(data, data.nodes.length));
+    view.network = network;
+    network.once("afterDrawing", function () {
+      view.firstDrawMs = performance.now();
+      container.setAttribute("data-drawn", "true");
+      if (settings.onFirstDraw) { settings.onFirstDraw(view); }
+    });
+    network.on("stabilizationIterationsDone", function () {
+      view.stabilizedMs = performance.now();
+      if (nodes.length > BIG) { network.setOptions({ physics: { enabled: false } }); view.physics = false; }
+    });
+    view.physics = data.layout === "physics";
+
+    view.merge = function (more, near) {
+      if (near && nodes.get(near)) {
+        var at = network.getPositions([near])[near];
+        (more.nodes || []).forEach(function (n, i) {
+          if (typeof n.x !== "number" && !nodes.get(n.id)) {
+            var angle = (i / Math.max(more.nodes.length, 1)) * 2 * Math.PI;
+            n.x = at.x + 160 * Math.cos(angle); n.y = at.y + 160 * Math.sin(angle);
+          }
+        });
+      }
+      var added = add(more);
+      if (added.nodes && view.physics === false && data.layout === "physics") { network.stabilize(80); }
+      return added;
+    };
+    view.setHiddenTypes = function (types) {
+      hiddenTypes = {};
+      (types || []).forEach(function (t) { hiddenTypes[t] = true; });
+      nodeView.refresh(); edgeView.refresh();
+    };
+    view.setPeriod = function (since, until) {
+      period = { since: since || null, until: until || null };
+      nodeView.refresh(); edgeView.refresh();
+    };
+    view.visibleCount = function () { return nodeView.length; };
+    view.setPhysics = function (on) {
+      view.physics = !!on;
+      network.setOptions({ physics: { enabled: !!on } });
+    };
+    view.fit = function () { network.fit({ animation: { duration: 300 } }); };
+    view.highlightPath = function (nodeIds, edgeIds) {
+      view.clearHighlight();
+      var onPath = {}, edgeOnPath = {};
+      nodeIds.forEach(function (id) { onPath[id] = true; });
+      edgeIds.forEach(function (id) { edgeOnPath[id] = true; });
+      var t = THEMES[theme];
+      highlighted = { nodes: nodes.get().map(function (n) { return { id: n.id, color: n.color, font: n.font }; }),
+                      edges: edges.get().map(function (e) { return { id: e.id, color: e.color, width: e.width }; }) };
+      nodes.update(nodes.get().filter(function (n) { return !onPath[n.id]; }).map(function (n) {
+        return { id: n.id, color: { background: t.dim, border: t.dim }, font: { color: t.dim, strokeColor: t.stroke } };
+      }));
+      nodes.update(nodeIds.map(function (id) {
+        var n = nodes.get(id);
+        return n ? { id: id, color: { background: n.color.background, border: t.path }, borderWidth: 4 } : null;
+      }).filter(Boolean));
+      edges.update(edges.get().map(function (e) {
+        return edgeOnPath[e.id] ? { id: e.id, color: { color: t.path, highlight: t.path }, width: 4 }
+                                : { id: e.id, color: { color: t.dim, highlight: t.dim }, width: 1 };
+      }));
+    };
+    view.clearHighlight = function () {
+      if (!highlighted) { return; }
+      nodes.update(highlighted.nodes.map(function (n) { return { id: n.id, color: n.color, font: n.font, borderWidth: 1.5 }; }));
+      edges.update(highlighted.edges.map(function (e) { return { id: e.id, color: e.color, width: 1 }; }));
+      highlighted = null;
+    };
+    view.nodeData = function (id) { var n = nodes.get(id); return n ? n.data : null; };
+    view.edgeData = function (id) { var e = edges.get(id); return e ? e.data : null; };
+    view.edgesOf = function (id) {
+      return edges.get({ filter: function (e) { return e.from === id || e.to === id; } }).map(function (e) { return e.data; });
+    };
+    return view;
+  }
+
+  /* -- side panels (DOM only, text via textContent) ------------------------------------------- */
+  function evidenceBlock(ev, links) {
+    var box = el("div", { className: "cg-evidence" });
+    box.appendChild(el("blockquote", { className: "evidence" }, ev.quote || "(no quote recorded)"));
+    var source = el("p", { className: "cg-source muted" });
+    if (ev.url && links && links.documents) {
+      var a = el("a", { href: ev.url, target: links.target || null, rel: "noopener" }, ev.document_title || ev.document || "source");
+      source.appendChild(document.createTextNode("Source: "));
+      source.appendChild(a);
+    } else {
+      source.textContent = "Source: " + (ev.document_title || ev.document || "unknown");
+    }
+    box.appendChild(source);
+    return box;
+  }
+
+  function relationItem(view, e, id, links) {
+    var li = el("li", { className: "cg-relation" });
+    var other = e.from === id ? e.to : e.from;
+    var otherData = view.nodeData(other);
+    var line = el("div", { className: "cg-relation-line" });
+    if (e.from === id) {
+      line.appendChild(el("span", { className: "cg-predicate" }, e.label));
+      line.appendChild(document.createTextNode(" → "));
+    } else {
+      line.appendChild(document.createTextNode("← "));
+      line.appendChild(el("span", { className: "cg-predicate" }, e.label));
+      line.appendChild(document.createTextNode(" ← "));
+    }
+    var target = el("button", { type: "button", className: "cg-link", "data-node": other },
+                    otherData ? otherData.label : other);
+    line.appendChild(target);
+    li.appendChild(line);
+    (e.evidence || []).forEach(function (k) { if (view.evidence[k]) { li.appendChild(evidenceBlock(view.evidence[k], links)); } });
+    return li;
+  }
+
+  function renderNodePanel(view, id, box, links) {
+    links = links || {};
+    box.textContent = "";
+    var d = view.nodeData(id);
+    if (!d) { return; }
+    var head = el("header", { className: "cg-panel-head" });
+    var swatch = el("span", { className: "cg-swatch", "aria-hidden": "true" });
+    swatch.style.background = d.colour;
+    head.appendChild(swatch);
+    var h = el("h2", { className: "cg-title" }, d.label);
+    head.appendChild(h);
+    box.appendChild(head);
+    if (d.label_zh) { box.appendChild(el("p", { className: "cg-zh", lang: "zh" }, d.label_zh)); }
+    var meta = el("p", { className: "cg-meta" });
+    meta.appendChild(el("span", { className: "pill" }, (d.type || "untyped").replace(/([a-z0-9])([A-Z])/g, "$1 $2")));
+    if (d.date) { meta.appendChild(el("span", { className: "pill cg-date" }, d.date)); }
+    meta.appendChild(el("span", { className: "muted" }, d.degree + " relation" + (d.degree === 1 ? "" : "s") + " in the graph"));
+    box.appendChild(meta);
+    var aliases = (d.aliases || []).filter(function (a) { return a !== d.label; });
+    if (aliases.length) {
+      box.appendChild(el("p", { className: "cg-aliases" }, "Also called: " + aliases.join("; ")));
+    }
+    if (links.entity) {
+      var p = el("p", { className: "cg-actions" });
+      p.appendChild(el("a", { href: links.entity(d), target: links.target || null, rel: "noopener", className: "cg-entity-link" },
+                       "Entity page: all statements →"));
+      box.appendChild(p);
+    }
+    var rels = view.edgesOf(id);
+    var outs = rels.filter(function (e) { return e.from === id; });
+    var ins = rels.filter(function (e) { return e.to === id; });
+    [["Statements about it", outs], ["Statements pointing to it", ins]].forEach(function (pair) {
+      if (!pair[1].length) { return; }
+      box.appendChild(el("h3", null, pair[0] + " (" + pair[1].length + ")"));
+      var ul = el("ul", { className: "cg-relations" });
+      pair[1].forEach(function (e) { ul.appendChild(relationItem(view, e, id, links)); });
+      box.appendChild(ul);
+    });
+    if (rels.length < d.degree) {
+      box.appendChild(el("p", { className: "muted cg-more" },
+        (d.degree - rels.length) + " more relation(s) not drawn here" + (links.expandHint ? ": " + links.expandHint : ".")));
+    }
+  }
+
+  function renderEdgePanel(view, id, box, links) {
+    links = links || {};
+    box.textContent = "";
+    var e = view.edgeData(id);
+    if (!e) { return; }
+    var a = view.nodeData(e.from), b = view.nodeData(e.to);
+    box.appendChild(el("h2", { className: "cg-title" }, e.label));
+    var line = el("p", { className: "cg-edge-line" });
+    line.appendChild(el("button", { type: "button", className: "cg-link", "data-node": e.from }, a ? a.label : e.from));
+    line.appendChild(document.createTextNode(" — " + e.label + " → "));
+    line.appendChild(el("button", { type: "button", className: "cg-link", "data-node": e.to }, b ? b.label : e.to));
+    box.appendChild(line);
+    box.appendChild(el("p", { className: "muted cg-predicate-iri" }, e.predicate));
+    box.appendChild(el("h3", null, "Evidence (" + (e.evidence || []).length + ")"));
+    (e.evidence || []).forEach(function (k) { if (view.evidence[k]) { box.appendChild(evidenceBlock(view.evidence[k], links)); } });
+  }
+
+  function renderLegend(data, box, onToggle, hidden) {
+    box.textContent = "";
+    hidden = hidden || {};
+    var list = el("ul", { className: "cg-legend-list" });
+    (data.legend.types || []).forEach(function (t) {
+      // Types drawn here, and (where types can be toggled) those a filter hides, to show them again.
+      if (!t.count && !(onToggle && hidden[t.type])) { return; }
+      var li = el("li");
+      var button = el("button", { type: "button", className: "cg-legend-item", "data-type": t.type,
+                                  "aria-pressed": hidden[t.type] ? "false" : "true",
+                                  title: (hidden[t.type] ? "Show " : "Hide ") + t.label });
+      var sw = el("span", { className: "cg-swatch", "aria-hidden": "true" });
+      sw.style.background = data.legend.colour_by === "type" ? t.colour : "transparent";
+      sw.style.borderColor = t.colour;
+      button.appendChild(sw);
+      button.appendChild(el("span", { className: "cg-legend-label" }, t.label));
+      button.appendChild(el("span", { className: "cg-legend-count" }, t.count));
+      if (onToggle) { button.addEventListener("click", function () { onToggle(t.type); }); } else { button.disabled = true; }
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    if (data.legend.colour_by === "community" && data.legend.communities.length) {
+      var cl = el("ul", { className: "cg-legend-list cg-communities" });
+      data.legend.communities.forEach(function (c) {
+        var li = el("li", { className: "cg-legend-item" });
+        var sw = el("span", { className: "cg-swatch", "aria-hidden": "true" });
+        sw.style.background = c.colour;
+        li.appendChild(sw);
+        li.appendChild(el("span", { className: "cg-legend-label" }, c.label));
+        li.appendChild(el("span", { className: "cg-legend-count" }, c.count));
+        cl.appendChild(li);
+      });
+      box.appendChild(el("p", { className: "cg-legend-heading muted" }, "Colour: community"));
+      box.appendChild(cl);
+    }
+  }
+
+  root.CoopgraphGraphView = {
+    create: create, el: el, inPeriod: inPeriod, renderNodePanel: renderNodePanel,
+    renderEdgePanel: renderEdgePanel, renderLegend: renderLegend, evidenceBlock: evidenceBlock, THEMES: THEMES
+  };
+})(window);
