@@ -24,3 +24,28 @@ def test_every_setting_is_in_the_readme(field: str) -> None:
 
 def test_readme_gives_the_two_commands() -> None:
     assert "make run" in README and "make test" in README
+
+
+README_PREFIXES = """
+PREFIX coop: <https://coopgraph.org/ontology#>
+PREFIX id: <https://coopgraph.org/id/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <https://schema.org/>
+"""
+
+
+def _readme_queries() -> list[str]:
+    blocks = README.split("```sparql")[1:]
+    return [block.split("```")[0] for block in blocks]
+
+
+@pytest.mark.parametrize("index", range(len(_readme_queries())))
+def test_readme_example_queries_answer(index: int, seed_store) -> None:  # type: ignore[no-untyped-def]
+    """Each example query of the README runs on the built graph and finds something."""
+    query = README_PREFIXES + _readme_queries()[index]
+    assert seed_store.select(query), query
