@@ -576,8 +576,11 @@ def render_standalone_html(G: nx.MultiDiGraph, spec: ViewSpec) -> str:
 def notebook_html(G: nx.MultiDiGraph, spec: ViewSpec) -> str:
     """An ``<iframe srcdoc>`` holding the standalone view: isolated from the notebook's own page.
 
+    Wrapped in a ``<div>``: IPython warns about a bare ``<iframe>`` passed to ``HTML``.
+
     ``IPython.display.HTML(notebook_html(G, ViewSpec(focus="chongqing")))``
     """
     document = render_standalone_html(G, spec)
-    return (f'<iframe srcdoc="{html.escape(document, quote=True)}" width="100%" height="{spec.height + 10}" '
-            f'style="border:0" title="{html.escape(spec.title or "coopgraph view", quote=True)}"></iframe>')
+    return (f'<div class="coopgraph-view"><iframe srcdoc="{html.escape(document, quote=True)}" width="100%" '
+            f'height="{spec.height + 10}" style="border:0" '
+            f'title="{html.escape(spec.title or "coopgraph view", quote=True)}"></iframe></div>')

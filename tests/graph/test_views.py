@@ -164,4 +164,4 @@ def test_standalone_html_is_offline_escaped_and_writes_nothing(tmp_path: Path, m
     assert "cdnjs" not in html and "unpkg" not in html and "vis-network" in html
     assert XSS not in html and "&lt;script&gt;window.__pwned" in html
     assert '<script type="application/json" id="cg-data">' in html
-    assert notebook_html(G, ViewSpec()).startswith('<iframe srcdoc="&lt;!doctype html&gt;')
+    assert notebook_html(G, ViewSpec()).startswith('<div class="coopgraph-view"><iframe srcdoc="&lt;!doctype html&gt;')
