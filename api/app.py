@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -88,22 +88,41 @@ def _routers() -> list[Any]:
     return [importlib.import_module(f"api.routers.{name}").router for name in modules]
 
 
-def _install_middleware(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]
-                               ) -> Response:
-        state: AppState | None = getattr(request.app.state, "coop", None)
+class SecurityHeaders:
+    """Pure ASGI middleware: security headers on every response, and the data-change check.
+
+    Written against ASGI directly (not ``@app.middleware``) because BaseHTTPMiddleware costs
+    about a millisecond a request, which is most of a small query's time.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state: AppState | None = getattr(scope["app"].state, "coop", None) if "app" in scope else None
         if state is not None:
             await state.refresh()
-        response = await call_next(request)
-        embeddable = request.url.path.startswith(EMBED_PREFIXES)
-        response.headers.setdefault("Content-Security-Policy", EMBED_CSP if embeddable else CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        embeddable = scope["path"].startswith(EMBED_PREFIXES)
+        extra = [(b"content-security-policy", (EMBED_CSP if embeddable else CSP).encode()),
+                 (b"x-content-type-options", b"nosniff"),
+                 (b"referrer-policy", b"no-referrer")]
         if not embeddable:
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+            extra.append((b"x-frame-options", b"DENY"))
 
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (name, value) for name, value in extra if name not in present]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _install_middleware(app: FastAPI) -> None:
     # Any origin may query the endpoint and read the JSON API (they are public, read-only data).
     app.add_middleware(
         CORSMiddleware,
@@ -112,3 +131,5 @@ def _install_middleware(app: FastAPI) -> None:
         allow_headers=["Accept", "Content-Type", "Authorization"],
         expose_headers=["X-Coopgraph-Truncated", "Content-Type"],
     )
+    # Added last, so it is outermost: even CORS preflights and errors carry the headers.
+    app.add_middleware(SecurityHeaders)

@@ -143,8 +143,10 @@ def analyse(
                     ] = "centrality",
     source: Annotated[str | None, typer.Option("--source", help="paths: slug of the first entity")] = None,
     target: Annotated[str | None, typer.Option("--target", help="paths: slug of the second entity")] = None,
-    focus: Annotated[str | None, typer.Option("--focus", help="neighbourhood: slug of the focus entity")] = None,
-    depth: Annotated[int, typer.Option("--depth", min=0, max=4, help="neighbourhood: hops from the focus")] = 1,
+    focus: Annotated[str | None, typer.Option("--focus", help="neighbourhood: slug of the focus entity")
+                     ] = None,
+    depth: Annotated[int, typer.Option("--depth", min=0, max=4, help="neighbourhood: hops from the focus")
+                     ] = 1,
     measure: Annotated[str, typer.Option("--measure", help="centrality: degree, pagerank or betweenness")
                        ] = "pagerank",
     max_length: Annotated[int, typer.Option("--max-length", min=1, max=8, help="paths: most hops")] = 4,
@@ -205,7 +207,8 @@ def analyse(
                         for i, p in enumerate(paths, 1)]
             else:
                 rows = [{"path": i, "hop": j, "from": label(h.source),
-                         "relation": f"{h.predicate_label} {'->' if h.forward else '<-'}", "to": label(h.target),
+                         "relation": f"{h.predicate_label} {'->' if h.forward else '<-'}",
+                         "to": label(h.target),
                          "quote": h.evidence[0].quote if h.evidence else None,
                          "document": h.evidence[0].document if h.evidence else None}
                         for i, p in enumerate(paths, 1) for j, h in enumerate(p.hops, 1)]

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from api.result_cache import ResultCache
 from graph.store.oxigraph import OxigraphStore
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class AppState:
         self.settings = settings
         self.store = OxigraphStore(settings.store)
         self.executor = executor
+        self.result_cache = ResultCache.from_megabytes(settings.result_cache_mb)  # None when off
         self.version = self.store.version()
         self.lock = ReadWriteLock()
         self._checked_at = time.monotonic()

@@ -101,14 +101,13 @@ def start_server(store_root: Path, log_dir: Path, *, env: dict[str, str] | None 
     environ.update({"COOPGRAPH_STORE": str(store_root), "COOPGRAPH_PORT": str(port)})
     environ.update(env or {})
     log_path = log_dir / f"server-{port}.log"
-    preexec = None
-    if memory_limit_mb is not None:
-        limit = memory_limit_mb * 1024 * 1024
+    def limit_memory() -> None:  # runs in the child before exec
+        import resource
 
-        def preexec() -> None:  # runs in the child before exec
-            import resource
+        limit = (memory_limit_mb or 0) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    preexec = limit_memory if memory_limit_mb is not None else None
 
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(

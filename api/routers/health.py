@@ -10,6 +10,6 @@ router = APIRouter(tags=["meta"])
 
 
 @router.get("/healthz", summary="Liveness and data version")
-def health(state: StateDep) -> dict[str, object]:
+async def health(state: StateDep) -> dict[str, object]:
     """``{"ok": true, "version": "<store version>"}`` while the app can read its store."""
     return {"ok": True, "version": state.version}

@@ -22,8 +22,9 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from api import negotiation
 from api.deps import SettingsDep, StateDep
+from api.result_cache import CacheKey
 from api.settings import Settings
-from graph.errors import QueryError, QueryRejectedError
+from graph.errors import QueryRejectedError
 from graph.query_guard import QueryLimits, add_using_clauses, inspect_query
 
 __all__ = ["router"]
@@ -34,6 +35,7 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 TRUNCATED_HEADER = "X-Coopgraph-Truncated"
+CACHE_HEADER = "X-Coopgraph-Cache"  # hit | miss, only when the result cache is on
 
 _RESPONSES = {
     200: {
@@ -179,14 +181,25 @@ async def _run_query(
     default_graphs = params.all("default-graph-uri")
     named_graphs = params.all("named-graph-uri")
     protocol_dataset = bool(default_graphs or named_graphs)  # if given, it replaces FROM / FROM NAMED
-    outcome = await state.executor.query(
-        query,
-        media_type=media_type,
-        default_graph_uris=default_graphs if protocol_dataset else None,
-        named_graph_uris=named_graphs if protocol_dataset else None,
-        base_iri=_endpoint(request, settings),
-    )
+    base_iri = _endpoint(request, settings)
+    cache = state.result_cache
+    # The base IRI is part of the key: relative IRIs in the query resolve against it.
+    key = CacheKey.of(state.version, query + "\x00" + base_iri, media_type, default_graphs, named_graphs)
+    outcome = cache.get(key) if cache is not None else None
+    cache_status = "hit" if outcome is not None else "miss"
+    if outcome is None:
+        outcome = await state.executor.query(
+            query,
+            media_type=media_type,
+            default_graph_uris=default_graphs if protocol_dataset else None,
+            named_graph_uris=named_graphs if protocol_dataset else None,
+            base_iri=base_iri,
+        )
+        if cache is not None:
+            cache.put(key, outcome)
     headers = {"Vary": "Accept"}
+    if cache is not None:
+        headers[CACHE_HEADER] = cache_status
     if outcome.truncated:
         headers[TRUNCATED_HEADER] = "true"
     return Response(outcome.body, media_type=media_type, headers=headers)

@@ -148,13 +148,21 @@ class OxigraphStore:
 
     # -- generations ----------------------------------------------------------------------------
     @classmethod
-    def replace(cls, root: Path | str, fill: Callable[[ox.Store], None]) -> None:
-        """Write a new generation with ``fill(db)`` and swap it in; on any error the old one stays."""
+    def replace(cls, root: Path | str, fill: Callable[[ox.Store], None], *, extend: bool = False) -> None:
+        """Write a new generation with ``fill(db)`` and swap it in; on any error the old one stays.
+
+        ``extend``: the new generation starts as a copy of the current one (a RocksDB checkpoint,
+        milliseconds even at a million triples) instead of empty, for loads that add data.
+        """
         root = Path(root)
         root.mkdir(parents=True, exist_ok=True)
         name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         target = root / name
         try:
+            if extend:
+                source = ox.Store.read_only(str(cls(root).data_path))
+                source.backup(str(target))
+                del source
             db = ox.Store(str(target))
             fill(db)
             db.flush()

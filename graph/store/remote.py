@@ -1,0 +1,175 @@
+"""A remote store: any SPARQL 1.1 endpoint (Oxigraph server, Fuseki, Virtuoso, QLever, GraphDB...).
+
+Speaks the SPARQL 1.1 Protocol with httpx: queries are POSTed form-encoded (``query=``; the one form
+every engine accepts, and no URL length limit), updates POSTed (``update=``) to the update URL.
+Answers are turned into what ``OxigraphStore`` returns: SELECT rows of plain strings (IRI, blank
+node id without ``_:``, literal lexical form), ``bool`` for ASK, N-Triples bytes for CONSTRUCT.
+
+**Version.** A remote engine has no generation file, so the version is a triple we maintain::
+
+    GRAPH <https://coopgraph.org/meta> { <https://coopgraph.org/meta#store> coop:version "..." }
+
+Every ``update`` through this class rewrites it in the same request (``...; DELETE/INSERT``), and
+``coopgraph load --store URL`` would do the same. Reading it is one indexed lookup, cheap at any
+size. When the triple is absent (data written by other tools), the version falls back to a hash of
+``COUNT(*)`` over all quads, which changes on most writes but costs a scan (about 0.1 s per million
+triples on Oxigraph): callers poll it at most once a second. Writes by other tools that keep the
+count equal go unnoticed; call ``touch()`` after them.
+
+Errors: HTTP 400 -> QuerySyntaxError (the engine's message), a client timeout -> QueryTimeoutError,
+anything else (refused connection, 5xx, unparseable answer) -> StoreError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+from graph.errors import QuerySyntaxError, QueryTimeoutError, StoreError
+from graph.store.base import Row, StoreStats
+
+__all__ = ["META_GRAPH", "RemoteStore", "VERSION_PREDICATE", "VERSION_SUBJECT"]
+
+META_GRAPH = "https://coopgraph.org/meta"
+VERSION_SUBJECT = "https://coopgraph.org/meta#store"
+VERSION_PREDICATE = "https://coopgraph.org/ontology#version"
+
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+FORM = "application/x-www-form-urlencoded"
+
+_VERSION_QUERY = (f"SELECT ?v WHERE {{ GRAPH <{META_GRAPH}> {{ <{VERSION_SUBJECT}> <{VERSION_PREDICATE}> ?v }} }}"
+                  " LIMIT 1")
+_COUNT_ALL = ("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
+
+
+def _bump_version_update(value: str) -> str:
+    """The update that replaces the version triple (appended to every update we send)."""
+    return (f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ <{VERSION_SUBJECT}> <{VERSION_PREDICATE}> ?old }} }} ;\n"
+            f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ <{VERSION_SUBJECT}> <{VERSION_PREDICATE}> "
+            f"\"{value}\" }} }}")
+
+
+class RemoteStore:
+    """A SPARQL 1.1 endpoint seen through the Store protocol.
+
+    ``auth``: ``(user, password)`` for HTTP Basic, or a string sent as a Bearer token.
+    ``timeout``: seconds for each request (connect, read and write).
+    """
+
+    def __init__(self, query_url: str, *, update_url: str | None = None,
+                 auth: tuple[str, str] | str | None = None, timeout: float = 30.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        if not query_url.startswith(("http://", "https://")):
+            raise StoreError(f"a remote store needs an http(s) URL, not {query_url!r}")
+        self.query_url = query_url
+        self.update_url = update_url
+        self.timeout = timeout
+        headers = {"User-Agent": "coopgraph"}
+        basic: httpx.Auth | tuple[str, str] | None = None
+        if isinstance(auth, str):
+            headers["Authorization"] = f"Bearer {auth}"
+        else:
+            basic = auth
+        self._client = httpx.Client(auth=basic, headers=headers, timeout=timeout, transport=transport,
+                                    follow_redirects=False)
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.query_url!r}, update_url={self.update_url!r})"
+
+    # -- protocol -----------------------------------------------------------------------------------
+    def _post(self, url: str, field: str, text: str, accept: str) -> httpx.Response:
+        try:
+            response = self._client.post(url, data={field: text}, headers={"Accept": accept})
+        except httpx.TimeoutException as exc:
+            raise QueryTimeoutError(f"the SPARQL endpoint did not answer within {self.timeout:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise StoreError(f"cannot reach the SPARQL endpoint {url}: {exc}") from exc
+        if response.status_code == 400:
+            raise QuerySyntaxError(response.text.strip()[:2000] or "the endpoint rejected the request")
+        if response.status_code >= 300:
+            raise StoreError(f"the SPARQL endpoint {url} answered {response.status_code}: "
+                             f"{response.text.strip()[:500]}")
+        return response
+
+    def _results(self, sparql: str) -> dict[str, Any]:
+        response = self._post(self.query_url, "query", sparql, RESULTS_JSON)
+        try:
+            return response.json()  # type: ignore[no-any-return]
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise StoreError(f"the endpoint sent no SPARQL JSON results "
+                             f"({response.headers.get('content-type')})") from exc
+
+    # -- Store ------------------------------------------------------------------------------------
+    def select(self, sparql: str) -> list[Row]:
+        body = self._results(sparql)
+        bindings = body.get("results", {}).get("bindings")
+        if bindings is None:
+            raise StoreError("the endpoint's answer has no results.bindings (was the query a SELECT?)")
+        return [{name: str(term["value"]) for name, term in binding.items()} for binding in bindings]
+
+    def ask(self, sparql: str) -> bool:
+        body = self._results(sparql)
+        if "boolean" not in body:
+            raise StoreError("the endpoint's answer has no boolean (was the query an ASK?)")
+        return bool(body["boolean"])
+
+    def construct(self, sparql: str) -> bytes:
+        response = self._post(self.query_url, "query", sparql, NTRIPLES)
+        media = response.headers.get("content-type", "").split(";")[0].strip()
+        if media not in (NTRIPLES, "text/plain", ""):
+            raise StoreError(f"the endpoint sent {media} for a CONSTRUCT, not N-Triples")
+        return response.content
+
+    def update(self, sparql: str) -> None:
+        if self.update_url is None:
+            raise StoreError("this remote store has no update URL (pass update_url)")
+        self._post(self.update_url, "update", sparql.rstrip().rstrip(";") + " ;\n"
+                   + _bump_version_update(_new_version()), "*/*")
+
+    def touch(self) -> str:
+        """Write a new version after changes made by other tools; returns it."""
+        if self.update_url is None:
+            raise StoreError("this remote store has no update URL (pass update_url)")
+        value = _new_version()
+        self._post(self.update_url, "update", _bump_version_update(value), "*/*")
+        return value
+
+    def version(self) -> str:
+        rows = self.select(_VERSION_QUERY)
+        if rows and "v" in rows[0]:
+            return rows[0]["v"]
+        count = self.select(_COUNT_ALL)
+        return "count-" + hashlib.sha1((count[0].get("n", "0") if count else "0").encode()).hexdigest()[:12]
+
+    def stats(self) -> StoreStats:
+        default = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        quads = self.select(_COUNT_ALL)
+        graphs = self.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return StoreStats(triples_default_graph=_int(default), quads=_int(quads), named_graphs=_int(graphs),
+                          version=self.version())
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> RemoteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _new_version() -> str:
+    return f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
+
+
+def _int(rows: list[Row]) -> int:
+    try:
+        return int(rows[0]["n"])
+    except (IndexError, KeyError, ValueError):
+        return 0
