@@ -77,8 +77,12 @@ class AcceptRange:
         return (self.type != "*") + (self.subtype != "*")
 
 
-def parse_accept(header: str | None) -> list[AcceptRange]:
-    """Parse an Accept header; malformed ranges are skipped, a missing header means ``*/*``."""
+def parse_accept(header: str | None, synonyms: dict[str, str] | None = None) -> list[AcceptRange]:
+    """Parse an Accept header; malformed ranges are skipped, a missing header means ``*/*``.
+
+    ``synonyms`` rewrites media types (default: the SPARQL endpoint's ``MEDIA_TYPE_SYNONYMS``).
+    """
+    synonyms = MEDIA_TYPE_SYNONYMS if synonyms is None else synonyms
     if header is None or not header.strip():
         return [AcceptRange("*", "*", 1.0)]
     ranges = []
@@ -90,7 +94,7 @@ def parse_accept(header: str | None) -> list[AcceptRange]:
                 media = "*/*"
             else:
                 continue
-        media = MEDIA_TYPE_SYNONYMS.get(media, media)
+        media = synonyms.get(media, media)
         main, _, sub = media.partition("/")
         if not main or not sub:
             continue

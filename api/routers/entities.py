@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from api import urls
+from api import negotiation, urls
 from api.deps import SettingsDep, StoreDep, TemplatesDep
 from api.routers.search import label_index
 from api.schemas import Alias, EntityDetail, EntitySummary, EvidenceQuote, LiteralValue, Page, Statement
@@ -55,43 +55,22 @@ def pick_format(accept: str | None, offered: tuple[str, ...], default: str) -> s
 
     Highest q wins; on equal q the more specific range (``text/turtle`` over ``text/*`` over
     ``*/*``), then the one the client listed first. None when nothing offered is acceptable (406).
+    Parsing is :func:`api.negotiation.parse_accept`'s; the scoring differs from the SPARQL
+    endpoint's because here the client's own order breaks ties (browsers list HTML first).
     """
     if not accept or not accept.strip():
         return default
-    ranges: list[tuple[str, str, float, int]] = []
-    for position, part in enumerate(accept.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        if "/" not in media:
-            continue
-        q = 1.0
-        for param in fields[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        major, _, minor = media.partition("/")
-        ranges.append((major, minor, q, position))
+    ranges = list(enumerate(negotiation.parse_accept(accept, synonyms={})))
     best: tuple[float, int, int, int] | None = None
     choice = None
     for preference, fmt in enumerate((default, *[f for f in offered if f != default])):
         match: tuple[int, float, int] | None = None     # (specificity, q, -position) of the closest range
         for name in (m for m, f in _ACCEPTED_AS.items() if f == fmt):
-            kind, _, sub = name.partition("/")
-            for major, minor, q, position in ranges:
-                if (major, minor) == (kind, sub):
-                    specificity = 2
-                elif major == kind and minor == "*":
-                    specificity = 1
-                elif (major, minor) == ("*", "*"):
-                    specificity = 0
-                else:
-                    continue
-                candidate = (specificity, q, -position)
-                if match is None or candidate > match:
-                    match = candidate
+            for position, accepted in ranges:
+                if accepted.matches(name):
+                    candidate = (accepted.specificity, accepted.q, -position)
+                    if match is None or candidate > match:
+                        match = candidate
         if match is None or match[1] <= 0:
             continue
         score = (match[1], match[0], match[2], -preference)
