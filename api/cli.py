@@ -31,7 +31,7 @@ out = Console(highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 DataOpt = Annotated[Path | None, typer.Option("--data", help="Folder with facts/ and documents/ [default: data]")]
-StoreOpt = Annotated[Path | None, typer.Option("--store", help="Store root [default: var/store]")]
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="Store root, or a SPARQL endpoint URL for query/analyse/view [default: var/store]")]
 BaseOpt = Annotated[str | None, typer.Option("--base", help="Base IRI of entities [default: https://coopgraph.org/]")]
 
 
@@ -102,15 +102,16 @@ def query(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, csv, tsv (SELECT/ASK); ttl, nt "
                                      "(CONSTRUCT/DESCRIBE)")] = "table",
 ) -> None:
-    """Run a SPARQL query against the store and print the answer."""
-    from api.query_output import render_result
+    """Run a SPARQL query against the store (a path, or a SPARQL endpoint URL) and print the answer."""
+    from api.query_output import render_remote, render_result
+    from graph.store import OxigraphStore, open_store
 
     text = _read_query(sparql)
-    from graph.store.oxigraph import OxigraphStore
-
-    with OxigraphStore(_settings(store=store).store) as db:
-        result = db.query(text)
-        rendered = render_result(result, fmt)
+    with open_store(_settings(store=store).store) as db:  # type: ignore[attr-defined]
+        if isinstance(db, OxigraphStore):
+            rendered = render_result(db.query(text), fmt)
+        else:
+            rendered = render_remote(db, text, fmt)
     if isinstance(rendered, Table):
         out.print(rendered)
     else:
@@ -165,7 +166,7 @@ def analyse(
     from graph import analysis
     from graph.analysis_store import analysis_graph_iri, write_measures
     from graph.network import project
-    from graph.store.oxigraph import OxigraphStore
+    from graph.store import open_store
 
     choices = ("centrality", "communities", "bridges", "paths", "neighbourhood")
     if what not in choices:
@@ -174,7 +175,7 @@ def analyse(
         raise typer.BadParameter("choose table or json", param_hint="--format")
     settings = _settings(store=store, base=base)
     started = time.perf_counter()
-    with OxigraphStore(settings.store, writable=write) as db:
+    with open_store(settings.store, writable=write) as db:  # type: ignore[attr-defined]
         G = project(db, base=settings.base)
         projected = time.perf_counter()
         label = lambda n: str(G.nodes[n].get("label") or n)  # noqa: E731
@@ -287,14 +288,14 @@ def view(
 ) -> None:
     """Write one self-contained HTML view of the graph (works offline; open it in any browser)."""
     from graph.network import project
-    from graph.store.oxigraph import OxigraphStore
+    from graph.store import open_store
     from graph.views import ViewSpec, render_standalone_html
 
     names = tuple(n.strip() for value in types or [] for n in value.split(",") if n.strip())
     spec = ViewSpec(focus=focus, depth=depth, types=names, limit=limit, colour_by=colour, size_by=size,
                     layout=layout, theme=theme, height=height)
     settings = _settings(store=store, base=base)
-    with OxigraphStore(settings.store) as db, console.status("drawing"):
+    with open_store(settings.store) as db, console.status("drawing"):  # type: ignore[attr-defined]
         html = render_standalone_html(project(db, base=settings.base), spec)
     output.write_text(html, encoding="utf-8")
     out.print(f"view:    {output} ({len(html) // 1024} KiB, open it in a browser)")

@@ -105,6 +105,10 @@ class RemoteStore:
             raise StoreError(f"the endpoint sent no SPARQL JSON results "
                              f"({response.headers.get('content-type')})") from exc
 
+    def raw(self, sparql: str, accept: str) -> bytes:
+        """The endpoint's answer to a query, as sent, in the media type asked for."""
+        return self._post(self.query_url, "query", sparql, accept).content
+
     # -- Store ------------------------------------------------------------------------------------
     def select(self, sparql: str) -> list[Row]:
         body = self._results(sparql)

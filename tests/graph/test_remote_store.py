@@ -171,3 +171,30 @@ def test_bearer_token_is_sent() -> None:
     with RemoteStore("http://127.0.0.1:9/query", auth="s3cret", transport=httpx.MockTransport(handler)) as remote:
         assert remote.ask("ASK {}") is True
     assert seen == ["Bearer s3cret"]
+
+
+def test_cli_query_analyse_and_view_run_on_a_remote_endpoint(server: str, seed_build, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The same commands on the seed graph served by a real Oxigraph server, not our store."""
+    from api.cli import app
+
+    nt = (seed_build.export_dir / "coopgraph.nt").read_bytes()
+    httpx.post(server + "/update", data={"update": "DROP ALL"}, timeout=10).raise_for_status()
+    httpx.post(server + "/store?default", content=nt, headers={"Content-Type": "application/n-triples"},
+               timeout=30).raise_for_status()
+    endpoint = server + "/query"
+    count = ("SELECT (COUNT(*) AS ?n) WHERE { ?e a <https://coopgraph.org/ontology#Evidence> }")
+    table = cli.invoke(app, ["query", count, "--store", endpoint])
+    assert table.exit_code == 0, table.output
+    assert str(seed_build.outcome.result.summary.evidence_quotes) in table.output
+    as_csv = cli.invoke(app, ["query", count, "--store", endpoint, "-f", "csv"])
+    assert as_csv.output.split()[-1] == str(seed_build.outcome.result.summary.evidence_quotes)
+    bad = cli.invoke(app, ["query", "SELECT ?x WHERE { ?x ?y }", "--store", endpoint])
+    assert bad.exit_code == 2
+    paths = cli.invoke(app, ["analyse", "paths", "--source", "chengdu-customs", "--target", "singapore",
+                             "--store", endpoint, "--format", "json"])
+    assert paths.exit_code == 0, paths.output
+    assert "https://coopgraph.org/id/singapore" in paths.output and "promote China-Singapore" in paths.output
+    view = cli.invoke(app, ["view", "--focus", "chongqing-customs", "-o", str(tmp_path / "v.html"),
+                            "--store", endpoint])
+    assert view.exit_code == 0, view.output
+    assert "Chongqing Customs" in (tmp_path / "v.html").read_text()
