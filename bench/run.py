@@ -155,6 +155,8 @@ class RdflibEndpoint(System):
 SYSTEMS = {
     "coopgraph": lambda: Coopgraph("coopgraph", "/sparql"),
     "coopgraph+cache": lambda: Coopgraph("coopgraph+cache", "/sparql", env={"COOPGRAPH_RESULT_CACHE_MB": "256"}),
+    # Four query workers on two cores: fewer cheap queries wait behind a slow one.
+    "coopgraph+4w": lambda: Coopgraph("coopgraph+4w", "/sparql", env={"COOPGRAPH_SPARQL_WORKERS": "4"}),
     "oxigraph": lambda: OxigraphServer("oxigraph", "/query"),
     "rdflib-endpoint": lambda: RdflibEndpoint("rdflib-endpoint", "/"),
 }
