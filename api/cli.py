@@ -124,17 +124,34 @@ def query(
 @reports_errors
 def serve(
     store: StoreOpt = None,
-    data: DataOpt = None,
+    data: Annotated[list[Path] | None, typer.Option(
+        "--data", help="The curated data folder (facts/ + documents/) to build from when there is no store "
+        "[default: data]; or RDF files (Turtle, N-Triples, JSON-LD, ... , .gz) to load and serve for a "
+        "quick look (into --store if given, else a temporary store)")] = None,
     host: Annotated[str | None, typer.Option("--host", help="Interface to bind [default: 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port [default: 8000]")] = None,
     base: BaseOpt = None,
 ) -> None:
     """Serve the graph: SPARQL endpoint, Linked Data, explorer (builds the store first if missing)."""
+    import tempfile
+
     from api.server import run_serve
 
-    settings = _settings(store=store, data=data, host=host, port=port, base=base)
-    out.print(f"coopgraph on http://{settings.host}:{settings.port}/  (SPARQL: /sparql, query page: /query)")
-    run_serve(settings)
+    files = [p for p in data or [] if not p.is_dir()]
+    folder = next((p for p in data or [] if p.is_dir()), None)
+    if files and folder is not None:
+        raise typer.BadParameter("give either one data folder or RDF files, not both", param_hint="--data")
+    with tempfile.TemporaryDirectory(prefix="coopgraph-") as scratch:
+        if files:
+            from graph.load import load_files
+
+            store = store or Path(scratch) / "store"
+            result = load_files(store, files)
+            out.print(f"loaded {result.quads_added} quads from {len(files)} file(s) "
+                      f"into {store}")
+        settings = _settings(store=store, data=folder, host=host, port=port, base=base)
+        out.print(f"coopgraph on http://{settings.host}:{settings.port}/  (SPARQL: /sparql, query page: /query)")
+        run_serve(settings)
 
 
 @app.command()

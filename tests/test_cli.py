@@ -75,3 +75,40 @@ def test_every_command_has_help(cli) -> None:  # type: ignore[no-untyped-def]
     for command in ("build", "validate", "query", "serve"):
         result = cli.invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_serve_data_files_gives_a_quick_look_at_any_rdf(tmp_path: Path) -> None:
+    """`coopgraph serve --data FILE` loads the file into a temporary store and serves it."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.conftest import free_port
+
+    data = tmp_path / "mine.ttl"
+    data.write_text('<https://example.org/a> <http://www.w3.org/2000/01/rdf-schema#label> "Mine"@en .\n')
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COOPGRAPH_")}
+    process = subprocess.Popen([sys.executable, "-m", "api", "serve", "--data", str(data), "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/sparql", timeout=2, params={
+                    "query": 'ASK { ?s <http://www.w3.org/2000/01/rdf-schema#label> "Mine"@en }'},
+                    headers={"Accept": "application/sparql-results+json"})
+                if answer.status_code == 200:
+                    assert answer.json()["boolean"] is True
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("the server did not answer")
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    assert not (tmp_path / "var").exists(), "nothing written into the working directory"

@@ -49,3 +49,18 @@ def test_readme_example_queries_answer(index: int, seed_store) -> None:  # type:
     """Each example query of the README runs on the built graph and finds something."""
     query = README_PREFIXES + _readme_queries()[index]
     assert seed_store.select(query), query
+
+
+def test_readme_sparqlwrapper_script_runs_against_the_server(live_server) -> None:  # type: ignore[no-untyped-def]
+    """The README's Python example, unchanged but for the port of the test server."""
+    import contextlib
+    import io
+
+    script = README.split("```python")[1].split("```")[0]
+    assert "http://127.0.0.1:8000/sparql" in script
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(script.replace("http://127.0.0.1:8000", live_server.url), {})  # noqa: S102
+    lines = output.getvalue().splitlines()
+    assert any(line.startswith("Chongqing Customs 2019-12-17") for line in lines), lines
+    assert any(line.startswith("Chengdu Customs 2019-12-17") for line in lines), lines
