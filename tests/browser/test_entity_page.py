@@ -71,3 +71,16 @@ def test_document_page(browser, live_server: LiveServer, artifacts_dir: Path) ->
         assert outside == [] and errors == []
     finally:
         context.close()
+
+
+def test_linked_data_page_of_a_document_has_no_broken_embed(browser, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    """Documents are not graph nodes: their /id page links to the text instead of embedding a view."""
+    slug = httpx.get(live_server.url + "/api/documents").json()[0]["slug"]
+    context, page, outside, errors = _open(browser, f"{live_server.url}/id/{slug}")
+    try:
+        assert page.locator("iframe").count() == 0
+        assert page.locator(f"a[href='/documents/{slug}']").count() >= 1
+        page.wait_for_timeout(300)
+        assert outside == [] and errors == []
+    finally:
+        context.close()
