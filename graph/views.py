@@ -383,51 +383,32 @@ def _top(G: nx.MultiDiGraph, measures: Mapping[str, Mapping[str, Any]], size_by:
     return max((float(m.get(size_by) or 0.0) for m in measures.values()), default=0.0)
 
 
-def _static_positions(G: nx.MultiDiGraph, nodes: list[str], edges: list[tuple[str, str, str]]
-                      ) -> dict[str, tuple[float, float]]:
-    """A radial layout computed here (pure Python, O(n + m), deterministic): each connected part is
-    a tree of rings around its first node (the focus, else the most central), every subtree given an
-    angle in proportion to its leaves; parts are set side by side. The browser then only draws."""
-    neighbours: dict[str, list[str]] = {n: [] for n in nodes}
-    for u, v, _ in edges:
-        if u != v:
-            neighbours[u].append(v)
-            neighbours[v].append(u)
-    placed: dict[str, tuple[float, float]] = {}
-    offset_x = 0.0
-    ring = 170.0
-    for root in nodes:  # most central first, so each part grows around its hub
-        if root in placed:
-            continue
-        parent: dict[str, str | None] = {root: None}
-        order, depth = [root], {root: 0}
-        for node in order:
-            for other in neighbours[node]:
-                if other not in parent:
-                    parent[other], depth[other] = node, depth[node] + 1
-                    order.append(other)
-        children: dict[str, list[str]] = {n: [] for n in order}
-        for node in order[1:]:
-            children[parent[node]].append(node)  # type: ignore[index]
-        leaves: dict[str, int] = {}
-        for node in reversed(order):
-            leaves[node] = sum(leaves[c] for c in children[node]) or 1
-        span: dict[str, tuple[float, float]] = {root: (0.0, 2 * math.pi)}
-        local: dict[str, tuple[float, float]] = {root: (0.0, 0.0)}
-        for node in order:
-            start, end = span[node]
-            for child in children[node]:
-                share = (end - start) * leaves[child] / leaves[node]
-                span[child] = (start, start + share)
-                angle = start + share / 2
-                start += share
-                radius = ring * depth[child]
-                local[child] = (radius * math.cos(angle), radius * math.sin(angle))
-        extent = ring * max(depth.values())
-        for node, (x, y) in local.items():
-            placed[node] = (round(offset_x + extent + x, 1), round(y, 1))
-        offset_x += 2 * extent + ring
-    return placed
+# Layouts kept per projection: the same view asked again (a reload, an embed seen by many readers)
+# costs nothing. Keyed by the drawn nodes, which decide the drawn edges.
+_LAYOUTS: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], dict[str, tuple[float, float]]]] = \
+    weakref.WeakKeyDictionary()
+_LAYOUTS_LOCK = threading.Lock()
+_LAYOUTS_KEPT = 64
+
+
+def _positions(G: nx.MultiDiGraph, nodes: list[str], edges: list[tuple[str, str, str]]
+               ) -> dict[str, tuple[float, float]]:
+    """The server-side force layout of a view (graph/layout.py), cached per projection and node set,
+    so the browser draws at once instead of running its physics before the first frame."""
+    from graph.layout import force_layout
+
+    key = tuple(nodes)
+    with _LAYOUTS_LOCK:
+        cache = _LAYOUTS.setdefault(G, {})
+        found = cache.get(key)
+    if found is not None:
+        return found
+    found = force_layout(nodes, [(u, v) for u, v, _ in edges])
+    with _LAYOUTS_LOCK:
+        if len(cache) >= _LAYOUTS_KEPT:
+            cache.pop(next(iter(cache)))
+        cache[key] = found
+    return found
 
 
 def _legend_types(G: nx.MultiDiGraph, drawn: list[dict[str, Any]], wanted: set[str]) -> list[dict[str, Any]]:
@@ -448,7 +429,8 @@ def view_data(G: nx.MultiDiGraph, spec: ViewSpec) -> dict[str, Any]:
     """Everything a page needs to draw ``spec``: nodes, edges, their evidence, legend, note.
 
     Node: ``id`` (slug), ``iri``, ``label``, ``label_zh``, ``title`` (plain text), ``group`` (type),
-    ``type``, ``types``, ``colour``, ``size``, ``x``/``y`` (static layout only), ``date``,
+    ``type``, ``types``, ``colour``, ``size``, ``x``/``y`` (server-side force layout; not for
+    ``hierarchical``), ``date``,
     ``aliases``, ``documents``, ``community``, ``degree`` (relations in the whole graph).
     Edge: ``id``, ``from``, ``to``, ``label``, ``predicate``, ``evidence`` (ids into ``evidence``),
     ``smooth`` (parallel edges curve apart). Evidence: ``quote``, ``document``, ``document_title``,
@@ -457,7 +439,7 @@ def view_data(G: nx.MultiDiGraph, spec: ViewSpec) -> dict[str, Any]:
     nodes, edges, note = select_subgraph(G, spec)
     measures = _measures(G)
     sizes = _sizes(G, nodes, measures, spec.size_by)
-    positions = _static_positions(G, nodes, edges) if spec.layout == "static" and nodes else {}
+    positions = _positions(G, nodes, edges) if spec.layout != "hierarchical" and nodes else {}
     slug_of = {n: str(G.nodes[n].get("slug") or n) for n in nodes}
     out_nodes = []
     for n in nodes:

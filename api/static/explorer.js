@@ -108,7 +108,7 @@
     renderLegend();
     updateDatedHint(data);
     $("xp-physics").hidden = data.layout !== "physics";
-    setPhysicsButton(data.layout === "physics");
+    setPhysicsButton(view.physics);
     wireNetwork();
     if (state.focus && view.nodeData(state.focus)) { state.focusLabel = view.nodeData(state.focus).label; syncControls(); }
     if (state.node && view.nodeData(state.node)) {

@@ -83,6 +83,11 @@
     return edge;
   }
 
+  /* Positions computed by the server (graph/layout.py) let the first frame come at once. */
+  function placed(data) {
+    return data.nodes.length > 0 && data.nodes.every(function (n) { return typeof n.x === "number" && typeof n.y === "number"; });
+  }
+
   function options(data, count) {
     var theme = THEMES[data.theme] || THEMES.light;
     var big = count > BIG;
@@ -105,8 +110,12 @@
                  minVelocity: 0.75 },
       layout: { improvedLayout: false, randomSeed: 7 }
     };
-    if (data.layout === "static") {
+    if (data.layout === "static" || (big && placed(data))) {
+      // Fixed, or too big to animate smoothly: the server's layout is the layout.
       opts.physics = { enabled: false };
+    } else if (placed(data)) {
+      // Draw the server's layout now; physics only polishes it, live, from there.
+      opts.physics.stabilization = { enabled: false };
     } else if (data.layout === "hierarchical") {
       opts.layout = { hierarchical: { enabled: true, direction: "LR", sortMethod: "directed",
                                       levelSeparation: 220, nodeSpacing: 90, shakeTowards: "roots" } };
@@ -156,6 +165,7 @@
 
     var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options(data, data.nodes.length));
     view.network = network;
+    if (placed(data)) { network.fit({ animation: false }); }
     network.once("afterDrawing", function () {
       view.firstDrawMs = performance.now();
       container.setAttribute("data-drawn", "true");
@@ -165,7 +175,7 @@
       view.stabilizedMs = performance.now();
       if (nodes.length > BIG) { network.setOptions({ physics: { enabled: false } }); view.physics = false; }
     });
-    view.physics = data.layout === "physics";
+    view.physics = data.layout === "physics" && !(nodes.length > BIG && placed(data));
 
     view.merge = function (more, near) {
       if (near && nodes.get(near)) {
