@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from api.deps import ProjectionDep, SettingsDep, StoreDep, TemplatesDep
+from api.deps import ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep
 from graph.errors import CoopgraphError, QueryRejectedError
 from graph.views import HARD_MAX_NODES, ViewSpec, view_data, view_subgraph
 
@@ -90,13 +90,21 @@ def embed(request: Request, G: ProjectionDep, spec: SpecDep, templates: Template
 
 
 @router.get("/embed/sparql", response_class=HTMLResponse, summary="Draw a CONSTRUCT query as a graph")
-def embed_sparql(request: Request, store: StoreDep, G: ProjectionDep, settings: SettingsDep,
-                 templates: TemplatesDep, spec: SpecDep,
-                 query: Annotated[str, Query(description="A SPARQL CONSTRUCT, or a SELECT binding ?s ?p ?o.")]
-                 ) -> Response:
-    """Run a CONSTRUCT (or ``SELECT ?s ?p ?o``) and draw its triples; labels and types come from the graph."""
-    _check_query(query, settings)
-    H, cut = _graph_from_triples(_triples_of(store, query), G, max_nodes=spec.limit)
+async def embed_sparql(request: Request, state: StateDep, G: ProjectionDep, settings: SettingsDep,
+                       templates: TemplatesDep, spec: SpecDep,
+                       query: Annotated[str, Query(description="A SPARQL CONSTRUCT, or a SELECT binding "
+                                                   "?s ?p ?o.")]
+                       ) -> Response:
+    """Run a CONSTRUCT (or ``SELECT ?s ?p ?o``) and draw its triples; labels and types come from the graph.
+
+    The query is a user's: it runs in the executor's workers, under the same time and memory limits
+    as ``/sparql``, never in this process.
+    """
+    kind = _check_query(query, settings)
+    graph_form = kind in ("CONSTRUCT", "DESCRIBE")
+    outcome = await state.executor.query(
+        query, media_type="application/n-triples" if graph_form else "application/sparql-results+json")
+    H, cut = _graph_from_triples(_triples_of(outcome.body, graph_form), G, max_nodes=spec.limit)
     data = view_data(H, spec.with_(focus=None))
     data["title"] = spec.title or "Query result"
     if cut:
@@ -106,7 +114,7 @@ def embed_sparql(request: Request, store: StoreDep, G: ProjectionDep, settings: 
                                                               "query": query})
 
 
-def _check_query(query: str, settings: Any) -> None:
+def _check_query(query: str, settings: Any) -> str:
     """The shared query guard (size, nesting, SERVICE, LOAD...), then: only forms that make a graph."""
     from graph.query_guard import QueryLimits, inspect_query
 
@@ -116,6 +124,7 @@ def _check_query(query: str, settings: Any) -> None:
         raise QueryRejectedError(f"{info.kind} queries cannot be drawn; use CONSTRUCT, or SELECT ?s ?p ?o")
     if info.service_iris:
         raise QueryRejectedError("SERVICE is not allowed in a drawn query")
+    return info.kind
 
 
 # -- JSON and exports ---------------------------------------------------------------------------
@@ -220,9 +229,13 @@ def _turtle(H: Any, store: Any) -> bytes:
     return out.serialize(format="turtle", encoding="utf-8")
 
 
-def _triples_of(store: Any, query: str) -> Any:
-    """(s, p, o) pyoxigraph terms of a CONSTRUCT, or of a SELECT binding ?s ?p ?o; streamed."""
-    result = store.query(query)
+def _triples_of(body: bytes, graph_form: bool) -> Any:
+    """(s, p, o) pyoxigraph terms of a CONSTRUCT's N-Triples, or of a SELECT binding ?s ?p ?o."""
+    import pyoxigraph as ox
+
+    if graph_form:
+        return ((t.subject, t.predicate, t.object) for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
     if hasattr(result, "variables"):
         names = {v.value for v in result.variables}
         if not {"s", "p", "o"} <= names:

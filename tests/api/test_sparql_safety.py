@@ -278,3 +278,16 @@ def test_headers_cors_and_sparqlwrapper(server: LiveServer, client: httpx.Client
     sw.setMethod("POST")
     sw.setReturnFormat(CSV)
     assert sw.query().convert().startswith(b"n\r\n")
+
+
+def test_drawn_queries_run_under_the_same_limits(client: httpx.Client) -> None:
+    """/embed/sparql runs users' queries in the workers too: a runaway CONSTRUCT is cut at the time limit."""
+    construct = SPINNER.replace("SELECT (COUNT(*) AS ?n)", "CONSTRUCT { ?a ?b ?c }", 1)
+    assert construct != SPINNER, "the spinner query changed shape; update this test"
+    t = time.perf_counter()
+    r = client.get("/embed/sparql", params={"query": construct})
+    elapsed = time.perf_counter() - t
+    assert r.status_code == 504, r.text[:300]
+    assert elapsed < TIMEOUT_S + 2
+    assert count_a(client) == "n\r\n200\r\n"
+    report(f"/embed/sparql runaway CONSTRUCT -> {r.status_code} after {elapsed:.2f} s")
