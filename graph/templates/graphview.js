@@ -114,8 +114,9 @@
       // Fixed, or too big to animate smoothly: the server's layout is the layout.
       opts.physics = { enabled: false };
     } else if (placed(data)) {
-      // Draw the server's layout now; physics only polishes it, live, from there.
-      opts.physics.stabilization = { enabled: false };
+      // Start from the server's layout: a short stabilization (tens of milliseconds) settles what
+      // the live polish would otherwise move after the first fit; physics stays on afterwards.
+      opts.physics.stabilization = { enabled: true, iterations: 40, updateInterval: 40, fit: true };
     } else if (data.layout === "hierarchical") {
       opts.layout = { hierarchical: { enabled: true, direction: "LR", sortMethod: "directed",
                                       levelSeparation: 220, nodeSpacing: 90, shakeTowards: "roots" } };
