@@ -131,7 +131,30 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class SparqlFastPath:
+    """Pure ASGI: hand ``GET``/``POST /sparql`` straight to :func:`api.routers.sparql.asgi_app`.
+
+    Installed innermost (inside CORS and the security headers, which still apply), so those
+    requests skip FastAPI's router, dependency injection and exception middleware; the FastAPI
+    routes of the endpoint stay for the OpenAPI docs and for any other method.
+    """
+
+    def __init__(self, app: Any) -> None:
+        from api.routers import sparql
+
+        self.app = app
+        self.handles = sparql.handles
+        self.sparql = sparql.asgi_app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if self.handles(scope):
+            await self.sparql(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def _install_middleware(app: FastAPI) -> None:
+    app.add_middleware(SparqlFastPath)  # first added = innermost
     # Any origin may query the endpoint and read the JSON API (they are public, read-only data).
     app.add_middleware(
         CORSMiddleware,

@@ -10,24 +10,37 @@ The request is parsed here by hand, not by FastAPI parameters, because the proto
 about the raw request: repeated ``query`` parameters, bytes that are not UTF-8 (Starlette would
 silently replace them), bodies over the size limit (checked on Content-Length *and* while reading).
 Queries run in :mod:`api.executor`'s worker processes; this module only validates and negotiates.
+
+Two doors, one handler: :func:`asgi_app` serves ``GET``/``POST /sparql`` as a plain ASGI app (the
+app factory routes those requests to it ahead of FastAPI's router), because FastAPI's routing,
+dependency resolution (its sync dependencies each cost a thread-pool hop) and exception
+middleware were most of a small query's time. The FastAPI routes below run the very same
+functions; they document the endpoint in OpenAPI and serve any request the fast path passes on.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import negotiation
 from api.deps import SettingsDep, StateDep
+from api.errors import error_response
 from api.result_cache import CacheKey
 from api.settings import Settings
-from graph.errors import QueryRejectedError
+from graph.errors import CoopgraphError, QueryRejectedError
 from graph.query_guard import QueryLimits, add_using_clauses, inspect_query
 
-__all__ = ["router"]
+__all__ = ["router", "asgi_app", "FAST_PATHS"]
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["sparql"])
 
@@ -127,6 +140,10 @@ def _endpoint(request: Request, settings: Settings) -> str:
 @router.get("/sparql/", include_in_schema=False)  # reverse proxies and clients add the slash
 async def sparql_get(request: Request, state: StateDep, settings: SettingsDep) -> Response:
     """``?query=`` runs a query; with no query, the SPARQL Service Description."""
+    return await _get(request, state, settings)
+
+
+async def _get(request: Request, state: Any, settings: Settings) -> Response:
     params = _Params(_parse_form(request.scope.get("query_string", b"")))
     if params.all("update"):
         raise HTTPException(405, "SPARQL Update needs POST", headers={"Allow": "POST"})
@@ -140,6 +157,10 @@ async def sparql_get(request: Request, state: StateDep, settings: SettingsDep) -
 @router.post("/sparql/", include_in_schema=False)
 async def sparql_post(request: Request, state: StateDep, settings: SettingsDep) -> Response:
     """Form-encoded ``query=``/``update=``, or a direct ``application/sparql-query|update`` body."""
+    return await _post(request, state, settings)
+
+
+async def _post(request: Request, state: Any, settings: Settings) -> Response:
     params = _Params(_parse_form(request.scope.get("query_string", b"")))
     media, charset = _media_type(request)
     if media not in (FORM, SPARQL_QUERY, SPARQL_UPDATE):
@@ -169,7 +190,9 @@ async def _run_query(
 ) -> Response:
     if not query.strip():
         raise QueryRejectedError("the query is empty")
-    info = inspect_query(query, _limits(settings))
+    # The executor's own limits (built from the same settings), so it can reuse this inspection.
+    limits = getattr(state.executor, "limits", None) or _limits(settings)
+    info = inspect_query(query, limits)
     if info.is_update:
         raise QueryRejectedError("this is a SPARQL Update: POST it as 'update' (with a token)")
     media_type = negotiation.choose_media_type(
@@ -194,6 +217,7 @@ async def _run_query(
             default_graph_uris=default_graphs if protocol_dataset else None,
             named_graph_uris=named_graphs if protocol_dataset else None,
             base_iri=base_iri,
+            info=info,
         )
         if cache is not None:
             cache.put(key, outcome)
@@ -270,3 +294,33 @@ def _service_description(request: Request, settings: Settings, format: str | Non
                      "application/ld+json": "json-ld", "application/rdf+xml": "xml"}[media_type]
     body = g.serialize(format=rdflib_format, encoding="utf-8")
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+
+# --- the fast path --------------------------------------------------------------------------------
+
+FAST_PATHS = frozenset({"/sparql", "/sparql/"})
+_HANDLERS = {"GET": _get, "POST": _post}
+
+
+def handles(scope: dict[str, Any]) -> bool:
+    """Whether :func:`asgi_app` serves this request (everything else goes to FastAPI's router)."""
+    return scope["type"] == "http" and scope["path"] in FAST_PATHS and scope["method"] in _HANDLERS
+
+
+async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """``GET``/``POST /sparql`` without FastAPI's routing; errors get the canonical body of
+    :mod:`api.errors` (the same mapping as its exception handlers)."""
+    request = Request(scope, receive)
+    state = scope["app"].state.coop
+    try:
+        response = await _HANDLERS[scope["method"]](request, state, state.settings)
+    except CoopgraphError as exc:
+        if exc.http_status >= 500:
+            log.error("%s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+        response = error_response(request, exc.http_status, exc.message, exc.title)
+    except StarletteHTTPException as exc:
+        response = error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
+    except Exception as exc:  # noqa: BLE001 - logged, answered like api.errors' catch-all
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        response = error_response(request, 500, "internal error; the server log has the details")
+    await response(scope, receive, send)

@@ -163,3 +163,23 @@ def test_latency_executor_vs_in_process(store_root: Path, capsys: pytest.Capture
     with capsys.disabled():
         print(f"\nmedian simple SELECT: executor {pooled * 1000:.2f} ms, in-process {local * 1000:.3f} ms")
     assert pooled < 0.05
+
+
+def test_cancelled_query_frees_its_slot_and_big_bodies_arrive_whole(store_root: Path) -> None:
+    """The pipe is read on the event loop: a cancelled exchange must not leave a half-read pipe
+    behind (the worker is replaced), and a body larger than the socket buffer arrives whole."""
+    big = "SELECT ?i ?pad { VALUES ?i { " + " ".join(str(i) for i in range(5_000)) + ' } BIND(CONCAT("' \
+          + "x" * 500 + '", STR(?i)) AS ?pad) }'
+
+    async def body(ex: QueryExecutor) -> None:
+        task = asyncio.create_task(ex.query(BOMB, media_type=JSON))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert (await ex.query("ASK {}", media_type=JSON)).kind == "ASK"  # the replacement answers
+        out = await ex.query(big, media_type=JSON)
+        assert len(out.body) > 2_000_000 and out.rows == 5_000
+        assert len(json.loads(out.body)["results"]["bindings"]) == 5_000
+
+    run(store_root, body, workers=1, timeout_s=10)
