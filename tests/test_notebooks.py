@@ -51,9 +51,16 @@ def run_notebook(name: str, kernel_dir: Path) -> tuple[nbformat.NotebookNode, st
 
 
 def _texts(nb: nbformat.NotebookNode) -> list[str]:
+    """Each output as text; a stream that the kernel flushed in several chunks is joined back first
+    (on a busy machine one print loop can arrive as many stream outputs)."""
     texts = []
     for cell in nb.cells:
+        previous_stream = None
         for output in cell.get("outputs", []):
+            if output.output_type == "stream" and previous_stream == output.name:
+                texts[-1] += output.text
+                continue
+            previous_stream = output.name if output.output_type == "stream" else None
             if output.output_type == "stream":
                 texts.append(f"[{output.name}] {output.text}")
             elif output.output_type == "error":
