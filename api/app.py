@@ -29,6 +29,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 # Embeds exist to be framed by other sites.
 EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 EMBED_PREFIXES = ("/embed",)
+VERSIONED_ASSETS = ("/static/lib/", "/static/vendor/")
 
 
 def create_app(settings: Settings | None = None, *, executor: Any = None) -> FastAPI:
@@ -120,6 +121,9 @@ class SecurityHeaders:
                  (b"referrer-policy", b"no-referrer")]
         if not embeddable:
             extra.append((b"x-frame-options", b"DENY"))
+        if scope["path"].startswith(VERSIONED_ASSETS):
+            # The folder names carry the library's version: a new version is a new URL.
+            extra.append((b"cache-control", b"public, max-age=31536000, immutable"))
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":

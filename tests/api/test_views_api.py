@@ -109,3 +109,12 @@ def test_exports_hold_the_same_view(live_server: LiveServer) -> None:
     assert all(g.value(ev, URIRef(COOP + "quote")) for ev in evidence)
     assert (URIRef("https://coopgraph.org/id/chengdu-customs"), None, None) in g
     assert get(live_server, "/api/export/view.xlsx").status_code == 404
+
+
+def test_versioned_assets_are_cached_for_good(live_server: LiveServer) -> None:
+    """vis-network and YASGUI live under versioned folders: browsers may keep them."""
+    response = httpx.get(live_server.url + "/static/lib/vis-9.1.2/vis-network.min.js", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert "immutable" not in httpx.get(live_server.url + "/static/app.css", timeout=10).headers.get(
+        "cache-control", "")
