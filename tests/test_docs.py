@@ -64,3 +64,25 @@ def test_readme_sparqlwrapper_script_runs_against_the_server(live_server) -> Non
     lines = output.getvalue().splitlines()
     assert any(line.startswith("Chongqing Customs 2019-12-17") for line in lines), lines
     assert any(line.startswith("Chengdu Customs 2019-12-17") for line in lines), lines
+
+
+def test_every_api_operation_has_an_example_in_openapi() -> None:
+    """/docs shows an example for every endpoint (in the operation or a schema it references)."""
+    import json
+    import re
+
+    from api.app import create_app
+
+    spec = create_app().openapi()
+    schemas = spec.get("components", {}).get("schemas", {})
+
+    def has_example(obj: object, seen: tuple[str, ...] = ()) -> bool:
+        text = json.dumps(obj)
+        if '"example' in text:
+            return True
+        refs = re.findall(r'"#/components/schemas/([^"]+)"', text)
+        return any(has_example(schemas.get(r, {}), (*seen, r)) for r in refs if r not in seen)
+
+    missing = [f"{method.upper()} {path}" for path, operations in spec["paths"].items()
+               for method, operation in operations.items() if not has_example(operation)]
+    assert missing == []

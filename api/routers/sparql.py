@@ -53,7 +53,18 @@ CACHE_HEADER = "X-Coopgraph-Cache"  # hit | miss, only when the result cache is 
 _RESPONSES = {
     200: {
         "description": "Query results, in the negotiated format",
-        "content": {m: {} for m in (*negotiation.RESULTS_MEDIA_TYPES, *negotiation.GRAPH_MEDIA_TYPES)},
+        "content": {
+            **{m: {} for m in (*negotiation.RESULTS_MEDIA_TYPES, *negotiation.GRAPH_MEDIA_TYPES)},
+            negotiation.SPARQL_JSON: {"example": {
+                "head": {"vars": ["signatory", "date"]},
+                "results": {"bindings": [{
+                    "signatory": {"type": "uri", "value": "https://coopgraph.org/id/chongqing-customs"},
+                    "date": {"type": "literal", "value": "2019-12-17",
+                             "datatype": "http://www.w3.org/2001/XMLSchema#date"}}]}}},
+            negotiation.TURTLE: {"example": "<https://coopgraph.org/id/cq-cd-customs-memorandum> "
+                                            "<https://coopgraph.org/ontology#hasSignatory> "
+                                            "<https://coopgraph.org/id/chongqing-customs> ."},
+        },
     },
     400: {"description": "Malformed request or query (the parser's message)"},
     401: {"description": "Update without credentials"},
@@ -136,7 +147,12 @@ def _endpoint(request: Request, settings: Settings) -> str:
     return base + "/sparql"
 
 
-@router.get("/sparql", summary="SPARQL 1.1 query (GET), or the service description", responses=_RESPONSES)
+@router.get("/sparql", summary="SPARQL 1.1 query (GET), or the service description", responses=_RESPONSES,
+            openapi_extra={"parameters": [{
+                "name": "query", "in": "query", "required": False, "schema": {"type": "string"},
+                "description": "A SPARQL 1.1 query; without it, the service description.",
+                "example": "PREFIX coop: <https://coopgraph.org/ontology#>\nSELECT ?signatory ?date WHERE {\n"
+                           "  ?memo a coop:Memorandum ; coop:hasSignatory ?signatory ; coop:signedOn ?date }"}]})
 @router.get("/sparql/", include_in_schema=False)  # reverse proxies and clients add the slash
 async def sparql_get(request: Request, state: StateDep, settings: SettingsDep) -> Response:
     """``?query=`` runs a query; with no query, the SPARQL Service Description."""

@@ -80,7 +80,12 @@ def explorer(request: Request, G: ProjectionDep, settings: SettingsDep, template
     return templates.TemplateResponse(request, "explorer.html", {"nav": "explore", "config": config})
 
 
-@router.get("/embed", response_class=HTMLResponse, summary="An iframe-friendly graph view")
+_EMBED_EXAMPLE = {200: {"content": {"text/html": {"example": "<!doctype html><html lang=\"en\">…"
+                                                          "<div id=\"cg-graph\"></div>…</html>"}}}}
+
+
+@router.get("/embed", response_class=HTMLResponse, summary="An iframe-friendly graph view",
+            responses=_EMBED_EXAMPLE)
 def embed(request: Request, G: ProjectionDep, spec: SpecDep, templates: TemplatesDep) -> Response:
     """The view drawn with minimal chrome; any site may frame it (``frame-ancestors *``)."""
     data = view_data(G, spec)
@@ -89,7 +94,8 @@ def embed(request: Request, G: ProjectionDep, spec: SpecDep, templates: Template
                                                               "spec": spec})
 
 
-@router.get("/embed/sparql", response_class=HTMLResponse, summary="Draw a CONSTRUCT query as a graph")
+@router.get("/embed/sparql", response_class=HTMLResponse, summary="Draw a CONSTRUCT query as a graph",
+            responses=_EMBED_EXAMPLE)
 async def embed_sparql(request: Request, state: StateDep, G: ProjectionDep, settings: SettingsDep,
                        templates: TemplatesDep, spec: SpecDep,
                        query: Annotated[str, Query(description="A SPARQL CONSTRUCT, or a SELECT binding "
@@ -128,7 +134,13 @@ def _check_query(query: str, settings: Any) -> str:
 
 
 # -- JSON and exports ---------------------------------------------------------------------------
-@router.get("/api/view", summary="The JSON a graph view draws")
+@router.get("/api/view", summary="The JSON a graph view draws", responses={200: {"content": {"application/json": {
+    "example": {"title": "Chongqing Customs: connections within 1 step", "focus": "chongqing-customs",
+                "nodes": [{"id": "https://coopgraph.org/id/chongqing-customs", "label": "Chongqing Customs",
+                           "group": "CustomsDistrict", "x": 0.0, "y": 0.0}],
+                "edges": [{"from": "https://coopgraph.org/id/chongqing-customs",
+                           "to": "https://coopgraph.org/id/chengdu-customs", "label": "cooperates with"}],
+                "note": None}}}}})
 def api_view(G: ProjectionDep, spec: SpecDep) -> JSONResponse:
     """Nodes (with colour, size, tooltip text), edges (with evidence ids), evidence quotes, legend and
     a ``note`` when the view was cut to ``limit``."""
@@ -136,7 +148,10 @@ def api_view(G: ProjectionDep, spec: SpecDep) -> JSONResponse:
 
 
 @router.get("/api/export/view.{fmt}", summary="Export the current view",
-            responses={200: {"content": {v[0].split(";")[0]: {} for v in EXPORT_FORMATS.values()}}})
+            responses={200: {"content": {
+                **{v[0].split(";")[0]: {} for v in EXPORT_FORMATS.values()},
+                "text/csv": {"example": "id,label,type,degree\nchongqing-customs,Chongqing Customs,CustomsDistrict,24"},
+            }}})
 def export_view(fmt: str, G: ProjectionDep, store: StoreDep, spec: SpecDep) -> Response:
     """The view as ``graphml``, ``gexf``, ``csv-nodes``, ``csv-edges`` or ``ttl`` (with its evidence)."""
     if fmt not in EXPORT_FORMATS:
