@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
         description="A knowledge graph of regional cooperation, with the evidence for every link. "
                     "SPARQL 1.1 endpoint at /sparql; Linked Data at /id/{slug}.",
         lifespan=lifespan,
+        docs_url=None,  # api/routers/docs.py serves /docs with Swagger UI from our own files
+        redoc_url=None,
     )
     app.state.templates = _templates()
     install_error_handlers(app)
@@ -84,6 +86,7 @@ def _routers() -> list[Any]:
     from api.routers import (
         analytics,
         dataset,
+        docs,
         documents,
         entities,
         health,
@@ -94,7 +97,8 @@ def _routers() -> list[Any]:
         views,
     )
 
-    modules = (health, sparql, query_page, entities, search, documents, ontology, dataset, analytics, views)
+    modules = (health, sparql, query_page, entities, search, documents, ontology, dataset, analytics, views,
+               docs)
     return [module.router for module in modules]
 
 

@@ -13,7 +13,7 @@ from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-__all__ = ["VendorAssets", "VendorAssetsMissing", "yasgui", "vendor_folder"]
+__all__ = ["VendorAssets", "VendorAssetsMissing", "swagger_ui", "yasgui", "vendor_folder"]
 
 STATIC_URL = "/static"
 
@@ -62,3 +62,12 @@ def yasgui() -> VendorAssets:
     base = f"{STATIC_URL}/vendor/{folder}"
     return VendorAssets(lib="yasgui", version=version, js=f"{base}/yasgui.min.js",
                         css=f"{base}/yasgui.min.css")
+
+
+@cache
+def swagger_ui() -> VendorAssets:
+    """Swagger UI (window.SwaggerUIBundle) for the API documentation page."""
+    folder, version = vendor_folder("swagger-ui")
+    base = f"{STATIC_URL}/vendor/{folder}"
+    return VendorAssets(lib="swagger-ui", version=version, js=f"{base}/swagger-ui-bundle.js",
+                        css=f"{base}/swagger-ui.css")

@@ -28,8 +28,9 @@ def test_wheel_ships_ontology_templates_queries_and_vendored_assets(wheel: zipfi
                      "api/static/app.css", "graph/templates/view.html"):
         assert required in names, required
     assert any(n.startswith("api/queries/") and n.endswith(".rq") for n in names)
-    assert any(n.startswith("api/static/vendor/") and n.endswith(".js") for n in names), \
-        "vendored JS missing from the wheel (run `make setup`)"
+    for lib in ("yasgui", "swagger-ui"):
+        assert any(n.startswith(f"api/static/vendor/{lib}-") and n.endswith(".js") for n in names), \
+            f"vendored {lib} missing from the wheel (run `make setup`)"
 
 
 def test_console_script_is_declared(wheel: zipfile.ZipFile) -> None:

@@ -58,6 +58,8 @@ LIBRARIES = (
     # The full YASGUI bundle: Yasqe (CodeMirror SPARQL editor) + Yasr (results) + their
     # dependencies, exposed as window.Yasgui with Yasgui.Yasqe and Yasgui.Yasr.
     Library("@zazuko/yasgui", "yasgui", ("build/yasgui.min.js", "build/yasgui.min.css")),
+    # Swagger UI for /docs (FastAPI's default page loads it from a CDN with an inline script).
+    Library("swagger-ui-dist", "swagger-ui", ("swagger-ui-bundle.js", "swagger-ui.css")),
 )
 
 

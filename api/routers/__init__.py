@@ -10,4 +10,5 @@
     dataset     /api/stats, /void, /.well-known/void, /api/exports/*: statistics and dumps
     analytics   /api/neighbourhood, /api/paths, /api/centrality, /api/communities, ...
     views       /, /embed, /embed/sparql, /api/view, /api/export/view.*: the explorer and embeds
+    docs        /docs: OpenAPI documentation (Swagger UI served from our own files)
 """
