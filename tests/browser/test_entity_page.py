@@ -4,39 +4,18 @@ another host, quotes reachable by their anchors. Screenshots go to the artifacts
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 import pytest
 
+from tests.browser.offline_page import open_offline
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
 
-def _open(browser, url: str):  # type: ignore[no-untyped-def]
-    """A page that blocks and counts every request to a host other than 127.0.0.1."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    outside: list[str] = []
-    errors: list[str] = []
-
-    def route(r):  # type: ignore[no-untyped-def]
-        if urlparse(r.request.url).hostname != "127.0.0.1":
-            outside.append(r.request.url)
-            r.abort()
-        else:
-            r.continue_()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url, wait_until="networkidle")
-    return context, page, outside, errors
-
-
 def test_entity_page(browser, live_server: LiveServer, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    context, page, outside, errors = _open(browser, f"{live_server.url}/id/chongqing-customs")
+    context, page, outside, errors = open_offline(browser, f"{live_server.url}/id/chongqing-customs")
     try:
         assert page.locator("#entity-label").inner_text() == "Chongqing Customs"
         assert page.locator("#entity-label-zh").inner_text() == "重庆海关"
@@ -59,7 +38,7 @@ def test_entity_page(browser, live_server: LiveServer, artifacts_dir: Path) -> N
 
 def test_document_page(browser, live_server: LiveServer, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
     slug = httpx.get(live_server.url + "/api/documents").json()[0]["slug"]
-    context, page, outside, errors = _open(browser, f"{live_server.url}/documents/{slug}")
+    context, page, outside, errors = open_offline(browser, f"{live_server.url}/documents/{slug}")
     try:
         marks = page.locator("#doc-text mark[id^='q-']")
         assert marks.count() > 5
@@ -76,7 +55,7 @@ def test_document_page(browser, live_server: LiveServer, artifacts_dir: Path) ->
 def test_linked_data_page_of_a_document_has_no_broken_embed(browser, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
     """Documents are not graph nodes: their /id page links to the text instead of embedding a view."""
     slug = httpx.get(live_server.url + "/api/documents").json()[0]["slug"]
-    context, page, outside, errors = _open(browser, f"{live_server.url}/id/{slug}")
+    context, page, outside, errors = open_offline(browser, f"{live_server.url}/id/{slug}")
     try:
         assert page.locator("iframe").count() == 0
         assert page.locator(f"a[href='/documents/{slug}']").count() >= 1
