@@ -62,6 +62,14 @@ _HOP = {
     "evidence": [_EVIDENCE],
     "also": [],
 }
+_EDGE = {
+    "source": _CQ["id"],
+    "target": _MEMO["id"],
+    "key": _HOP["predicate"],
+    "predicate": _HOP["predicate"],
+    "predicate_label": "signatory of",
+    "evidence": [_EVIDENCE],
+}
 _HOP_BACK = {
     **_HOP,
     "source": _MEMO["id"],
@@ -141,14 +149,7 @@ class EdgeOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {
-                    "source": _CQ["id"],
-                    "target": _MEMO["id"],
-                    "key": _HOP["predicate"],
-                    "predicate": _HOP["predicate"],
-                    "predicate_label": "signatory of",
-                    "evidence": [_EVIDENCE],
-                }
+                _EDGE
             ]
         }
     )
@@ -310,14 +311,7 @@ class NeighbourhoodOut(BaseModel):
         "truncated": False,
         "nodes": [_DETAIL, {**_DETAIL, **_MEMO, "distance": 1, "types": ["Memorandum"]}],
         "edges": [
-            {
-                "source": _CQ["id"],
-                "target": _MEMO["id"],
-                "key": _HOP["predicate"],
-                "predicate": _HOP["predicate"],
-                "predicate_label": "signatory of",
-                "evidence": [_EVIDENCE],
-            }
+            _EDGE
         ],
     }
 

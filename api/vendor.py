@@ -55,19 +55,19 @@ def vendor_folder(lib: str) -> tuple[str, str]:
     return folder, str(version)
 
 
+def _assets(lib: str, js: str, css: str) -> VendorAssets:
+    folder, version = vendor_folder(lib)
+    base = f"{STATIC_URL}/vendor/{folder}"
+    return VendorAssets(lib=lib, version=version, js=f"{base}/{js}", css=f"{base}/{css}")
+
+
 @cache
 def yasgui() -> VendorAssets:
     """The YASGUI bundle (window.Yasgui, with Yasgui.Yasqe and Yasgui.Yasr)."""
-    folder, version = vendor_folder("yasgui")
-    base = f"{STATIC_URL}/vendor/{folder}"
-    return VendorAssets(lib="yasgui", version=version, js=f"{base}/yasgui.min.js",
-                        css=f"{base}/yasgui.min.css")
+    return _assets("yasgui", "yasgui.min.js", "yasgui.min.css")
 
 
 @cache
 def swagger_ui() -> VendorAssets:
     """Swagger UI (window.SwaggerUIBundle) for the API documentation page."""
-    folder, version = vendor_folder("swagger-ui")
-    base = f"{STATIC_URL}/vendor/{folder}"
-    return VendorAssets(lib="swagger-ui", version=version, js=f"{base}/swagger-ui-bundle.js",
-                        css=f"{base}/swagger-ui.css")
+    return _assets("swagger-ui", "swagger-ui-bundle.js", "swagger-ui.css")
