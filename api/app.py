@@ -169,7 +169,7 @@ def _install_middleware(app: FastAPI) -> None:
         allow_origins=["*"],
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Accept", "Content-Type", "Authorization"],
-        expose_headers=["X-Coopgraph-Truncated", "X-Coopgraph-Cache", "Content-Type"],
+        expose_headers=["X-Coopgraph-Truncated", "X-Coopgraph-Cache", "X-Coopgraph-Lane", "Content-Type"],
     )
     # Added last, so it is outermost: even CORS preflights and errors carry the headers.
     app.add_middleware(SecurityHeaders)

@@ -23,6 +23,9 @@ def run_serve(settings: Settings, *, reload: bool = False) -> None:
         log.warning("no store at %s: building it from %s", settings.store, settings.data)
         run_build(DataPaths(settings.data), store_root=settings.store, export_dir=settings.export_dir,
                   base=settings.base)
+    from api.executor import start_forkserver_early
+
+    start_forkserver_early()  # query workers come from it; it boots while uvicorn imports the app
     # The factory reads its Settings from the environment in the server process.
     for name, value in settings.model_dump(exclude_none=True).items():
         if name == "update_token":

@@ -10,7 +10,14 @@ router = APIRouter(tags=["meta"])
 
 
 @router.get("/healthz", summary="Liveness and data version", responses={200: {"content": {"application/json": {
-    "example": {"ok": True, "version": "gen-20261122T024331-4489-26909:0"}}}}})
+    "example": {"ok": True, "version": "gen-20261122T024331-4489-26909:0", "lanes": {
+        "disk_workers": 2, "memory_replica": {"state": "ready", "triples": 2523, "load_s": 0.05, "slots": 4,
+                                              "losses": 0, "detail": ""}}}}}}})
 async def health(state: StateDep) -> dict[str, object]:
-    """``{"ok": true, "version": "<store version>"}`` while the app can read its store."""
-    return {"ok": True, "version": state.version}
+    """``{"ok": true, "version": "<store version>", "lanes": {...}}`` while the app can read its store.
+
+    ``lanes`` says what answers SPARQL queries: the disk workers and the memory replica's state
+    (``loading`` / ``ready`` / ``too-large`` / ``failed`` / ``off``), for operators and benchmarks
+    that want to wait for the fast path."""
+    status = getattr(state.executor, "status", None)
+    return {"ok": True, "version": state.version, **({"lanes": status()} if status else {})}

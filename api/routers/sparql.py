@@ -49,6 +49,7 @@ SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 TRUNCATED_HEADER = "X-Coopgraph-Truncated"
 CACHE_HEADER = "X-Coopgraph-Cache"  # hit | miss, only when the result cache is on
+LANE_HEADER = "X-Coopgraph-Lane"  # memory | disk: which copy of the store answered
 
 _RESPONSES = {
     200: {
@@ -240,6 +241,8 @@ async def _run_query(
     headers = {"Vary": "Accept"}
     if cache is not None:
         headers[CACHE_HEADER] = cache_status
+    if cache_status == "miss" and outcome.lane:
+        headers[LANE_HEADER] = outcome.lane
     if outcome.truncated:
         headers[TRUNCATED_HEADER] = "true"
     return Response(outcome.body, media_type=media_type, headers=headers)

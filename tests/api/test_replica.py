@@ -1,0 +1,195 @@
+"""api.executor's memory replica: same answers as disk, and every failure falls back to disk.
+
+The replica is one process holding the store in memory, with a thread per slot. These tests run
+real processes on a real store: they kill the replica, overrun its time and memory bounds, update
+the data under it, and check that every query still gets the right answer or the right error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.executor import QueryExecutor
+from graph.errors import QueryResourceError, QueryTimeoutError
+from graph.store.oxigraph import OxigraphStore
+
+DATA = """
+<http://ex/a> <http://ex/p> "x" . <http://ex/b> <http://ex/p> "y"@en . <http://ex/c> <http://ex/p> 3 .
+_:blank <http://ex/p> "from a blank node" .
+GRAPH <http://ex/g1> { <http://ex/d> <http://ex/p> <http://ex/e> }
+"""
+CSV = "text/csv"
+JSON = "application/sparql-results+json"
+# About 3 s of counting in either lane: long enough to be interrupted, short enough to finish.
+SLOW_COUNT = "SELECT (COUNT(*) AS ?n) { " + " ".join(
+    f"VALUES ?v{i} {{1 2 3 4 5 6 7 8 9 10}}" for i in range(7)) + " }"
+# 10^8 rows to sort: overruns any time and memory bound here.
+BOMB = ("SELECT ?x { " + " ".join(f"VALUES ?v{i} {{1 2 3 4 5 6 7 8 9 10}}" for i in range(8))
+        + ' BIND(CONCAT(STR(?v0), STR(?v7), "padding-padding-padding-padding") AS ?x) } ORDER BY RAND()')
+
+
+@pytest.fixture
+def store_root(tmp_path: Path) -> Path:
+    root = tmp_path / "store"
+    OxigraphStore.replace(root, lambda db: db.update(f"INSERT DATA {{ {DATA} }}"))
+    return root
+
+
+def run(store_root: Path, body: Callable[[QueryExecutor], Awaitable[Any]], **options: Any) -> Any:
+    async def main() -> Any:
+        executor = QueryExecutor(OxigraphStore(store_root).data_path,
+                                 **{"workers": 1, "replica_max_triples": 1000, **options})
+        await executor.start()
+        try:
+            return await body(executor)
+        finally:
+            await executor.close()
+
+    return asyncio.run(main())
+
+
+def replica(ex: QueryExecutor) -> dict[str, Any]:
+    return ex.status()["memory_replica"]  # type: ignore[no-any-return]
+
+
+async def until_ready(ex: QueryExecutor, *, losses: int = 0, within_s: float = 30.0) -> None:
+    deadline = time.monotonic() + within_s
+    while not (replica(ex)["state"] == "ready" and replica(ex)["losses"] == losses):
+        assert time.monotonic() < deadline, f"the replica did not become ready: {replica(ex)}"
+        await asyncio.sleep(0.05)
+
+
+QUERIES = [
+    "SELECT ?s ?o { ?s <http://ex/p> ?o } ORDER BY ?o",
+    "SELECT ?s { GRAPH <http://ex/g1> { ?s ?p ?o } }",
+    "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+    "SELECT ?o { ?s <http://ex/p> ?o FILTER(isBlank(?s)) }",
+]
+
+
+def test_the_replica_answers_exactly_as_the_disk_store(store_root: Path) -> None:
+    async def body(ex: QueryExecutor) -> None:
+        first = [await ex.query(q, media_type=CSV) for q in QUERIES]  # before the copy is ready
+        await until_ready(ex)
+        second = [await ex.query(q, media_type=CSV) for q in QUERIES]
+        assert [o.lane for o in second] == ["memory"] * len(QUERIES)
+        assert [o.body for o in second] == [o.body for o in first]
+        assert second[3].body == b"o\r\nfrom a blank node\r\n"
+        assert replica(ex)["triples"] == 5  # four in the default graph, one named
+        # the blank node keeps its label in the copy: the same bnode id comes back
+        labels = [await ex.query("SELECT ?s { ?s ?p ?o FILTER(isBlank(?s)) }", media_type=CSV)
+                  for _ in range(2)]
+        assert labels[0].body == labels[1].body
+
+    run(store_root, body)
+
+
+def test_a_killed_replica_does_not_fail_the_queries_inside_it(store_root: Path) -> None:
+    """Queries in flight when the replica dies (another query's fault) are answered from disk."""
+    async def body(ex: QueryExecutor) -> None:
+        await until_ready(ex)
+        pid = (await ex.query("ASK {}", media_type=JSON), ex._replica)[1].process.pid  # type: ignore[union-attr]
+        victim = asyncio.create_task(ex.query(SLOW_COUNT, media_type=CSV))
+        await asyncio.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+        outcome = await victim
+        assert (outcome.body, outcome.lane) == (b"n\r\n10000000\r\n", "disk")
+        assert replica(ex)["losses"] == 1
+        await until_ready(ex, losses=1)  # reloaded (the first reload waits 2 s)
+        assert (await ex.query("ASK {}", media_type=JSON)).lane == "memory"
+
+    run(store_root, body)
+
+
+def test_an_overrun_kills_the_replica_once_then_the_query_only_runs_on_disk(store_root: Path) -> None:
+    async def body(ex: QueryExecutor) -> None:
+        await until_ready(ex)
+        started = time.monotonic()
+        with pytest.raises(QueryTimeoutError):
+            await ex.query(BOMB, media_type=JSON)
+        assert time.monotonic() - started < 3
+        assert replica(ex)["losses"] == 1
+        await until_ready(ex, losses=1)
+        with pytest.raises(QueryTimeoutError):  # quarantined: it overruns a disk worker instead
+            await ex.query(BOMB, media_type=JSON)
+        assert replica(ex)["state"] == "ready" and replica(ex)["losses"] == 1
+        assert (await ex.query("ASK {}", media_type=JSON)).lane == "memory"
+
+    run(store_root, body, timeout_s=1.5)
+
+
+def test_a_memory_hog_is_answered_by_the_disk_bound_and_the_replica_comes_back(store_root: Path) -> None:
+    async def body(ex: QueryExecutor) -> None:
+        await until_ready(ex)
+        with pytest.raises(QueryResourceError):
+            await ex.query(BOMB, media_type=JSON)
+        assert replica(ex)["losses"] == 1  # it blew the replica's bound, then a disk worker's
+        await until_ready(ex, losses=1)
+        with pytest.raises(QueryResourceError):  # now only on disk: the replica survives
+            await ex.query(BOMB, media_type=JSON)
+        assert replica(ex)["losses"] == 1
+        assert (await ex.query("ASK {}", media_type=JSON)).lane == "memory"
+
+    run(store_root, body, memory_mb=96, timeout_s=30)
+
+
+def test_an_update_reloads_the_replica_and_no_answer_is_stale(store_root: Path) -> None:
+    async def body(ex: QueryExecutor) -> None:
+        await until_ready(ex)
+        await ex.update('INSERT DATA { <http://ex/new> <http://ex/p> "n" }')
+        ask = "SELECT ?o { <http://ex/new> ?p ?o }"
+        right_away = await ex.query(ask, media_type=CSV)
+        assert (right_away.body, right_away.lane) == (b"o\r\nn\r\n", "disk")  # the old copy is gone
+        await until_ready(ex)
+        later = await ex.query(ask, media_type=CSV)
+        assert (later.body, later.lane) == (b"o\r\nn\r\n", "memory")
+        assert replica(ex)["triples"] == 6
+
+    run(store_root, body, workers=2)
+
+
+def test_a_client_going_away_does_not_cost_the_replica(store_root: Path) -> None:
+    async def body(ex: QueryExecutor) -> None:
+        await until_ready(ex)
+        task = asyncio.create_task(ex.query(SLOW_COUNT, media_type=CSV))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # the abandoned count finishes in its slot; the other slots answer meanwhile
+        assert (await ex.query("ASK {}", media_type=JSON)).lane == "memory"
+        await asyncio.sleep(4)
+        answers = await asyncio.gather(*(ex.query("ASK {}", media_type=JSON) for _ in range(2)))
+        assert [a.lane for a in answers] == ["memory", "memory"]
+        assert replica(ex)["losses"] == 0
+
+    run(store_root, body, replica_slots=2)
+
+
+def test_a_store_over_the_limit_stays_on_disk(store_root: Path) -> None:
+    async def body(ex: QueryExecutor) -> None:
+        deadline = time.monotonic() + 30
+        while replica(ex)["state"] != "too-large":
+            assert time.monotonic() < deadline, replica(ex)
+            await asyncio.sleep(0.05)
+        assert replica(ex)["triples"] == 5 and "replica_max_triples" in replica(ex)["detail"]
+        assert (await ex.query("ASK {}", media_type=JSON)).lane == "disk"
+
+    run(store_root, body, replica_max_triples=4)
+
+
+def test_off_by_default_in_the_executor(store_root: Path) -> None:
+    async def body(ex: QueryExecutor) -> None:
+        await asyncio.sleep(0.3)
+        assert replica(ex)["state"] == "off"
+        assert (await ex.query("ASK {}", media_type=JSON)).lane == "disk"
+
+    run(store_root, body, replica_max_triples=0)
