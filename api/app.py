@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 import graph
+from api import derived
 from api.errors import install_error_handlers
 from api.settings import Settings
 from api.state import AppState
@@ -42,7 +43,9 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
         if state.executor is None:
             state.executor = _start_executor(settings, state)
         await state.executor.start()
+        state.start_background()  # remote store: version polling, projection pulled ahead of requests
         app.state.coop = state
+        derived.warm_up(app)  # large embedded store: projection, measures, name index, in a thread
         try:
             yield
         finally:
@@ -68,9 +71,13 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
 
 
 def _start_executor(settings: Settings, state: AppState) -> Any:
+    if state.remote:  # user queries go to the remote engine over HTTP
+        from api.remote_executor import RemoteQueryExecutor
+
+        return RemoteQueryExecutor.from_settings(settings, state.store)
     from api.executor import QueryExecutor  # starts worker processes; only a running app needs it
 
-    return QueryExecutor.from_settings(settings, state.store.data_path)
+    return QueryExecutor.from_settings(settings, state.store.data_path)  # type: ignore[attr-defined]
 
 
 def _templates() -> Jinja2Templates:

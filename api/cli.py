@@ -31,7 +31,11 @@ out = Console(highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 DataOpt = Annotated[Path | None, typer.Option("--data", help="Folder with facts/ and documents/ [default: data]")]
-StoreOpt = Annotated[Path | None, typer.Option("--store", help="Store root, or a SPARQL endpoint URL for query/analyse/view [default: var/store]")]
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="Store root, or the http(s) URL of a SPARQL 1.1 "
+                                                "query endpoint (credentials: COOPGRAPH_REMOTE_USER/_PASSWORD "
+                                                "or COOPGRAPH_REMOTE_TOKEN) [default: var/store]")]
+UpdateUrlOpt = Annotated[str | None, typer.Option("--update-url", help="With a remote --store: its SPARQL Update "
+                                                  "endpoint [default: none, read-only]")]
 BaseOpt = Annotated[str | None, typer.Option("--base", help="Base IRI of entities [default: https://coopgraph.org/]")]
 
 
@@ -67,7 +71,7 @@ def build(
     settings = _settings(data=data, store=store, base=base, export_dir=export_dir)
     started = time.perf_counter()
     with console.status("building") as status:
-        outcome = run_build(DataPaths(settings.data), store_root=settings.store,
+        outcome = run_build(DataPaths(settings.data), store_root=settings.store_path,
                             export_dir=None if no_export else settings.export_dir, base=settings.base,
                             progress=lambda msg: status.update(msg))
     elapsed = time.perf_counter() - started
@@ -104,10 +108,10 @@ def query(
 ) -> None:
     """Run a SPARQL query against the store (a path, or a SPARQL endpoint URL) and print the answer."""
     from api.query_output import render_remote, render_result
-    from graph.store import OxigraphStore, open_store
+    from graph.store import OxigraphStore
 
     text = _read_query(sparql)
-    with open_store(_settings(store=store).store) as db:  # type: ignore[attr-defined]
+    with _settings(store=store).open_store() as db:
         if isinstance(db, OxigraphStore):
             rendered = render_result(db.query(text), fmt)
         else:
@@ -131,8 +135,11 @@ def serve(
     host: Annotated[str | None, typer.Option("--host", help="Interface to bind [default: 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port [default: 8000]")] = None,
     base: BaseOpt = None,
+    update_url: UpdateUrlOpt = None,
 ) -> None:
-    """Serve the graph: SPARQL endpoint, Linked Data, explorer (builds the store first if missing)."""
+    """Serve the graph: SPARQL endpoint, Linked Data, explorer (builds the store first if missing).
+
+    With ``--store https://host/sparql`` every page runs on that SPARQL 1.1 engine instead."""
     import tempfile
 
     from api.server import run_serve
@@ -141,6 +148,9 @@ def serve(
     folder = next((p for p in data or [] if p.is_dir()), None)
     if files and folder is not None:
         raise typer.BadParameter("give either one data folder or RDF files, not both", param_hint="--data")
+    if files and store is not None and _settings(store=store).store_url is not None:
+        raise typer.BadParameter("RDF files go into a remote store with `coopgraph load --store URL`",
+                                 param_hint="--data")
     with tempfile.TemporaryDirectory(prefix="coopgraph-") as scratch:
         if files:
             from graph.load import load_files
@@ -149,7 +159,7 @@ def serve(
             result = load_files(store, files)
             out.print(f"loaded {result.quads_added} quads from {len(files)} file(s) "
                       f"into {store}")
-        settings = _settings(store=store, data=folder, host=host, port=port, base=base)
+        settings = _settings(store=store, data=folder, host=host, port=port, base=base, update_url=update_url)
         out.print(f"coopgraph on http://{settings.host}:{settings.port}/  (SPARQL: /sparql, query page: /query)")
         run_serve(settings)
 
@@ -183,7 +193,6 @@ def analyse(
     from graph import analysis
     from graph.analysis_store import analysis_graph_iri, write_measures
     from graph.network import project
-    from graph.store import open_store
 
     choices = ("centrality", "communities", "bridges", "paths", "neighbourhood")
     if what not in choices:
@@ -192,7 +201,7 @@ def analyse(
         raise typer.BadParameter("choose table or json", param_hint="--format")
     settings = _settings(store=store, base=base)
     started = time.perf_counter()
-    with open_store(settings.store, writable=write) as db:  # type: ignore[attr-defined]
+    with settings.open_store(writable=write) as db:
         G = project(db, base=settings.base)
         projected = time.perf_counter()
         label = lambda n: str(G.nodes[n].get("label") or n)  # noqa: E731
@@ -267,13 +276,17 @@ def load(
     graph_iri: Annotated[str | None, typer.Option("--graph", help="Load into this named graph instead of "
                                                   "the default graph.")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Clear the target graph first.")] = False,
+    update_url: UpdateUrlOpt = None,
 ) -> None:
-    """Load RDF files into the store, all or nothing: a malformed file names its line and changes nothing."""
+    """Load RDF files into the store, all or nothing: a malformed file names its line and changes nothing.
+
+    Into a remote store (``--store URL --update-url URL``): every file is parsed first (a malformed file
+    sends nothing), then sent in batched INSERT DATA requests (not atomic if the engine fails part-way)."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from graph.load import load_files
+    from graph.load import load_files, load_files_remote
 
-    settings = _settings(store=store)
+    settings = _settings(store=store, update_url=update_url)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("loading", total=None)
@@ -281,7 +294,11 @@ def load(
         def progress(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, description=f"loading {name}")
 
-        result = load_files(settings.store, files, graph=graph_iri, replace=replace, progress=progress)
+        if settings.store_url is not None:
+            with settings.open_store() as remote:
+                result = load_files_remote(remote, files, graph=graph_iri, replace=replace, progress=progress)
+        else:
+            result = load_files(settings.store, files, graph=graph_iri, replace=replace, progress=progress)
     out.print(f"loaded {result.files} file(s), {result.bytes_read:,} bytes: {result.quads_before:,} -> "
               f"{result.quads_after:,} quads in {result.seconds:.1f} s")
     out.print(f"store:   {settings.store} (version {result.version})")
@@ -305,14 +322,13 @@ def view(
 ) -> None:
     """Write one self-contained HTML view of the graph (works offline; open it in any browser)."""
     from graph.network import project
-    from graph.store import open_store
     from graph.views import ViewSpec, render_standalone_html
 
     names = tuple(n.strip() for value in types or [] for n in value.split(",") if n.strip())
     spec = ViewSpec(focus=focus, depth=depth, types=names, limit=limit, colour_by=colour, size_by=size,
                     layout=layout, theme=theme, height=height)
     settings = _settings(store=store, base=base)
-    with open_store(settings.store) as db, console.status("drawing"):  # type: ignore[attr-defined]
+    with settings.open_store() as db, console.status("drawing"):
         html = render_standalone_html(project(db, base=settings.base), spec)
     output.write_text(html, encoding="utf-8")
     out.print(f"view:    {output} ({len(html) // 1024} KiB, open it in a browser)")

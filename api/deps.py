@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from api.settings import Settings
 from api.state import AppState
-from graph.store.oxigraph import OxigraphStore
+from graph.store import Store
 
 __all__ = ["StateDep", "SettingsDep", "StoreDep", "ExecutorDep", "ProjectionDep", "TemplatesDep"]
 
@@ -22,8 +22,9 @@ def get_settings(request: Request) -> Settings:
     return get_state(request).settings
 
 
-def get_store(request: Request) -> Iterator[OxigraphStore]:
-    """The in-process store, held for reading until the response is done (see AppState.reading)."""
+def get_store(request: Request) -> Iterator[Store]:
+    """The store (embedded, held for reading until the response is done, see AppState.reading;
+    or remote: any SPARQL 1.1 engine, through ``select``/``ask``/``construct``)."""
     with get_state(request).reading() as store:
         yield store
 
@@ -42,7 +43,7 @@ def get_templates(request: Request) -> Any:
 
 StateDep = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[OxigraphStore, Depends(get_store)]
+StoreDep = Annotated[Store, Depends(get_store)]
 ExecutorDep = Annotated[Any, Depends(get_executor)]
 ProjectionDep = Annotated[Any, Depends(get_projection)]
 TemplatesDep = Annotated[Any, Depends(get_templates)]

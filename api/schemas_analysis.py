@@ -127,10 +127,11 @@ class NodeDetail(NodeRef):
     date: str | None = None
     documents: list[str] = []
     degree: int = Field(0, description="Distinct entities linked to this one.")
-    pagerank: float = 0.0
-    betweenness: float = 0.0
+    pagerank: float | None = Field(0.0, description="null while a large graph's measures are being computed "
+                                   "(the same for betweenness, community and core_number).")
+    betweenness: float | None = 0.0
     community: int | None = None
-    core_number: int = 0
+    core_number: int | None = 0
     distance: int | None = Field(None, description="Hops from the focus (neighbourhood views).")
 
     model_config = ConfigDict(json_schema_extra={"examples": [_DETAIL]})

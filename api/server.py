@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 
+from pydantic import SecretStr
+
 from api.settings import Settings
 
 __all__ = ["run_serve"]
@@ -19,16 +21,19 @@ def run_serve(settings: Settings, *, reload: bool = False) -> None:
     from graph.pipeline import DataPaths, run_build
     from graph.store.oxigraph import OxigraphStore
 
-    if not OxigraphStore(settings.store).exists():
+    if settings.store_url is not None:
+        log.info("serving the remote SPARQL endpoint %s", settings.store_url)  # never the credentials
+    elif not OxigraphStore(settings.store).exists():
         log.warning("no store at %s: building it from %s", settings.store, settings.data)
         run_build(DataPaths(settings.data), store_root=settings.store, export_dir=settings.export_dir,
                   base=settings.base)
-    from api.executor import start_forkserver_early
+    if settings.store_url is None:
+        from api.executor import start_forkserver_early
 
-    start_forkserver_early()  # query workers come from it; it boots while uvicorn imports the app
+        start_forkserver_early()  # query workers come from it; it boots while uvicorn imports the app
     # The factory reads its Settings from the environment in the server process.
     for name, value in settings.model_dump(exclude_none=True).items():
-        if name == "update_token":
+        if isinstance(value, SecretStr):  # tokens and passwords travel by environment, never argv
             value = value.get_secret_value()
         os.environ[f"COOPGRAPH_{name.upper()}"] = value if isinstance(value, str) else _env_value(value)
     uvicorn.run("api.app:create_app", factory=True, host=settings.host, port=settings.port,

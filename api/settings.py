@@ -5,7 +5,9 @@ Built inside the app factory or the CLI, never at import time.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +17,9 @@ from graph.namespaces import DEFAULT_BASE
 
 __all__ = ["Settings"]
 
+# pathlib (and typer's Path options) collapse "http://host" to "http:/host"; repaired here.
+_URL = re.compile(r"^(https?):/+(?=[^/])")
+
 
 class Settings(BaseSettings):
     """Every knob of a coopgraph deployment (env var = ``COOPGRAPH_`` + upper-case field name)."""
@@ -23,7 +28,16 @@ class Settings(BaseSettings):
 
     # data and store
     data: Path = Field(Path("data"), description="Folder with facts/ and documents/.")
-    store: Path = Field(Path("var/store"), description="Root of the embedded store.")
+    store: Path | str = Field(Path("var/store"), description="Root of the embedded store, or the http(s) URL "
+                              "of a SPARQL 1.1 query endpoint (a remote store).")
+    update_url: str | None = Field(None, description="Remote store: its SPARQL Update endpoint (none = read-only).")
+    remote_user: str | None = Field(None, description="Remote store: HTTP Basic user (with remote_password).")
+    remote_password: SecretStr | None = Field(None, description="Remote store: HTTP Basic password.")
+    remote_token: SecretStr | None = Field(None, description="Remote store: Bearer token (instead of Basic).")
+    remote_max_response_mb: int = Field(256, ge=1, description="Remote store: largest answer passed through "
+                                        "/sparql; beyond it the query fails with 503.")
+    remote_projection: bool = Field(True, description="Remote store: pull the networkx projection (for "
+                                    "analysis and views) in the background once per data version.")
     export_dir: Path = Field(Path("var/export"), description="Where `build` writes ttl/nt/jsonld files.")
     base: str = Field(DEFAULT_BASE, description="Base under which entity IRIs are minted ({base}id/{slug}).")
 
@@ -59,6 +73,50 @@ class Settings(BaseSettings):
 
     # views
     max_view_nodes: int = Field(300, ge=10, description="Most nodes a graph view draws.")
+    background_above_triples: int = Field(200_000, ge=0, description="Above this many triples, the graph "
+                                          "projection and its measures are built in a background thread "
+                                          "(503 + Retry-After meanwhile), never on a request.")
+    background_warm_up: bool = Field(True, description="On such a store, start those builds right after "
+                                     "start-up rather than on the first request that needs them.")
+
+    @field_validator("store", mode="before")
+    @classmethod
+    def _path_or_url(cls, value: object) -> Path | str:
+        text = str(value)
+        match = _URL.match(text)
+        if match:
+            return f"{match.group(1)}://{text[match.end():]}"
+        return Path(text)
+
+    @property
+    def store_url(self) -> str | None:
+        """The query URL when the store is a remote SPARQL endpoint, else None."""
+        return self.store if isinstance(self.store, str) else None
+
+    @property
+    def store_path(self) -> Path:
+        """The embedded store's root; a clear error for a remote store."""
+        if isinstance(self.store, str):
+            from graph.errors import StoreError
+
+            raise StoreError(f"this needs an embedded store, not the remote endpoint {self.store}")
+        return self.store
+
+    def remote_auth(self) -> tuple[str, str] | str | None:
+        """Credentials for the remote store: a Bearer token, else (user, password), else None."""
+        if self.remote_token is not None:
+            return self.remote_token.get_secret_value()
+        if self.remote_user is not None:
+            password = self.remote_password.get_secret_value() if self.remote_password else ""
+            return (self.remote_user, password)
+        return None
+
+    def open_store(self, *, writable: bool = False) -> Any:
+        """The store these settings name: embedded (``OxigraphStore``) or remote (``RemoteStore``)."""
+        from graph.store import open_store
+
+        return open_store(self.store, writable=writable, update_url=self.update_url, auth=self.remote_auth(),
+                          timeout=self.query_timeout_s)
 
     @field_validator("base")
     @classmethod

@@ -7,6 +7,13 @@ notices (at most once a second) and reopens what depends on the data.
 pyoxigraph forbids reading a database from one process while another writes it, so every
 in-process read holds ``reading()`` (a shared lock), and an update holds it exclusively while the
 executor's writer process runs; the worker processes are drained by the executor itself.
+
+**Remote store** (``settings.store`` is an http(s) URL): the engine serialises its own reads and
+writes, so there is no lock and nothing to reopen. The version is polled in the background (a
+request never waits for it). Derived data that would pull much of the graph over HTTP (the
+projection for analysis and views, the label index for listings) is never built on a request path:
+it is built in the background at start-up and after each data change; until the first one is ready
+those pages answer 503, later they are served from the last complete one while the next is pulled.
 """
 
 from __future__ import annotations
@@ -15,23 +22,37 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from fastapi import HTTPException
+
 from api.result_cache import ResultCache
-from graph.store.oxigraph import OxigraphStore
+from graph.errors import CoopgraphError
+from graph.store import Store
 
 if TYPE_CHECKING:
     from api.settings import Settings
 
-__all__ = ["AppState", "ReadWriteLock"]
+__all__ = ["AppState", "NotReadyError", "ReadWriteLock"]
 
 log = logging.getLogger(__name__)
 
 REFRESH_EVERY_S = 1.0
+# A remote store without coopgraph's version triple is versioned by COUNT(*), a scan: poll it rarely.
+REMOTE_COUNT_POLL_S = 30.0
+# Derived data a remote store builds in the background (each pulls much of the graph over HTTP).
+REMOTE_BACKGROUND = ("projection", "label_index")
 T = TypeVar("T")
+
+
+class NotReadyError(HTTPException):
+    """Derived data of a remote store is still being pulled: 503 with Retry-After (an expected state,
+    answered like api/derived.py's, not logged as an error)."""
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(503, message, headers={"Retry-After": str(retry_after_s)})
 
 
 class ReadWriteLock:
@@ -73,10 +94,14 @@ class ReadWriteLock:
 class AppState:
     def __init__(self, settings: Settings, *, executor: Any = None) -> None:
         self.settings = settings
-        self.store = OxigraphStore(settings.store)
+        self.store: Store = settings.open_store()
+        self.remote = settings.store_url is not None  # a SPARQL engine over HTTP (graph.store.remote)
         self.executor = executor
         self.result_cache = ResultCache.from_megabytes(settings.result_cache_mb)  # None when off
-        self.version = self.store.version()
+        self.version = self._remote_version() if self.remote else self.store.version()
+        self._background: set[asyncio.Task[Any]] = set()
+        self._building: dict[str, str] = {}  # name -> version being built in the background
+        self._builders: dict[str, Callable[[], Any]] = {}
         self.lock = ReadWriteLock()
         self._checked_at = time.monotonic()
         self._cache: dict[str, tuple[str, Any]] = {}
@@ -85,8 +110,11 @@ class AppState:
         self._write_lock = asyncio.Lock()
 
     @contextmanager
-    def reading(self) -> Iterator[OxigraphStore]:
+    def reading(self) -> Iterator[Store]:
         """The in-process store, safe from a concurrent writer for the duration of the block."""
+        if self.remote:  # the engine isolates its own readers and writers
+            yield self.store
+            return
         with self.lock.shared():
             yield self.store
 
@@ -102,6 +130,8 @@ class AppState:
     # -- data changes ---------------------------------------------------------------------------
     async def refresh(self) -> None:
         """Reopen the store and restart workers if the data changed since we last looked."""
+        if self.remote:  # polled by _poll_remote_version, never on a request path
+            return
         now = time.monotonic()
         if now - self._checked_at < REFRESH_EVERY_S:
             return
@@ -115,19 +145,23 @@ class AppState:
             try:
                 self.store.close()
                 if self.executor is not None:
-                    await self.executor.reopen(self.store.data_path)
+                    await self.executor.reopen(self.store.data_path)  # type: ignore[attr-defined]
                 self.version = current
             finally:
                 self.lock.release_exclusive()
 
     async def update(self, sparql: str) -> None:
         """Apply a SPARQL Update while no reader in this process holds the database."""
+        if self.remote:
+            await self.executor.update(sparql)
+            self._set_version(await asyncio.to_thread(self._remote_version))
+            return
         async with self._write_lock:
             await asyncio.to_thread(self.lock.acquire_exclusive)
             try:
                 self.store.close()
                 await self.executor.update(sparql)
-                self.store.mark_updated()
+                self.store.mark_updated()  # type: ignore[attr-defined]
                 self.version = self.store.version()
             finally:
                 self.lock.release_exclusive()
@@ -143,6 +177,12 @@ class AppState:
         entry = self._cache.get(name)
         if entry is not None and entry[0] == version:
             return entry[1]  # type: ignore[no-any-return]
+        if self.remote and name in REMOTE_BACKGROUND:
+            self._build_in_background(name, build)
+            if entry is not None:
+                return entry[1]  # type: ignore[no-any-return]  # the last complete one, until then
+            raise NotReadyError(f"the {name.replace('_', ' ')} of the remote store is being pulled "
+                                "from the SPARQL engine; retry in a few seconds")
         with self._cache_guard:
             lock = self._cache_locks.setdefault(name, threading.Lock())
         with lock:
@@ -156,15 +196,121 @@ class AppState:
 
     def projection(self) -> Any:
         """The networkx projection of the current version, built once and reused."""
+        if self.remote and not self.settings.remote_projection:
+            raise NotReadyError("analysis and views are off for this remote store "
+                                "(COOPGRAPH_REMOTE_PROJECTION=false); SPARQL, entity pages and search work")
+        return self.cached("projection", self._build_projection)
+
+    def _build_projection(self) -> Any:
         from graph.network import project
 
-        def build() -> Any:
-            with self.reading() as store:
-                return project(store, base=self.settings.base)
+        if self.remote:
+            return _pull_projection_elsewhere(self.settings)
+        with self.reading() as store:
+            return project(store, base=self.settings.base)
 
-        return self.cached("projection", build)
+    def search_index(self, query: str) -> Any:
+        """For a remote store, a small label index of the candidates of ``query`` (bounded queries);
+        None for the embedded store, whose routes use the full index (``label_index``)."""
+        if not self.remote:
+            return None
+        from graph.remote_search import bounded_index
+
+        return bounded_index(self.store, base=self.settings.base, query=query)
+
+    # -- remote store -----------------------------------------------------------------------------
+    def _remote_version(self) -> str:
+        """The remote store's version, or a marker when the engine cannot be reached (requests then
+        get the engine's error; the poller retries)."""
+        try:
+            return self.store.version()
+        except CoopgraphError as exc:
+            log.warning("cannot read the remote store's version: %s", exc.message)
+            return self.version if hasattr(self, "version") else "unreachable"
+
+    def _set_version(self, current: str) -> None:
+        if current != self.version:
+            log.info("remote store changed (%s -> %s)", self.version, current)
+            self.version = current
+            for name in REMOTE_BACKGROUND:  # start pulling what was in use, off the request path
+                if name in self._cache:
+                    self._build_in_background(name, self._builders.get(name))
+
+    def start_background(self) -> None:
+        """Remote store: poll its version, and start pulling the projection (call from the loop)."""
+        if not self.remote:
+            return
+        self._spawn(self._poll_remote_version())
+        if self.settings.remote_projection:
+            self._build_in_background("projection", self._build_projection)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _poll_remote_version(self) -> None:
+        while True:
+            counted = self.version.startswith("count-") or self.version == "unreachable"
+            await asyncio.sleep(REMOTE_COUNT_POLL_S if counted else REFRESH_EVERY_S)
+            self._set_version(await asyncio.to_thread(self._remote_version))
+
+    def _build_in_background(self, name: str, build: Callable[[], Any] | None) -> None:
+        """Build ``name`` for the current version in a thread, unless that build is under way."""
+        if build is None:
+            return
+        self._builders[name] = build
+        version = self.version
+        with self._cache_guard:
+            if self._building.get(name) == version:
+                return
+            self._building[name] = version
+
+        def run() -> None:
+            started = time.perf_counter()
+            try:
+                value = build()
+            except Exception as exc:  # noqa: BLE001 - logged; the next request or version retries
+                log.warning("could not build %s from the remote store: %s", name, exc)
+            else:
+                self._cache[name] = (version, value)
+                log.info("built %s for version %s in %.2f s (background)", name, version,
+                         time.perf_counter() - started)
+            finally:
+                with self._cache_guard:
+                    if self._building.get(name) == version:
+                        del self._building[name]
+
+        threading.Thread(target=run, name=f"remote-{name}", daemon=True).start()
 
     async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
         if self.executor is not None:
             await self.executor.close()
         self.store.close()
+
+
+def _pull_projection_elsewhere(settings: Settings) -> Any:
+    """The remote store's projection, pulled in a child process and handed back pickled.
+
+    Pulling 1M triples means parsing ~160 MB of JSON results and building the graph: seconds of
+    work that, in a thread of the server, held the GIL long enough to delay every request by about
+    a second. The child does all of it; the server only unpickles the finished graph.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: a fresh interpreter (forking a process with threads and an event loop is unsafe).
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_project_remote, settings.store_url, settings.remote_auth(),
+                           settings.query_timeout_s, settings.base).result()
+
+
+def _project_remote(url: str, auth: Any, timeout: float, base: str) -> Any:
+    """In the child: open the remote store and project it (see graph.network.project)."""
+    from graph.network import project
+    from graph.store.remote import RemoteStore
+
+    with RemoteStore(url, auth=auth, timeout=max(timeout, 600.0)) as store:
+        return project(store, base=base)

@@ -251,10 +251,61 @@ def _rank_key(measures: Mapping[str, Mapping[str, Any]], G: nx.MultiDiGraph, siz
               ) -> Any:
     measure = size_by if size_by in ("pagerank", "betweenness") else "degree"
 
+    relations = graph_degrees(G)
+
     def key(node: str) -> tuple[float, float, str]:
         m = measures.get(node, {})
-        return (-float(m.get(measure) or 0.0), -float(G.degree(node)), str(G.nodes[node].get("label") or node))
+        return (-float(m.get(measure) or 0.0), -float(relations[node]), str(G.nodes[node].get("label") or node))
     return key
+
+
+# Above this many nodes a view's candidates are ordered by their place in the cached whole-graph
+# ranking (the same order, ties aside) rather than by recomputing every key.
+_RANK_BY_PLACE_ABOVE = 20_000
+# Whole-graph orderings and maxima, per projection: O(n) work that a view of 300 nodes of a graph
+# of 200,000 must not repeat. Keyed by the measure table's identity (kept alive with it).
+_WHOLE: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[Any, Any]]] = weakref.WeakKeyDictionary()
+
+
+def _per_graph(G: nx.MultiDiGraph, key: tuple[Any, ...], owner: Any, compute: Any) -> Any:
+    with _MEASURES_LOCK:
+        cache = _WHOLE.setdefault(G, {})
+        found = cache.get(key)
+    if found is not None and found[0] is owner:
+        return found[1]
+    value = compute()
+    with _MEASURES_LOCK:
+        cache[key] = (owner, value)
+    return value
+
+
+def graph_degrees(G: nx.MultiDiGraph) -> dict[str, int]:
+    """``{node: relations in and out}``, counted once per projection (networkx sums a multigraph
+    node's adjacency on every ``G.degree(n)``: a hub with thousands of relations costs each time)."""
+    return _per_graph(G, ("relations",), None, lambda: dict(G.degree()))  # type: ignore[no-any-return]
+
+
+def _ranking(G: nx.MultiDiGraph, measures: Mapping[str, Mapping[str, Any]], size_by: str) -> list[str]:
+    """Every node, most central first (the order ``_rank_key`` gives)."""
+    measure = size_by if size_by in ("pagerank", "betweenness") else "degree"
+    return _per_graph(G, ("ranking", measure, id(measures)), measures,  # type: ignore[no-any-return]
+                      lambda: sorted(G.nodes, key=_rank_key(measures, G, size_by)))
+
+
+def _rank_of(G: nx.MultiDiGraph, measures: Mapping[str, Mapping[str, Any]], size_by: str) -> dict[str, int]:
+    """``{node: place in _ranking}``: sorting a view's candidates by it costs a dict look-up each."""
+    measure = size_by if size_by in ("pagerank", "betweenness") else "degree"
+    return _per_graph(G, ("rank of", measure, id(measures)), measures,  # type: ignore[no-any-return]
+                      lambda: {n: i for i, n in enumerate(_ranking(G, measures, size_by))})
+
+
+def warm_rankings(G: nx.MultiDiGraph, measures: Mapping[str, Mapping[str, Any]]) -> None:
+    """Compute the per-projection orderings views rank by (a server calls this off the request path)."""
+    graph_degrees(G)
+    _per_graph(G, ("edge count",), None, G.number_of_edges)
+    for size_by in ("degree", "pagerank", "betweenness"):
+        if size_by == "degree" or any(size_by in m for m in list(measures.values())[:1]):
+            _rank_of(G, measures, size_by)
 
 
 def _classes(data: Mapping[str, Any]) -> set[str]:
@@ -262,7 +313,7 @@ def _classes(data: Mapping[str, Any]) -> set[str]:
     return set(data.get("classes") or ()) | set(data.get("types") or ()) | {data.get("type") or ""}
 
 
-def select_subgraph(G: nx.MultiDiGraph, spec: ViewSpec
+def select_subgraph(G: nx.MultiDiGraph, spec: ViewSpec, measures: Mapping[str, Mapping[str, Any]] | None = None
                     ) -> tuple[list[str], list[tuple[str, str, str]], str | None]:
     """The nodes and edges ``spec`` asks for, bounded by ``spec.limit``.
 
@@ -272,7 +323,7 @@ def select_subgraph(G: nx.MultiDiGraph, spec: ViewSpec
     """
     from graph.network import node_for
 
-    measures = _measures(G)
+    measures = _measures(G) if measures is None else measures
     notes: list[str] = []
     focus = node_for(G, spec.focus) if spec.focus else None
     if focus is not None:
@@ -280,24 +331,35 @@ def select_subgraph(G: nx.MultiDiGraph, spec: ViewSpec
 
         # Ask for more than we draw so the ranking below, not BFS order, decides what is cut.
         found = neighbourhood(G, focus, depth=spec.depth, max_nodes=min(10 * spec.limit, 20_000),
-                              types=list(spec.types) or None)
+                              types=list(spec.types) or None, exact_total=False)
         candidates = list(found.nodes) if hasattr(found, "nodes") else list(found)
+        capped = bool(getattr(found, "truncated", False))  # more entities lie around it than we ranked
         if focus not in candidates:
             candidates.insert(0, focus)
     else:
-        candidates = list(G.nodes)
+        # The whole graph: its ranking is sorted once per projection and measure table, not per view.
+        candidates = _ranking(G, measures, spec.size_by)
+        capped = False
     wanted = set(spec.types)
-    kept = [n for n in candidates
-            if n == focus or ((not wanted or wanted & _classes(G.nodes[n]))
-                              and _in_period(G.nodes[n].get("date"), spec.since, spec.until))]
+    if not wanted and not spec.since and not spec.until:
+        kept = list(candidates)
+    else:
+        kept = [n for n in candidates
+                if n == focus or ((not wanted or wanted & _classes(G.nodes[n]))
+                                  and _in_period(G.nodes[n].get("date"), spec.since, spec.until))]
     dropped_by_filter = len(candidates) - len(kept)
-    kept.sort(key=_rank_key(measures, G, spec.size_by))
+    if focus is not None:
+        if G.number_of_nodes() > _RANK_BY_PLACE_ABOVE:
+            kept.sort(key=_rank_of(G, measures, spec.size_by).__getitem__)
+        else:
+            kept.sort(key=_rank_key(measures, G, spec.size_by))
     if focus is not None:
         kept.remove(focus)
         kept.insert(0, focus)
     if len(kept) > spec.limit:
         measure = spec.size_by if spec.size_by in ("pagerank", "betweenness") else "degree"
-        notes.append(f"Showing the {spec.limit} most central of {len(kept)} entities (by {measure}); "
+        notes.append(f"Showing the {spec.limit} most central of {'more than ' if capped else ''}{len(kept)} "
+                     f"entities (by {measure}); "
                      "focus an entity or filter by type to see the rest.")
         kept = kept[:spec.limit]
     if dropped_by_filter and (spec.types or spec.since or spec.until):
@@ -313,14 +375,15 @@ def select_subgraph(G: nx.MultiDiGraph, spec: ViewSpec
     return kept, edges, " ".join(notes) or None
 
 
-def view_subgraph(G: nx.MultiDiGraph, spec: ViewSpec) -> nx.MultiDiGraph:
+def view_subgraph(G: nx.MultiDiGraph, spec: ViewSpec, measures: Mapping[str, Mapping[str, Any]] | None = None
+                  ) -> nx.MultiDiGraph:
     """The selected view as a new MultiDiGraph with flat, serialisable attributes (for GraphML, GEXF
     and CSV exports): node ``slug, label, label_zh, type, date, aliases, community, degree, pagerank,
     betweenness``; edge ``predicate, label, evidence`` (space-separated IRIs), ``quote`` (first)."""
     import networkx as nx
 
-    nodes, edges, note = select_subgraph(G, spec)
-    measures = _measures(G)
+    measures = _measures(G) if measures is None else measures
+    nodes, edges, note = select_subgraph(G, spec, measures)
     H = nx.MultiDiGraph(note=note or "", base=G.graph.get("base") or "")
     for node in nodes:
         data, m = G.nodes[node], measures.get(node, {})
@@ -380,7 +443,8 @@ def _sizes(G: nx.MultiDiGraph, nodes: list[str], measures: Mapping[str, Mapping[
 
 
 def _top(G: nx.MultiDiGraph, measures: Mapping[str, Mapping[str, Any]], size_by: str) -> float:
-    return max((float(m.get(size_by) or 0.0) for m in measures.values()), default=0.0)
+    return _per_graph(G, ("top", size_by, id(measures)), measures,  # type: ignore[no-any-return]
+                      lambda: max((float(m.get(size_by) or 0.0) for m in measures.values()), default=0.0))
 
 
 # Layouts kept per projection: the same view asked again (a reload, an embed seen by many readers)
@@ -414,9 +478,12 @@ def _positions(G: nx.MultiDiGraph, nodes: list[str], edges: list[tuple[str, str,
 def _legend_types(G: nx.MultiDiGraph, drawn: list[dict[str, Any]], wanted: set[str]) -> list[dict[str, Any]]:
     """Every type of the graph: ``count`` drawn in this view, ``total`` in the graph, ``shown``
     unless a type filter leaves it out (pages list the drawn ones, and the hidden ones to re-show)."""
-    totals: dict[str, int] = {}
-    for _, data in G.nodes(data=True):
-        totals[data.get("type") or ""] = totals.get(data.get("type") or "", 0) + 1
+    def count() -> dict[str, int]:
+        found: dict[str, int] = {}
+        for _, data in G.nodes(data=True):
+            found[data.get("type") or ""] = found.get(data.get("type") or "", 0) + 1
+        return found
+    totals: dict[str, int] = _per_graph(G, ("type totals",), None, count)
     counts: dict[str, int] = {}
     for item in drawn:
         counts[item["type"]] = counts.get(item["type"], 0) + 1
@@ -425,7 +492,8 @@ def _legend_types(G: nx.MultiDiGraph, drawn: list[dict[str, Any]], wanted: set[s
             for t, n in sorted(totals.items(), key=lambda kv: (-counts.get(kv[0], 0), -kv[1], kv[0]))]
 
 
-def view_data(G: nx.MultiDiGraph, spec: ViewSpec) -> dict[str, Any]:
+def view_data(G: nx.MultiDiGraph, spec: ViewSpec, measures: Mapping[str, Mapping[str, Any]] | None = None,
+              *, measures_note: str | None = None) -> dict[str, Any]:
     """Everything a page needs to draw ``spec``: nodes, edges, their evidence, legend, note.
 
     Node: ``id`` (slug), ``iri``, ``label``, ``label_zh``, ``title`` (plain text), ``group`` (type),
@@ -435,12 +503,19 @@ def view_data(G: nx.MultiDiGraph, spec: ViewSpec) -> dict[str, Any]:
     Edge: ``id``, ``from``, ``to``, ``label``, ``predicate``, ``evidence`` (ids into ``evidence``),
     ``smooth`` (parallel edges curve apart). Evidence: ``quote``, ``document``, ``document_title``,
     ``start``, ``end``, ``url`` (the sentence on the documents page).
+
+    ``measures`` (``{node: {measure: value}}``) replaces ``summary_measures(G)``: a server passes
+    the degree table while a large graph's other measures are computed, with ``measures_note``
+    saying so to the reader.
     """
-    nodes, edges, note = select_subgraph(G, spec)
-    measures = _measures(G)
+    measures = _measures(G) if measures is None else measures
+    nodes, edges, note = select_subgraph(G, spec, measures)
+    if measures_note:
+        note = f"{note} {measures_note}" if note else measures_note
     sizes = _sizes(G, nodes, measures, spec.size_by)
     positions = _positions(G, nodes, edges) if spec.layout != "hierarchical" and nodes else {}
     slug_of = {n: str(G.nodes[n].get("slug") or n) for n in nodes}
+    relations = graph_degrees(G)
     out_nodes = []
     for n in nodes:
         data, m = G.nodes[n], measures.get(n, {})
@@ -453,7 +528,7 @@ def view_data(G: nx.MultiDiGraph, spec: ViewSpec) -> dict[str, Any]:
             "group": type_name or "", "type": type_name or "", "types": list(data.get("types") or []),
             "colour": colour, "size": sizes[n], "date": data.get("date"),
             "aliases": list(data.get("aliases") or []), "documents": list(data.get("documents") or []),
-            "community": community, "degree": G.degree(n),
+            "community": community, "degree": relations[n],
             "measures": {k: m.get(k) for k in ("degree", "pagerank", "betweenness", "core_number") if k in m},
         }
         if n in positions:
@@ -506,7 +581,8 @@ def view_data(G: nx.MultiDiGraph, spec: ViewSpec) -> dict[str, Any]:
                    "communities": communities},
         "note": note,
         "counts": {"nodes": len(out_nodes), "edges": len(out_edges), "graph_nodes": G.number_of_nodes(),
-                   "graph_edges": G.number_of_edges()},
+                   # networkx counts a multigraph's edges by walking them all: once per projection.
+                   "graph_edges": _per_graph(G, ("edge count",), None, G.number_of_edges)},
         "layout": spec.layout,
         "theme": spec.theme,
         "height": spec.height,

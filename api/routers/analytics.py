@@ -2,6 +2,10 @@
 
 Every answer is computed on the projection of the current store version (``ProjectionDep``, built
 once per version) and bounded server-side: ``limit`` defaults to 300 items and never exceeds 2000.
+On a large store (api/derived.py) the projection and the whole-graph measures are built in the
+background: until they are ready these routes answer 503 with ``Retry-After``, except the
+neighbourhood and focused graph views, which report exact degrees and leave the other measures at
+their defaults until then.
 """
 
 from __future__ import annotations
@@ -9,9 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from api.deps import ProjectionDep
+from api import derived
 from api.schemas_analysis import (
     BridgesPage,
     CentralityPage,
@@ -26,6 +30,8 @@ from graph import analysis
 from graph.network import node_for
 
 router = APIRouter(prefix="/api", tags=["analysis"])
+# The projection: built on the request on small stores, in the background on large ones (503 meanwhile).
+ProjectionDep = Annotated[Any, Depends(derived.projection)]
 
 DEFAULT_LIMIT = 300
 MAX_LIMIT = 2000
@@ -67,10 +73,11 @@ def _detail(
         "date": data.get("date"),
         "documents": list(data.get("documents") or []),
         "degree": row.get("degree", 0),
-        "pagerank": row.get("pagerank", 0.0),
-        "betweenness": row.get("betweenness", 0.0),
-        "community": row.get("community"),
-        "core_number": row.get("core_number", 0),
+        # A degree-only row: the other measures are still being computed (large graph): null, not 0.
+        **({"pagerank": None, "betweenness": None, "community": None, "core_number": None}
+           if row and "pagerank" not in row else
+           {"pagerank": row.get("pagerank", 0.0), "betweenness": row.get("betweenness", 0.0),
+            "community": row.get("community"), "core_number": row.get("core_number", 0)}),
         "distance": distance,
     }
 
@@ -140,11 +147,11 @@ def _types(values: list[str] | None) -> list[str] | None:
     responses=example_responses(NeighbourhoodOut),
 )
 def get_neighbourhood(
-    G: ProjectionDep, slug: str, depth: Depth = 1, limit: Limit = DEFAULT_LIMIT, types: Types = None
+    request: Request, G: ProjectionDep, slug: str, depth: Depth = 1, limit: Limit = DEFAULT_LIMIT, types: Types = None
 ) -> dict[str, Any]:
     """The entities within ``depth`` hops of ``slug`` (the most central kept when over ``limit``)."""
     view = analysis.neighbourhood(G, slug, depth=depth, max_nodes=limit, types=_types(types))
-    measures = analysis.summary_measures(G)
+    measures, _complete = derived.measures(request, G)  # degree only while a large graph's are computed
     nodes = [_detail(G, n, measures, view.distances[n]) for n in view.nodes]
     return {
         "focus": nodes[0],
@@ -193,9 +200,15 @@ def get_paths(
     responses=example_responses(CentralityPage),
 )
 def get_centrality(
-    G: ProjectionDep, measure: Literal["degree", "pagerank", "betweenness"] = "pagerank", limit: Limit = 20
+    request: Request, G: ProjectionDep,
+    measure: Literal["degree", "pagerank", "betweenness"] = "pagerank", limit: Limit = 20
 ) -> dict[str, Any]:
-    """The ``limit`` most central entities by degree, PageRank or betweenness."""
+    """The ``limit`` most central entities by degree, PageRank or betweenness.
+
+    On a large graph PageRank and betweenness are computed once per data version in the
+    background; until then this answers 503 with Retry-After (degree is always available)."""
+    if measure != "degree":
+        derived.measures_or_503(request, G, measure.capitalize())
     scores = {
         "degree": analysis.degree_centrality,
         "pagerank": analysis.pagerank,
@@ -218,13 +231,15 @@ def get_centrality(
     responses=example_responses(CommunitiesPage),
 )
 def get_communities(
-    G: ProjectionDep,
+    request: Request, G: ProjectionDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most communities.")] = 50,
     members: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Most members listed per community.")
     ] = 100,
 ) -> dict[str, Any]:
-    """Louvain communities (seed 42), largest first, each named after its most central member."""
+    """Louvain communities (seed 42), largest first, each named after its most central member
+    (503 + Retry-After while a large graph's are computed in the background)."""
+    derived.measures_or_503(request, G, "Community detection")
     found = analysis.communities(G)
     return {
         "count": len(found),
@@ -249,8 +264,9 @@ def get_communities(
     summary="Links and entities that hold the graph together",
     responses=example_responses(BridgesPage),
 )
-def get_bridges(G: ProjectionDep, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
+def get_bridges(request: Request, G: ProjectionDep, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     """Bridges (cut edges) with their evidence, and articulation points (cut vertices)."""
+    derived.measures_or_503(request, G, "The bridge analysis")
     report = analysis.bridges_and_articulation_points(G)
     return {
         "bridges": [_hop(h) for h in report.bridges[:limit]],
@@ -266,11 +282,12 @@ def get_bridges(G: ProjectionDep, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any
     responses=example_responses(KCorePage),
 )
 def get_kcore(
-    G: ProjectionDep,
+    request: Request, G: ProjectionDep,
     k: Annotated[int | None, Query(ge=0, description="Core order; omit for the main core.")] = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Entities each linked to at least ``k`` others of the same core (default: the main core)."""
+    derived.measures_or_503(request, G, "The k-core decomposition")
     cores = analysis.core_numbers(G)
     order = k if k is not None else max(cores.values(), default=0)
     nodes = analysis.k_core(G, k=order)
@@ -290,7 +307,7 @@ def get_kcore(
     responses=example_responses(GraphView),
 )
 def get_graph(
-    G: ProjectionDep,
+    request: Request, G: ProjectionDep,
     focus: Annotated[
         str | None, Query(description="Slug of the focus entity; omit for the most central entities.")
     ] = None,
@@ -299,8 +316,11 @@ def get_graph(
     limit: Limit = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """A bounded node-link view for the explorer: around ``focus``, or the top entities by PageRank."""
-    measures = analysis.summary_measures(G)
+    measures, _complete = derived.measures(request, G)
     wanted = _types(types)
+    if focus is None:
+        # The top of the whole graph is ranked by PageRank: wait for it rather than guess.
+        measures = derived.measures_or_503(request, G, "PageRank")
     if focus is not None:
         view = analysis.neighbourhood(G, focus, depth=depth, max_nodes=limit, types=wanted)
         nodes = [_detail(G, n, measures, view.distances[n]) for n in view.nodes]
@@ -314,14 +334,15 @@ def get_graph(
             "nodes": nodes,
             "edges": _edges(G, set(view.nodes)),
         }
-    candidates = [
-        n
-        for n in G
-        if wanted is None or set(wanted) & set(G.nodes[n].get("classes") or G.nodes[n].get("types") or ())
+    candidates = list(G) if wanted is None else [
+        n for n in G if set(wanted) & set(G.nodes[n].get("classes") or G.nodes[n].get("types") or ())
     ]
     if wanted is not None and not candidates:
         raise HTTPException(400, f"no entity has any of the types {', '.join(wanted)}")
-    rank = {n: measures.get(n, {}).get("pagerank", 0.0) for n in candidates}
+    if wanted is None and len(analysis.pagerank(G)) == len(candidates):
+        rank = analysis.pagerank(G)  # the same scores, without a copy of 70,000 of them per request
+    else:
+        rank = {n: measures.get(n, {}).get("pagerank", 0.0) for n in candidates}
     chosen = [n for n, _score in analysis.ranked(G, rank, limit=limit)]
     return {
         "directed": True,

@@ -193,6 +193,9 @@ def export_dump(fmt: str, state: StateDep) -> StreamingResponse:
     """Every triple of the default graph (data and evidence; the ontology is at /ontology.ttl), streamed."""
     if fmt not in EXPORTS:
         raise HTTPException(404, f"no export format {fmt!r}; use one of {', '.join(EXPORTS)}")
+    if state.remote:  # a whole-graph download belongs to the engine, not to a request through us
+        raise HTTPException(501, "full dumps are not served for a remote store; use the SPARQL engine's own "
+                                 "dump, or CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } against it")
     return StreamingResponse(stream_dump(state.store.db, fmt), media_type=EXPORTS[fmt][1], headers={
         "Content-Disposition": f'attachment; filename="coopgraph.{fmt}"',
         "X-Coopgraph-Version": state.version})

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from api import urls
+from api import derived, urls
 from api.deps import SettingsDep, StoreDep, TemplatesDep
 from api.schemas import SearchHit
 from graph.entities import LabelIndex, resolve_class
@@ -30,6 +30,10 @@ def per_version(request: Request, name: str, build: Callable[[], T]) -> T:
 
 
 def label_index(request: Request, store: Any, base: str) -> LabelIndex:
+    """The name index of this store version: built on the request for a small store; for a large
+    embedded one, in the background (503 + Retry-After until ready, see api/derived.py)."""
+    if derived.is_large(request):
+        return derived.label_index(request)  # type: ignore[no-any-return]
     return per_version(request, "label_index", lambda: LabelIndex.build(store, base=base))
 
 
@@ -45,7 +49,18 @@ def _classes(types: str | None) -> list[str]:
 
 
 def _hits(request: Request, store: Any, base: str, q: str, types: str | None, limit: int) -> list[SearchHit]:
-    index = label_index(request, store, base)
+    # A remote store answers from the candidates of bounded queries (AppState.search_index).
+    index = request.app.state.coop.search_index(q)
+    if index is None and derived.is_large(request):
+        # A large embedded store builds its full index in the background; until it is ready, the
+        # remote stores' bounded search answers (same ranking; no typo matches of unrelated names).
+        index = derived.label_index_if_ready(request)
+        if index is None:
+            from graph.remote_search import bounded_index
+
+            index = bounded_index(store, base=base, query=q)
+    if index is None:
+        index = label_index(request, store, base)
     return [SearchHit(slug=h.entity.slug, iri=h.entity.iri, label=h.entity.label, label_zh=h.entity.label_zh,
                       type=h.entity.type, matched=h.matched, match=h.match,  # type: ignore[arg-type]
                       score=h.score, url=urls.entity(h.entity.slug))

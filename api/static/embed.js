@@ -2,11 +2,20 @@
 (function () {
   "use strict";
   var GV = window.CoopgraphGraphView;
-  var data = JSON.parse(document.getElementById("em-data").textContent);
+  var initial = JSON.parse(document.getElementById("em-data").textContent);
   var container = document.getElementById("em-graph");
   var panel = document.getElementById("em-panel");
   var body = document.getElementById("em-panel-body");
   var links = { documents: true, target: "_blank", entity: function (d) { return "/id/" + encodeURIComponent(d.id); } };
+  if (initial.fetch) {
+    // A large view: its JSON comes from a versioned, cacheable URL (see api/routers/views.py).
+    GV.fetchView(initial.fetch, function (text) { document.getElementById("em-loading").textContent = text; })
+      .then(start, function (err) { document.getElementById("em-loading").textContent = "Could not load this view: " + err.message; });
+  } else {
+    start(initial);
+  }
+
+  function start(data) {
   var view = GV.create(container, data, { onFirstDraw: function () { document.getElementById("em-loading").hidden = true; } });
   window.coopgraphView = view;
   if (!data.nodes.length) { document.getElementById("em-loading").hidden = true; }
@@ -29,4 +38,5 @@
     GV.renderNodePanel(view, id, body, links);
   });
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") { close(); } });
+  }
 })();

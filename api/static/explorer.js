@@ -71,7 +71,11 @@
     var mine = ++requestId;
     setLoading(true, "Loading the graph…");
     var spec = specParams(state);
-    return fetchJson("/api/view?" + spec.toString()).then(function (data) {
+    // v= the data version: the URL changes when the data does, so the browser may cache the answer.
+    // The first view's URL comes from the server, which already had the page preload it.
+    var url = config.view_url || ("/api/view?" + specParams(state, { v: config.version }).toString());
+    config.view_url = null;
+    return GV.fetchView(url, function (text) { if (mine === requestId) { setLoading(true, text); } }).then(function (data) {
       if (mine === requestId) { draw(data, spec.toString()); }
     }).catch(function (err) {
       if (mine !== requestId) { return; }

@@ -10,14 +10,15 @@ node id without ``_:``, literal lexical form), ``bool`` for ASK, N-Triples bytes
     GRAPH <https://coopgraph.org/meta> { <https://coopgraph.org/meta#store> coop:version "..." }
 
 Every ``update`` through this class rewrites it in the same request (``...; DELETE/INSERT``), and
-``coopgraph load --store URL`` would do the same. Reading it is one indexed lookup, cheap at any
+``coopgraph load --store URL`` rewrites it once at the end. Reading it is one indexed lookup, cheap at any
 size. When the triple is absent (data written by other tools), the version falls back to a hash of
 ``COUNT(*)`` over all quads, which changes on most writes but costs a scan (about 0.1 s per million
 triples on Oxigraph): callers poll it at most once a second. Writes by other tools that keep the
 count equal go unnoticed; call ``touch()`` after them.
 
 Errors: HTTP 400 -> QuerySyntaxError (the engine's message), a client timeout -> QueryTimeoutError,
-anything else (refused connection, 5xx, unparseable answer) -> StoreError.
+a refused connection or an engine error (5xx, unparseable answer) -> ``RemoteStoreError`` (a
+StoreError answered with HTTP 502: the fault is the engine's, not ours).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import httpx
 from graph.errors import QuerySyntaxError, QueryTimeoutError, StoreError
 from graph.store.base import Row, StoreStats
 
-__all__ = ["META_GRAPH", "RemoteStore", "VERSION_PREDICATE", "VERSION_SUBJECT"]
+__all__ = ["META_GRAPH", "RemoteStore", "RemoteStoreError", "VERSION_PREDICATE", "VERSION_SUBJECT"]
 
 META_GRAPH = "https://coopgraph.org/meta"
 VERSION_SUBJECT = "https://coopgraph.org/meta#store"
@@ -46,6 +47,13 @@ FORM = "application/x-www-form-urlencoded"
 _VERSION_QUERY = (f"SELECT ?v WHERE {{ GRAPH <{META_GRAPH}> {{ <{VERSION_SUBJECT}> <{VERSION_PREDICATE}> ?v }} }}"
                   " LIMIT 1")
 _COUNT_ALL = ("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
+
+
+class RemoteStoreError(StoreError):
+    """The remote SPARQL engine is unreachable or answered with an error of its own (HTTP 502)."""
+
+    http_status = 502
+    title = "Bad gateway"
 
 
 def _bump_version_update(value: str) -> str:
@@ -89,12 +97,12 @@ class RemoteStore:
         except httpx.TimeoutException as exc:
             raise QueryTimeoutError(f"the SPARQL endpoint did not answer within {self.timeout:g} s") from exc
         except httpx.HTTPError as exc:
-            raise StoreError(f"cannot reach the SPARQL endpoint {url}: {exc}") from exc
+            raise RemoteStoreError(f"cannot reach the SPARQL endpoint {url}: {exc}") from exc
         if response.status_code == 400:
             raise QuerySyntaxError(response.text.strip()[:2000] or "the endpoint rejected the request")
         if response.status_code >= 300:
-            raise StoreError(f"the SPARQL endpoint {url} answered {response.status_code}: "
-                             f"{response.text.strip()[:500]}")
+            raise RemoteStoreError(f"the SPARQL endpoint {url} answered {response.status_code}: "
+                                   f"{response.text.strip()[:500]}")
         return response
 
     def _results(self, sparql: str) -> dict[str, Any]:
@@ -102,7 +110,7 @@ class RemoteStore:
         try:
             return response.json()  # type: ignore[no-any-return]
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise StoreError(f"the endpoint sent no SPARQL JSON results "
+            raise RemoteStoreError(f"the endpoint sent no SPARQL JSON results "
                              f"({response.headers.get('content-type')})") from exc
 
     def raw(self, sparql: str, accept: str) -> bytes:
@@ -115,7 +123,7 @@ class RemoteStore:
         bindings = body.get("results", {}).get("bindings")
         if bindings is None:
             raise StoreError("the endpoint's answer has no results.bindings (was the query a SELECT?)")
-        return [{name: str(term["value"]) for name, term in binding.items()} for binding in bindings]
+        return [{name: _plain(term) for name, term in binding.items()} for binding in bindings]
 
     def ask(self, sparql: str) -> bool:
         body = self._results(sparql)
@@ -166,6 +174,18 @@ class RemoteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def _plain(term: dict[str, Any]) -> str:
+    """A JSON result term as the plain string OxigraphStore gives; booleans canonical ("true", not
+    Virtuoso's "1"), so that callers comparing with "true" work on every engine."""
+    value = str(term["value"])
+    if term.get("datatype") == _BOOLEAN:
+        return {"1": "true", "0": "false"}.get(value, value)
+    return value
 
 
 def _new_version() -> str:

@@ -110,13 +110,11 @@
                  minVelocity: 0.75 },
       layout: { improvedLayout: false, randomSeed: 7 }
     };
-    if (data.layout === "static" || (big && placed(data))) {
-      // Fixed, or too big to animate smoothly: the server's layout is the layout.
+    if (data.layout === "static" || placed(data)) {
+      // The server's layout is the layout: drawn at once, no stabilization before the first frame
+      // (40 iterations cost ~0.5 s for 300 nodes on a slow machine). Physics stays off until the
+      // reader turns it on (the explorer's Physics button).
       opts.physics = { enabled: false };
-    } else if (placed(data)) {
-      // Start from the server's layout: a short stabilization (tens of milliseconds) settles what
-      // the live polish would otherwise move after the first fit; physics stays on afterwards.
-      opts.physics.stabilization = { enabled: true, iterations: 40, updateInterval: 40, fit: true };
     } else if (data.layout === "hierarchical") {
       opts.layout = { hierarchical: { enabled: true, direction: "LR", sortMethod: "directed",
                                       levelSeparation: 220, nodeSpacing: 90, shakeTowards: "roots" } };
@@ -174,9 +172,12 @@
     });
     network.on("stabilizationIterationsDone", function () {
       view.stabilizedMs = performance.now();
-      if (nodes.length > BIG) { network.setOptions({ physics: { enabled: false } }); view.physics = false; }
+      // Physics off once settled: a still graph costs no CPU and stays where the reader put it
+      // (the explorer's Physics button turns it back on).
+      network.setOptions({ physics: { enabled: false } }); view.physics = false;
+      if (settings.onStabilized) { settings.onStabilized(view); }
     });
-    view.physics = data.layout === "physics" && !(nodes.length > BIG && placed(data));
+    view.physics = data.layout === "physics" && !placed(data);
 
     view.merge = function (more, near) {
       if (near && nodes.get(near)) {
@@ -377,8 +378,25 @@
     }
   }
 
+  /* GET a view's JSON; while the server prepares a large graph it answers 503 with Retry-After,
+   * so wait that long (telling the reader through onWait) and ask again. */
+  function fetchView(url, onWait) {
+    return root.fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (r.status === 503) {
+          var wait = Math.min(Math.max(parseInt(r.headers.get("Retry-After") || "5", 10) || 5, 1), 60);
+          if (onWait) { onWait((body.error || "The graph is being prepared") + "…"); }
+          return new Promise(function (resolve) { root.setTimeout(resolve, wait * 1000); })
+            .then(function () { return fetchView(url, onWait); });
+        }
+        if (!r.ok) { var e = new Error(body.error || ("HTTP " + r.status)); e.status = r.status; throw e; }
+        return body;
+      });
+    });
+  }
+
   root.CoopgraphGraphView = {
-    create: create, el: el, inPeriod: inPeriod, renderNodePanel: renderNodePanel,
+    create: create, fetchView: fetchView, el: el, inPeriod: inPeriod, renderNodePanel: renderNodePanel,
     renderEdgePanel: renderEdgePanel, renderLegend: renderLegend, evidenceBlock: evidenceBlock, THEMES: THEMES
   };
 })(window);

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import httpx
 import pytest
@@ -340,3 +340,49 @@ def test_large_views(browser: Any, n: int, tmp_path: Path, artifacts_dir: Path) 
         assert drawn == n
     finally:
         stop_server(server)
+
+
+# -- views fetched rather than inlined (large views; large graphs) --------------------------------
+@pytest.fixture(scope="module")
+def large_graph_server(seed_build: SeedBuild, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The seed store treated as a large one: derived data built in the background, on demand."""
+    server = start_server(seed_build.store_root, tmp_path_factory.mktemp("large-graph"),
+                          env={"COOPGRAPH_BACKGROUND_ABOVE_TRIPLES": "10", "COOPGRAPH_BACKGROUND_WARM_UP": "false"})
+    yield server
+    stop_server(server)
+
+
+def test_explorer_fetches_the_view_of_a_large_graph_offline(browser: Any, large_graph_server: LiveServer,
+                                                            artifacts_dir: Path) -> None:
+    url = large_graph_server.url
+    version = httpx.get(url + "/healthz", timeout=30).json()["version"]
+    with opened(browser) as p:
+        views: list[tuple[str, int]] = []
+        p.page.on("response", lambda r: views.append((r.url, r.status)) if "/api/view?" in r.url else None)
+        p.page.goto(url + "/?focus=chongqing&depth=1")
+        # The first answer is 503 (the projection is being built); the page waits Retry-After and asks
+        # again. (Chromium does not always report the preloaded 503 as a response event.)
+        p.page.wait_for_function(DRAWN, timeout=60_000)
+        assert views and views[-1][1] == 200 and {s for _, s in views} <= {200, 503}
+        assert all(f"v={quote(version, safe='')}" in u for u, _ in views)
+        expected = httpx.get(url + "/api/view?focus=chongqing&depth=1", timeout=30).json()
+        assert p.page.evaluate("() => window.coopgraphView.nodes.length") == len(expected["nodes"])
+        assert p.page.locator("#xp-loading").is_hidden()
+        # The server's layout is drawn as it is: physics is off (the Physics button turns it on).
+        assert p.page.evaluate("() => window.coopgraphView.physics") is False
+        assert p.page.locator("#xp-physics").inner_text() == "Physics off"
+        p.page.screenshot(path=str(artifacts_dir / "explorer-fetched.png"))
+        assert p.outside == []
+        # Chromium logs every non-2xx fetch as a console error: the expected 503s, and nothing else.
+        assert [e for e in p.errors if "status of 503" not in e] == []
+
+
+def test_embed_of_a_large_view_fetches_its_json(browser: Any, live_server: LiveServer) -> None:
+    page_html = httpx.get(live_server.url + "/embed?limit=400", timeout=30).text
+    assert '"nodes": null' in page_html and "/api/view?limit=400" in page_html.replace("\\u0026", "&")
+    expected = httpx.get(live_server.url + "/api/view?limit=400", timeout=30).json()
+    with opened(browser) as p:
+        page = p.open(live_server.url + "/embed?limit=400")
+        assert page.evaluate("() => window.coopgraphView.nodes.length") == len(expected["nodes"])
+        assert page.locator("#em-loading").is_hidden()
+        p.clean()

@@ -194,3 +194,27 @@ def test_write_measures_db_into_a_store_being_filled(seed_build) -> None:
     assert written > 0 and written == write_measures_db(db, base=BASE)  # replaced, not appended
     graph_node = ox.NamedNode(analysis_graph_iri(BASE))
     assert len(list(db.quads_for_pattern(None, None, None, graph_node))) == written
+
+
+def test_bidirectional_shortest_paths_are_every_shortest_path() -> None:
+    """Large graphs search shortest paths from both ends: the same paths networkx finds."""
+    from graph.analysis import _bidirectional_shortest_paths
+
+    for seed in range(20):
+        U = nx.relabel_nodes(nx.gnm_random_graph(300, 600, seed=seed), lambda n: f"n{n}")
+        for a, b in (("n1", "n50"), ("n3", "n200"), ("n7", "n7")):
+            try:
+                expected = sorted(map(tuple, nx.all_shortest_paths(U, a, b)))
+            except nx.NetworkXNoPath:
+                expected = []
+            assert sorted(map(tuple, _bidirectional_shortest_paths(U, a, b, 10**6))) == expected
+
+
+def test_neighbourhood_without_exact_total_keeps_the_same_nodes() -> None:
+    from graph.analysis import neighbourhood
+
+    G = nx.MultiDiGraph([("hub", f"a{i}", "p") for i in range(30)] + [(f"a{i}", f"b{i}", "p") for i in range(30)])
+    exact = neighbourhood(G, "hub", depth=2, max_nodes=10)
+    quick = neighbourhood(G, "hub", depth=2, max_nodes=10, exact_total=False)
+    assert quick.nodes == exact.nodes and quick.truncated
+    assert (exact.total, quick.total) == (61, 31)  # the quick walk stopped after the first ring

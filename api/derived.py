@@ -1,0 +1,306 @@
+"""The projection and the whole-graph measures, kept off the request path on large stores.
+
+On a small store (the seed graph: a few thousand triples) the networkx projection and every
+measure take milliseconds, so they are built on the first request that needs them, exactly as
+before. Above ``Settings.background_above_triples`` they cost seconds to minutes (1M triples: the
+projection ~20 s, the measures ~3 min on a busy machine), so they are built once per store version
+off the request path: right after start-up (``background_warm_up``) or on the first request that
+needs them. On the embedded store the work runs in a child process at low CPU priority (a
+thread here would hold the GIL and slow every request for minutes; at nice 10 it yields the cores
+to queries), and the server only unpickles the result. Meanwhile:
+
+- pages that only need the projection answer ``503`` with ``Retry-After`` (a few seconds);
+- views and neighbourhoods rank and size by **degree** (exact, from the projection) until the
+  other measures are ready, and say so in their ``note``;
+- PageRank, betweenness, communities, bridges and k-cores answer ``503`` with ``Retry-After`` until
+  the measures are ready, rather than an approximation the analyst cannot tell from the real one.
+
+Why not compute them before start-up: ``serve`` must be ready in seconds on a store of any size
+(``background_warm_up=false`` leaves a store nobody analyses untouched). Why not on the request
+path: a request that holds a worker for a minute is a failure to every client behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import HTTPException, Request
+
+from graph import analysis
+
+__all__ = ["Derived", "derived", "projection", "measures", "measures_or_503", "is_large", "label_index",
+           "label_index_if_ready", "warm_up"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Job:
+    version: str
+    started: float
+    done: threading.Event
+    value: Any = None
+    error: BaseException | None = None
+
+
+class Derived:
+    """Values built once per (name, store version) in daemon threads; never blocks a caller."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, _Job] = {}
+        self._lock = threading.Lock()
+
+    def start(self, name: str, version: str, build: Callable[[], Any]) -> _Job:
+        """The job for ``name`` at ``version``, started now if there is none yet."""
+        with self._lock:
+            job = self._jobs.get(name)
+            if job is not None and job.version == version:
+                return job
+            job = _Job(version=version, started=time.monotonic(), done=threading.Event())
+            self._jobs[name] = job
+
+        def run() -> None:
+            try:
+                job.value = build()
+                log.info("built %s for version %s in %.1f s", name, version, time.monotonic() - job.started)
+            except BaseException as exc:  # reported to every caller, never lost in the thread
+                job.error = exc
+                log.error("building %s failed", name, exc_info=exc)
+            finally:
+                job.done.set()
+
+        threading.Thread(target=run, name=f"coopgraph-{name}", daemon=True).start()
+        return job
+
+    def ready(self, name: str, version: str, build: Callable[[], Any]) -> Any:
+        """The value if built; else start building it and return None."""
+        job = self.start(name, version, build)
+        if not job.done.is_set():
+            return None
+        if job.error is not None:
+            raise job.error
+        return job.value
+
+    def elapsed(self, name: str) -> float:
+        job = self._jobs.get(name)
+        return time.monotonic() - job.started if job else 0.0
+
+
+def derived(request: Request) -> Derived:
+    """The app's registry (one per app, made on first use)."""
+    return _registry(request.app)
+
+
+def _registry(app: Any) -> Derived:
+    app_state = app.state
+    found = getattr(app_state, "coop_derived", None)
+    if found is None:
+        with _REGISTRY_LOCK:
+            found = getattr(app_state, "coop_derived", None)
+            if found is None:
+                found = app_state.coop_derived = Derived()
+    return found  # type: ignore[no-any-return]
+
+
+_REGISTRY_LOCK = threading.Lock()
+
+
+def is_large(request: Request) -> bool:
+    """Whether this embedded store holds more triples than the background threshold (checked once
+    per version). A remote store's derived data has its own background builds (api/state.py)."""
+    return _is_large(request.app.state.coop)
+
+
+def _is_large(state: Any) -> bool:
+    if getattr(state, "remote", False):
+        return False
+
+    threshold = state.settings.background_above_triples
+
+    def above() -> bool:
+        # Reads at most threshold + 1 triples: a COUNT(*) of 1M costs a second, this a quarter.
+        with state.reading() as store:
+            return bool(store.select(f"SELECT ?s WHERE {{ ?s ?p ?o }} OFFSET {threshold} LIMIT 1"))
+
+    return state.cached(f"above {threshold} triples", above)  # type: ignore[no-any-return]
+
+
+def _measures_in_background(request: Request, G: Any) -> bool:
+    """Whether G's measures are too costly for a request: a large embedded store, or a remote one
+    whose projection has more relations than the threshold."""
+    state = request.app.state.coop
+    if getattr(state, "remote", False):
+        # About five triples per relation (1M triples: 195k relations), so compare like with like.
+        return G.number_of_edges() * 5 > state.settings.background_above_triples  # type: ignore[no-any-return]
+    return is_large(request)
+
+
+def warm_up(app: Any) -> None:
+    """Start building, in the background, the projection, the measures and the label index of a
+    large embedded store, so the first reader finds them ready. Returns at once (``serve`` is ready
+    before any of it is: even the size check, a bounded read of the store, runs in the thread)."""
+    state = app.state.coop
+    if getattr(state, "remote", False) or not state.settings.background_warm_up:
+        return
+
+    def everything() -> None:
+        if not _is_large(state):
+            return
+        G = _wait_for_projection(app)
+        _registry(app).start("measures", state.version, _measures_job(G, state))
+        _registry(app).start("label_index", state.version, _label_index_job(state))
+
+    threading.Thread(target=everything, name="coopgraph-warm-up", daemon=True).start()
+
+
+def _unavailable(what: str, elapsed: float, retry_after: int) -> HTTPException:
+    return HTTPException(503, f"{what} is being computed for this version of the data (started {elapsed:.0f} s "
+                              f"ago); try again in {retry_after} s",
+                         headers={"Retry-After": str(retry_after)})
+
+
+def projection(request: Request) -> Any:
+    """The networkx projection: built on this request on small stores, in the background on large ones.
+
+    The background build also prepares what every bounded read needs (the undirected view and
+    its degrees), so the first request after it is as fast as the rest.
+    """
+    state = request.app.state.coop
+    if not is_large(request):
+        return state.projection()
+    G = derived(request).ready("projection", state.version, lambda: _project(state))
+    if G is None:
+        raise _unavailable("The graph projection", derived(request).elapsed("projection"), 5)
+    return G
+
+
+def _wait_for_projection(app: Any) -> Any:
+    job = _registry(app).start("projection", app.state.coop.version, lambda: _project(app.state.coop))
+    job.done.wait()
+    if job.error is not None:
+        raise job.error
+    return job.value
+
+
+def _project(state: Any) -> Any:
+    from graph.views import warm_rankings
+
+    if getattr(state, "remote", False):
+        G = state.projection()
+    else:
+        # Built in a child process and unpickled here: at 1M triples, 23 s of GIL-holding work
+        # in a thread of the server against 3 s of unpickling (48 MB).
+        settings = state.settings
+        G = state.cached("projection", lambda: in_child_process(_projection_of_store, str(settings.store),
+                                                                 settings.base))
+    analysis.undirected(G)
+    warm_rankings(G, degree_table(G))
+    return G
+
+
+def degree_table(G: Any) -> dict[str, dict[str, Any]]:
+    """``{node: {"degree": distinct neighbours}}``: what views rank by until the measures are ready."""
+    U = analysis.undirected(G)
+    return analysis.cached_on(G, "degree_table", lambda: {n: {"degree": d} for n, d in U.degree()})
+
+
+def measures(request: Request, G: Any) -> tuple[dict[str, dict[str, Any]], bool]:
+    """``(table, complete)``: every measure when available, else the degree table and False."""
+    if not _measures_in_background(request, G):
+        return analysis.summary_measures(G), True
+    state = request.app.state.coop
+    found = derived(request).ready("measures", state.version, _measures_job(G, state))
+    if found is None:
+        return degree_table(G), False
+    return found, True
+
+
+def _measures_job(G: Any, state: Any = None) -> Callable[[], Any]:
+    def build() -> Any:
+        from graph.views import warm_rankings
+
+        if state is not None and not getattr(state, "remote", False):
+            # Minutes of pure-Python CPU at 1M triples: in a thread here they would hold the GIL
+            # and slow every request for that long. A child process computes them on its own
+            # copy of the projection; this process only adopts the finished tables.
+            exported = in_child_process(_measures_of_store, str(state.settings.store), state.settings.base)
+            if not analysis.adopt_cached(G, exported):
+                log.info("the data changed while its measures were computed; computing them here")
+        table = analysis.summary_measures(G)
+        analysis.bridges_and_articulation_points(G)
+        warm_rankings(G, table)
+        return table
+
+    return build
+
+
+def in_child_process(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` in a fresh interpreter (spawn: forking a process with threads and an
+    event loop is unsafe); the result comes back pickled."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def _projection_of_store(store_root: str, base: str) -> Any:
+    """In the child: the networkx projection of the embedded store."""
+    import os
+
+    from graph.network import project
+
+    os.nice(10)  # background work: queries and pages come first
+    from graph.store.oxigraph import OxigraphStore
+
+    store = OxigraphStore(store_root)
+    try:
+        return project(store, base=base)
+    finally:
+        store.close()
+
+
+def _measures_of_store(store_root: str, base: str) -> dict[str, Any]:
+    """In the child: project the store and compute every measure the server shows."""
+    G = _projection_of_store(store_root, base)
+    analysis.summary_measures(G)
+    analysis.bridges_and_articulation_points(G)
+    return analysis.export_cached(G)
+
+
+def label_index(request: Request) -> Any:
+    """The search index of a large store, or 503 + Retry-After while it is built in the background."""
+    state = request.app.state.coop
+    found = derived(request).ready("label_index", state.version, _label_index_job(state))
+    if found is None:
+        raise _unavailable("The name index", derived(request).elapsed("label_index"), 5)
+    return found
+
+
+def label_index_if_ready(request: Request) -> Any:
+    """The search index of a large store if built (else None; its build is started)."""
+    state = request.app.state.coop
+    return derived(request).ready("label_index", state.version, _label_index_job(state))
+
+
+def _label_index_job(state: Any) -> Callable[[], Any]:
+    from graph.entities import LabelIndex
+
+    def build() -> Any:
+        with state.reading() as store:
+            return LabelIndex.build(store, base=state.settings.base)
+
+    return build
+
+
+def measures_or_503(request: Request, G: Any, what: str) -> dict[str, dict[str, Any]]:
+    """Every measure, or 503 + Retry-After while a large graph's measures are being computed."""
+    table, complete = measures(request, G)
+    if not complete:
+        raise _unavailable(what, derived(request).elapsed("measures"), 15)
+    return table
