@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run build test bench clean
+.PHONY: setup run build test bench bench-pages clean
 
 setup: $(STAMP) api/static/vendor/.stamp
 
@@ -30,8 +30,14 @@ run: build
 test: setup
 	$(PY) -m pytest
 
+# The issue's full side-by-side run (about 25 minutes on 2 cores); wrk comes from Debian.
 bench: setup
-	$(PY) bench/run.py
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+	  || { echo "bench needs wrk: apt-get install -y wrk"; exit 1; }
+	$(PY) bench/run.py --sizes 10k,100k,1m --systems coopgraph,coopgraph-disk,coopgraph+cache,oxigraph,rdflib-endpoint
+
+bench-pages: setup
+	$(PY) bench/pages.py
 
 clean:
 	rm -rf $(VENV) node_modules api/static/vendor var tests/artifacts

@@ -155,6 +155,8 @@ class RdflibEndpoint(System):
 SYSTEMS = {
     "coopgraph": lambda: Coopgraph("coopgraph", "/sparql"),
     "coopgraph+cache": lambda: Coopgraph("coopgraph+cache", "/sparql", env={"COOPGRAPH_RESULT_CACHE_MB": "256"}),
+    # Without the memory replica: every query on the RocksDB store, through the disk workers.
+    "coopgraph-disk": lambda: Coopgraph("coopgraph-disk", "/sparql", env={"COOPGRAPH_REPLICA_MAX_TRIPLES": "0"}),
     # Four query workers on two cores: fewer cheap queries wait behind a slow one.
     "coopgraph+4w": lambda: Coopgraph("coopgraph+4w", "/sparql", env={"COOPGRAPH_SPARQL_WORKERS": "4"}),
     "oxigraph": lambda: OxigraphServer("oxigraph", "/query"),
@@ -212,6 +214,16 @@ def serving(system: System, work: Path, data: Path, *, timeout: float) -> Iterat
 
 def tree_rss_mb(pid: int) -> float:
     """RSS of ``pid`` and all its descendants, from /proc (no psutil needed)."""
+    return _tree_memory_kb(pid, "status", r"^VmRSS:\s+(\d+) kB") / 1024 or float("nan")
+
+
+def tree_pss_mb(pid: int) -> float:
+    """PSS of the tree: pages shared between processes (forked workers share the interpreter and
+    libraries) are split among them, so the sum is the memory the tree really holds."""
+    return _tree_memory_kb(pid, "smaps_rollup", r"^Pss:\s+(\d+) kB") / 1024 or float("nan")
+
+
+def _tree_memory_kb(pid: int, proc_file: str, pattern: str) -> int:
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -228,12 +240,12 @@ def tree_rss_mb(pid: int) -> float:
     total_kb = 0
     for member in tree:
         try:
-            status = Path(f"/proc/{member}/status").read_text()
+            text = Path(f"/proc/{member}/{proc_file}").read_text()
         except OSError:
             continue
-        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+        match = re.search(pattern, text, re.M)
         total_kb += int(match.group(1)) if match else 0
-    return total_kb / 1024 if total_kb else float("nan")
+    return total_kb
 
 
 # -- measurements --------------------------------------------------------------------------------------
@@ -298,6 +310,21 @@ function request()
                                     ["Accept"] = accepts[k]}, bodies[k])
 end
 """
+
+
+def wait_for_replica(sparql_url: str, *, timeout: float) -> float:
+    """Seconds until coopgraph's memory replica has settled (ready, or off/too large/failed).
+
+    Throughput is measured on the steady state; how long the copy takes is reported beside it.
+    """
+    health = sparql_url.rsplit("/sparql", 1)[0] + "/healthz"
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        lanes = httpx.get(health, timeout=10).json().get("lanes", {})
+        if lanes.get("memory_replica", {}).get("state", "off") != "loading":
+            return time.monotonic() - started
+        time.sleep(0.25)
+    raise RuntimeError(f"the memory replica did not settle within {timeout:.0f} s")
 
 
 def lua_string(text: str) -> str:
@@ -376,6 +403,8 @@ class Measured:
     load_s: float = float("nan")
     start_s: float = float("nan")
     rss_mb: float = float("nan")
+    pss_mb: float = float("nan")
+    replica_s: float = float("nan")
     latency_s: dict[str, float] = field(default_factory=dict)
     full: WrkResult | None = None
     interactive: WrkResult | None = None
@@ -401,7 +430,11 @@ def measure(system: System, size: str, data: Path, mix: list[Query], args: argpa
             result.load_s = first_start
         with serving(system, work, data, timeout=args.start_timeout) as (url, process, start_s):
             result.start_s = start_s
-            say(f"[{size}] {system.name}: up in {start_s:.2f} s; checking answers")
+            say(f"[{size}] {system.name}: up in {start_s:.2f} s")
+            if isinstance(system, Coopgraph):
+                result.replica_s = start_s + wait_for_replica(url, timeout=args.start_timeout)
+                say(f"[{size}] {system.name}: memory replica settled {result.replica_s:.1f} s after launch")
+            say(f"[{size}] {system.name}: checking answers")
             result.answers = check_answers(url, mix)
             result.rss_mb = tree_rss_mb(process.pid)
             say(f"[{size}] {system.name}: sequential latencies")
@@ -409,12 +442,13 @@ def measure(system: System, size: str, data: Path, mix: list[Query], args: argpa
                                           timeout=args.query_timeout)
             say(f"[{size}] {system.name}: wrk, full mix")
             profile = _start_profile(process.pid, work, args) if system.name == "coopgraph" else None
-            result.full = wrk(url, mix, work, "full", seconds=args.duration, connections=args.connections)
+            result.full = wrk(url, mix, work, "full", seconds=args.full_duration, connections=args.connections)
             _stop_profile(profile)
             say(f"[{size}] {system.name}: wrk, interactive mix")
             result.interactive = wrk(url, [q for q in mix if q.interactive], work, "interactive",
                                      seconds=args.duration, connections=args.connections)
             result.rss_mb = max(result.rss_mb, tree_rss_mb(process.pid))
+            result.pss_mb = tree_pss_mb(process.pid)
     except Exception as exc:  # a system that fails is reported in the table, not fatal to the run
         result.error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
         say(f"[{size}] {system.name}: FAILED {result.error}")
@@ -430,7 +464,7 @@ def _start_profile(pid: int, work: Path, args: argparse.Namespace) -> subprocess
         return None
     out = work / "profile.txt"
     return subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--duration",
-                             str(args.duration), "--format", "raw", "--output", str(out), "--nonblocking"],
+                             str(args.full_duration), "--format", "raw", "--output", str(out), "--nonblocking"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -475,7 +509,9 @@ def table(results: list[Measured], mix: list[Query]) -> str:
         add("triples", lambda r: r.triples, 0)
         add("load (s)", lambda r: r.load_s, 2)
         add("start on existing store (s)", lambda r: r.start_s, 2)
+        add("memory replica ready after launch (s)", lambda r: r.replica_s, 1)
         add("RSS after load + mix (MB)", lambda r: r.rss_mb, 0)
+        add("PSS after load + mix (MB)", lambda r: r.pss_mb, 0)
         for query in mix:
             add(f"median {query.name} (ms)", lambda r, q=query.name: r.latency_s.get(q, float("nan")) * 1000, 2)
         for label, attr in (("full mix", "full"), ("interactive mix", "interactive")):
@@ -553,7 +589,8 @@ def write_results(path: Path, results: list[Measured], mix: list[Query], args: a
         "",
         "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + ".",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".",
-        f"Throughput: wrk, 2 threads, {args.connections} connections, {args.duration} s per mix; latencies: "
+        f"Throughput: wrk, 2 threads, {args.connections} connections, {args.full_duration} s on the full mix and "
+        f"{args.duration} s on the interactive mix; latencies: "
         f"median of up to {args.reps} sequential runs. Caches: off unless the system is named `+cache`.",
         "",
         table(results, mix),
@@ -584,7 +621,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", default="coopgraph,oxigraph,rdflib-endpoint",
                         help=f"comma-separated, from {', '.join(SYSTEMS)}")
     parser.add_argument("--rdflib-max", default="100k", help="largest size rdflib-endpoint loads (default 100k)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per mix (default 10)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk on the interactive mix (default 10)")
+    # Longer: at 1M a whole-graph aggregate takes seconds, and in a short window the ones still
+    # running when wrk stops are not counted at all, which flatters a slow server's p99.
+    parser.add_argument("--full-duration", type=int, default=30, help="seconds of wrk on the full mix (default 30)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--reps", type=int, default=11, help="sequential runs per query (default 11)")
     parser.add_argument("--query-budget", type=float, default=20.0, help="seconds at most per query, sequential")
