@@ -4,8 +4,8 @@ On a small store (the seed graph: a few thousand triples) the networkx projectio
 measure take milliseconds, so they are built on the first request that needs them, exactly as
 before. Above ``Settings.background_above_triples`` they cost seconds to minutes (1M triples: the
 projection ~20 s, the measures ~3 min on a busy machine), so they are built once per store version
-off the request path: right after start-up (``background_warm_up``) or on the first request that
-needs them. On the embedded store the work runs in a child process at low CPU priority (a
+off the request path: on the first request that needs them (or right after start-up with
+``background_warm_up``). On the embedded store the work runs in a child process at low CPU priority (a
 thread here would hold the GIL and slow every request for minutes; at nice 10 it yields the cores
 to queries), and the server only unpickles the result. Meanwhile:
 

@@ -479,11 +479,7 @@ class QueryExecutor:
                 return header, body, "memory"
             except _ReplicaLost:
                 pass
-        try:
-            header, body = await self._run_on_disk(msg)
-        except QueryResourceError:
-            self._quarantine_add(msg)  # it crashed a bounded worker: keep it off the replica
-            raise
+        header, body = await self._run_on_disk(msg)
         return header, body, "disk"
 
     async def _run_on_disk(self, msg: tuple[str, Any]) -> Any:
@@ -504,6 +500,7 @@ class QueryExecutor:
             ) from None
         except _Died:
             self._replace_later(worker)
+            self._quarantine_add(msg)  # it crashed a bounded worker: keep it off the replica
             log.warning(
                 "SPARQL worker pid %s died after %.1f s (exit code %s); replacing it",
                 worker.process.pid, time.monotonic() - started, worker.process.exitcode,

@@ -74,10 +74,11 @@ class Settings(BaseSettings):
     # views
     max_view_nodes: int = Field(300, ge=10, description="Most nodes a graph view draws.")
     background_above_triples: int = Field(200_000, ge=0, description="Above this many triples, the graph "
-                                          "projection and its measures are built in a background thread "
-                                          "(503 + Retry-After meanwhile), never on a request.")
-    background_warm_up: bool = Field(True, description="On such a store, start those builds right after "
-                                     "start-up rather than on the first request that needs them.")
+                                          "projection and its measures are built off the request path, in "
+                                          "a child process (503 + Retry-After meanwhile).")
+    background_warm_up: bool = Field(False, description="On such a store, start those builds right after "
+                                     "start-up rather than on the first request that needs them (costs "
+                                     "~0.5 GB at 1M triples even if nobody opens a view).")
 
     @field_validator("store", mode="before")
     @classmethod

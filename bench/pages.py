@@ -189,8 +189,8 @@ READINESS_PROBES = {
 def wait_until_ready(url: str, landmarks: dict[str, str]) -> list[tuple[str, float, int, float]]:
     """Right after start: each probe's first answer (ms, status), then seconds until it answers 200.
 
-    On a large store, ``serve`` builds these in the background after start; until then pages that
-    need them answer 503 + Retry-After. The page timings below start once all are ready, so the
+    On a large store these are built in the background, started by the first request that needs
+    them; until then pages that need them answer 503 + Retry-After. The page timings below start once all are ready, so the
     background work does not share the CPU with them.
     """
     started = time.perf_counter()
@@ -344,9 +344,10 @@ def main(argv: list[str] | None = None) -> int:
             "Machine: " + ", ".join(f"{k} {v}" for k, v in host.items()), "",
             f"`coopgraph serve` ready in {start_s:.2f} s on the existing store"
             + (f"; store loaded in {load_s:.1f} s" if load_s else "") + ".", "",
-            "Right after start (the store is above `COOPGRAPH_BACKGROUND_ABOVE_TRIPLES`, so the projection, "
-            "the measures and the name index are built in a background thread; pages that need them answer "
-            "503 + Retry-After meanwhile). Seconds are counted from the moment the server answered.", "",
+            "Right after start (the store is above `COOPGRAPH_BACKGROUND_ABOVE_TRIPLES`, so the projection "
+            "and the measures are built in a child process and the name index in a thread, started by these "
+            "first requests; pages that need them answer 503 + Retry-After meanwhile). Seconds are counted "
+            "from the moment the server answered.", "",
             "| built in the background | first request answered | ready after |", "|---|---|---|",
             *[f"| {name} | {status} in {ms:.0f} ms | {ready:.1f} s |" for name, ms, status, ready in readiness],
             "", "Then every page (cold = first call after that; median of the sequential runs):", "",

@@ -27,7 +27,8 @@ def large_server(seed_build, tmp_path) -> Iterator[LiveServer]:  # type: ignore[
 
 
 def test_large_graph_is_warmed_up_after_start_without_any_request(seed_build, tmp_path) -> None:
-    server = start_server(seed_build.store_root, tmp_path, env={"COOPGRAPH_BACKGROUND_ABOVE_TRIPLES": "10"})
+    server = start_server(seed_build.store_root, tmp_path, env={"COOPGRAPH_BACKGROUND_ABOVE_TRIPLES": "10",
+                                                                "COOPGRAPH_BACKGROUND_WARM_UP": "true"})
     try:
         time.sleep(8)  # the seed graph's projection, measures and index take well under a second
         for path in ("/api/communities", "/api/search?q=chongqing", "/api/neighbourhood/chongqing"):
