@@ -16,18 +16,13 @@ import pytest
 from api.executor import QueryExecutor
 from graph.errors import QueryError, QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
 from graph.store.oxigraph import OxigraphStore
+from tests.api.costly_queries import BOMB, RUNAWAY
 
 DATA = """
 <http://ex/a> <http://ex/p> "x" . <http://ex/b> <http://ex/p> "y"@en . <http://ex/c> <http://ex/p> 3 .
 GRAPH <http://ex/g1> { <http://ex/d> <http://ex/p> <http://ex/e> }
 """
 JSON = "application/sparql-results+json"
-# 10^9 rows counted as they stream: minutes of CPU in constant memory (a pure time overrun).
-RUNAWAY = "SELECT (COUNT(*) AS ?n) { " + " ".join(
-    f"VALUES ?v{i} {{1 2 3 4 5 6 7 8 9 10}}" for i in range(9)) + " }"
-# 10^8 rows to sort: a memory and time bomb.
-BOMB = ("SELECT ?x { " + " ".join(f"VALUES ?v{i} {{1 2 3 4 5 6 7 8 9 10}}" for i in range(8))
-        + ' BIND(CONCAT(STR(?v0), STR(?v7), "padding-padding-padding-padding") AS ?x) } ORDER BY RAND()')
 
 
 @pytest.fixture

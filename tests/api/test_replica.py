@@ -20,6 +20,7 @@ import pytest
 from api.executor import QueryExecutor
 from graph.errors import QueryResourceError, QueryTimeoutError
 from graph.store.oxigraph import OxigraphStore
+from tests.api.costly_queries import BOMB, RUNAWAY, SLOW_COUNT
 
 DATA = """
 <http://ex/a> <http://ex/p> "x" . <http://ex/b> <http://ex/p> "y"@en . <http://ex/c> <http://ex/p> 3 .
@@ -28,15 +29,6 @@ GRAPH <http://ex/g1> { <http://ex/d> <http://ex/p> <http://ex/e> }
 """
 CSV = "text/csv"
 JSON = "application/sparql-results+json"
-# 10^9 rows counted as they stream: minutes of CPU in constant memory (a pure time overrun).
-RUNAWAY = "SELECT (COUNT(*) AS ?n) { " + " ".join(
-    f"VALUES ?v{i} {{1 2 3 4 5 6 7 8 9 10}}" for i in range(9)) + " }"
-# About 3 s of counting in either lane: long enough to be interrupted, short enough to finish.
-SLOW_COUNT = "SELECT (COUNT(*) AS ?n) { " + " ".join(
-    f"VALUES ?v{i} {{1 2 3 4 5 6 7 8 9 10}}" for i in range(7)) + " }"
-# 10^8 rows to sort: overruns any time and memory bound here.
-BOMB = ("SELECT ?x { " + " ".join(f"VALUES ?v{i} {{1 2 3 4 5 6 7 8 9 10}}" for i in range(8))
-        + ' BIND(CONCAT(STR(?v0), STR(?v7), "padding-padding-padding-padding") AS ?x) } ORDER BY RAND()')
 
 
 @pytest.fixture
