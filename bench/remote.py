@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,7 +37,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 
-from run import BIN, JSON, PREFIXES, free_port, machine, query_mix, run, versions  # noqa: E402
+from run import BIN, JSON, PREFIXES, free_port, machine, query_mix, run, stop_group, versions  # noqa: E402
 
 ONTOLOGY_GRAPH = "https://coopgraph.org/ontology"
 
@@ -95,18 +94,6 @@ def start(command: list[str], log: Path, ready_url: str, *, env: dict[str, str] 
         if time.monotonic() > deadline:
             raise RuntimeError(f"{command[0]} did not answer within {timeout:.0f} s")
         time.sleep(0.02)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=10)
 
 
 def median_ms(client: httpx.Client, method: str, url: str, *, reps: int, **kwargs: object) -> tuple[float, int, int]:
@@ -171,9 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             rows = measure(args, landmarks, engine_url, app_url, app_start)
         finally:
-            stop(app)
+            stop_group(app)
     finally:
-        stop(engine)
+        stop_group(engine)
     write(args, rows, load_s, engine_start)
     return 0
 

@@ -18,7 +18,7 @@ import bisect
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -469,7 +469,6 @@ class LabelIndex:
 
     @classmethod
     def build(cls, store: Selectable, *, base: str) -> LabelIndex:
-        ontology = load_ontology()
         rows = store.select(PREFIXES + """SELECT ?s ?l ?lang ?kind WHERE {
             { ?s rdfs:label ?l BIND("label" AS ?kind) } UNION { ?s skos:altLabel ?l BIND("alt" AS ?kind) }
             FILTER(isIRI(?s)) BIND(LANG(?l) AS ?lang) }""")
@@ -477,6 +476,14 @@ class LabelIndex:
         types: dict[str, set[str]] = defaultdict(set)
         for row in type_rows:
             types[row["s"]].add(row["t"])
+        return cls.from_rows(rows, types, base=base)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping[str, str]], types: Mapping[str, set[str]], *, base: str
+                  ) -> LabelIndex:
+        """The index of name rows (``?s ?l ?lang ?kind``, kind ``label`` or ``alt``) and each
+        subject's types; subjects outside ``{base}id/`` are left out."""
+        ontology = load_ontology()
         labels: dict[str, dict[str, str]] = defaultdict(dict)
         aliases: dict[str, list[str]] = defaultdict(list)
         names: list[tuple[str, str, str]] = []

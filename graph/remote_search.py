@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from graph.entities import PREFIXES, IndexedEntity, LabelIndex, Selectable, normalise
+from graph.entities import PREFIXES, LabelIndex, Selectable, normalise
 from graph.ids import slug_of
-from graph.ontology import load_ontology
 
 __all__ = ["CANDIDATE_LIMIT", "bounded_index"]
 
@@ -60,33 +59,9 @@ def bounded_index(store: Selectable, *, base: str, query: str, limit: int = CAND
 
 
 def _index(rows: list[dict[str, str]], base: str) -> LabelIndex:
-    ontology = load_ontology()
+    """Split the one answer into type rows and name rows, then index as the embedded store does."""
     types: dict[str, set[str]] = defaultdict(set)
-    labels: dict[str, dict[str, str]] = defaultdict(dict)
-    aliases: dict[str, list[str]] = defaultdict(list)
-    names: list[tuple[str, str, str]] = []
     for row in rows:
-        iri = row["s"]
         if "t" in row:
-            types[iri].add(row["t"])
-            continue
-        if row.get("kind") == "label":
-            labels[iri].setdefault(row.get("lang", ""), row["l"])
-        else:
-            aliases[iri].append(row["l"])
-        key = normalise(row["l"])
-        if key:
-            names.append((key, iri, row["l"]))
-    entities = {}
-    for iri in set(labels) | set(aliases):
-        slug = slug_of(base, iri)
-        if slug is None:
-            continue
-        langs = labels.get(iri, {})
-        known = {t for t in types.get(iri, set()) if t in ontology.classes}
-        specific = ontology.most_specific(known) if known else sorted(types.get(iri, set()))
-        entities[iri] = IndexedEntity(
-            iri=iri, slug=slug, label=langs.get("en") or langs.get("") or next(iter(langs.values()), slug),
-            label_zh=langs.get("zh"), type=specific[0].rsplit("#", 1)[-1].rsplit("/", 1)[-1] if specific else None,
-            types=frozenset(types.get(iri, set())), aliases=tuple(sorted(aliases.get(iri, []))))
-    return LabelIndex(entities, sorted(names))
+            types[row["s"]].add(row["t"])
+    return LabelIndex.from_rows((row for row in rows if "t" not in row), types, base=base)

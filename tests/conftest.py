@@ -115,19 +115,24 @@ def start_server(store_root: Path, log_dir: Path, *, env: dict[str, str] | None 
              "--port", str(port), "--log-level", "warning"],
             cwd=REPO, env=environ, stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=preexec,
         )
-    server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    return wait_healthy(LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path),
+                        timeout_s, "server")
+
+
+def wait_healthy(server: LiveServer, timeout_s: float, what: str) -> LiveServer:
+    """Return ``server`` once its /healthz answers 200; kill it and raise (with its log) otherwise."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {server.process.returncode}:\n{server.log()}")
         try:
             if httpx.get(server.url + "/healthz", timeout=1).status_code == 200:
                 return server
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"server did not answer within {timeout_s} s:\n{server.log()}")
+    server.process.kill()
+    raise RuntimeError(f"{what} did not answer within {timeout_s} s:\n{server.log()}")
 
 
 def stop_server(server: LiveServer) -> None:

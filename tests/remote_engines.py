@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REPO, LiveServer, free_port
+from tests.conftest import REPO, LiveServer, free_port, wait_healthy
 
 ONTOLOGY_GRAPH = "https://coopgraph.org/ontology"
 
@@ -233,19 +233,8 @@ def start_coopgraph(query_url: str, log_dir: Path, *, update_url: str | None = N
         command += ["--update-url", update_url]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=REPO, env=environ, stdout=log, stderr=subprocess.STDOUT)
-    server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"coopgraph exited with {process.returncode}:\n{server.log()}")
-        try:
-            if httpx.get(server.url + "/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"coopgraph did not answer within {timeout_s} s:\n{server.log()}")
+    return wait_healthy(LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path),
+                        timeout_s, "coopgraph")
 
 
 def wait_ready(url: str, timeout_s: float = 60) -> httpx.Response:
