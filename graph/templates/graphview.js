@@ -15,6 +15,7 @@
   };
   var EDGE_LABELS_UP_TO = 150;
   var BIG = 500;
+  var POLISH_MAX = 150;  // views up to this many nodes get a short polish of the server's layout
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -110,7 +111,11 @@
                  minVelocity: 0.75 },
       layout: { improvedLayout: false, randomSeed: 7 }
     };
-    if (data.layout === "static" || placed(data)) {
+    if (placed(data) && data.layout !== "static" && count <= POLISH_MAX) {
+      // A small view: a short stabilization from the server's layout (tens of milliseconds) pulls
+      // overlapping labels apart before the first frame; physics goes off once it is done.
+      opts.physics.stabilization = { enabled: true, iterations: 40, updateInterval: 40, fit: true };
+    } else if (data.layout === "static" || placed(data)) {
       // The server's layout is the layout: drawn at once, no stabilization before the first frame
       // (40 iterations cost ~0.5 s for 300 nodes on a slow machine). Physics stays off until the
       // reader turns it on (the explorer's Physics button).
