@@ -64,21 +64,73 @@ def build(
     export_dir: Annotated[Path | None, typer.Option("--export-dir", help="Where to write ttl/nt/jsonld "
                                                     "[default: var/export]")] = None,
     no_export: Annotated[bool, typer.Option("--no-export", help="Skip writing export files.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when the data has not changed.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Start over: drop everything that did not come from "
+                                        "the data folder (loaded files, SPARQL Updates); says what first.")
+                     ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="With --fresh: drop without asking.")] = False,
 ) -> None:
-    """Check the curated data, build the graph into a new store generation, write exports."""
+    """Check the curated data and build it into the store, keeping data loaded or updated there.
+
+    The curated triples of the previous build are replaced; everything else in the store (RDF files
+    loaded with `coopgraph load`, SPARQL Updates) is kept. Unchanged data is not rebuilt."""
     from graph.pipeline import DataPaths, run_build
 
     settings = _settings(data=data, store=store, base=base, export_dir=export_dir)
     started = time.perf_counter()
+    _say_if_waiting(settings.store_path)
     with console.status("building") as status:
         outcome = run_build(DataPaths(settings.data), store_root=settings.store_path,
                             export_dir=None if no_export else settings.export_dir, base=settings.base,
-                            progress=lambda msg: status.update(msg))
+                            progress=lambda msg: status.update(msg), force=force, fresh=fresh,
+                            confirm_drop=lambda counts: _confirm_drop(counts, yes=yes, status=status))
     elapsed = time.perf_counter() - started
-    _print_summary(outcome.result.summary, elapsed)
+    if outcome.up_to_date:
+        out.print(f"store:   {settings.store} is up to date with {settings.data} (version "
+                  f"{outcome.store_version}); nothing to build (--force rebuilds)")
+        return
+    if fresh and outcome.uncurated and not outcome.dropped:
+        out.print("nothing changed: the store was left as it was")
+        return
+    if outcome.result is not None:
+        _print_summary(outcome.result.summary, elapsed)
+    for warning in outcome.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    kept = sum(outcome.uncurated.values())
+    if outcome.dropped:
+        out.print(f"dropped: {kept:,} quads that did not come from {settings.data} ({_per_graph(outcome.uncurated)})")
+    elif kept:
+        out.print(f"kept:    {kept:,} quads that did not come from {settings.data} ({_per_graph(outcome.uncurated)})")
     out.print(f"store:   {settings.store} (version {outcome.store_version})")
     for fmt, path in outcome.exports.items():
         out.print(f"export:  {path} ({fmt})")
+
+
+def _say_if_waiting(root: Path) -> None:
+    from graph.store.locks import current_writer
+
+    holder = current_writer(root)
+    if holder is not None:
+        console.print(f"[yellow]waiting:[/] another write is running on {root}: {holder}; this one starts "
+                      "when it has finished (Ctrl-C to give up; nothing is changed then)", highlight=False)
+
+
+def _per_graph(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n:,} in the default graph" if g == "default" else f"{n:,} in <{g}>"
+                     for g, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _confirm_drop(counts: dict[str, int], *, yes: bool, status: Any) -> bool:
+    """--fresh on a store holding data that did not come from the data folder: say what goes."""
+    total = sum(counts.values())
+    console.print(f"[yellow]--fresh drops {total:,} quads that did not come from the data folder:[/] "
+                  f"{_per_graph(counts)}", highlight=False)
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise typer.BadParameter("not dropped: nothing was changed. Add --yes to drop them", param_hint="--fresh")
+    status.stop()
+    return typer.confirm("Drop them?", default=False)
 
 
 @app.command()
@@ -294,6 +346,8 @@ def load(
         def progress(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, description=f"loading {name}")
 
+        if settings.store_url is None:
+            _say_if_waiting(settings.store_path)
         if settings.store_url is not None:
             with settings.open_store() as remote:
                 result = load_files_remote(remote, files, graph=graph_iri, replace=replace, progress=progress)

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph.errors import CoopgraphError
 
-__all__ = ["error_body", "error_response", "install_error_handlers"]
+__all__ = ["coopgraph_error_response", "error_body", "error_response", "install_error_handlers"]
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,19 @@ def error_response(request: Request, status: int, message: str, title: str | Non
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def coopgraph_error_response(request: Request, exc: CoopgraphError) -> Response:
+    """The answer to one of our own errors; server-side failures are logged with their traceback."""
+    retry_after = getattr(exc, "retry_after_s", None)  # an expected, passing state: not logged as an error
+    if exc.http_status >= 500 and retry_after is None:
+        log.error("%s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return error_response(request, exc.http_status, exc.message, exc.title, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CoopgraphError)
     async def _coopgraph(request: Request, exc: CoopgraphError) -> Response:
-        if exc.http_status >= 500:
-            log.error("%s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
-        return error_response(request, exc.http_status, exc.message, exc.title)
+        return coopgraph_error_response(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # updates
     update_token: SecretStr | None = Field(None, description="Bearer token that allows SPARQL Update.")
     allow_updates: bool = Field(False, description="Accept SPARQL Update at all (needs update_token).")
+    write_wait_s: float = Field(10.0, ge=0, description="How long a SPARQL Update waits for another write to the "
+                                "store (a `coopgraph load` or `build`) to finish before it is refused with 503 "
+                                "and Retry-After; nothing is written then.")
 
     # query safety
     query_timeout_s: float = Field(30.0, gt=0, description="Wall-clock limit per query; the work is killed.")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -128,43 +129,65 @@ class AppState:
             self.lock.release_exclusive()
 
     # -- data changes ---------------------------------------------------------------------------
-    async def refresh(self) -> None:
-        """Reopen the store and restart workers if the data changed since we last looked."""
+    async def refresh(self, *, now: bool = False) -> None:
+        """Reopen the store and restart workers if the data changed since we last looked
+        (looks at most once a second unless ``now``)."""
         if self.remote:  # polled by _poll_remote_version, never on a request path
             return
-        now = time.monotonic()
-        if now - self._checked_at < REFRESH_EVERY_S:
+        moment = time.monotonic()
+        if not now and moment - self._checked_at < REFRESH_EVERY_S:
             return
-        self._checked_at = now
+        self._checked_at = moment
         current = self.store.version()
         if current == self.version:
             return
         log.info("store changed (%s -> %s); reopening", self.version, current)
         async with self._write_lock:
-            await asyncio.to_thread(self.lock.acquire_exclusive)
-            try:
-                self.store.close()
-                if self.executor is not None:
-                    await self.executor.reopen(self.store.data_path)  # type: ignore[attr-defined]
-                self.version = current
-            finally:
-                self.lock.release_exclusive()
+            await self._reopen(current)
+
+    async def _reopen(self, current: str) -> None:
+        await asyncio.to_thread(self.lock.acquire_exclusive)
+        try:
+            self.store.close()
+            if self.executor is not None:
+                await self.executor.reopen(self.store.data_path)  # type: ignore[attr-defined]
+            self.version = current
+        finally:
+            self.lock.release_exclusive()
 
     async def update(self, sparql: str) -> None:
-        """Apply a SPARQL Update while no reader in this process holds the database."""
+        """Apply a SPARQL Update while no reader in this process holds the database.
+
+        Embedded store: the update holds the store's writer lock (see graph/store/locks.py), so it
+        never lands in a generation that a concurrent `coopgraph load` or `build` is about to
+        replace: it waits up to ``settings.write_wait_s`` for such a write to finish (then 503 with
+        Retry-After, nothing changed), and catches up with the data that write committed first.
+        """
         if self.remote:
             await self.executor.update(sparql)
             self._set_version(await asyncio.to_thread(self._remote_version))
             return
+        from graph.store.locks import WriterLock
+
         async with self._write_lock:
-            await asyncio.to_thread(self.lock.acquire_exclusive)
+            writer = WriterLock(self.settings.store_path, f"a SPARQL Update (server pid {os.getpid()})",
+                                wait=self.settings.write_wait_s)
+            await asyncio.to_thread(writer.acquire)
             try:
-                self.store.close()
-                await self.executor.update(sparql)
-                self.store.mark_updated()  # type: ignore[attr-defined]
-                self.version = self.store.version()
+                current = self.store.version()
+                if current != self.version:  # a load or build committed while we waited
+                    log.info("store changed (%s -> %s); reopening before the update", self.version, current)
+                    await self._reopen(current)
+                await asyncio.to_thread(self.lock.acquire_exclusive)
+                try:
+                    self.store.close()
+                    await self.executor.update(sparql)
+                    self.store.mark_updated()  # type: ignore[attr-defined]
+                    self.version = self.store.version()
+                finally:
+                    self.lock.release_exclusive()
             finally:
-                self.lock.release_exclusive()
+                writer.release()
 
     # -- derived data ---------------------------------------------------------------------------
     def cached(self, name: str, build: Callable[[], T]) -> T:

@@ -13,6 +13,7 @@
     ├── QueryResourceError          the query hit its memory bound or crashed its worker (HTTP 503)
     ├── EntityNotFoundError         no entity with that id (HTTP 404)
     └── StoreError                  the store cannot be opened, read or written (HTTP 500)
+        └── StoreBusyError          another write holds the store; retry later (exit 6, HTTP 503)
 
 The CLI (``api/cli.py``) and the API (``api/errors.py``) each map these in one place.
 """
@@ -34,6 +35,7 @@ __all__ = [
     "QueryTimeoutError",
     "QuoteNotFoundError",
     "ShapeViolationError",
+    "StoreBusyError",
     "StoreError",
     "ViewSpecError",
 ]
@@ -143,3 +145,12 @@ class StoreError(CoopgraphError):
     exit_code = 5
     http_status = 500
     title = "Store error"
+
+
+class StoreBusyError(StoreError):
+    """Another write (a load, a build, an update) holds the store; nothing was changed."""
+
+    exit_code = 6
+    http_status = 503
+    title = "Store busy"
+    retry_after_s: ClassVar[int] = 5

@@ -11,7 +11,9 @@ half a load:
 2. with ``replace``, the target graph is cleared in the new generation;
 3. each file is bulk-loaded (``Store.bulk_load``, streaming from a reader that counts bytes for the
    progress bar; gzip is decompressed on the fly);
-4. flush + optimize, then the ``current`` link is swapped atomically (``OxigraphStore.replace(..., extend=True)``).
+4. flush + optimize, then the new generation is committed atomically (``OxigraphStore.replace(...,
+   extend=True)``). The store's writer lock is held from step 1 to here, so no other write (a build,
+   another load, the server's SPARQL Updates) can land in between and be lost.
 
 A fresh store also receives the ontology in its named graph, so every feature of the app works
 on users' data.
@@ -116,12 +118,15 @@ def load_files(
     base_iri: str | None = None,
     progress: Progress | None = None,
     lenient: bool = False,
+    wait: float | None = None,
 ) -> LoadResult:
     """Load ``files`` into the store at ``root`` as one new generation (all or nothing).
 
     ``graph``: put triples of triple formats (and the default graph of quad formats) into this named
     graph instead of the default graph. ``replace``: clear that target graph first.
     Raises FactError (file:line: message) for a malformed file; the store is unchanged then.
+    Holds the store's writer lock for the whole load; ``wait``: seconds to wait for another write
+    to finish first (None: as long as it takes), then StoreBusyError naming it.
     """
     started = time.perf_counter()
     root = Path(root)
@@ -131,20 +136,21 @@ def load_files(
             raise FactError("no such file", file=path)
         format_of(path)
     total = sum(p.stat().st_size for p in paths)
-    current = OxigraphStore(root)
-    fresh = not current.exists()
-    quads_before = 0 if fresh else len(current.db)
     done = 0
+    counts: dict[str, int] = {}
     say = progress or (lambda _done, _total, _name: None)
     target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    ontology = ox.NamedNode(ONTOLOGY_GRAPH)
 
     def fill(db: ox.Store) -> None:
-        if fresh:
+        # Runs under the writer lock, on a checkpoint of the store as it is now (empty if none).
+        counts["before"] = len(db)
+        if not db.contains_named_graph(ontology):  # a new store: every page of the app needs it
             from graph.resources import ontology_file
 
             db.load(ontology_file().read_bytes(), format=ox.RdfFormat.TURTLE, base_iri=ONTOLOGY_GRAPH,
-                    to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
-        elif replace:
+                    to_graph=ontology)
+        if replace:
             db.clear_graph(target)
         for path in paths:
             def advance(count: int, _name: str = path.name) -> None:
@@ -154,16 +160,12 @@ def load_files(
 
             say(done, total, path.name)
             _load_one(db, path, graph=graph, base_iri=base_iri, lenient=lenient, on_read=advance)
+        counts["after"] = len(db)
 
-    current.close()  # the new generation is a checkpoint of the current one; no handle stays open
-    OxigraphStore.replace(root, fill, extend=not fresh)
-    after = OxigraphStore(root)
-    try:
-        quads_after, version = len(after.db), after.version()
-    finally:
-        after.close()
-    return LoadResult(files=len(paths), bytes_read=done, quads_before=quads_before, quads_after=quads_after,
-                      seconds=time.perf_counter() - started, version=version)
+    state = OxigraphStore.replace(root, fill, extend=True, what="coopgraph load", wait=wait)
+    return LoadResult(files=len(paths), bytes_read=done, quads_before=counts["before"],
+                      quads_after=counts["after"], seconds=time.perf_counter() - started,
+                      version=state.version)
 
 
 def _load_one(db: ox.Store, path: Path, *, graph: str | None, base_iri: str | None, lenient: bool,

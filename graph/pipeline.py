@@ -2,26 +2,46 @@
 
 ``graph/build.py`` converts and ``graph/validate.py`` checks; this module sequences them and
 writes results (store generation, export files). Nothing is written unless every check passes.
+
+**What a build owns.** A store holds more than the curated data: RDF files users loaded, SPARQL
+Updates, (later) ingested articles. A build replaces only what builds write: the curated triples
+of the default graph (the previous build's are listed in a ``curated-<hash>.nt`` record beside the
+store), the ontology graph and the analysis graph. Everything else is carried over into the new
+generation. A triple that is both curated and loaded counts as curated: if the facts drop it, the
+next build removes it. ``fresh=True`` is the one way to start over; it reports what it drops.
+
+**When a build is needed.** The hash of everything a build reads (facts, documents, ontology,
+shapes, base IRI, the code of ``graph/``) is kept in the store's state; an unchanged input is not
+rebuilt (``force=True`` rebuilds anyway).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.analysis_store import write_measures_db
+import graph
+from graph.analysis_store import analysis_graph_iri, write_measures_db
 from graph.build import BuildResult, build_graph
 from graph.errors import ShapeViolationError
 from graph.export import sorted_ntriples, write_exports
-from graph.resources import ontology_file
+from graph.resources import ontology_file, shapes_file
 from graph.store.base import ONTOLOGY_GRAPH
-from graph.store.oxigraph import OxigraphStore
+from graph.store.locks import WriterLock
+from graph.store.oxigraph import OxigraphStore, read_state
 from graph.validate import ValidationReport, validate_graph
 
-__all__ = ["DataPaths", "BuildOutcome", "check_data", "run_build"]
+__all__ = ["ANALYSE_MAX_QUADS", "BuildOutcome", "DataPaths", "check_data", "input_digest", "run_build",
+           "uncurated_quads"]
+
+# Above this many quads a build does not compute the network measures of the whole store (loaded
+# data included): minutes of work nobody asked for. `coopgraph analyse --write` computes them.
+ANALYSE_MAX_QUADS = 300_000
 
 Progress = Callable[[str], None]
 
@@ -43,10 +63,15 @@ class DataPaths:
 
 @dataclass
 class BuildOutcome:
-    result: BuildResult
-    report: ValidationReport
+    result: BuildResult | None  # None when the store was up to date and nothing was built
+    report: ValidationReport | None
     exports: dict[str, Path] = field(default_factory=dict)
     store_version: str | None = None
+    up_to_date: bool = False
+    # quads that did not come from the data folder: kept by a build, dropped by a fresh one
+    uncurated: dict[str, int] = field(default_factory=dict)
+    dropped: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 def check_data(data: DataPaths, *, base: str, progress: Progress | None = None) -> tuple[BuildResult, ValidationReport]:
@@ -65,30 +90,126 @@ def check_data(data: DataPaths, *, base: str, progress: Progress | None = None) 
 
 
 def run_build(data: DataPaths, *, store_root: Path, export_dir: Path | None, base: str,
-              progress: Progress | None = None, analyse: bool = True) -> BuildOutcome:
-    """Check, then write a new store generation (swapped in atomically) and the export files.
+              progress: Progress | None = None, analyse: bool = True, fresh: bool = False,
+              force: bool = False, confirm_drop: Callable[[dict[str, int]], bool] | None = None,
+              wait: float | None = None) -> BuildOutcome:
+    """Check the data, then commit a new store generation with it (atomically) and write exports.
 
-    ``analyse`` also writes the network measures (degree, PageRank, betweenness, community, core)
-    into the analysis named graph, so SPARQL can sort by them; curated graphs are small enough
-    for this to take a fraction of a second.
+    Keeps every quad the data folder did not produce (see the module docstring); ``fresh`` drops
+    them, after ``confirm_drop(counts per graph)`` returns True (no callback: dropped without
+    asking). Skips the work when the store was built from identical inputs, unless ``force``.
+    ``analyse`` writes the network measures into the analysis graph (up to ANALYSE_MAX_QUADS).
+    Holds the store's writer lock from the first look at the store to the commit (``wait``: see
+    :class:`graph.store.locks.WriterLock`).
     """
     say = progress or (lambda _msg: None)
+    digest = input_digest(data, base=base)
+    exports_missing = export_dir is not None and not all(
+        (export_dir / f"coopgraph.{ext}").exists() for ext in ("ttl", "nt", "jsonld"))
+    state = read_state(store_root)
+    if not (fresh or force or exports_missing) and state is not None and state.inputs == digest:
+        return BuildOutcome(result=None, report=None, store_version=state.version, up_to_date=True)
     result, report = check_data(data, base=base, progress=say)
     ntriples = sorted_ntriples(result.graph)
     ontology_ttl = ontology_file().read_bytes()
+    outcome = BuildOutcome(result=result, report=report)
+    record = f"curated-{hashlib.sha256(ntriples).hexdigest()[:16]}.nt"
 
-    def fill(db: ox.Store) -> None:
-        db.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
-        db.bulk_load(ontology_ttl, format=ox.RdfFormat.TURTLE, base_iri=ONTOLOGY_GRAPH,
-                     to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
-        if analyse:
-            say("computing network measures")
-            write_measures_db(db, base=base)
+    with WriterLock(store_root, "coopgraph build", wait=wait) as writer:
+        state = read_state(store_root)
+        old_record = store_root / state.curated if state is not None and state.curated else None
+        new_triples = _triples(ntriples)
+        if state is not None:
+            if old_record is None and not fresh:
+                outcome.warnings.append(
+                    "this store was built by an earlier coopgraph that did not record its curated triples: "
+                    "triples removed from the data since then stay until `coopgraph build --fresh`")
+            # Without a record (an earlier coopgraph's store), the new curated triples stand in for it.
+            old_triples = _triples(old_record) if old_record is not None else new_triples
+            with OxigraphStore(store_root) as current:
+                outcome.uncurated = uncurated_quads(current.db, old_triples, base=base)
+            if fresh and outcome.uncurated and confirm_drop is not None and not confirm_drop(outcome.uncurated):
+                outcome.store_version = state.version
+                return outcome
+        outcome.dropped = fresh and bool(outcome.uncurated)
 
-    say(f"writing a new store generation under {store_root}")
-    OxigraphStore.replace(store_root, fill)
-    outcome = BuildOutcome(result=result, report=report, store_version=OxigraphStore(store_root).version())
+        def fill(db: ox.Store) -> None:
+            if old_record is not None and not fresh:
+                # Builds mint an IRI for everything (no blank nodes), so the record's triples are
+                # exactly the store's.
+                say("replacing the curated triples of the previous build")
+                for triple in old_triples - new_triples:
+                    db.remove(ox.Quad(*triple, ox.DefaultGraph()))
+            db.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+            ontology = ox.NamedNode(ONTOLOGY_GRAPH)
+            if db.contains_named_graph(ontology):
+                db.remove_graph(ontology)
+            db.bulk_load(ontology_ttl, format=ox.RdfFormat.TURTLE, base_iri=ONTOLOGY_GRAPH, to_graph=ontology)
+            analysis = ox.NamedNode(analysis_graph_iri(base))
+            if db.contains_named_graph(analysis):
+                db.remove_graph(analysis)  # measures of the old data would mislead
+            if analyse and len(db) <= ANALYSE_MAX_QUADS:
+                say("computing network measures")
+                write_measures_db(db, base=base)
+            elif analyse:
+                outcome.warnings.append(f"network measures not written: the store holds more than "
+                                        f"{ANALYSE_MAX_QUADS:,} quads (`coopgraph analyse --write` writes them)")
+
+        say(f"writing a new store generation under {store_root}")
+        _write_record(store_root / record, ntriples)
+        committed = OxigraphStore.replace(store_root, fill, extend=not fresh, writer=writer,
+                                          record={"curated": record, "inputs": digest})
+        outcome.store_version = committed.version
     if export_dir is not None:
         say(f"writing exports to {export_dir}")
         outcome.exports = write_exports(result.graph, export_dir)
     return outcome
+
+
+def uncurated_quads(db: ox.Store, curated: set[ox.Triple], *, base: str) -> dict[str, int]:
+    """Quads of the store a build did not write, per graph ("default" or the graph IRI).
+
+    The ontology and analysis graphs are a build's own; in the default graph, the ``curated``
+    triples (the last build's record) are. Everything else came from loads, updates or ingests.
+    """
+    own = {ONTOLOGY_GRAPH, analysis_graph_iri(base)}
+    counts: dict[str, int] = {}
+    total = int(next(iter(db.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))["n"].value)  # type: ignore[call-overload]
+    default = total - sum(1 for triple in curated if ox.Quad(*triple, ox.DefaultGraph()) in db)
+    if default:
+        counts["default"] = default
+    for row in db.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):  # type: ignore[attr-defined]
+        if row["g"].value not in own:
+            counts[row["g"].value] = int(row["n"].value)
+    return counts
+
+
+def _triples(ntriples: bytes | Path) -> set[ox.Triple]:
+    quads = (ox.parse(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES) if isinstance(ntriples, Path)
+             else ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
+    return {quad.triple for quad in quads}
+
+
+def input_digest(data: DataPaths, *, base: str) -> str:
+    """The hash of everything a build reads: data files, ontology, shapes, base and build code."""
+    digest = hashlib.sha256(f"{graph.__version__}\n{base}\n".encode())
+    for folder in (data.facts, data.documents):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+            digest.update(f"{path.relative_to(data.root)}\n".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for resource in (ontology_file(), shapes_file()):
+        digest.update(resource.read_bytes())
+    for module in sorted((m for m in files("graph").iterdir() if m.name.endswith(".py")), key=lambda m: m.name):
+        digest.update(module.name.encode())
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+def _write_record(path: Path, ntriples: bytes) -> None:
+    """The curated-triples record a build commits with (named by content: rewriting it is a no-op)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(ntriples)
+    tmp.replace(path)

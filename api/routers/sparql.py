@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import negotiation
 from api.deps import SettingsDep, StateDep
-from api.errors import error_response
+from api.errors import coopgraph_error_response, error_response
 from api.result_cache import CacheKey
 from api.settings import Settings
 from graph.errors import CoopgraphError, QueryRejectedError
@@ -334,9 +334,7 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     try:
         response = await _HANDLERS[scope["method"]](request, state, state.settings)
     except CoopgraphError as exc:
-        if exc.http_status >= 500:
-            log.error("%s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
-        response = error_response(request, exc.http_status, exc.message, exc.title)
+        response = coopgraph_error_response(request, exc)
     except StarletteHTTPException as exc:
         response = error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
     except Exception as exc:  # noqa: BLE001 - logged, answered like api.errors' catch-all

@@ -3,39 +3,52 @@
 Layout of a store root::
 
     ROOT/
-      current -> gen-20261122T013000-4242     symlink, swapped atomically by os.replace
-      gen-20261122T013000-4242/               a pyoxigraph (RocksDB) directory
-      gen-...                                 the previous generation, kept for readers still on it
-      version                                 "<generation>:<updates>", changes with the data
+      state.json                  the commit point: {"generation", "updates", "previous", ...}
+      gen-20261122T013000-4242/   a pyoxigraph (RocksDB) directory: the current generation
+      gen-...                     the previous one, kept for readers still on it and to roll back to
+      curated-<hash>.nt           what the last ``build`` wrote into the default graph (see pipeline)
+      .write.lock                 held by the one writer at a time (graph/store/locks.py)
+
+``state.json`` is the only thing a reader trusts: a write makes a whole new generation aside, then
+commits it by replacing ``state.json`` in one ``os.replace`` (generation *and* version together, so
+no crash can leave one without the other). Every writer holds the writer lock from reading the
+state to committing the next, so no write starts from a state another is about to replace.
+Stores made by earlier versions (a ``current`` symlink and a ``version`` file) are read as they are
+and converted at their next write.
 
 pyoxigraph documents that a read-only instance must not be opened while another process writes
-the same database, so writes never touch the ``current`` generation while it may be read: a
-rebuild writes a new generation; an in-place ``update`` is only for callers that hold the store
+the same database, so writes never touch a generation that may be read: a rebuild or a load
+writes a new generation; an in-place ``update`` is only for callers that hold the store
 exclusively (the API's executor drains its read-only workers first).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, replace as with_changes
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from graph.errors import QuerySyntaxError, StoreError
 from graph.store.base import Row, StoreStats
+from graph.store.locks import WriterLock, pin_generation, remove_if_unpinned
 
-__all__ = ["OxigraphStore", "term_value"]
+__all__ = ["OxigraphStore", "StoreState", "read_state", "term_value"]
 
 log = logging.getLogger(__name__)
 
-CURRENT = "current"
-VERSION_FILE = "version"
-KEEP_GENERATIONS = 2
+STATE_FILE = "state.json"
+LEGACY_CURRENT = "current"  # stores written before state.json: a symlink to the generation
+LEGACY_VERSION = "version"  # ... and "<generation>:<updates>"
+# A write waits this long for the writer lock before it gives up and says who holds it.
+DEFAULT_WRITE_WAIT_S: float | None = None
 
 
 def term_value(term: object) -> str:
@@ -43,8 +56,79 @@ def term_value(term: object) -> str:
     return str(term.value)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class StoreState:
+    """What ``state.json`` says: the current generation and what the data has been through.
+
+    ``curated`` names the file that lists the triples the last ``build`` put into the default graph
+    (so the next build can replace exactly those and keep everything else); ``inputs`` is the hash
+    of what that build read (an unchanged data folder needs no rebuild).
+    """
+
+    generation: str
+    updates: int = 0
+    previous: str | None = None
+    curated: str | None = None
+    inputs: str | None = None
+
+    @property
+    def version(self) -> str:
+        return f"{self.generation}:{self.updates}"
+
+
+def read_state(root: Path) -> StoreState | None:
+    """The committed state of the store at ``root``; None when there is no store."""
+    try:
+        raw = json.loads((root / STATE_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return _read_legacy_state(root)
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"cannot read {root / STATE_FILE}: {exc}") from exc
+    known = {k: raw[k] for k in ("generation", "updates", "previous", "curated", "inputs") if k in raw}
+    return StoreState(**known)
+
+
+def _read_legacy_state(root: Path) -> StoreState | None:
+    link = root / LEGACY_CURRENT
+    if not link.is_dir():
+        return None
+    generation = link.resolve().name
+    try:
+        name, _, count = (root / LEGACY_VERSION).read_text(encoding="utf-8").strip().partition(":")
+        updates = int(count or 0) if name == generation else 0
+    except (FileNotFoundError, ValueError):
+        updates = 0
+    return StoreState(generation=generation, updates=updates)
+
+
+def _commit_state(root: Path, state: StoreState) -> None:
+    """Replace ``state.json`` atomically and durably (the file, then its directory entry)."""
+    path = root / STATE_FILE
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump({k: v for k, v in asdict(state).items() if v is not None}, handle)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(root)
+    for legacy in (LEGACY_CURRENT, LEGACY_VERSION):  # converted: the old pointers must not mislead
+        (root / legacy).unlink(missing_ok=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class OxigraphStore:
     """A store root on disk; opened lazily, read-only unless ``writable``.
+
+    A writable store holds the writer lock (see :mod:`graph.store.locks`) from the moment its
+    database is opened until ``close()``.
 
     >>> import tempfile, pathlib
     >>> root = pathlib.Path(tempfile.mkdtemp()) / "store"
@@ -57,41 +141,77 @@ class OxigraphStore:
         self.root = Path(root)
         self.writable = writable
         self._db: ox.Store | None = None
+        self._pin: int | None = None
+        self._writer: WriterLock | None = None
 
     # -- location -------------------------------------------------------------------------------
     def exists(self) -> bool:
-        return (self.root / CURRENT).is_dir()
+        state = read_state(self.root)
+        return state is not None and (self.root / state.generation).is_dir()
+
+    def state(self) -> StoreState:
+        state = read_state(self.root)
+        if state is None or not (self.root / state.generation).is_dir():
+            raise StoreError(f"no store at {self.root} (run `coopgraph build` first)")
+        return state
 
     @property
     def data_path(self) -> Path:
         """The pyoxigraph directory of the current generation."""
-        link = self.root / CURRENT
-        if not link.is_dir():
-            raise StoreError(f"no store at {self.root} (run `coopgraph build` first)")
-        return link.resolve()
+        return self.root / self.state().generation
 
     def version(self) -> str:
-        try:
-            return (self.root / VERSION_FILE).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return self.data_path.name + ":0"
+        return self.state().version
 
     # -- access ---------------------------------------------------------------------------------
     @property
     def db(self) -> ox.Store:
         if self._db is None:
-            path = str(self.data_path)
+            if self.writable:
+                self._writer = WriterLock(self.root, "a coopgraph process that opened the store for writing",
+                                          wait=0).acquire()
             try:
-                self._db = ox.Store(path) if self.writable else ox.Store.read_only(path)
-            except OSError as exc:
-                raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+                self._db = self._open()
+            except BaseException:
+                self._release()
+                raise
         return self._db
+
+    def _open(self) -> ox.Store:
+        # A write may commit a new generation and prune this one between reading the state and
+        # pinning it: then read the state again (a pinned generation is never pruned).
+        for _ in range(5):
+            path = self.data_path
+            try:
+                pin = pin_generation(path)
+            except FileNotFoundError:
+                continue
+            if not path.is_dir():
+                os.close(pin)
+                continue
+            try:
+                db = ox.Store(str(path)) if self.writable else ox.Store.read_only(str(path))
+            except OSError as exc:
+                os.close(pin)
+                raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+            self._pin = pin
+            return db
+        raise StoreError(f"the store at {self.root} keeps changing under this reader; try again")
 
     def close(self) -> None:
         if self._db is not None:
             if self.writable:
                 self._db.flush()
             self._db = None
+        self._release()
+
+    def _release(self) -> None:
+        if self._pin is not None:
+            os.close(self._pin)
+            self._pin = None
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
 
     def __enter__(self) -> OxigraphStore:
         return self
@@ -148,65 +268,72 @@ class OxigraphStore:
 
     # -- generations ----------------------------------------------------------------------------
     @classmethod
-    def replace(cls, root: Path | str, fill: Callable[[ox.Store], None], *, extend: bool = False) -> None:
-        """Write a new generation with ``fill(db)`` and swap it in; on any error the old one stays.
+    def replace(
+        cls,
+        root: Path | str,
+        fill: Callable[[ox.Store], None],
+        *,
+        extend: bool = False,
+        what: str = "a coopgraph write",
+        wait: float | None = DEFAULT_WRITE_WAIT_S,
+        record: Mapping[str, str | None] | None = None,
+        writer: WriterLock | None = None,
+    ) -> StoreState:
+        """Write a new generation with ``fill(db)`` and commit it; on any error the old one stays.
 
+        Holds the writer lock throughout (``what`` and ``wait``: see :class:`WriterLock`), or runs
+        under ``writer``, a lock the caller holds already.
         ``extend``: the new generation starts as a copy of the current one (a RocksDB checkpoint,
-        milliseconds even at a million triples) instead of empty, for loads that add data.
+        milliseconds even at a million triples) instead of empty, for writes that add to the data.
+        ``record``: the ``curated`` / ``inputs`` fields of the new state (by default carried over
+        from the current state when extending, dropped otherwise). Returns the committed state.
         """
         root = Path(root)
-        root.mkdir(parents=True, exist_ok=True)
-        name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-        target = root / name
-        try:
-            if extend:
-                source = ox.Store.read_only(str(cls(root).data_path))
-                source.backup(str(target))
-                del source
-            db = ox.Store(str(target))
-            fill(db)
-            db.flush()
-            db.optimize()
-            del db  # closes RocksDB before readers open it
-        except BaseException:
-            shutil.rmtree(target, ignore_errors=True)
-            raise
-        with _swap_lock(root):
-            tmp_link = root / f".{CURRENT}.{os.getpid()}"
-            tmp_link.unlink(missing_ok=True)
-            tmp_link.symlink_to(name)
-            os.replace(tmp_link, root / CURRENT)
-            _write_atomic(root / VERSION_FILE, f"{name}:0\n")
-        _prune(root, keep=name)
+        if writer is not None and not writer.held:
+            raise StoreError("replace() was given a writer lock that is not held")
+        with nullcontext() if writer is not None else WriterLock(root, what, wait=wait):
+            old = read_state(root)
+            if old is not None and not (root / old.generation).is_dir():
+                raise StoreError(f"the store at {root} names generation {old.generation}, which is missing")
+            name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+            target = root / name
+            try:
+                if extend and old is not None:
+                    source = ox.Store.read_only(str(root / old.generation))
+                    source.backup(str(target))
+                    del source
+                db = ox.Store(str(target))
+                fill(db)
+                db.flush()
+                db.optimize()
+                del db  # closes RocksDB before readers open it
+                _fsync_dir(root)
+            except BaseException:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            carried = {"curated": old.curated, "inputs": old.inputs} if (extend and old is not None) else {}
+            state = StoreState(generation=name, previous=old.generation if old else None,
+                               **{**carried, **(record or {})})  # type: ignore[arg-type]
+            _commit_state(root, state)
+            _prune(root, state)
+        return state
 
     def mark_updated(self) -> None:
-        """Record that the current generation changed in place (by us or a writer process)."""
-        generation, _, count = self.version().partition(":")
-        _write_atomic(self.root / VERSION_FILE, f"{generation}:{int(count or 0) + 1}\n")
+        """Record that the current generation changed in place; call it holding the writer lock."""
+        state = self.state()
+        _commit_state(self.root, with_changes(state, updates=state.updates + 1))
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-@contextmanager
-def _swap_lock(root: Path) -> Iterator[None]:
-    import fcntl
-
-    with open(root / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _prune(root: Path, *, keep: str) -> None:
-    """Delete all but the newest KEEP_GENERATIONS generations (readers may still be on the previous)."""
-    generations = sorted((p for p in root.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    for old in generations[:-KEEP_GENERATIONS]:
-        if old.name != keep:
-            shutil.rmtree(old, ignore_errors=True)
-            log.info("removed old store generation %s", old.name)
+def _prune(root: Path, state: StoreState) -> None:
+    """Delete what no committed state needs: generations other than the current and the previous
+    one (leftovers of killed writes included) unless a reader has them pinned, and curated records
+    the current state does not name. Runs under the writer lock, so nothing here is being written."""
+    keep = {state.generation, state.previous}
+    for path in root.glob("gen-*"):
+        if path.is_dir() and path.name not in keep and remove_if_unpinned(path):
+            log.info("removed store generation %s", path.name)
+    for record in root.glob("curated-*.nt"):
+        if record.name != state.curated:
+            record.unlink(missing_ok=True)
+    for tmp in root.glob(f".{STATE_FILE}.*"):  # a state write killed before its rename
+        tmp.unlink(missing_ok=True)
