@@ -233,8 +233,8 @@ def analyse(
     limit: Annotated[int, typer.Option("--limit", min=1, help="Most rows (entities, paths, members)")] = 20,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
     write: Annotated[bool, typer.Option("--write", help="Also write every measure into the named graph "
-                                        "{base}graph/analysis (stop the server first: it needs the store "
-                                        "to itself)")] = False,
+                                        "{base}graph/analysis (a new store generation: a running server "
+                                        "picks it up)")] = False,
     store: StoreOpt = None,
     base: BaseOpt = None,
 ) -> None:
@@ -253,7 +253,7 @@ def analyse(
         raise typer.BadParameter("choose table or json", param_hint="--format")
     settings = _settings(store=store, base=base)
     started = time.perf_counter()
-    with settings.open_store(writable=write) as db:
+    with settings.open_store() as db:  # a remote store is written through its update URL
         G = project(db, base=settings.base)
         projected = time.perf_counter()
         label = lambda n: str(G.nodes[n].get("label") or n)  # noqa: E731
@@ -302,7 +302,17 @@ def analyse(
                 console.print(f"[yellow]note:[/] {view.total} entities within {depth} hop(s); "
                               f"showing the {len(view.nodes)} most central", highlight=False)
         analysed = time.perf_counter()
-        written = write_measures(db, G, base=settings.base) if write else None
+        written = None
+        if write and settings.store_url is not None:
+            written = write_measures(db, G, base=settings.base)
+    if write and settings.store_url is None:
+        from graph.analysis_store import write_measures_db
+        from graph.store.oxigraph import OxigraphStore
+
+        counted: list[int] = []  # a new generation: a running server keeps reading the old one meanwhile
+        OxigraphStore.replace(settings.store_path, extend=True, what="coopgraph analyse --write",
+                              fill=lambda new: counted.append(write_measures_db(new, G, base=settings.base)))
+        written = counted[0]
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:

@@ -114,17 +114,19 @@ def write_measures(store: Any, G: nx.MultiDiGraph, *, base: str | None = None, b
     return len(triples)
 
 
-def write_measures_db(db: Any, *, base: str) -> int:
-    """Project a pyoxigraph Store, analyse it and add the measures to it; triples written.
+def write_measures_db(db: Any, G: nx.MultiDiGraph | None = None, *, base: str) -> int:
+    """Analyse ``G`` (default: the projection of the pyoxigraph Store ``db``) and replace the
+    analysis graph of ``db`` with the measures; triples written.
 
-    For the build, which fills a new store generation before swapping it in.
+    For writes that fill a new store generation before committing it (build, ``analyse --write``).
     """
     import pyoxigraph as ox
 
     from graph.network import project
 
     base = normalise_base(base)
-    G = project(db, base=base)
+    if G is None:
+        G = project(db, base=base)
     graph = ox.NamedNode(analysis_graph_iri(base))
     if db.contains_named_graph(graph):
         db.remove_graph(graph)
