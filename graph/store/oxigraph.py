@@ -132,7 +132,9 @@ class OxigraphStore:
 
     >>> import tempfile, pathlib
     >>> root = pathlib.Path(tempfile.mkdtemp()) / "store"
-    >>> OxigraphStore.replace(root, lambda db: db.update('INSERT DATA { <urn:a> <urn:b> "c" }'))
+    >>> state = OxigraphStore.replace(root, lambda db: db.update('INSERT DATA { <urn:a> <urn:b> "c" }'))
+    >>> state.updates, state.previous
+    (0, None)
     >>> OxigraphStore(root).select("SELECT ?o { <urn:a> <urn:b> ?o }")
     [{'o': 'c'}]
     """
