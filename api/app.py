@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 import graph
 from api import derived
 from api.errors import install_error_handlers
+from api.rate_limit import install_rate_limit
 from api.settings import Settings
 from api.state import AppState
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
     app.state.templates = _templates()
     install_error_handlers(app)
     _install_middleware(app)
+    install_rate_limit(app, settings)  # added last = outermost: a refused request costs nothing more
     app.mount("/static/lib", StaticFiles(packages=[("pyvis", "templates/lib")]), name="pyvis-lib")
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     for router in _routers():

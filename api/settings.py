@@ -83,6 +83,36 @@ class Settings(BaseSettings):
                                      "start-up rather than on the first request that needs them (costs "
                                      "~0.5 GB at 1M triples even if nobody opens a view).")
 
+    # rate limits (per client; 429 + Retry-After; see api/rate_limit.py)
+    rate_limit_per_s: float = Field(20.0, ge=0, description="Requests a second each client may send, "
+                                    "sustained (0 = no request limit; static files count a tenth).")
+    rate_limit_burst: int = Field(200, ge=1, description="Requests a client may send at once before the "
+                                  "per-second rate applies.")
+    rate_limit_concurrent_queries: int = Field(4, ge=0, description="Queries (and analyses) one client may "
+                                               "have running at once (0 = no cap).")
+    rate_limit_query_seconds: float = Field(60.0, ge=0, description="Seconds of query time a client may use "
+                                            "per window, wall time of /sparql and other costly requests "
+                                            "(0 = no budget).")
+    rate_limit_window_s: float = Field(60.0, gt=0, description="The window of rate_limit_query_seconds.")
+    rate_limit_clients: int = Field(10_000, ge=1, description="Clients remembered at most (least recently "
+                                    "seen forgotten first).")
+    rate_limit_exempt: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"],
+                                         description="Addresses or networks never limited (this machine).")
+    rate_limit_trusted_proxies: list[str] = Field(default_factory=list, description="Reverse proxies whose "
+                                                  "X-Forwarded-For names the client (addresses or networks).")
+
+    @field_validator("rate_limit_exempt", "rate_limit_trusted_proxies")
+    @classmethod
+    def _ip_networks(cls, values: list[str]) -> list[str]:
+        import ipaddress
+
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {value!r}") from None
+        return values
+
     @field_validator("store", mode="before")
     @classmethod
     def _path_or_url(cls, value: object) -> Path | str:
