@@ -20,6 +20,8 @@ The CLI (``api/cli.py``) and the API (``api/errors.py``) each map these in one p
 
 from __future__ import annotations
 
+import errno
+import shutil
 from pathlib import Path
 from typing import ClassVar
 
@@ -38,6 +40,7 @@ __all__ = [
     "StoreBusyError",
     "StoreError",
     "ViewSpecError",
+    "disk_full",
 ]
 
 
@@ -154,3 +157,32 @@ class StoreBusyError(StoreError):
     http_status = 503
     title = "Store busy"
     retry_after_s: ClassVar[int] = 5
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+def disk_full(exc: BaseException, path: Path | str) -> StoreError | None:
+    """A StoreError saying the disk is full at ``path``, if ``exc`` (or what it wraps) says so; else None.
+
+    pyoxigraph reports RocksDB's "No space left on device" as a plain OSError with no errno, so
+    the message is read too. Writers call this in their ``except OSError`` and raise what it returns.
+    """
+    texts = []
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in _DISK_FULL:
+            break
+        texts.append(str(seen))
+        seen = seen.__cause__ or seen.__context__
+    else:
+        if not any("No space left on device" in t or "Disk quota exceeded" in t for t in texts):
+            return None
+    probe = Path(path)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = f"{shutil.disk_usage(probe).free:,} bytes free"
+    except OSError:
+        free = "free space unknown"
+    return StoreError(f"the disk is full at {path}: {free}; the store was left as it was")

@@ -31,11 +31,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from graph.errors import CoopgraphError, FactError, StoreError
+from graph.errors import CoopgraphError, FactError, StoreError, disk_full
+from graph.rdf_limits import LimitExceeded, LoadLimits, guarded
 from graph.store.base import ONTOLOGY_GRAPH
 from graph.store.oxigraph import OxigraphStore
 
@@ -119,12 +120,14 @@ def load_files(
     progress: Progress | None = None,
     lenient: bool = False,
     wait: float | None = None,
+    limits: LoadLimits | None = None,
 ) -> LoadResult:
     """Load ``files`` into the store at ``root`` as one new generation (all or nothing).
 
     ``graph``: put triples of triple formats (and the default graph of quad formats) into this named
     graph instead of the default graph. ``replace``: clear that target graph first.
     Raises FactError (file:line: message) for a malformed file; the store is unchanged then.
+    ``limits``: what one file may cost (graph.rdf_limits.LoadLimits; its defaults when None).
     Holds the store's writer lock for the whole load; ``wait``: seconds to wait for another write
     to finish first (None: as long as it takes), then StoreBusyError naming it.
     """
@@ -159,7 +162,8 @@ def load_files(
                 say(done, total, _name)
 
             say(done, total, path.name)
-            _load_one(db, path, graph=graph, base_iri=base_iri, lenient=lenient, on_read=advance)
+            _load_one(db, path, graph=graph, base_iri=base_iri, lenient=lenient, on_read=advance, limits=limits,
+                      store_root=root)
         counts["after"] = len(db)
 
     state = OxigraphStore.replace(root, fill, extend=True, what="coopgraph load", wait=wait)
@@ -169,20 +173,53 @@ def load_files(
 
 
 def _load_one(db: ox.Store, path: Path, *, graph: str | None, base_iri: str | None, lenient: bool,
-              on_read: Callable[[int], None]) -> None:
+              on_read: Callable[[int], None], limits: LoadLimits | None = None,
+              store_root: Path | None = None) -> None:
     fmt = format_of(path)
     base = base_iri or path.resolve().as_uri()
     with open(path, "rb") as raw:
-        counted = io.BufferedReader(_CountingReader(raw, on_read), buffer_size=1 << 20)
-        stream: IO[bytes] = gzip.GzipFile(fileobj=counted, mode="rb") if path.suffix.lower() == ".gz" else counted
+        stream = _open_guarded(raw, path, fmt, limits or LoadLimits(), on_read)
         try:
-            db.bulk_load(stream, format=fmt, base_iri=base, lenient=lenient,
+            db.bulk_load(stream.for_parser(), format=fmt, base_iri=base, lenient=lenient,
                          to_graph=ox.NamedNode(graph) if graph else None)
-        except SyntaxError as exc:
-            raise FactError(f"not valid {fmt.name}: {_syntax_message(exc)}", file=path,
-                            line=exc.lineno) from None
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise FactError(f"cannot read the file: {exc}", file=path) from None
+        except Exception as exc:
+            raise _load_error(exc, path, fmt, stream, store_root) from None
+        if stream.failure is not None:  # the parser may stop quietly at a refused chunk
+            raise _load_error(stream.failure, path, fmt, stream, store_root) from None
+
+
+def _open_guarded(raw: IO[bytes], path: Path, fmt: ox.RdfFormat, limits: LoadLimits,
+                  on_read: Callable[[int], None]) -> Any:
+    """The file as the parser reads it: counted (progress), gunzipped, then bounded (rdf_limits)."""
+    counted = io.BufferedReader(_CountingReader(raw, on_read), buffer_size=1 << 20)
+    stream: IO[bytes] = gzip.GzipFile(fileobj=counted, mode="rb") if path.suffix.lower() == ".gz" else counted
+    return guarded(stream, fmt, limits)
+
+
+def _load_error(exc: Exception, path: Path, fmt: ox.RdfFormat, stream: Any, store_root: Path | None) -> Exception:
+    """One clear error for whatever stopped the parse of ``path`` (a bound first: it explains the rest)."""
+    failure = stream.failure
+    if failure is not None:
+        return FactError(f"{failure.message} (see README: Bounds on a load)",
+                         file=path, line=failure.line)
+    if isinstance(exc, LimitExceeded):
+        return FactError(exc.message, file=path, line=exc.line)
+    if isinstance(exc, SyntaxError):
+        return FactError(f"not valid {fmt.name}: {_syntax_message(exc)}", file=path, line=exc.lineno)
+    if isinstance(exc, MemoryError):
+        # the text formats refuse a term (literal or IRI) over 16 MiB with "Reached the buffer
+        # maximal size"; anything else is the machine running out of memory on this file
+        if "buffer maximal size" in str(exc):
+            return FactError("a literal or IRI is longer than 16 MiB, which the parser does not accept",
+                             file=path, line=stream.line)
+        return FactError(f"ran out of memory while loading this file ({exc or 'MemoryError'})", file=path,
+                         line=stream.line)
+    full = disk_full(exc, store_root) if store_root is not None else None
+    if full is not None:
+        return full
+    if isinstance(exc, OSError | EOFError | gzip.BadGzipFile):
+        return FactError(f"cannot read the file: {exc}", file=path)
+    return exc
 
 
 def _syntax_message(exc: SyntaxError) -> str:
@@ -295,19 +332,19 @@ def _merge(spans: Iterable[list[int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _parse(path: Path, *, base_iri: str | None, on_read: Callable[[int], None]) -> Iterator[ox.Quad]:
-    """Stream the quads of one file; FactError (file:line) when it is malformed."""
+def _parse(path: Path, *, base_iri: str | None, on_read: Callable[[int], None],
+           limits: LoadLimits | None = None) -> Iterator[ox.Quad]:
+    """Stream the quads of one file; FactError (file:line) when it is malformed or past a bound."""
     fmt = format_of(path)
     base = base_iri or path.resolve().as_uri()
     with open(path, "rb") as raw:
-        counted = io.BufferedReader(_CountingReader(raw, on_read), buffer_size=1 << 20)
-        stream: IO[bytes] = gzip.GzipFile(fileobj=counted, mode="rb") if path.suffix.lower() == ".gz" else counted
+        stream = _open_guarded(raw, path, fmt, limits or LoadLimits(), on_read)
         try:
-            yield from ox.parse(stream, format=fmt, base_iri=base)
-        except SyntaxError as exc:
-            raise FactError(f"not valid {fmt.name}: {_syntax_message(exc)}", file=path, line=exc.lineno) from None
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise FactError(f"cannot read the file: {exc}", file=path) from None
+            yield from ox.parse(stream.for_parser(), format=fmt, base_iri=base)
+        except Exception as exc:
+            raise _load_error(exc, path, fmt, stream, None) from None
+        if stream.failure is not None:
+            raise _load_error(stream.failure, path, fmt, stream, None) from None
 
 
 def _send(store: RemoteStore, batch: list[ox.Quad], graph: str | None) -> None:
