@@ -16,9 +16,9 @@ Three limits, each off when its setting is 0 (see the ``rate_limit_*`` settings)
 The client is the peer address; ``X-Forwarded-For`` is read only when the peer is one of
 ``rate_limit_trusted_proxies``, and then the right-most address that is not a trusted proxy is the
 client (the left part of the header is whatever the client wrote). IPv6 clients are grouped by /64,
-the block one host usually has. Addresses in ``rate_limit_exempt`` (this machine, by default: the
-operator's own scripts, benchmarks, a local reverse proxy whose clients are told apart through
-``X-Forwarded-For``) are never limited.
+the block one host usually has. Addresses in ``rate_limit_exempt`` (none by default: a script on the
+server's own machine is limited like any other, so the default protects a local deployment too;
+an operator lists a benchmark's address there) are never limited.
 
 The client table is an LRU of at most ``rate_limit_clients`` entries, so many (or spoofed) addresses
 cost bounded memory; a client pushed out starts again with full buckets, which is what an idle

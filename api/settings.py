@@ -96,8 +96,8 @@ class Settings(BaseSettings):
     rate_limit_window_s: float = Field(60.0, gt=0, description="The window of rate_limit_query_seconds.")
     rate_limit_clients: int = Field(10_000, ge=1, description="Clients remembered at most (least recently "
                                     "seen forgotten first).")
-    rate_limit_exempt: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"],
-                                         description="Addresses or networks never limited (this machine).")
+    rate_limit_exempt: list[str] = Field(default_factory=list, description="Addresses or networks never "
+                                         "limited (none by default: a script on this machine is limited too).")
     rate_limit_trusted_proxies: list[str] = Field(default_factory=list, description="Reverse proxies whose "
                                                   "X-Forwarded-For names the client (addresses or networks).")
 
