@@ -28,7 +28,7 @@ import pyoxigraph as ox
 import graph
 from graph.analysis_store import analysis_graph_iri, write_measures_db
 from graph.build import BuildResult, build_graph
-from graph.errors import ShapeViolationError
+from graph.errors import ShapeViolationError, StoreError, disk_full
 from graph.export import sorted_ntriples, write_exports
 from graph.resources import ontology_file, shapes_file
 from graph.store.base import ONTOLOGY_GRAPH
@@ -211,5 +211,9 @@ def _write_record(path: Path, ntriples: bytes) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(ntriples)
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(ntriples)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise disk_full(exc, path.parent) or StoreError(f"cannot write {path}: {exc}") from None

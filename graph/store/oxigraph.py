@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.errors import QuerySyntaxError, StoreError
+from graph.errors import QuerySyntaxError, StoreError, disk_full
 from graph.store.base import Row, StoreStats
 from graph.store.locks import WriterLock, pin_generation, remove_if_unpinned
 
@@ -310,13 +310,19 @@ class OxigraphStore:
                 db.optimize()
                 del db  # closes RocksDB before readers open it
                 _fsync_dir(root)
-            except BaseException:
+            except BaseException as exc:
                 shutil.rmtree(target, ignore_errors=True)
+                if isinstance(exc, OSError):
+                    raise _write_failed(exc, root) from None
                 raise
             carried = {"curated": old.curated, "inputs": old.inputs} if (extend and old is not None) else {}
             state = StoreState(generation=name, previous=old.generation if old else None,
                                **{**carried, **(record or {})})  # type: ignore[arg-type]
-            _commit_state(root, state)
+            try:
+                _commit_state(root, state)
+            except OSError as exc:  # not committed: the old state.json is untouched
+                shutil.rmtree(target, ignore_errors=True)
+                raise _write_failed(exc, root) from None
             _prune(root, state)
         return state
 
@@ -324,6 +330,12 @@ class OxigraphStore:
         """Record that the current generation changed in place; call it holding the writer lock."""
         state = self.state()
         _commit_state(self.root, with_changes(state, updates=state.updates + 1))
+
+
+def _write_failed(exc: OSError, root: Path) -> StoreError:
+    """The one-line error for a write the disk refused (full, read-only, ...); the store is as it was."""
+    return disk_full(exc, root) or StoreError(f"cannot write the store at {root}: {exc}; the store was left "
+                                              "as it was")
 
 
 def _prune(root: Path, state: StoreState) -> None:

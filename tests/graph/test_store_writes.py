@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -316,3 +317,45 @@ def test_a_writable_store_holds_the_writer_lock(built: Path, tmp_path: Path) -> 
             load_files(built, [mine], wait=0)
     load_files(built, [mine], wait=0)
     assert ask(built, MINE.rstrip(" .\n")) and ask(built, '<urn:a> <urn:b> "c"')
+
+
+# -- a full disk -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs: a real file system that really fills up (needs root, as CI has)."""
+    if os.geteuid() != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI runs as root: the full-disk test must run there")
+        pytest.skip("mounting a small tmpfs needs root")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_is_one_clear_line_and_the_store_stays(small_disk: Path, tmp_data: DataPaths, cli) -> None:  # type: ignore[no-untyped-def]
+    from api.cli import app
+
+    root = small_disk / "store"
+    run_build(tmp_data, store_root=root, export_dir=None, base=DEFAULT_BASE)
+    version, quads = OxigraphStore(root).version(), count(root)
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    (small_disk / "filler").write_bytes(b"\0" * max(free - 150_000, 0))
+    build = cli.invoke(app, ["build", "--data", str(tmp_data.root), "--store", str(root), "--no-export", "--force"])
+    assert build.exit_code == 5, build.output
+    assert "error: the disk is full at" in build.output and "the store was left as it was" in build.output
+    assert "Traceback" not in build.output and len(build.output.strip().splitlines()) <= 3
+    mine = small_disk.parent / "mine.nt"
+    mine.write_text(MINE * 1 + "".join(f'<urn:m:{i}> <urn:m:p> "{"x" * 200}" .\n' for i in range(5000)))
+    load = cli.invoke(app, ["load", str(mine), "--store", str(root)])
+    assert load.exit_code == 5 and "the disk is full" in load.output, load.output
+    assert OxigraphStore(root).version() == version and count(root) == quads
+    assert {p.name for p in root.glob("gen-*")} == {version.split(":")[0]}, "no half-written generation left"
+    (small_disk / "filler").unlink()
+    assert cli.invoke(app, ["load", str(mine), "--store", str(root)]).exit_code == 0
+    assert ask(root, MINE.rstrip(" .\n"))
