@@ -37,12 +37,23 @@ query is to kill what runs it, and the only way to bound its memory is a per-pro
   back to the disk lane. A client that goes away does not kill the replica: its query finishes
   (or meets its deadline) in its slot. Any data change (update, new generation) drops the replica
   before the change and loads a fresh copy after it, so no answer is ever stale.
+- **Quarantine by shape**: the quarantine is keyed by :func:`graph.query_guard.query_shape`
+  (comments, whitespace, variable names, literals and LIMIT numbers taken out; a few µs on top of
+  the guard's scan), so rewriting a hostile query does not get it back onto the replica. After an
+  out-of-memory loss the culprit is not known: every query that was in the replica re-runs on
+  disk, and its shape stays off the replica until that re-run ends (a culprit then meets a disk
+  worker's bound and is quarantined; an innocent one finishes in milliseconds).
+- **Heavy share**: on disk, suspects (quarantined shapes, shapes that overran a disk worker, and
+  re-runs that had run over a second in the lost replica) may hold all workers but one, so cheap
+  queries keep a worker while a heavy one waits out its deadline.
+- **One copy at a time**: a single loader task loads the replica; a data change kills a copy in
+  progress (and waits until it is gone) before the writer starts, and the next copy starts after
+  the changes pause (0.5 s), so a stream of updates never has more than one copy loading.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -69,14 +80,18 @@ from graph.errors import (
     QueryTimeoutError,
     StoreError,
 )
-from graph.query_guard import QueryInfo, QueryLimits, inspect_query
+from graph.query_guard import QueryInfo, QueryLimits, inspect_query, query_shape
 
 __all__ = ["QueryExecutor", "QueryOutcome", "SparqlWorkerError", "start_forkserver_early"]
 
 log = logging.getLogger(__name__)
 
 _STOP_GRACE_S = 3.0
-_QUARANTINE_SIZE = 1024  # queries remembered as unsafe for the memory replica
+_QUARANTINE_SIZE = 1024  # query shapes remembered as unsafe for the replica, or as heavy on disk
+# A query still running this long when the replica died under it is re-run as a suspect (in the
+# disk lane's heavy share): cheap queries are long done by then.
+_SUSPECT_AFTER_S = 1.0
+_RELOAD_AFTER_CHANGE_S = 0.5  # a burst of updates gets one copy, after it, not one per update
 _RELOAD_BACKOFF_S = 2.0  # first reload after a loss; doubles per loss within the window
 _RELOAD_BACKOFF_MAX_S = 300.0
 _LOSS_WINDOW_S = 600.0
@@ -158,7 +173,11 @@ class _Worker:
 
 
 class _ReplicaLost(Exception):
-    """The memory replica died under a query that did not cause it: answer it from disk."""
+    """The memory replica died under a query that may not have caused it: answer it from disk."""
+
+    def __init__(self, ran_s: float = 0.0) -> None:
+        super().__init__()
+        self.ran_s = ran_s  # how long it had run in the replica: a long one is a suspect
 
 
 @dataclass
@@ -280,9 +299,24 @@ class QueryExecutor:
         self.replica_load_timeout_s = replica_load_timeout_s
         self._replica: _Replica | None = None
         self._replica_loading: BaseProcess | None = None
+        # Replica processes started and not yet ready (or reaped): the loader keeps it to one.
+        self._loading: set[BaseProcess] = set()
+        self._loader: asyncio.Task[None] | None = None  # the one task that loads a copy
+        self._loader_sleeping = False  # it waits out a delay (cancellable) rather than loading
+        self._reload_not_before = 0.0  # monotonic; the backoff after a loss survives data changes
         self._replica_status = _ReplicaStatus()
         self._epoch = 0  # bumped whenever the data may change: a replica of an older epoch is stale
+        # Keyed by query *shape* (graph.query_guard.query_shape), so a new comment, new variable
+        # names or a new LIMIT do not make a new query. Quarantined: never on the replica again.
+        # Heavy: overran a disk worker. Both run on disk in the heavy share (see _run_on_disk).
+        # On probation: re-running on disk after the replica died under them; until that ends,
+        # their shape stays off the replica (a culprit must not kill the fresh copy too).
         self._quarantine: OrderedDict[bytes, None] = OrderedDict()
+        self._heavy: OrderedDict[bytes, None] = OrderedDict()
+        self._probation: dict[bytes, int] = {}
+        # Suspected-heavy queries may hold all but one disk worker: the last one keeps serving
+        # everything else while a heavy query waits out its deadline.
+        self._heavy_share = asyncio.Semaphore(max(1, workers - 1))
         self._reaping: list[asyncio.Future[Any]] = []
         self._replacing: set[asyncio.Task[None]] = set()
         self._closing = False
@@ -318,6 +352,7 @@ class QueryExecutor:
         self._gate.clear()
         self._closing = True
         self._epoch += 1
+        await self._stop_loader()
         for task in list(self._background):
             task.cancel()
         self._drop_replica("the executor closed")
@@ -361,7 +396,8 @@ class QueryExecutor:
             max_rows=self.max_rows,
             base_iri=base_iri,
         )
-        header, body, lane = await self._run_in_pool(("query", job))
+        shape = info.shape or query_shape(text)
+        header, body, lane = await self._run_in_pool(("query", job), shape)
         return QueryOutcome(
             body=bytes(body) if body is not None else b"",
             media_type=media_type,
@@ -469,20 +505,45 @@ class QueryExecutor:
                 raise
         return worker
 
-    async def _run_in_pool(self, msg: tuple[str, Any]) -> tuple[dict[str, Any], bytes | None, str]:
-        """Answer from the memory replica when there is one and the query is not quarantined;
-        from a disk worker otherwise, or when the replica dies under the query."""
+    async def _run_in_pool(self, msg: tuple[str, Any], shape: bytes) -> tuple[dict[str, Any], bytes | None, str]:
+        """Answer from the memory replica when there is one and the query's shape is not
+        quarantined or on probation; from a disk worker otherwise, or when the replica dies under
+        the query (then as a suspect if it had run long)."""
+        suspect = shape in self._quarantine or shape in self._heavy
         replica = self._replica
-        if replica is not None and replica.alive and self._fingerprint(msg) not in self._quarantine:
+        if (replica is not None and replica.alive and shape not in self._quarantine
+                and shape not in self._probation):
             try:
-                header, body = await self._run_on_replica(replica, msg)
+                header, body = await self._run_on_replica(replica, msg, shape)
                 return header, body, "memory"
-            except _ReplicaLost:
-                pass
-        header, body = await self._run_on_disk(msg)
+            except _ReplicaLost as lost:
+                suspect = suspect or lost.ran_s >= _SUSPECT_AFTER_S
+            self._probation[shape] = self._probation.get(shape, 0) + 1
+            try:
+                header, body = await self._run_on_disk(msg, shape, suspect=suspect)
+            finally:
+                left = self._probation.pop(shape) - 1
+                if left:
+                    self._probation[shape] = left
+            return header, body, "disk"
+        header, body = await self._run_on_disk(msg, shape, suspect=suspect)
         return header, body, "disk"
 
-    async def _run_on_disk(self, msg: tuple[str, Any]) -> Any:
+    async def _run_on_disk(self, msg: tuple[str, Any], shape: bytes, *, suspect: bool = False) -> Any:
+        if not suspect:
+            return await self._run_on_worker(msg, shape)
+        try:
+            await asyncio.wait_for(self._heavy_share.acquire(), self.queue_timeout_s)
+        except TimeoutError:
+            raise QueryResourceError(
+                "queries like this one are running already; try again later or simplify the query"
+            ) from None
+        try:
+            return await self._run_on_worker(msg, shape)
+        finally:
+            self._heavy_share.release()
+
+    async def _run_on_worker(self, msg: tuple[str, Any], shape: bytes) -> Any:
         worker = await self._take_slot()
         started = time.monotonic()
         try:
@@ -495,12 +556,13 @@ class QueryExecutor:
             raise
         except _TimedOut:
             self._replace_later(worker)
+            self._remember(self._heavy, shape)  # the next one like it gets the heavy share only
             raise QueryTimeoutError(
                 f"the query ran past {self.timeout_s:g} s and was cancelled"
             ) from None
         except _Died:
             self._replace_later(worker)
-            self._quarantine_add(msg)  # it crashed a bounded worker: keep it off the replica
+            self._remember(self._quarantine, shape)  # it crashed a bounded worker: off the replica
             log.warning(
                 "SPARQL worker pid %s died after %.1f s (exit code %s); replacing it",
                 worker.process.pid, time.monotonic() - started, worker.process.exitcode,
@@ -531,16 +593,14 @@ class QueryExecutor:
         }
 
     @staticmethod
-    def _fingerprint(msg: tuple[str, Any]) -> bytes:
-        return hashlib.blake2b(msg[1].text.encode(), digest_size=16).digest()
+    def _remember(shapes: OrderedDict[bytes, None], shape: bytes) -> None:
+        """Add a shape to a bounded set (quarantine or heavy), forgetting the oldest first."""
+        shapes[shape] = None
+        shapes.move_to_end(shape)
+        while len(shapes) > _QUARANTINE_SIZE:
+            shapes.popitem(last=False)
 
-    def _quarantine_add(self, msg: tuple[str, Any]) -> None:
-        """Remember a query that overran or crashed something: it will only ever run on disk."""
-        self._quarantine[self._fingerprint(msg)] = None
-        while len(self._quarantine) > _QUARANTINE_SIZE:
-            self._quarantine.popitem(last=False)
-
-    async def _run_on_replica(self, replica: _Replica, msg: tuple[str, Any]) -> Any:
+    async def _run_on_replica(self, replica: _Replica, msg: tuple[str, Any], shape: bytes) -> Any:
         try:
             await asyncio.wait_for(self._gate.wait(), self.queue_timeout_s)
             worker = await asyncio.wait_for(replica.slots.get(), self.queue_timeout_s)
@@ -554,27 +614,29 @@ class QueryExecutor:
         # Shielded: a client that goes away does not stop the query (killing the replica would
         # cost every other query in it); the exchange finishes or meets its deadline, then the
         # slot goes back.
-        task = asyncio.ensure_future(self._replica_exchange(replica, worker, msg))
+        task = asyncio.ensure_future(self._replica_exchange(replica, worker, msg, shape))
         self._background.add(task)
         task.add_done_callback(_forget(self._background))
         return await asyncio.shield(task)
 
-    async def _replica_exchange(self, replica: _Replica, worker: _Worker, msg: tuple[str, Any]) -> Any:
+    async def _replica_exchange(self, replica: _Replica, worker: _Worker, msg: tuple[str, Any],
+                                shape: bytes) -> Any:
+        started = time.monotonic()
         try:
             reply, body = await asyncio.wait_for(_exchange(worker, msg), self.timeout_s)
         except TimeoutError:
-            self._quarantine_add(msg)
+            self._remember(self._quarantine, shape)
             self._lose_replica(replica, "a query ran past the time limit")
             raise QueryTimeoutError(f"the query ran past {self.timeout_s:g} s and was cancelled") from None
         except _Died:
             self._lose_replica(replica, "its process died (out of memory or killed)")
-            raise _ReplicaLost from None
+            raise _ReplicaLost(time.monotonic() - started) from None
         except asyncio.CancelledError:  # the executor is closing
             self._drop_replica("the executor closed")
             raise
         if reply[0] == "err" and reply[1] == "memory":
             self._lose_replica(replica, "a query ran out of memory")
-            raise _ReplicaLost
+            raise _ReplicaLost(time.monotonic() - started)
         replica.slots.put_nowait(worker)
         if reply[0] == "ok":
             return reply[1], body
@@ -589,6 +651,7 @@ class QueryExecutor:
         status.losses = [t for t in status.losses if now - t < _LOSS_WINDOW_S] + [now]
         self._drop_replica(reason)
         delay = min(_RELOAD_BACKOFF_S * 2 ** (len(status.losses) - 1), _RELOAD_BACKOFF_MAX_S)
+        self._reload_not_before = now + delay
         log.warning("memory replica lost (%s); answering from disk, reloading in %.0f s", reason, delay)
         status.state, status.detail = "loading", f"lost: {reason}; reloading in {delay:.0f} s"
         self._load_replica_later(delay)
@@ -619,40 +682,71 @@ class QueryExecutor:
         self._reaping.append(self._in_thread(reap))
 
     def _load_replica_later(self, delay_s: float) -> None:
+        """Load a fresh copy after ``delay_s`` (and not before a loss's backoff has passed).
+
+        One loader at a time: a loader still waiting is replaced by this one; a loader already
+        copying is left alone (it copies the data as it is now; a data change stops it first, see
+        :meth:`_stop_loader`)."""
         if self.replica_max_triples <= 0 or not self._started or self._closing:
             return
-        epoch = self._epoch
-
-        async def load() -> None:
-            await asyncio.sleep(delay_s)
-            if epoch != self._epoch or self._replica is not None:
+        previous = self._loader
+        if previous is not None and not previous.done():
+            if not self._loader_sleeping:
                 return
-            self._replica_status.state = "loading"
-            try:
-                loaded = await asyncio.get_running_loop().run_in_executor(None, self._spawn_replica, epoch)
-            except Exception as exc:  # noqa: BLE001 - the disk lane carries on; say why
-                self._replica_status.state, self._replica_status.detail = "failed", str(exc)
-                log.warning("no memory replica: %s", exc)
-                return
-            if loaded is None:
-                return
-            process, control, workers, triples, load_s = loaded
-            if epoch != self._epoch:  # the data changed while it loaded: it is stale
-                await self._in_thread(process.kill)
-                return
-            for worker in workers:
-                worker.attach_to_loop()
-            slots: asyncio.Queue[_Worker | None] = asyncio.Queue()
-            for worker in workers:
-                slots.put_nowait(worker)
-            replica = self._replica = _Replica(process, control, slots, workers, triples, load_s)
-            st = self._replica_status
-            st.state, st.triples, st.load_s, st.detail = "ready", replica.triples, replica.load_s, ""
-            log.info("memory replica ready: %d triples copied in %.1f s", replica.triples, replica.load_s)
-
-        task = asyncio.get_running_loop().create_task(load())
+            previous.cancel()
+        task = asyncio.get_running_loop().create_task(self._load_replica(delay_s))
+        self._loader = task
         self._background.add(task)
         task.add_done_callback(_forget(self._background))
+
+    async def _load_replica(self, delay_s: float) -> None:
+        epoch = self._epoch
+        self._loader_sleeping = True
+        try:
+            await asyncio.sleep(max(delay_s, self._reload_not_before - time.monotonic()))
+        finally:
+            self._loader_sleeping = False
+        if epoch != self._epoch or self._replica is not None or self._closing:
+            return
+        self._replica_status.state = "loading"
+        try:
+            loaded = await asyncio.get_running_loop().run_in_executor(None, self._spawn_replica, epoch)
+        except Exception as exc:  # noqa: BLE001 - the disk lane carries on; say why
+            self._replica_status.state, self._replica_status.detail = "failed", str(exc)
+            log.warning("no memory replica: %s", exc)
+            return
+        if loaded is None:
+            return
+        process, control, workers, triples, load_s = loaded
+        if epoch != self._epoch:  # the data changed while it loaded: it is stale
+            await self._in_thread(process.kill)
+            return
+        for worker in workers:
+            worker.attach_to_loop()
+        slots: asyncio.Queue[_Worker | None] = asyncio.Queue()
+        for worker in workers:
+            slots.put_nowait(worker)
+        replica = self._replica = _Replica(process, control, slots, workers, triples, load_s)
+        st = self._replica_status
+        st.state, st.triples, st.load_s, st.detail = "ready", replica.triples, replica.load_s, ""
+        log.info("memory replica ready: %d triples copied in %.1f s", replica.triples, replica.load_s)
+
+    async def _stop_loader(self) -> None:
+        """Stop a copy in progress and wait until its process is gone; call after bumping the epoch.
+
+        The loader's thread records its process and then checks the epoch, and this bumps the
+        epoch before it looks for that process: whichever comes second sees the other, so a copy
+        that was starting as the data changed is killed too, never left to load beside the next."""
+        task = self._loader
+        if task is None or task.done():
+            return
+        if self._loader_sleeping:
+            task.cancel()
+        else:
+            loading = self._replica_loading
+            if loading is not None and loading.is_alive():
+                loading.kill()  # its thread sees the pipe close and returns
+        await asyncio.wait([task])
 
     def _spawn_replica(self, epoch: int) -> tuple[BaseProcess, Connection, list[_Worker], int, float] | None:
         """Start the replica process and wait until its copy is loaded (blocking; in a thread).
@@ -669,18 +763,23 @@ class QueryExecutor:
             daemon=True,
         )
         process.start()
+        self._replica_loading = process
+        self._loading.add(process)
+        if epoch != self._epoch:  # the data changed while it started (see _stop_loader)
+            process.kill()
         control_child.close()
         for _, child in pairs:
             child.close()
-        self._replica_loading = process
         workers = [_Worker(process, parent) for parent, _ in pairs]
         try:
             msg = control.recv() if control.poll(self.replica_load_timeout_s) else None
         except (EOFError, OSError):
             msg = ("err", "internal", "the replica process died while loading (out of memory?)")
-        if msg is None or msg[0] != "ready":
+        if msg is None or msg[0] != "ready" or epoch != self._epoch:
             process.kill()
             process.join(_STOP_GRACE_S)
+            self._loading.discard(process)
+            self._replica_loading = None
             control.close()
             for worker in workers:
                 worker.conn.close()
@@ -696,6 +795,7 @@ class QueryExecutor:
                 log.info("memory replica off: %s", self._replica_status.detail)
                 return None
             raise StoreError(msg[2])
+        self._loading.discard(process)
         self._replica_loading = None
         return process, control, workers, msg[2], msg[3]
 
@@ -743,6 +843,7 @@ class QueryExecutor:
                     for _ in range(self.replica_slots):
                         await replica.slots.get()
                 self._drop_replica("the data is changing")
+                await self._stop_loader()  # no copy may read while the writer writes
                 drained = [await self._slots.get() for _ in range(self.workers)]
                 await asyncio.gather(*(self._in_thread(w.stop) for w in drained if w is not None))
                 try:
@@ -751,4 +852,4 @@ class QueryExecutor:
                     await self._fill_slots()
             finally:
                 self._gate.set()
-                self._load_replica_later(0.0)
+                self._load_replica_later(_RELOAD_AFTER_CHANGE_S)

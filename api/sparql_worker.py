@@ -66,6 +66,16 @@ def _vm_data_bytes() -> int:
     return 0
 
 
+def name_process(name: str) -> None:
+    """Set the name ``ps``/``top`` and /proc show for this process (Linux keeps 15 bytes), so an
+    operator (and the tests) can tell disk workers, the writer and a replica copying from one another."""
+    try:
+        with open("/proc/self/comm", "w") as f:
+            f.write(name[:15])
+    except OSError:  # not Linux: the name is cosmetic
+        pass
+
+
 def _limit_memory(memory_mb: int) -> None:
     """Allow ``memory_mb`` of data segment on top of what the process already uses."""
     if memory_mb <= 0:
@@ -239,6 +249,7 @@ def worker_main(
     """Entry point of a worker process (spawned, so nothing is inherited but these arguments)."""
     import pyoxigraph as ox
 
+    name_process("coopgraph-disk" if read_only else "coopgraph-write")
     try:
         store = ox.Store.read_only(store_path) if read_only else ox.Store(store_path)
     except Exception as exc:  # reported to the parent, which raises StoreError
@@ -329,6 +340,7 @@ def replica_main(
     """
     import pyoxigraph as ox
 
+    name_process("coopgraph-copy")  # renamed coopgraph-mem once the copy is ready
     started = time.perf_counter()
     try:
         triples = len(ox.Store.read_only(store_path))
@@ -340,6 +352,7 @@ def replica_main(
         control.send(("err", "internal", f"cannot copy {store_path} into memory: {exc}"))
         return
     _limit_memory(memory_mb)
+    name_process("coopgraph-mem")
     for index, conn in enumerate(slots):
         threading.Thread(target=serve, args=(conn, memory, 0.0), name=f"replica-slot-{index}",
                          daemon=True).start()

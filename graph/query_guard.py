@@ -14,15 +14,16 @@ too), so ``\\u0053ERVICE`` *is* ``SERVICE``. The scanner decodes those escapes f
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 from graph.errors import QueryRejectedError
 
-__all__ = ["QueryInfo", "QueryKind", "QueryLimits", "add_using_clauses", "inspect_query"]
+__all__ = ["QueryInfo", "QueryKind", "QueryLimits", "add_using_clauses", "inspect_query", "query_shape"]
 
 QueryKind = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "UPDATE"]
 
@@ -62,6 +63,7 @@ class QueryInfo:
     has_dataset_clause: bool = False  # FROM in a query, USING / WITH in an update
     max_depth: int = 0
     prefixes: dict[str, str] = field(default_factory=dict)
+    shape: bytes = b""  # see query_shape: what the query does, not how it is written
 
     @property
     def is_update(self) -> bool:
@@ -176,6 +178,48 @@ def _check_depth(text: str, limit: int) -> None:
             depth = max(depth - 1, 0)
 
 
+def _shape_of(toks: Sequence[_Token]) -> bytes:
+    """A digest of the token stream with everything a client can vary for free taken out.
+
+    Comments and whitespace are already gone (the tokenizer skips them); keywords are upper-cased;
+    variables are renamed by order of first appearance (``?x`` and ``$x`` are one variable);
+    IRIs, prefixed names, blank node labels, strings and numbers (so LIMIT/OFFSET values too) all
+    become one placeholder; the prologue (``PREFIX``/``BASE`` declarations) is dropped. Two texts
+    with the same shape join, filter and aggregate the same way, so they cost the same order of
+    work: one that crashed a worker is the same threat under a new comment or a new LIMIT.
+    """
+    names: dict[str, str] = {}
+    parts: list[str] = []
+    skip = 0
+    for idx, tok in enumerate(toks):
+        if skip:
+            skip -= 1
+            continue
+        kind = tok.kind
+        if kind == "word":
+            word = tok.text.upper()
+            if word == "PREFIX":
+                skip = 2  # the prefix name and its IRI
+                continue
+            if word == "BASE":
+                skip = 1
+                continue
+            parts.append(word)
+        elif kind == "var":
+            parts.append(names.setdefault(tok.text[1:], f"?{len(names)}"))
+        elif kind == "punct":
+            parts.append(tok.text)
+        else:  # iri, pname, string, number: values, not structure
+            parts.append("$")
+    return hashlib.blake2b(" ".join(parts).encode(), digest_size=16).digest()
+
+
+def query_shape(text: str) -> bytes:
+    """The shape digest of a query text (see :func:`_shape_of`); ``inspect_query`` computes it too,
+    from the tokens it already has."""
+    return _shape_of(list(_tokens(_decode_escapes(text))))
+
+
 def inspect_query(text: str, limits: QueryLimits) -> QueryInfo:
     """Check a SPARQL query or update without parsing it; return what it is and what it names.
 
@@ -269,6 +313,7 @@ def inspect_query(text: str, limits: QueryLimits) -> QueryInfo:
         has_dataset_clause=dataset_clause,
         max_depth=max_depth,
         prefixes=prefixes,
+        shape=_shape_of(toks),
     )
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 
 from api.executor import QueryExecutor
@@ -188,3 +191,74 @@ def test_off_by_default_in_the_executor(store_root: Path) -> None:
         assert (await ex.query("ASK {}", media_type=JSON)).lane == "disk"
 
     run(store_root, body, replica_max_triples=0)
+
+
+def _descendants_named(name: str) -> list[int]:
+    """Live processes below this one (the forkserver's children included) whose name is ``name``."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:  # gone meanwhile
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces, so split after its closing bracket
+        head, _, rest = stat.rpartition(")")
+        fields = rest.split()
+        if fields[0] == "Z":  # exited, not yet reaped: it holds no copy
+            continue
+        pid = int(entry)
+        names[pid], parents[pid] = head.partition("(")[2], int(fields[1])
+    me, found = os.getpid(), []
+    for pid, comm in names.items():
+        if comm != name:
+            continue
+        up = parents.get(pid, 0)
+        while up not in (0, 1, me):
+            up = parents.get(up, 0)
+        if up == me:
+            found.append(pid)
+    return found
+
+
+@pytest.mark.slow
+def test_a_stream_of_updates_keeps_at_most_one_copy_loading(tmp_path: Path) -> None:
+    """Each update used to start a full copy of the store; copies started before the previous one
+    was recorded were never killed. Now one copy loads at a time and a data change stops it."""
+    root = tmp_path / "store"
+    quads = [ox.Quad(ox.NamedNode(f"http://ex/s{i}"), ox.NamedNode(f"http://ex/p{i % 5}"), ox.Literal(f"v{i}"))
+             for i in range(60_000)]  # a copy takes a noticeable fraction of a second
+    OxigraphStore.replace(root, lambda db: db.extend(quads))
+    updates = 16
+    pauses = random.Random(7)
+    most = {"proc": 0, "books": 0}
+    stop = threading.Event()
+
+    def sample(ex: QueryExecutor) -> None:
+        while not stop.is_set():
+            most["proc"] = max(most["proc"], len(_descendants_named("coopgraph-copy")))
+            most["books"] = max(most["books"], len(getattr(ex, "_loading", ())))
+            time.sleep(0.005)
+
+    async def body(ex: QueryExecutor) -> None:
+        await until_ready(ex, within_s=60)
+        sampler = threading.Thread(target=sample, args=(ex,))
+        sampler.start()
+        try:
+            for i in range(updates):  # back to back, as a client sending one update after another
+                await ex.update(f'DELETE WHERE {{ <http://ex/last> ?p ?o }} ; '
+                                f'INSERT DATA {{ <http://ex/last> <http://ex/p> "u{i}" }}')
+                await asyncio.sleep(pauses.uniform(0.0, 0.02))  # its next request's round trip
+            await until_ready(ex, within_s=60)
+        finally:
+            stop.set()
+            sampler.join()
+        answer = await ex.query("SELECT ?o { <http://ex/last> ?p ?o }", media_type=CSV)
+        assert (answer.body, answer.lane) == (f"o\r\nu{updates - 1}\r\n".encode(), "memory")
+        assert replica(ex)["triples"] == 60_001
+        assert most["proc"] <= 1 and most["books"] <= 1, most
+
+    run(root, body, replica_max_triples=100_000, workers=2)
