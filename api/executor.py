@@ -513,14 +513,19 @@ class QueryExecutor:
         replica = self._replica
         if (replica is not None and replica.alive and shape not in self._quarantine
                 and shape not in self._probation):
+            ran_long = False
             try:
                 header, body = await self._run_on_replica(replica, msg, shape)
                 return header, body, "memory"
             except _ReplicaLost as lost:
-                suspect = suspect or lost.ran_s >= _SUSPECT_AFTER_S
+                ran_long = lost.ran_s >= _SUSPECT_AFTER_S
             self._probation[shape] = self._probation.get(shape, 0) + 1
             try:
-                header, body = await self._run_on_disk(msg, shape, suspect=suspect)
+                header, body = await self._run_on_disk(msg, shape, suspect=suspect or ran_long)
+            except (QueryResourceError, QueryTimeoutError):
+                if ran_long:  # a likely culprit that could not be cleared on disk: off the replica
+                    self._remember(self._quarantine, shape)
+                raise
             finally:
                 left = self._probation.pop(shape) - 1
                 if left:
@@ -670,16 +675,20 @@ class QueryExecutor:
         self._replica_status.state = "off"
         self._replica_status.detail = reason
 
-        def reap() -> None:
-            replica.process.join(_STOP_GRACE_S)
-            replica.control.close()
-            for worker in replica.workers:
-                worker.conn.close()
-                if worker.sock is not None:
-                    worker.sock.close()
-
         self._reaping = [f for f in self._reaping if not f.done()]
-        self._reaping.append(self._in_thread(reap))
+        self._reaping.append(self._in_thread(self._reap_replica, replica))
+
+    @staticmethod
+    def _reap_replica(replica: _Replica) -> None:
+        """Kill (if still alive), wait for and close a replica that is no longer used (blocking)."""
+        if replica.process.is_alive():
+            replica.process.kill()
+        replica.process.join(_STOP_GRACE_S)
+        replica.control.close()
+        for worker in replica.workers:
+            worker.conn.close()
+            if worker.sock is not None:
+                worker.sock.close()
 
     def _load_replica_later(self, delay_s: float) -> None:
         """Load a fresh copy after ``delay_s`` (and not before a loss's backoff has passed).
@@ -719,7 +728,8 @@ class QueryExecutor:
             return
         process, control, workers, triples, load_s = loaded
         if epoch != self._epoch:  # the data changed while it loaded: it is stale
-            await self._in_thread(process.kill)
+            stale = _Replica(process, control, asyncio.Queue(), workers, triples, load_s, alive=False)
+            await self._in_thread(self._reap_replica, stale)
             return
         for worker in workers:
             worker.attach_to_loop()

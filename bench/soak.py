@@ -11,7 +11,10 @@ them send variants of a cross-join COUNT, each with a new comment, new variable 
 whitespace and a new LIMIT, as a client dodging a quarantine keyed by text would. Half the hostile
 clients send a memory hog (``COUNT(DISTINCT *)`` keeps every row), half a time hog (``COUNT(*)``
 streams 10^10 rows to the deadline). Prints p50/p99 of the cheap lookups, the status counts per
-class and the replica's losses. Bounded: every request has a client timeout and the run stops at
+class and the replica's losses. ``--updaters N`` adds N clients sending SPARQL Updates back to back
+(updates on, with a token): then it also prints the updates done, their latency, the most replica
+copies loading at once (processes named ``coopgraph-copy``) and the peak RSS of the server's tree.
+Bounded: every request has a client timeout and the run stops at
 ``--seconds`` (requests still out then are counted as unfinished).
 """
 
@@ -24,6 +27,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -54,8 +58,62 @@ def cheap_queries(landmarks: dict[str, str]) -> list[str]:
 
 class Tally:
     def __init__(self) -> None:
-        self.status: dict[str, Counter[str]] = {"cheap": Counter(), "hostile": Counter()}
+        self.status: dict[str, Counter[str]] = {"cheap": Counter(), "hostile": Counter(), "update": Counter()}
         self.cheap_ms: list[float] = []
+        self.update_ms: list[float] = []
+
+
+TOKEN = "soak-" + "%032x" % random.SystemRandom().getrandbits(128)
+
+
+async def updater(http: httpx.AsyncClient, url: str, seed: int, tally: Tally, deadline: float) -> None:
+    i = 0
+    while time.monotonic() < deadline:
+        text = f'INSERT DATA {{ <urn:soak:{seed}-{i}> <urn:soak:p> "{i}" }}'
+        i += 1
+        started = time.perf_counter()
+        try:
+            answer = await http.post(url, data={"update": text}, headers={"Authorization": f"Bearer {TOKEN}"})
+            code = str(answer.status_code)
+        except asyncio.CancelledError:
+            tally.status["update"]["unfinished"] += 1
+            raise
+        except httpx.HTTPError as exc:
+            code = type(exc).__name__
+        tally.status["update"][code] += 1
+        tally.update_ms.append((time.perf_counter() - started) * 1000)
+
+
+class TreeSampler(threading.Thread):
+    """Every half second: the server tree's RSS, and how many replica copies are loading in it."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_rss_mb, self.most_copies = pid, 0.0, 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            self.peak_rss_mb = max(self.peak_rss_mb, run.tree_rss_mb(self.pid))
+            self.most_copies = max(self.most_copies, copies_loading(self.pid))
+
+
+def copies_loading(root: int) -> int:
+    parents, names = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+            parents[int(stat.parent.name)] = int(rest.split()[1])
+            names[int(stat.parent.name)] = head.partition("(")[2]
+        except (OSError, IndexError, ValueError):
+            continue
+    count = 0
+    for pid, name in names.items():
+        up = pid
+        while up not in (0, 1, root):
+            up = parents.get(up, 0)
+        count += up == root and name == "coopgraph-copy"
+    return count
 
 
 async def client(http: httpx.AsyncClient, url: str, queries: list[str] | None, hostile: str | None,
@@ -91,6 +149,7 @@ async def soak(url: str, queries: list[str], args: argparse.Namespace) -> Tally:
         for n in range(args.clients):
             hostile = (MEMORY_HOG if n % 2 else TIME_HOG) if n < args.hostile else None
             tasks.append(asyncio.create_task(client(http, url, queries, hostile, n, tally, deadline)))
+        tasks += [asyncio.create_task(updater(http, url, n, tally, deadline)) for n in range(args.updaters)]
         done, pending = await asyncio.wait(tasks, timeout=args.seconds + args.client_timeout + 5)
         for task in pending:
             task.cancel()
@@ -113,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--triples", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--hostile", type=int, default=4, help="how many of the clients are hostile")
+    parser.add_argument("--updaters", type=int, default=0, help="clients sending SPARQL Updates back to back")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the soak (at most 600)")
     parser.add_argument("--client-timeout", type=float, default=75.0, help="seconds a request may take: queue wait + query deadline + margin")
     parser.add_argument("--rate-limit", action="store_true",
@@ -127,14 +187,22 @@ def main(argv: list[str] | None = None) -> int:
     env = {"PYTHONPATH": str(args.repo.resolve())}
     if not args.rate_limit:  # this soak measures the query lanes; one address plays 64 clients
         env["COOPGRAPH_RATE_LIMIT_EXEMPT"] = '["127.0.0.1"]'
+    if args.updaters:
+        env.update(COOPGRAPH_ALLOW_UPDATES="true", COOPGRAPH_UPDATE_TOKEN=TOKEN)
     env.update(item.split("=", 1) for item in args.env)
     system = Served("coopgraph", "/sparql", env=env)
     system.repo = args.repo.resolve()
     with tempfile.TemporaryDirectory(prefix="coopgraph-soak-") as work, \
-            run.serving(system, Path(work), data, timeout=600) as (url, _process, start_s):
+            run.serving(system, Path(work), data, timeout=600) as (url, process, start_s):
         replica_s = run.wait_for_replica(url, timeout=600)
         run.say(f"serving {data.name} from {args.repo} at {url} (start {start_s:.1f} s, replica +{replica_s:.1f} s)")
-        tally = asyncio.run(soak(url, cheap_queries(landmarks), args))
+        sampler = TreeSampler(process.pid)
+        sampler.start()
+        try:
+            tally = asyncio.run(soak(url, cheap_queries(landmarks), args))
+        finally:
+            sampler.done.set()
+            sampler.join()
         health = httpx.get(url.rsplit("/sparql", 1)[0] + "/healthz", timeout=10).json()
     replica = health.get("lanes", {}).get("memory_replica", {})
     print(f"soak: {args.triples} triples, {args.clients} clients ({args.hostile} hostile), {args.seconds:g} s")
@@ -143,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     for kind, counts in tally.status.items():
         shown = ", ".join(f"{code}: {n}" for code, n in sorted(counts.items()) if n)
         print(f"{kind}: {shown}  (503: {counts['503']}, 504: {counts['504']})")
+    if args.updaters:
+        print(f"updates: {len(tally.update_ms)} done; p50 {percentile(tally.update_ms, 50):.0f} ms, "
+              f"max {max(tally.update_ms, default=float('nan')):.0f} ms; most replica copies loading at once: "
+              f"{sampler.most_copies} (counted by process name: always 0 on a checkout that does not name them)")
+    print(f"server tree peak RSS: {sampler.peak_rss_mb:.0f} MB")
     print(f"memory replica: {replica.get('state')}, lost {replica.get('losses')} times ({replica.get('detail') or '-'})")
     return 0
 
