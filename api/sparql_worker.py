@@ -33,6 +33,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from graph.store.locks import pin_generation
+
 log = logging.getLogger(__name__)
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -251,6 +253,8 @@ def worker_main(
 
     name_process("coopgraph-disk" if read_only else "coopgraph-write")
     try:
+        # Pinned for the life of the process: pruning never deletes a generation a worker reads.
+        pin_generation(store_path)
         store = ox.Store.read_only(store_path) if read_only else ox.Store(store_path)
     except Exception as exc:  # reported to the parent, which raises StoreError
         conn.send(("err", "internal", f"cannot open store {store_path}: {exc}"))
@@ -343,11 +347,13 @@ def replica_main(
     name_process("coopgraph-copy")  # renamed coopgraph-mem once the copy is ready
     started = time.perf_counter()
     try:
+        pin = pin_generation(store_path)  # released when the copy is made (or the process ends)
         triples = len(ox.Store.read_only(store_path))
         if triples > max_triples:
             control.send(("too-large", triples))
             return
         memory = copy_into_memory(store_path)
+        os.close(pin)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which serves from disk
         control.send(("err", "internal", f"cannot copy {store_path} into memory: {exc}"))
         return
