@@ -194,7 +194,7 @@ def serve(
     With ``--store https://host/sparql`` every page runs on that SPARQL 1.1 engine instead."""
     import tempfile
 
-    from api.server import run_serve
+    from api.server import run_serve, stop_signals_unwind
 
     files = [p for p in data or [] if not p.is_dir()]
     folder = next((p for p in data or [] if p.is_dir()), None)
@@ -203,7 +203,7 @@ def serve(
     if files and store is not None and _settings(store=store).store_url is not None:
         raise typer.BadParameter("RDF files go into a remote store with `coopgraph load --store URL`",
                                  param_hint="--data")
-    with tempfile.TemporaryDirectory(prefix="coopgraph-") as scratch:
+    with stop_signals_unwind(), tempfile.TemporaryDirectory(prefix="coopgraph-") as scratch:
         if files:
             from graph.load import load_files
 

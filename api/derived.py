@@ -2,7 +2,8 @@
 
 On a small store (the seed graph: a few thousand triples) the networkx projection and every
 measure take milliseconds, so they are built on the first request that needs them, exactly as
-before. Above ``Settings.background_above_triples`` they cost seconds to minutes (1M triples: the
+before (the measures only while the projection has at most ``MEASURES_INLINE_BELOW`` entities and
+relations; above, they take seconds and are built like a large store's). Above ``Settings.background_above_triples`` they cost seconds to minutes (1M triples: the
 projection ~20 s, the measures ~3 min on a busy machine), so they are built once per store version
 off the request path: on the first request that needs them (or right after start-up with
 ``background_warm_up``). On the embedded store the work runs in a child process at low CPU priority (a
@@ -130,14 +131,21 @@ def _is_large(state: Any) -> bool:
     return state.cached(f"above {threshold} triples", above)  # type: ignore[no-any-return]
 
 
+# Whole-graph measures cost seconds per 10,000 entities and relations (sampled betweenness and
+# Louvain in pure Python): above this size they are too costly for a request even on a store
+# under background_above_triples (100k triples: ~27,000, some 10 s that would hold the request).
+MEASURES_INLINE_BELOW = 20_000
+
+
 def _measures_in_background(request: Request, G: Any) -> bool:
-    """Whether G's measures are too costly for a request: a large embedded store, or a remote one
-    whose projection has more relations than the threshold."""
+    """Whether G's measures are too costly for a request: a large embedded store or a projection
+    of more than MEASURES_INLINE_BELOW entities and relations, or a remote store whose projection
+    has more relations than the threshold."""
     state = request.app.state.coop
     if getattr(state, "remote", False):
         # About five triples per relation (1M triples: 195k relations), so compare like with like.
         return G.number_of_edges() * 5 > state.settings.background_above_triples  # type: ignore[no-any-return]
-    return is_large(request)
+    return G.number_of_nodes() + G.number_of_edges() > MEASURES_INLINE_BELOW or is_large(request)
 
 
 def warm_up(app: Any) -> None:

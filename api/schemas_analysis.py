@@ -192,6 +192,8 @@ class PathsPage(BaseModel):
     shortest: list[PathResultOut]
     simple: list[PathResultOut]
     truncated: bool = Field(description="More paths may exist than were returned.")
+    note: str | None = Field(None, description="Set when the search stopped at its work bound: what that means "
+                             "for this answer.")
 
     EXAMPLE: ClassVar[dict[str, Any]] = {
         "source": _CQ,
@@ -302,6 +304,8 @@ class NeighbourhoodOut(BaseModel):
     depth: int
     total: int = Field(description="Entities within depth before the limit was applied.")
     truncated: bool
+    note: str | None = Field(None, description="Set when the walk stopped at its work bound (total is then "
+                             "a lower bound).")
     nodes: list[NodeDetail]
     edges: list[EdgeOut]
 
@@ -328,6 +332,7 @@ class GraphView(BaseModel):
     depth: int | None
     total: int
     truncated: bool
+    note: str | None = Field(None, description="Set when the walk around the focus stopped at its work bound.")
     nodes: list[NodeDetail]
     edges: list[EdgeOut]
 

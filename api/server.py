@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pydantic import SecretStr
 
 from api.settings import Settings
 
-__all__ = ["run_serve"]
+__all__ = ["run_serve", "stop_signals_unwind"]
 
 log = logging.getLogger(__name__)
 
@@ -46,3 +49,29 @@ def _env_value(value: object) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value)
     return str(value)
+
+
+@contextmanager
+def stop_signals_unwind() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop ``serve`` the way Ctrl-C does: gracefully, then by unwinding, so
+    whatever the caller cleans up on the way out (with ``--data FILE``, the temporary store) goes.
+
+    uvicorn catches SIGINT and SIGTERM, shuts down, then raises the signal again under the handler
+    that was there before it: SIGINT then unwinds as KeyboardInterrupt, but SIGTERM's default
+    action ends the process on the spot. So SIGTERM gets a handler that raises SystemExit (exit
+    code 0: the stop was asked for and completed); SIGHUP, which uvicorn does not catch, is turned
+    into a SIGTERM so that the server shuts down gracefully first.
+    """
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    def hang_up(_signum: int, _frame: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    before = {sig: signal.signal(sig, handler) for sig, handler in ((signal.SIGTERM, stop), (signal.SIGHUP, hang_up))}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)

@@ -83,6 +83,16 @@ class Settings(BaseSettings):
                                      "start-up rather than on the first request that needs them (costs "
                                      "~0.5 GB at 1M triples even if nobody opens a view).")
 
+    # analysis bounds (api/routers/analytics.py)
+    analysis_slots: int = Field(1, ge=1, description="Path and neighbourhood searches (/api/paths, "
+                                "/api/neighbourhood, /api/graph) run at once (they hold the GIL: more than one "
+                                "adds no speed and slows every other request); a request that finds none free "
+                                "within 0.5 s gets 503 + Retry-After.")
+    analysis_max_steps: int = Field(1_000_000, ge=1, description="Work bound of one such search, in adjacency "
+                                    "visits (~0.4 s of CPU); at the bound it returns what it found, flagged "
+                                    "truncated with a note (422 if it found nothing).")
+    analysis_time_s: float = Field(2.0, gt=0, description="Wall-clock bound of one such search, the same way.")
+
     # rate limits (per client; 429 + Retry-After; see api/rate_limit.py)
     rate_limit_per_s: float = Field(20.0, ge=0, description="Requests a second each client may send, "
                                     "sustained (0 = no request limit; static files count a tenth).")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ import networkx as nx
 from graph.network import iter_hop_edges, node_for
 
 __all__ = [
+    "Budget",
     "EvidenceQuote",
     "PathHop",
     "PathResult",
@@ -59,6 +61,51 @@ SEED = 42
 
 T = TypeVar("T")
 _CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+# -- bounds on one computation -----------------------------------------------------------------
+class _Exhausted(Exception):
+    """Raised inside a bounded search when its budget runs out; caught by the public function."""
+
+
+@dataclass
+class Budget:
+    """A bound on the work of one computation: ``steps`` adjacency visits (each neighbour looked at
+    counts one) and ``seconds`` of wall time from the budget's creation, whichever runs out first.
+
+    The searches that take one (``shortest_paths``, ``simple_paths``, ``neighbourhood``) stop when
+    it runs out and return what they found so far; ``exhausted`` then says the answer is partial.
+    Steps make the bound the same on every machine; the clock is the backstop on a busy one.
+    One budget may be shared by several calls: together they do at most that much work.
+
+    >>> budget = Budget(steps=10)
+    >>> G = nx.MultiDiGraph([(f"n{i}", f"n{i + 1}", "p") for i in range(50)])
+    >>> simple_paths(G, "n0", "n50", cutoff=50, budget=budget), budget.exhausted
+    ([], True)
+    """
+
+    steps: int
+    seconds: float | None = None
+    used: int = 0
+    exhausted: bool = False
+    _deadline: float | None = field(default=None, init=False, repr=False)
+    _next_clock_check: int = field(default=0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.seconds is not None:
+            self._deadline = time.monotonic() + self.seconds
+
+    def spend(self, steps: int) -> None:
+        """Count ``steps``; raise _Exhausted once the steps or the time are used up."""
+        self.used += steps
+        if not self.exhausted:
+            if self.used > self.steps:
+                self.exhausted = True
+            elif self._deadline is not None and self.used >= self._next_clock_check:
+                self._next_clock_check = self.used + 4096  # the clock costs more than a step
+                self.exhausted = time.monotonic() > self._deadline
+        if self.exhausted:
+            raise _Exhausted
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -473,11 +520,15 @@ def _path(G: nx.MultiDiGraph, nodes: list[str]) -> PathResult:
     return PathResult(source=nodes[0], target=nodes[-1], nodes=tuple(nodes), hops=hops)
 
 
-def shortest_paths(G: nx.MultiDiGraph, source: str, target: str, *, max_paths: int = 10) -> list[PathResult]:
+def shortest_paths(
+    G: nx.MultiDiGraph, source: str, target: str, *, max_paths: int = 10, budget: Budget | None = None
+) -> list[PathResult]:
     """Every shortest path between two entities (at most ``max_paths``), hops with evidence.
 
     ``source``/``target`` are node keys or slugs; unknown ones raise EntityNotFoundError. No path
-    gives an empty list.
+    gives an empty list. With a ``budget``, the search on a large graph (above
+    ``BIDIRECTIONAL_ABOVE`` nodes) stops when it runs out: an empty list and ``budget.exhausted``
+    then mean "not found within the bound", not "no path" (a small graph is searched whole).
 
     Examples
     --------
@@ -492,7 +543,10 @@ def shortest_paths(G: nx.MultiDiGraph, source: str, target: str, *, max_paths: i
     source, target = node_for(G, source), node_for(G, target)
     U = undirected(G)
     if U.number_of_nodes() > BIDIRECTIONAL_ABOVE:
-        found = _bidirectional_shortest_paths(U, source, target, max(0, max_paths))
+        try:
+            found = _bidirectional_shortest_paths(U, source, target, max(0, max_paths), budget)
+        except _Exhausted:
+            return []
         return [_path(G, nodes) for nodes in sorted(found, key=lambda p: [_label(G, n) for n in p])]
     try:
         found = list(itertools.islice(nx.all_shortest_paths(U, source, target), max(0, max_paths)))
@@ -501,7 +555,9 @@ def shortest_paths(G: nx.MultiDiGraph, source: str, target: str, *, max_paths: i
     return [_path(G, nodes) for nodes in sorted(found, key=lambda p: [_label(G, n) for n in p])]
 
 
-def _bidirectional_shortest_paths(U: nx.Graph, source: str, target: str, limit: int) -> list[list[str]]:
+def _bidirectional_shortest_paths(
+    U: nx.Graph, source: str, target: str, limit: int, budget: Budget | None = None
+) -> list[list[str]]:
     """Up to ``limit`` shortest paths, by a breadth-first search from both ends that stops where
     they meet (always expanding the smaller frontier).
 
@@ -519,6 +575,8 @@ def _bidirectional_shortest_paths(U: nx.Graph, source: str, target: str, limit: 
         parents, other = (parents_s, parents_t) if forward else (parents_t, parents_s)
         layer: dict[str, list[str]] = {}
         for node in frontier_s if forward else frontier_t:
+            if budget is not None:
+                budget.spend(len(U[node]))
             for nxt in U[node]:
                 if nxt not in parents:
                     layer.setdefault(nxt, []).append(node)
@@ -550,12 +608,21 @@ def _bidirectional_shortest_paths(U: nx.Graph, source: str, target: str, limit: 
 
 
 def simple_paths(
-    G: nx.MultiDiGraph, source: str, target: str, *, cutoff: int = 4, max_paths: int = 20
+    G: nx.MultiDiGraph,
+    source: str,
+    target: str,
+    *,
+    cutoff: int = 4,
+    max_paths: int = 20,
+    budget: Budget | None = None,
 ) -> list[PathResult]:
     """Paths without repeated entities, shortest first, of at most ``cutoff`` hops.
 
-    Enumerated lazily in order of length (Yen's algorithm), so a bound of ``max_paths`` costs
-    ``max_paths`` searches, not an enumeration of every path.
+    Enumerated lazily in order of length (Yen's algorithm, as ``nx.shortest_simple_paths`` on the
+    undirected view, with the same paths in the same order), so a bound of ``max_paths`` costs
+    ``max_paths`` rounds of searches, not an enumeration of every path; each search looks no
+    farther than ``cutoff`` allows. With a ``budget`` the enumeration stops when it runs out and
+    returns the paths found so far (``budget.exhausted`` then says more may exist).
 
     Examples
     --------
@@ -569,15 +636,119 @@ def simple_paths(
     if source == target:
         return [_path(G, [source])]
     U = undirected(G)
-    results: list[PathResult] = []
-    try:
-        for nodes in nx.shortest_simple_paths(U, source, target):
-            if len(nodes) - 1 > cutoff or len(results) >= max_paths:
-                break
-            results.append(_path(G, nodes))
-    except nx.NetworkXNoPath:
+    found: list[list[str]] = []
+    if max_paths <= 0:
         return []
-    return results
+    try:
+        for nodes in _yen(U, source, target, cutoff=cutoff, budget=budget):
+            found.append(nodes)
+            if len(found) >= max_paths:
+                break  # before the next round of searches, which would be wasted
+    except _Exhausted:
+        pass
+    return [_path(G, nodes) for nodes in found]
+
+
+def _yen(U: nx.Graph, source: str, target: str, *, cutoff: int, budget: Budget | None) -> Iterator[list[str]]:
+    """Simple paths of at most ``cutoff`` hops, shortest first (Yen's algorithm).
+
+    The rounds and tie-breaks are those of ``nx.shortest_simple_paths`` (candidates by length,
+    then by discovery), so the answers are the same; the differences are the bounds: the budget is
+    charged for every search, and a spur search gives up as soon as it cannot stay within
+    ``cutoff``, where networkx would search on for a path it will never return.
+    """
+    first = _spur(U, source, target, set(), set(), cutoff, budget)
+    if first is None:
+        return
+    candidates: list[tuple[int, int, list[str]]] = [(len(first), 0, first)]
+    queued = {tuple(first)}
+    counter = itertools.count(1)
+    accepted: list[list[str]] = []
+    while candidates:
+        _length, _n, path = heapq.heappop(candidates)
+        queued.discard(tuple(path))
+        yield path
+        accepted.append(path)
+        ignore_nodes: set[str] = set()
+        for i in range(1, len(path)):
+            root = path[:i]
+            room = cutoff - (i - 1)  # hops left for the spur from root[-1]
+            if room >= 1:
+                ignore_edges = {(p[i - 1], p[i]) for p in accepted if p[:i] == root}
+                spur = _spur(U, root[-1], target, ignore_nodes, ignore_edges, room, budget)
+                if spur is not None:
+                    candidate = root[:-1] + spur
+                    if tuple(candidate) not in queued:
+                        queued.add(tuple(candidate))
+                        heapq.heappush(candidates, (len(candidate), next(counter), candidate))
+            ignore_nodes.add(root[-1])
+
+
+def _spur(
+    U: nx.Graph,
+    source: str,
+    target: str,
+    ignore_nodes: set[str],
+    ignore_edges: set[tuple[str, str]],
+    max_hops: int,
+    budget: Budget | None,
+) -> list[str] | None:
+    """A shortest path avoiding ``ignore_nodes`` and ``ignore_edges`` (either direction) of at
+    most ``max_hops`` hops, or None: a breadth-first search from both ends, always expanding the
+    smaller frontier a whole level at a time (networkx's order, so ties resolve the same way).
+
+    The first meeting gives a path of exactly ``depth_s + depth_t + 1`` hops (every shorter one
+    would have met earlier), so once that sum passes ``max_hops`` no path within it exists.
+    """
+    if source in ignore_nodes or target in ignore_nodes:
+        return None
+
+    def allowed(v: str, w: str) -> bool:
+        return w not in ignore_nodes and (v, w) not in ignore_edges and (w, v) not in ignore_edges
+
+    pred: dict[str, str | None] = {source: None}
+    succ: dict[str, str | None] = {target: None}
+    forward_fringe, reverse_fringe = [source], [target]
+    depth_s = depth_t = 0
+    meeting = None
+    while forward_fringe and reverse_fringe and meeting is None:
+        if depth_s + depth_t + 1 > max_hops:
+            return None
+        forward = len(forward_fringe) <= len(reverse_fringe)
+        mine, other = (pred, succ) if forward else (succ, pred)
+        level, fringe = (forward_fringe, []) if forward else (reverse_fringe, [])
+        for v in level:
+            neighbours = U[v]
+            if budget is not None:
+                budget.spend(len(neighbours))
+            for w in neighbours:
+                if not allowed(v, w):
+                    continue
+                if w not in mine:
+                    fringe.append(w)
+                    mine[w] = v
+                if w in other:
+                    meeting = w
+                    break
+            if meeting is not None:
+                break
+        if forward:
+            forward_fringe, depth_s = fringe, depth_s + 1
+        else:
+            reverse_fringe, depth_t = fringe, depth_t + 1
+    if meeting is None:
+        return None
+    path: list[str] = []
+    node: str | None = meeting
+    while node is not None:
+        path.append(node)
+        node = pred[node]
+    path.reverse()
+    node = succ[meeting]
+    while node is not None:
+        path.append(node)
+        node = succ[node]
+    return path
 
 
 # -- neighbourhoods -----------------------------------------------------------------------------
@@ -589,6 +760,7 @@ def neighbourhood(
     max_nodes: int = 300,
     types: Iterable[str] | None = None,
     exact_total: bool = True,
+    budget: Budget | None = None,
 ) -> Neighbourhood:
     """The entities within ``depth`` hops of ``focus``, at most ``max_nodes`` of them.
 
@@ -597,7 +769,9 @@ def neighbourhood(
     ``truncated`` says something was left out. ``types`` (class local names such as ``Region``;
     superclasses match) restricts the walk to entities of those types; the focus always stays.
     With ``exact_total=False`` the walk stops at the first ring that fills the bound (the kept
-    nodes are the same; ``total`` then counts only the rings walked).
+    nodes are the same; ``total`` then counts only the rings walked). With a ``budget`` the walk
+    stops where it runs out (``budget.exhausted``): the nodes found so far, each at its true
+    distance, are kept as above, ``truncated`` is True and ``total`` is a lower bound.
 
     Examples
     --------
@@ -622,21 +796,26 @@ def neighbourhood(
 
     distances = {focus: 0}
     ring = [focus]
-    for d in range(1, depth + 1):
-        nxt = []
-        for node in ring:
-            for other in U[node]:
-                if other not in distances and allowed(other):
-                    distances[other] = d
-                    nxt.append(other)
-        if not nxt:
-            break
-        ring = nxt
-        if not exact_total and len(distances) >= max_nodes:
-            # The rings so far already fill the bound, so farther ones cannot change what is kept;
-            # only ``total`` would grow (it is then a lower bound). Around a hub this skips most
-            # of the graph.
-            break
+    try:
+        for d in range(1, depth + 1):
+            nxt = []
+            for node in ring:
+                if budget is not None:
+                    budget.spend(len(U[node]))
+                for other in U[node]:
+                    if other not in distances and allowed(other):
+                        distances[other] = d
+                        nxt.append(other)
+            if not nxt:
+                break
+            ring = nxt
+            if not exact_total and len(distances) >= max_nodes:
+                # The rings so far already fill the bound, so farther ones cannot change what is kept;
+                # only ``total`` would grow (it is then a lower bound). Around a hub this skips most
+                # of the graph.
+                break
+    except _Exhausted:
+        pass  # a ring cut short: every node in ``distances`` still has its true distance
     total = len(distances)
     degree = _cached(G, "degrees", lambda: dict(U.degree()))
     kept: list[str] = []
@@ -654,7 +833,7 @@ def neighbourhood(
         distances=kept_distances,
         depth=depth,
         total=total,
-        truncated=len(kept) < total,
+        truncated=len(kept) < total or (budget is not None and budget.exhausted),
         graph=G.subgraph(kept),
     )
 

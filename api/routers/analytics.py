@@ -2,6 +2,15 @@
 
 Every answer is computed on the projection of the current store version (``ProjectionDep``, built
 once per version) and bounded server-side: ``limit`` defaults to 300 items and never exceeds 2000.
+
+Paths, neighbourhoods and graph views are searches whose cost depends on the graph, not on the
+request, so each runs (1) in a worker thread, so the event loop keeps answering /sparql, (2) under a
+work budget (``analysis_max_steps`` adjacency visits, ``analysis_time_s`` of wall time): when it runs
+out the search returns what it found, flagged ``truncated`` with a ``note``, or 422 when it found
+nothing to return, and (3) in one of ``analysis_slots`` slots: pure-Python search holds the GIL,
+so a crowd of them would starve every other request of the process; a request that finds no slot
+free within half a second gets 503 with ``Retry-After`` instead of queueing behind the crowd.
+
 On a large store (api/derived.py) the projection and the whole-graph measures are built in the
 background: until they are ready these routes answer 503 with ``Retry-After``, except the
 neighbourhood and focused graph views, which report exact degrees and leave the other measures at
@@ -10,9 +19,12 @@ their defaults until then.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
+import anyio
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from api import derived
@@ -37,6 +49,10 @@ DEFAULT_LIMIT = 300
 MAX_LIMIT = 2000
 MAX_DEPTH = 4
 MAX_PATH_LENGTH = 8
+SLOT_WAIT_S = 0.5  # how long a search may wait for a free slot before 503
+RETRY_AFTER_S = 1
+
+T = TypeVar("T")
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Most items returned (at most {MAX_LIMIT}).")]
 Depth = Annotated[int, Query(ge=0, le=MAX_DEPTH, description="Hops from the focus entity.")]
@@ -139,6 +155,53 @@ def _types(values: list[str] | None) -> list[str] | None:
     return names or None
 
 
+# -- bounds -------------------------------------------------------------------------------------
+class SearchSlots:
+    """At most ``size`` searches at once, each in a worker thread; a caller that finds no slot free
+    within ``wait_s`` gets 503 with Retry-After rather than a place in an unbounded queue."""
+
+    def __init__(self, size: int, *, wait_s: float = SLOT_WAIT_S) -> None:
+        self.size = size
+        self.wait_s = wait_s
+        self._free = asyncio.Semaphore(size)
+
+    async def run(self, work: Callable[[], T]) -> T:
+        try:
+            await asyncio.wait_for(self._free.acquire(), self.wait_s)
+        except TimeoutError:
+            # A slot frees within one search's bound (analysis_time_s), mostly far sooner.
+            raise HTTPException(503, f"the server is already running {self.size} path or neighbourhood "
+                                     f"search(es); try again in {RETRY_AFTER_S} s",
+                                headers={"Retry-After": str(RETRY_AFTER_S)}) from None
+        try:
+            # Not cancellable: a client that hangs up frees the slot when the thread has finished.
+            return await anyio.to_thread.run_sync(work)
+        finally:
+            self._free.release()
+
+
+def _slots(request: Request) -> SearchSlots:
+    """The app's search slots (made on first use, in the event loop that serves the app)."""
+    app_state = request.app.state
+    found = getattr(app_state, "coop_analysis_slots", None)
+    if found is None:
+        found = app_state.coop_analysis_slots = SearchSlots(app_state.coop.settings.analysis_slots)
+    return found  # type: ignore[no-any-return]
+
+
+async def _bounded(request: Request, search: Callable[[analysis.Budget], T]) -> T:
+    """``search(budget)`` in a search slot, with this deployment's budget (whose clock starts in
+    the slot: waiting for one does not count against it)."""
+    settings = request.app.state.coop.settings
+    return await _slots(request).run(
+        lambda: search(analysis.Budget(steps=settings.analysis_max_steps, seconds=settings.analysis_time_s)))
+
+
+def _bound_note(budget: analysis.Budget, what: str) -> str:
+    limit = f"{budget.steps:,} steps" if budget.used > budget.steps else f"{budget.seconds:g} s"
+    return f"The search stopped at its work bound ({limit}); {what}"
+
+
 # -- routes -------------------------------------------------------------------------------------
 @router.get(
     "/neighbourhood/{slug}",
@@ -146,21 +209,33 @@ def _types(values: list[str] | None) -> list[str] | None:
     summary="Entities around one entity",
     responses=example_responses(NeighbourhoodOut),
 )
-def get_neighbourhood(
+async def get_neighbourhood(
     request: Request, G: ProjectionDep, slug: str, depth: Depth = 1, limit: Limit = DEFAULT_LIMIT, types: Types = None
 ) -> dict[str, Any]:
     """The entities within ``depth`` hops of ``slug`` (the most central kept when over ``limit``)."""
-    view = analysis.neighbourhood(G, slug, depth=depth, max_nodes=limit, types=_types(types))
-    measures, _complete = derived.measures(request, G)  # degree only while a large graph's are computed
-    nodes = [_detail(G, n, measures, view.distances[n]) for n in view.nodes]
-    return {
-        "focus": nodes[0],
-        "depth": depth,
-        "total": view.total,
-        "truncated": view.truncated,
-        "nodes": nodes,
-        "edges": _edges(G, set(view.nodes)),
-    }
+
+    def search(budget: analysis.Budget) -> dict[str, Any]:
+        view = analysis.neighbourhood(G, slug, depth=depth, max_nodes=limit, types=_types(types), budget=budget)
+        measures, _complete = derived.measures(request, G)  # degree only while a large graph's are computed
+        nodes = [_detail(G, n, measures, view.distances[n]) for n in view.nodes]
+        return {
+            "focus": nodes[0],
+            "depth": depth,
+            "total": view.total,
+            "truncated": view.truncated,
+            "note": _walk_note(budget),
+            "nodes": nodes,
+            "edges": _edges(G, set(view.nodes)),
+        }
+
+    return await _bounded(request, search)
+
+
+def _walk_note(budget: analysis.Budget) -> str | None:
+    if not budget.exhausted:
+        return None
+    return _bound_note(budget, "the entities shown are within the depth asked, but others may be missing, "
+                               "and total counts only those found.")
 
 
 @router.get(
@@ -169,7 +244,8 @@ def get_neighbourhood(
     summary="How two entities are linked, with evidence",
     responses=example_responses(PathsPage),
 )
-def get_paths(
+async def get_paths(
+    request: Request,
     G: ProjectionDep,
     source: Annotated[str, Query(description="Slug of the first entity.")],
     target: Annotated[str, Query(description="Slug of the second entity.")],
@@ -178,19 +254,32 @@ def get_paths(
     ] = 4,
     limit: Annotated[int, Query(ge=1, le=100, description="Most paths of each kind.")] = 10,
 ) -> dict[str, Any]:
-    """Shortest paths and other simple paths between two entities; every hop carries its quotes."""
-    s, t = node_for(G, source), node_for(G, target)
-    shortest = analysis.shortest_paths(G, s, t, max_paths=limit + 1)
-    simple = analysis.simple_paths(G, s, t, cutoff=max_length, max_paths=limit + 1)
-    truncated = len(shortest) > limit or len(simple) > limit
-    return {
-        "source": _ref(G, s),
-        "target": _ref(G, t),
-        "max_length": max_length,
-        "truncated": truncated,
-        "shortest": [_path(G, p) for p in shortest[:limit]],
-        "simple": [_path(G, p) for p in simple[:limit]],
-    }
+    """Shortest paths and other simple paths between two entities; every hop carries its quotes.
+
+    A search that reaches its work bound returns the paths found so far (``truncated``, with a
+    ``note``), or 422 if it found none: then nothing is known about whether a path exists."""
+
+    def search(budget: analysis.Budget) -> dict[str, Any]:
+        s, t = node_for(G, source), node_for(G, target)
+        shortest = analysis.shortest_paths(G, s, t, max_paths=limit + 1, budget=budget)
+        simple = analysis.simple_paths(G, s, t, cutoff=max_length, max_paths=limit + 1, budget=budget)
+        note = None
+        if budget.exhausted:
+            if not shortest and not simple:
+                raise HTTPException(422, _bound_note(budget, f"no path between {source} and {target} was found "
+                                                             "before it: they may be far apart or not linked at all."))
+            note = _bound_note(budget, "these are the shortest paths found before it; more may exist.")
+        return {
+            "source": _ref(G, s),
+            "target": _ref(G, t),
+            "max_length": max_length,
+            "truncated": len(shortest) > limit or len(simple) > limit or budget.exhausted,
+            "note": note,
+            "shortest": [_path(G, p) for p in shortest[:limit]],
+            "simple": [_path(G, p) for p in simple[:limit]],
+        }
+
+    return await _bounded(request, search)
 
 
 @router.get(
@@ -306,7 +395,7 @@ def get_kcore(
     summary="Nodes and edges of a bounded view (node-link JSON)",
     responses=example_responses(GraphView),
 )
-def get_graph(
+async def get_graph(
     request: Request, G: ProjectionDep,
     focus: Annotated[
         str | None, Query(description="Slug of the focus entity; omit for the most central entities.")
@@ -316,13 +405,17 @@ def get_graph(
     limit: Limit = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """A bounded node-link view for the explorer: around ``focus``, or the top entities by PageRank."""
+    return await _bounded(request, lambda budget: _graph_view(request, G, focus, depth, _types(types), limit, budget))
+
+
+def _graph_view(request: Request, G: Any, focus: str | None, depth: int, wanted: list[str] | None, limit: int,
+                budget: analysis.Budget) -> dict[str, Any]:
     measures, _complete = derived.measures(request, G)
-    wanted = _types(types)
     if focus is None:
         # The top of the whole graph is ranked by PageRank: wait for it rather than guess.
         measures = derived.measures_or_503(request, G, "PageRank")
     if focus is not None:
-        view = analysis.neighbourhood(G, focus, depth=depth, max_nodes=limit, types=wanted)
+        view = analysis.neighbourhood(G, focus, depth=depth, max_nodes=limit, types=wanted, budget=budget)
         nodes = [_detail(G, n, measures, view.distances[n]) for n in view.nodes]
         return {
             "directed": True,
@@ -331,6 +424,7 @@ def get_graph(
             "depth": depth,
             "total": view.total,
             "truncated": view.truncated,
+            "note": _walk_note(budget),
             "nodes": nodes,
             "edges": _edges(G, set(view.nodes)),
         }

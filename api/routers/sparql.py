@@ -4,6 +4,7 @@
   ``default-graph-uri`` / ``named-graph-uri`` replace the query's own FROM / FROM NAMED.
 - update: ``POST`` form (``update=``) or ``POST application/sparql-update``, with
   ``using-graph-uri`` / ``using-named-graph-uri``; only with ``Authorization: Bearer <token>``.
+  The update text only in the body: ``update=`` in the URL is refused (400), as URLs are logged.
 - ``GET /sparql`` without a query: the SPARQL Service Description (Turtle by default).
 
 The request is parsed here by hand, not by FastAPI parameters, because the protocol's errors are
@@ -179,6 +180,11 @@ async def sparql_post(request: Request, state: StateDep, settings: SettingsDep) 
 
 async def _post(request: Request, state: Any, settings: Settings) -> Response:
     params = _Params(_parse_form(request.scope.get("query_string", b"")))
+    if params.all("update"):
+        # The protocol puts update text in the body; in the URL it would land in access logs
+        # (ours, a proxy's) with whatever data it inserts. Refused before anything is read or run.
+        raise QueryRejectedError("send the update text in the request body (form field 'update=' or an "
+                                 f"{SPARQL_UPDATE} body), not in the URL")
     media, charset = _media_type(request)
     if media not in (FORM, SPARQL_QUERY, SPARQL_UPDATE):
         what = f"Content-Type {media!r}" if media else "no Content-Type"

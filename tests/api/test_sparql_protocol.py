@@ -230,3 +230,24 @@ def test_update_case(update_server: LiveServer, name: str) -> None:
 
 def test_case_count() -> None:
     assert (len(QUERY_CASES), len(UPDATE_CASES)) == (20, 14)
+
+
+def test_update_text_in_the_url_is_refused(update_server: LiveServer) -> None:
+    """Update text travels in the body only: in the URL it would be written to access logs (ours,
+    a proxy's). Refused with 400 whatever the body holds, and nothing is written."""
+    marker = "<urn:coopgraph:test:update-in-url>"
+    insert = f"INSERT DATA {{ {marker} <urn:p> <urn:o> }}"
+    bodies = [(FORM, ""), (FORM, "using-graph-uri=urn%3Ag"), (UPDATE, insert), (QUERY, "ASK {}")]
+    with httpx.Client(base_url=update_server.url, timeout=30,
+                      headers={"authorization": f"Bearer {TOKEN}"}) as client:
+        for path in ("/sparql", "/sparql/"):
+            for content_type, body in bodies:
+                r = client.post(path, params={"update": insert}, content=body, headers={"content-type": content_type})
+                assert r.status_code == 400, (content_type, r.status_code, r.text)
+                assert "in the request body" in r.json()["error"], r.text
+        r = client.get("/sparql", params={"query": f"ASK {{ {marker} ?p ?o }}"},
+                       headers={"accept": "application/sparql-results+json"})
+        assert r.json()["boolean"] is False
+        # The same update in the body is accepted: the refusal is about where the text is, not what it says.
+        r = client.post("/sparql", content=insert, headers={"content-type": UPDATE})
+        assert r.status_code == 204, r.text
