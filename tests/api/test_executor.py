@@ -17,6 +17,7 @@ from api.executor import QueryExecutor
 from graph.errors import QueryError, QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
 from graph.store.oxigraph import OxigraphStore
 from tests.api.costly_queries import BOMB, RUNAWAY
+from tests.api.executor_runs import run_executor
 
 DATA = """
 <http://ex/a> <http://ex/p> "x" . <http://ex/b> <http://ex/p> "y"@en . <http://ex/c> <http://ex/p> 3 .
@@ -33,15 +34,7 @@ def store_root(tmp_path: Path) -> Path:
 
 
 def run(store_root: Path, body: Callable[[QueryExecutor], Awaitable[Any]], **options: Any) -> Any:
-    async def main() -> Any:
-        executor = QueryExecutor(OxigraphStore(store_root).data_path, **{"workers": 1, **options})
-        await executor.start()
-        try:
-            return await body(executor)
-        finally:
-            await executor.close()
-
-    return asyncio.run(main())
+    return run_executor(store_root, body, **{"workers": 1, **options})
 
 
 @pytest.mark.parametrize(

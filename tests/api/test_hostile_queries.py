@@ -22,6 +22,7 @@ from api.executor import QueryExecutor
 from graph.errors import QueryResourceError, QueryTimeoutError
 from graph.query_guard import QueryLimits, inspect_query, query_shape
 from graph.store.oxigraph import OxigraphStore
+from tests.api.executor_runs import run_executor
 
 JSON = "application/sparql-results+json"
 TRIPLES = 1000
@@ -53,17 +54,7 @@ def store_root(tmp_path: Path) -> Path:
 
 
 def run(store_root: Path, body: Callable[[QueryExecutor], Awaitable[Any]], **options: Any) -> Any:
-    async def main() -> Any:
-        executor = QueryExecutor(OxigraphStore(store_root).data_path, **{
-            "workers": 2, "replica_max_triples": 10 * TRIPLES, "replica_slots": 4, "memory_mb": 64,
-            **options})
-        await executor.start()
-        try:
-            return await body(executor)
-        finally:
-            await executor.close()
-
-    return asyncio.run(main())
+    return run_executor(store_root, body, **{"workers": 2, "replica_max_triples": 10 * TRIPLES, "replica_slots": 4, "memory_mb": 64, **options})
 
 
 def replica(ex: QueryExecutor) -> dict[str, Any]:
