@@ -1,9 +1,9 @@
 """Competency questions: what the seed graph must answer, as SPARQL over the built store.
 
 Each question is a module-level query constant (the comment above it says what it answers) with the
-exact answer set the two seed articles support. The same queries ship as example files
-``api/queries/NN-name.rq`` for the query page; ``EXAMPLES`` maps each file to its constant, and a
-test keeps the two identical (the file is its header comments followed by the constant).
+exact answer set the two seed articles support. The queries are read from the example files
+``api/queries/NN-name.rq`` that the query page ships (one copy of each query); ``EXAMPLES`` states
+each file's title, description and parameters, and a test checks the file's header says exactly that.
 """
 
 from __future__ import annotations
@@ -22,464 +22,100 @@ ID = "https://coopgraph.org/id/"
 CUSTOMS_DOC = "chongqing-daily-2019-12-customs-memorandum"
 OPENING_UP_DOC = "ichongqing-2019-05-22-opening-up"
 
+
+def read_example(file: str) -> tuple[list[str], str]:
+    """An example file split into its header comment lines and the query that follows them."""
+    lines = (QUERIES_DIR / file).read_text(encoding="utf-8").split("\n")
+    count = next(i for i, line in enumerate(lines) if not line.startswith("# "))
+    return lines[:count], "\n".join(lines[count:])
+
+
+def example_query(file: str) -> str:
+    """The SPARQL of ``api/queries/{file}``, without its header comments."""
+    return read_example(file)[1]
+
 # -- the questions --------------------------------------------------------------------------------
 
 # The agreements an organisation or state signed, other signatories, date (default: Chongqing Customs).
-AGREEMENTS_SIGNED_BY = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?entity ?agreement ?agreementLabel ?other ?date WHERE {
-  VALUES ?entity { id:chongqing-customs }
-  ?agreement coop:hasSignatory ?entity , ?other ;
-             rdfs:label ?agreementLabel .
-  FILTER(?other != ?entity)
-  FILTER(LANG(?agreementLabel) = "en")
-  OPTIONAL { ?agreement coop:signedOn ?date }
-}
-ORDER BY ?date ?agreement ?other
-"""
+AGREEMENTS_SIGNED_BY = example_query("01-agreements-signed-by.rq")
 
 # Who signed an agreement, and when (default: the Chongqing Customs - Chengdu Customs memorandum).
-AGREEMENT_SIGNATORIES = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?signatory ?signatoryLabel ?date WHERE {
-  VALUES ?agreement { id:cq-cd-customs-memorandum }
-  ?agreement coop:hasSignatory ?signatory .
-  OPTIONAL { ?agreement coop:signedOn ?date }
-  ?signatory rdfs:label ?signatoryLabel .
-  FILTER(LANG(?signatoryLabel) = "en")
-}
-ORDER BY ?signatoryLabel
-"""
+AGREEMENT_SIGNATORIES = example_query("02-agreement-signatories.rq")
 
 # How many articles of cooperation an agreement has, and where it was signed.
-AGREEMENT_ARTICLE_COUNT = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?articles ?place ?placeLabel WHERE {
-  VALUES ?agreement { id:cq-cd-customs-memorandum }
-  ?agreement coop:numberOfArticles ?articles .
-  OPTIONAL {
-    ?agreement coop:signedAt ?place .
-    ?place rdfs:label ?placeLabel .
-    FILTER(LANG(?placeLabel) = "en")
-  }
-}
-"""
+AGREEMENT_ARTICLE_COUNT = example_query("03-agreement-article-count.rq")
 
 # The areas of cooperation of an agreement: the fields it covers and the articles it lists.
-AGREEMENT_AREAS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?area ?kind ?label WHERE {
-  VALUES ?agreement { id:cq-cd-customs-memorandum }
-  {
-    ?agreement coop:hasArticle ?area .
-    BIND("article" AS ?kind)
-  } UNION {
-    ?agreement coop:coversArea ?area .
-    FILTER NOT EXISTS { ?agreement coop:hasArticle ?area }
-    BIND("area" AS ?kind)
-  }
-  ?area rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-}
-ORDER BY ?kind ?label
-"""
+AGREEMENT_AREAS = example_query("04-agreement-areas.rq")
 
 # The cooperation mechanisms an agreement or organisation establishes, with their members.
-ESTABLISHED_MECHANISMS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?mechanism ?mechanismLabel ?member WHERE {
-  VALUES ?founder { id:cq-cd-customs-memorandum }
-  ?founder coop:establishesMechanism ?mechanism .
-  ?mechanism rdfs:label ?mechanismLabel .
-  FILTER(LANG(?mechanismLabel) = "en")
-  OPTIONAL { ?mechanism coop:hasMember ?member }
-}
-ORDER BY ?mechanismLabel ?member
-"""
+ESTABLISHED_MECHANISMS = example_query("05-established-mechanisms.rq")
 
 # The members of a cooperation mechanism and their kind of region (default: customs clearance).
-MECHANISM_MEMBERS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?member ?memberLabel ?kind WHERE {
-  VALUES ?mechanism { id:western-customs-clearance-cooperation-mechanism }
-  ?mechanism coop:hasMember ?member .
-  ?member rdfs:label ?memberLabel .
-  FILTER(LANG(?memberLabel) = "en")
-  OPTIONAL {
-    VALUES ?kind { coop:Province coop:Municipality coop:AutonomousRegion coop:Country }
-    ?member a ?kind .
-  }
-}
-ORDER BY ?memberLabel
-"""
+MECHANISM_MEMBERS = example_query("06-mechanism-members.rq")
 
 # What a corridor connects (default: the New International Land-Sea Trade Corridor).
-CORRIDOR_CONNECTS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?connected ?label WHERE {
-  VALUES ?corridor { id:ilstc }
-  ?corridor coop:connects ?connected .
-  ?connected rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-}
-ORDER BY ?label
-"""
+CORRIDOR_CONNECTS = example_query("07-corridor-connects.rq")
 
 # Every post each named person holds, and the organisation (or state) the post is in.
-PEOPLE_AND_POSTS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-SELECT ?person ?personLabel ?post ?postLabel ?organisation WHERE {
-  ?person a coop:Person ;
-          org:holds ?post ;
-          rdfs:label ?personLabel .
-  FILTER(LANG(?personLabel) = "en")
-  ?post rdfs:label ?postLabel .
-  FILTER(LANG(?postLabel) = "en")
-  OPTIONAL { ?post org:postIn ?organisation }
-}
-ORDER BY ?personLabel ?postLabel
-"""
+PEOPLE_AND_POSTS = example_query("08-people-and-posts.rq")
 
 # The zones and platforms a new area builds or hosts (default: Liangjiang New Area).
-AREA_ZONES_AND_PLATFORMS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT DISTINCT ?place ?label WHERE {
-  VALUES ?area { id:liangjiang-new-area }
-  { ?area coop:builds ?place } UNION { ?place coop:locatedIn ?area }
-  { ?place a coop:Zone } UNION { ?place a coop:Platform }
-  ?place rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-}
-ORDER BY ?label
-"""
+AREA_ZONES_AND_PLATFORMS = example_query("09-area-zones-and-platforms.rq")
 
 # The pillar industries of a region or zone (default: Liangjiang New Area).
-PILLAR_INDUSTRIES = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?industry ?label WHERE {
-  VALUES ?area { id:liangjiang-new-area }
-  ?area coop:pillarIndustry ?industry .
-  ?industry rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-}
-ORDER BY ?label
-"""
+PILLAR_INDUSTRIES = example_query("10-pillar-industries.rq")
 
 # Every industry of a region or zone, pillar or not, and the industries of its clusters.
-ALL_INDUSTRIES = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT DISTINCT ?industry ?label WHERE {
-  VALUES ?area { id:liangjiang-new-area }
-  { ?area coop:hasIndustry|coop:pillarIndustry ?industry }
-  UNION
-  { ?area coop:hasIndustry ?cluster . ?cluster coop:includesIndustry ?industry }
-  ?industry rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-}
-ORDER BY ?label
-"""
+ALL_INDUSTRIES = example_query("11-all-industries.rq")
 
 # Inter-customs and other bilateral cooperations: their members, and who promotes or supports them.
-BILATERAL_COOPERATIONS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-SELECT ?cooperation ?label ?member ?backer ?role WHERE {
-  ?cooperation a coop:BilateralCooperation ;
-               rdfs:label ?label ;
-               coop:hasMember ?member .
-  FILTER(LANG(?label) = "en")
-  {
-    ?backer coop:promotes ?cooperation . BIND("promotes" AS ?role)
-  } UNION {
-    ?backer coop:supports ?cooperation . BIND("supports" AS ?role)
-  }
-}
-ORDER BY ?label ?member ?role
-"""
+BILATERAL_COOPERATIONS = example_query("12-bilateral-cooperations.rq")
 
 # The evidence for a fact: the quote, its document and offsets (default: who signed the memorandum).
-EVIDENCE_FOR_SIGNING = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?signatory ?quote ?document ?start ?end WHERE {
-  VALUES ?agreement { id:cq-cd-customs-memorandum }
-  ?evidence a coop:Evidence ;
-            rdf:subject ?agreement ;
-            rdf:predicate coop:hasSignatory ;
-            rdf:object ?signatory ;
-            coop:quote ?quote ;
-            coop:startOffset ?start ;
-            coop:endOffset ?end ;
-            prov:wasDerivedFrom ?document .
-}
-ORDER BY ?signatory
-"""
+EVIDENCE_FOR_SIGNING = example_query("13-evidence-for-signing.rq")
 
 # The source documents that mention an entity (default: Singapore), with publisher and date.
-DOCUMENTS_MENTIONING = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX schema: <https://schema.org/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?document ?title ?publisher ?date WHERE {
-  VALUES ?entity { id:singapore }
-  ?document a coop:SourceDocument ;
-            schema:mentions ?entity ;
-            dcterms:title ?title ;
-            dcterms:publisher ?publisher ;
-            dcterms:date ?date .
-}
-ORDER BY ?date
-"""
+DOCUMENTS_MENTIONING = example_query("14-documents-mentioning.rq")
 
 # Every agreement, when it was signed and by how many parties.
-AGREEMENTS_OVERVIEW = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-SELECT ?agreement ?label ?date (COUNT(DISTINCT ?signatory) AS ?signatories) WHERE {
-  ?agreement a coop:Agreement ;
-             rdfs:label ?label ;
-             coop:hasSignatory ?signatory .
-  FILTER(LANG(?label) = "en")
-  OPTIONAL { ?agreement coop:signedOn ?date }
-}
-GROUP BY ?agreement ?label ?date
-ORDER BY ?date
-"""
+AGREEMENTS_OVERVIEW = example_query("15-agreements-overview.rq")
 
 # What an agreement implements: instructions, meetings, other agreements (default: the memorandum).
-AGREEMENT_IMPLEMENTS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?implemented ?label ?issuer WHERE {
-  VALUES ?agreement { id:cq-cd-customs-memorandum }
-  ?agreement coop:implements ?implemented .
-  ?implemented rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-  OPTIONAL { ?implemented coop:issuedBy|coop:heldBy ?issuer }
-}
-ORDER BY ?label
-"""
+AGREEMENT_IMPLEMENTS = example_query("16-agreement-implements.rq")
 
 # Who supports or promotes a corridor, initiative or strategy (default: the ILSTC).
-SUPPORTERS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?supporter ?label ?how WHERE {
-  VALUES ?target { id:ilstc }
-  {
-    ?supporter coop:supports ?target . BIND("supports" AS ?how)
-  } UNION {
-    ?supporter coop:promotes ?target . BIND("promotes" AS ?how)
-  }
-  ?supporter rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-}
-ORDER BY ?label ?how
-"""
+SUPPORTERS = example_query("17-supporters.rq")
 
 # What an organisation does: what it implements, promotes, supports and builds (default: Chongqing Customs).
-ORGANISATION_ACTIONS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?action ?object ?label WHERE {
-  VALUES ?actor { id:chongqing-customs }
-  VALUES ?action { coop:implements coop:promotes coop:supports coop:builds }
-  ?actor ?action ?object .
-  ?object rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-}
-ORDER BY ?action ?label
-"""
+ORGANISATION_ACTIONS = example_query("18-organisation-actions.rq")
 
 # The cooperation mechanisms of an initiative or corridor, and who leads or set them up.
-INITIATIVE_MECHANISMS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-SELECT ?owner ?mechanism ?label ?numberOfMembers ?leader WHERE {
-  ?mechanism a coop:CooperationMechanism ;
-             rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-  { ?owner coop:hasMechanism ?mechanism }
-  UNION
-  { ?owner coop:establishesMechanism ?mechanism . ?owner a coop:AdministrativeBureau }
-  OPTIONAL { ?mechanism coop:numberOfMembers ?numberOfMembers }
-  OPTIONAL { ?leader coop:leadsMechanism ?mechanism }
-}
-ORDER BY ?owner ?label
-"""
+INITIATIVE_MECHANISMS = example_query("19-initiative-mechanisms.rq")
 
 # The routes that link two initiatives, and their kind (default: Silk Road Economic Belt, Maritime Silk Road).
-ROUTES_LINKING = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?route ?label ?kind WHERE {
-  VALUES ?first { id:silk-road-economic-belt }
-  VALUES ?second { id:maritime-silk-road }
-  ?route coop:connects ?first , ?second ;
-         rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-  VALUES ?kind { coop:RailRoute coop:SeaRoute coop:RiverRoute coop:RoadRoute coop:MultimodalRoute }
-  ?route a ?kind .
-}
-ORDER BY ?label
-"""
+ROUTES_LINKING = example_query("20-routes-linking.rq")
 
 # Who visited a place, and the instructions given during the visit (default: Chongqing).
-VISITS_AND_INSTRUCTIONS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?visit ?visitor ?visitorLabel ?instruction WHERE {
-  VALUES ?place { id:chongqing }
-  ?visit a coop:Visit ;
-         coop:place ?place ;
-         coop:visitor ?visitor .
-  ?visitor rdfs:label ?visitorLabel .
-  FILTER(LANG(?visitorLabel) = "en")
-  OPTIONAL { ?instruction coop:issuedDuring ?visit }
-}
-"""
+VISITS_AND_INSTRUCTIONS = example_query("21-visits-and-instructions.rq")
 
 # Everything located in a region, directly or through a smaller region (default: Chongqing).
-LOCATED_IN = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?place ?label WHERE {
-  VALUES ?region { id:chongqing }
-  ?place coop:locatedIn+ ?region ;
-         rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-}
-ORDER BY ?label
-"""
+LOCATED_IN = example_query("22-located-in.rq")
 
 # Find entities by any of their names: English label, Chinese label or alias (default: "ILSTC").
-FIND_BY_NAME = """\
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-
-SELECT DISTINCT ?entity ?label WHERE {
-  VALUES ?name { "ILSTC" }
-  ?entity rdfs:label|skos:altLabel ?form .
-  FILTER(LCASE(STR(?form)) = LCASE(STR(?name)))
-  ?entity rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-}
-ORDER BY ?label
-"""
+FIND_BY_NAME = example_query("23-find-by-name.rq")
 
 # Customs districts: where each is based and which region it has jurisdiction over.
-CUSTOMS_DISTRICTS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-SELECT ?customs ?label ?seat ?jurisdiction WHERE {
-  ?customs a coop:CustomsDistrict ;
-           rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-  OPTIONAL { ?customs coop:basedIn ?seat }
-  OPTIONAL { ?customs coop:hasJurisdiction ?jurisdiction }
-}
-ORDER BY ?label
-"""
+CUSTOMS_DISTRICTS = example_query("24-customs-districts.rq")
 
 # Who an organisation cooperates with (either direction; default: the CCI Administrative Bureau).
-COOPERATION_PARTNERS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT DISTINCT ?partner ?label WHERE {
-  VALUES ?organisation { id:cci-administrative-bureau }
-  { ?organisation coop:cooperatesWith ?partner } UNION { ?partner coop:cooperatesWith ?organisation }
-  ?partner rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-}
-ORDER BY ?label
-"""
+COOPERATION_PARTNERS = example_query("25-cooperation-partners.rq")
 
 # Policies and pilot programmes: what they are based on and what they apply to.
-POLICIES_AND_PILOTS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-SELECT ?programme ?label ?basedOn ?appliesTo WHERE {
-  ?programme a coop:PilotProgramme ;
-             rdfs:label ?label .
-  FILTER(LANG(?label) = "en")
-  OPTIONAL { ?programme coop:basedOn ?basedOn }
-  OPTIONAL { ?programme coop:appliesTo ?appliesTo }
-}
-ORDER BY ?label
-"""
+POLICIES_AND_PILOTS = example_query("26-policies-and-pilots.rq")
 
 # The areas of cooperation and articles of an agreement that concern a given thing (default: the ILSTC).
-WHAT_CONCERNS = """\
-PREFIX coop: <https://coopgraph.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX id: <https://coopgraph.org/id/>
-
-SELECT ?agreement ?area ?areaLabel WHERE {
-  VALUES ?topic { id:yangtze-river-economic-belt }
-  ?area coop:concerns ?topic ;
-        rdfs:label ?areaLabel .
-  FILTER(LANG(?areaLabel) = "en")
-  ?agreement coop:coversArea|coop:hasArticle ?area .
-}
-ORDER BY ?areaLabel
-"""
+WHAT_CONCERNS = example_query("27-what-concerns.rq")
 
 
 class Example(NamedTuple):
@@ -609,9 +245,11 @@ def render_example(example: Example) -> str:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.file)
 def test_example_file_matches_the_competency_query(example: Example) -> None:
+    """The file is the question's header (title, description, params) followed by its query."""
     path = QUERIES_DIR / example.file
-    assert path.exists(), f"missing {path}; write it with render_example()"
+    assert path.exists(), f"missing {path}"
     assert path.read_text(encoding="utf-8") == render_example(example)
+    assert example.query.startswith("PREFIX ") and "\n# " not in example.query
 
 
 def test_example_files_are_numbered_uniquely() -> None:
