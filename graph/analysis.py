@@ -19,7 +19,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import networkx as nx
 
@@ -60,7 +60,7 @@ BIDIRECTIONAL_ABOVE = 20_000
 SEED = 42
 
 T = TypeVar("T")
-_CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[str, Any]] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph[str], dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 # -- bounds on one computation -----------------------------------------------------------------
@@ -189,11 +189,11 @@ class Neighbourhood:
     depth: int
     total: int  # nodes within ``depth`` before the bound was applied
     truncated: bool
-    graph: nx.MultiDiGraph = field(hash=False, repr=False)
+    graph: nx.MultiDiGraph[str] = field(hash=False, repr=False)
 
 
 # -- the undirected view and caching ------------------------------------------------------------
-def _cached(G: nx.MultiDiGraph, name: str, compute: Callable[[], T]) -> T:
+def _cached(G: nx.MultiDiGraph[str], name: str, compute: Callable[[], T]) -> T:
     """``compute()`` once per projection object and version; uncached when G has no version."""
     version = G.graph.get("version")
     if version is None:
@@ -206,19 +206,19 @@ def _cached(G: nx.MultiDiGraph, name: str, compute: Callable[[], T]) -> T:
     return entry[name]  # type: ignore[no-any-return]
 
 
-def cached_on(G: nx.MultiDiGraph, name: str, compute: Callable[[], T]) -> T:
+def cached_on(G: nx.MultiDiGraph[str], name: str, compute: Callable[[], T]) -> T:
     """``compute()`` once per projection and version, cached beside the measures (for callers' own tables)."""
     return _cached(G, name, compute)
 
 
-def export_cached(G: nx.MultiDiGraph) -> dict[str, Any]:
+def export_cached(G: nx.MultiDiGraph[str]) -> dict[str, Any]:
     """G's computed measures as plain, picklable data (without the undirected view, which any
     copy of the projection rebuilds in a moment): what a child process hands back to a server."""
     entry = _CACHE.get(G, {})
     return {name: value for name, value in entry.items() if name != "undirected"}
 
 
-def adopt_cached(G: nx.MultiDiGraph, exported: dict[str, Any]) -> bool:
+def adopt_cached(G: nx.MultiDiGraph[str], exported: dict[str, Any]) -> bool:
     """Take measures computed on another copy of the same projection version (see export_cached).
 
     Returns False, adopting nothing, when the versions differ (the data changed in between)."""
@@ -233,7 +233,7 @@ def adopt_cached(G: nx.MultiDiGraph, exported: dict[str, Any]) -> bool:
     return True
 
 
-def undirected(G: nx.MultiDiGraph) -> nx.Graph:
+def undirected(G: nx.MultiDiGraph[str]) -> nx.Graph[str]:
     """The simple undirected view: one edge per linked pair, no self-loops, nodes in sorted order.
 
     Sorting makes every seeded algorithm (Louvain, sampled betweenness) reproducible.
@@ -244,8 +244,8 @@ def undirected(G: nx.MultiDiGraph) -> nx.Graph:
     ([('a', 'b'), ('b', 'c')], 2)
     """
 
-    def compute() -> nx.Graph:
-        U = nx.Graph()
+    def compute() -> nx.Graph[str]:
+        U: nx.Graph[str] = nx.Graph()
         U.add_nodes_from(sorted(G.nodes))
         U.add_edges_from(sorted({(u, v) if u < v else (v, u) for u, v in G.edges() if u != v}))
         return U
@@ -253,12 +253,12 @@ def undirected(G: nx.MultiDiGraph) -> nx.Graph:
     return _cached(G, "undirected", compute)
 
 
-def _label(G: nx.MultiDiGraph, node: str) -> str:
+def _label(G: nx.MultiDiGraph[str], node: str) -> str:
     return str(G.nodes[node].get("label") or node)
 
 
 # -- centrality ---------------------------------------------------------------------------------
-def degree_centrality(G: nx.MultiDiGraph) -> dict[str, float]:
+def degree_centrality(G: nx.MultiDiGraph[str]) -> dict[str, float]:
     """Share of the other entities each entity is directly linked to.
 
     Parameters
@@ -281,7 +281,7 @@ def degree_centrality(G: nx.MultiDiGraph) -> dict[str, float]:
 
 
 def pagerank(
-    G: nx.MultiDiGraph, *, alpha: float = 0.85, max_iter: int = 100, tol: float = 1.0e-6
+    G: nx.MultiDiGraph[str], *, alpha: float = 0.85, max_iter: int = 100, tol: float = 1.0e-6
 ) -> dict[str, float]:
     """PageRank on the undirected view, by power iteration (pure Python: no numpy/scipy needed).
 
@@ -347,7 +347,7 @@ def sample_size(n: int, m: int) -> int:
 
 
 def betweenness(
-    G: nx.MultiDiGraph, *, k: int | None = None, exact_below: int = EXACT_BETWEENNESS_BELOW, seed: int = SEED
+    G: nx.MultiDiGraph[str], *, k: int | None = None, exact_below: int = EXACT_BETWEENNESS_BELOW, seed: int = SEED
 ) -> dict[str, float]:
     """Normalised betweenness: how often an entity lies on shortest paths between others.
 
@@ -375,7 +375,7 @@ def betweenness(
     return _cached(G, "betweenness", compute)
 
 
-def ranked(G: nx.MultiDiGraph, scores: dict[str, float], *, limit: int = 10) -> list[tuple[str, float]]:
+def ranked(G: nx.MultiDiGraph[str], scores: dict[str, float], *, limit: int = 10) -> list[tuple[str, float]]:
     """The ``limit`` best-scored nodes, ties broken by label then node.
 
     >>> G = nx.MultiDiGraph([("a", "b", "p"), ("b", "c", "p")])
@@ -395,7 +395,7 @@ def ranked(G: nx.MultiDiGraph, scores: dict[str, float], *, limit: int = 10) -> 
 
 
 # -- structure ----------------------------------------------------------------------------------
-def communities(G: nx.MultiDiGraph, *, resolution: float = 1.0, seed: int = SEED) -> list[Community]:
+def communities(G: nx.MultiDiGraph[str], *, resolution: float = 1.0, seed: int = SEED) -> list[Community]:
     """Louvain communities of the undirected view, with stable ids.
 
     Ids count from 0 by decreasing size, ties broken by the lowest member label; each community is
@@ -430,7 +430,7 @@ def communities(G: nx.MultiDiGraph, *, resolution: float = 1.0, seed: int = SEED
     return _cached(G, "communities", compute)
 
 
-def core_numbers(G: nx.MultiDiGraph) -> dict[str, int]:
+def core_numbers(G: nx.MultiDiGraph[str]) -> dict[str, int]:
     """The core number of each entity: the largest k of a k-core it belongs to.
 
     >>> G = nx.MultiDiGraph([("a", "b", "p"), ("b", "c", "p"), ("a", "c", "p"), ("c", "d", "p")])
@@ -440,7 +440,7 @@ def core_numbers(G: nx.MultiDiGraph) -> dict[str, int]:
     return _cached(G, "core_numbers", lambda: dict(nx.core_number(undirected(G))))
 
 
-def k_core(G: nx.MultiDiGraph, *, k: int | None = None) -> list[str]:
+def k_core(G: nx.MultiDiGraph[str], *, k: int | None = None) -> list[str]:
     """The entities of the ``k``-core (every one linked to at least ``k`` others of it), sorted.
 
     ``k=None`` gives the main core (the largest k with a non-empty core).
@@ -456,7 +456,7 @@ def k_core(G: nx.MultiDiGraph, *, k: int | None = None) -> list[str]:
     return sorted(node for node, core in cores.items() if core >= threshold)
 
 
-def bridges_and_articulation_points(G: nx.MultiDiGraph) -> BridgeReport:
+def bridges_and_articulation_points(G: nx.MultiDiGraph[str]) -> BridgeReport:
     """Cut edges and cut vertices of the undirected view.
 
     >>> G = nx.MultiDiGraph([("a", "b", "p"), ("b", "c", "p"), ("a", "c", "p"), ("c", "d", "p")])
@@ -467,7 +467,9 @@ def bridges_and_articulation_points(G: nx.MultiDiGraph) -> BridgeReport:
 
     def compute() -> BridgeReport:
         U = undirected(G)
-        pairs = sorted((u, v) if u < v else (v, u) for u, v in nx.bridges(U))
+        # types-networkx says bridges() yields nodes; it yields (u, v) edges.
+        cut_edges = cast("Iterator[tuple[str, str]]", nx.bridges(U))
+        pairs = sorted((u, v) if u < v else (v, u) for u, v in cut_edges)
         return BridgeReport(
             bridges=tuple(_hop(G, u, v) for u, v in pairs),
             articulation_points=tuple(sorted(nx.articulation_points(U))),
@@ -477,7 +479,7 @@ def bridges_and_articulation_points(G: nx.MultiDiGraph) -> BridgeReport:
 
 
 # -- paths --------------------------------------------------------------------------------------
-def _evidence(G: nx.MultiDiGraph, iris: Iterable[str]) -> tuple[EvidenceQuote, ...]:
+def _evidence(G: nx.MultiDiGraph[str], iris: Iterable[str]) -> tuple[EvidenceQuote, ...]:
     known = G.graph.get("evidence", {})
     quotes = []
     for iri in iris:
@@ -495,7 +497,7 @@ def _evidence(G: nx.MultiDiGraph, iris: Iterable[str]) -> tuple[EvidenceQuote, .
     return tuple(quotes)
 
 
-def _hop(G: nx.MultiDiGraph, source: str, target: str) -> PathHop:
+def _hop(G: nx.MultiDiGraph[str], source: str, target: str) -> PathHop:
     """The best-documented relation between two linked entities, as a hop from source to target."""
     edges = list(iter_hop_edges(G, source, target))
     if not edges:
@@ -515,13 +517,13 @@ def _hop(G: nx.MultiDiGraph, source: str, target: str) -> PathHop:
     )
 
 
-def _path(G: nx.MultiDiGraph, nodes: list[str]) -> PathResult:
+def _path(G: nx.MultiDiGraph[str], nodes: list[str]) -> PathResult:
     hops = tuple(_hop(G, u, v) for u, v in itertools.pairwise(nodes))
     return PathResult(source=nodes[0], target=nodes[-1], nodes=tuple(nodes), hops=hops)
 
 
 def shortest_paths(
-    G: nx.MultiDiGraph, source: str, target: str, *, max_paths: int = 10, budget: Budget | None = None
+    G: nx.MultiDiGraph[str], source: str, target: str, *, max_paths: int = 10, budget: Budget | None = None
 ) -> list[PathResult]:
     """Every shortest path between two entities (at most ``max_paths``), hops with evidence.
 
@@ -556,7 +558,7 @@ def shortest_paths(
 
 
 def _bidirectional_shortest_paths(
-    U: nx.Graph, source: str, target: str, limit: int, budget: Budget | None = None
+    U: nx.Graph[str], source: str, target: str, limit: int, budget: Budget | None = None
 ) -> list[list[str]]:
     """Up to ``limit`` shortest paths, by a breadth-first search from both ends that stops where
     they meet (always expanding the smaller frontier).
@@ -608,7 +610,7 @@ def _bidirectional_shortest_paths(
 
 
 def simple_paths(
-    G: nx.MultiDiGraph,
+    G: nx.MultiDiGraph[str],
     source: str,
     target: str,
     *,
@@ -649,7 +651,7 @@ def simple_paths(
     return [_path(G, nodes) for nodes in found]
 
 
-def _yen(U: nx.Graph, source: str, target: str, *, cutoff: int, budget: Budget | None) -> Iterator[list[str]]:
+def _yen(U: nx.Graph[str], source: str, target: str, *, cutoff: int, budget: Budget | None) -> Iterator[list[str]]:
     """Simple paths of at most ``cutoff`` hops, shortest first (Yen's algorithm).
 
     The rounds and tie-breaks are those of ``nx.shortest_simple_paths`` (candidates by length,
@@ -685,7 +687,7 @@ def _yen(U: nx.Graph, source: str, target: str, *, cutoff: int, budget: Budget |
 
 
 def _spur(
-    U: nx.Graph,
+    U: nx.Graph[str],
     source: str,
     target: str,
     ignore_nodes: set[str],
@@ -753,7 +755,7 @@ def _spur(
 
 # -- neighbourhoods -----------------------------------------------------------------------------
 def neighbourhood(
-    G: nx.MultiDiGraph,
+    G: nx.MultiDiGraph[str],
     focus: str,
     *,
     depth: int = 1,
@@ -839,7 +841,7 @@ def neighbourhood(
 
 
 # -- the table of every measure -----------------------------------------------------------------
-def summary_measures(G: nx.MultiDiGraph) -> dict[str, dict[str, Any]]:
+def summary_measures(G: nx.MultiDiGraph[str]) -> dict[str, dict[str, Any]]:
     """Every measure of every entity in one table, computed once per projection version.
 
     Returns

@@ -70,7 +70,7 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
 
 
-def measure_triples(G: nx.MultiDiGraph, *, base: str | None = None) -> Iterator[tuple[str, str, str]]:
+def measure_triples(G: nx.MultiDiGraph[str], *, base: str | None = None) -> Iterator[tuple[str, str, str]]:
     """The measures as (subject, predicate, object) in N-Triples term syntax.
 
     >>> G = nx.MultiDiGraph([("https://ex.org/id/a", "https://ex.org/id/b", "p")], base="https://ex.org/")
@@ -98,7 +98,7 @@ def measure_triples(G: nx.MultiDiGraph, *, base: str | None = None) -> Iterator[
         yield f"<{community_iri(base, community.id)}>", f"<{_RDFS_LABEL}>", f'"{label}"@en'
 
 
-def write_measures(store: Any, G: nx.MultiDiGraph, *, base: str | None = None, batch: int = 50_000) -> int:
+def write_measures(store: Any, G: nx.MultiDiGraph[str], *, base: str | None = None, batch: int = 50_000) -> int:
     """Replace the analysis graph of ``store`` (opened writable) with G's measures; triples written.
 
     One SPARQL Update request: the old graph is dropped and the new one inserted together.
@@ -114,7 +114,7 @@ def write_measures(store: Any, G: nx.MultiDiGraph, *, base: str | None = None, b
     return len(triples)
 
 
-def write_measures_db(db: Any, G: nx.MultiDiGraph | None = None, *, base: str) -> int:
+def write_measures_db(db: Any, G: nx.MultiDiGraph[str] | None = None, *, base: str) -> int:
     """Analyse ``G`` (default: the projection of the pyoxigraph Store ``db``) and replace the
     analysis graph of ``db`` with the measures; triples written.
 

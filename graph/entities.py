@@ -15,6 +15,7 @@ Search and listing work on a ``LabelIndex`` built once per store version and mat
 from __future__ import annotations
 
 import bisect
+import builtins
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -522,7 +523,8 @@ class LabelIndex:
     def type_counts(self) -> Counter[str]:
         return Counter(e.type for e in self.entities.values() if e.type)
 
-    def search(self, query: str, *, types: Iterable[str] = (), limit: int = 10) -> list[SearchHit]:
+    # ``builtins.list``: inside this class ``list`` names the method above.
+    def search(self, query: str, *, types: Iterable[str] = (), limit: int = 10) -> builtins.list[SearchHit]:
         """Ranked hits, best first; at most one hit per entity (its best-matching name)."""
         q = normalise(query)
         if not q:

@@ -36,7 +36,7 @@ from typing import IO, TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from graph.errors import CoopgraphError, FactError, StoreError, disk_full
-from graph.rdf_limits import LimitExceeded, LoadLimits, guarded
+from graph.rdf_limits import ByteReader, LimitExceeded, LoadLimits, guarded
 from graph.store.base import ONTOLOGY_GRAPH
 from graph.store.oxigraph import OxigraphStore
 
@@ -192,7 +192,7 @@ def _open_guarded(raw: IO[bytes], path: Path, fmt: ox.RdfFormat, limits: LoadLim
                   on_read: Callable[[int], None]) -> Any:
     """The file as the parser reads it: counted (progress), gunzipped, then bounded (rdf_limits)."""
     counted = io.BufferedReader(_CountingReader(raw, on_read), buffer_size=1 << 20)
-    stream: IO[bytes] = gzip.GzipFile(fileobj=counted, mode="rb") if path.suffix.lower() == ".gz" else counted
+    stream: ByteReader = gzip.GzipFile(fileobj=counted, mode="rb") if path.suffix.lower() == ".gz" else counted
     return guarded(stream, fmt, limits)
 
 

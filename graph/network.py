@@ -110,7 +110,7 @@ _Q_SUBCLASS = (
 )
 
 
-def project(store: Any, *, base: str) -> nx.MultiDiGraph:
+def project(store: Any, *, base: str) -> nx.MultiDiGraph[str]:
     """Project the store's default graph to a MultiDiGraph of entities and their relations.
 
     Parameters
@@ -130,7 +130,7 @@ def project(store: Any, *, base: str) -> nx.MultiDiGraph:
     return _Projector(store, base=base, version=version).run()
 
 
-def project_graph(rdf: Graph, *, base: str, version: str | None = None) -> nx.MultiDiGraph:
+def project_graph(rdf: Graph, *, base: str, version: str | None = None) -> nx.MultiDiGraph[str]:
     """Project an in-memory rdflib Graph (notebooks, tests) the same way ``project`` does.
 
     The graph is loaded into an in-memory Oxigraph with the packaged ontology, so both paths run
@@ -164,7 +164,7 @@ def project_graph(rdf: Graph, *, base: str, version: str | None = None) -> nx.Mu
     return _Projector(db, base=normalise_base(base), version=version).run()
 
 
-def node_for(G: nx.MultiDiGraph, ref: str) -> str:
+def node_for(G: nx.MultiDiGraph[str], ref: str) -> str:
     """The node of ``ref`` (a node key, i.e. an entity IRI, or a slug); EntityNotFoundError if none.
 
     >>> G = nx.MultiDiGraph(base="https://ex.org/")
@@ -243,13 +243,13 @@ class _Projector:
                 elif o.startswith('"'):
                     yield s[1:-1], _value(o) or "", _datatype(o)
         else:
-            for s, o, dt in self.rows(_Q_PAIRS_TYPED % predicate, ("s", "o", "dt")):
-                if s is not None and o is not None:
-                    yield s, o, None if dt == "IRI" else dt
+            for subject, obj, dt in self.rows(_Q_PAIRS_TYPED % predicate, ("s", "o", "dt")):
+                if subject is not None and obj is not None:
+                    yield subject, obj, None if dt == "IRI" else dt
 
-    def run(self) -> nx.MultiDiGraph:
+    def run(self) -> nx.MultiDiGraph[str]:
         labels, parents = self.ontology()
-        G = nx.MultiDiGraph(version=self.version, base=self.base)
+        G: nx.MultiDiGraph[str] = nx.MultiDiGraph(version=self.version, base=self.base)
         nodes = self.nodes(G, parents)
         self.names(G)
         self.mentions(G)
@@ -311,7 +311,7 @@ class _Projector:
                     labels[term] = label
         return labels, parents
 
-    def nodes(self, G: nx.MultiDiGraph, parents: dict[str, set[str]]) -> set[str]:
+    def nodes(self, G: nx.MultiDiGraph[str], parents: dict[str, set[str]]) -> set[str]:
         types: dict[str, set[str]] = defaultdict(set)
         for s, t in self.rows(_Q_TYPES, ("s", "t")):
             if s is not None and t is not None and s.startswith(self.prefix):
@@ -338,10 +338,10 @@ class _Projector:
             )
         return set(G.nodes)
 
-    def names(self, G: nx.MultiDiGraph) -> None:
+    def names(self, G: nx.MultiDiGraph[str]) -> None:
         fallback: dict[str, str] = {}
         for s, p, o, lang in self.rows(_Q_NAMES, ("s", "p", "o", "lang")):
-            if s not in G or o is None:
+            if s is None or s not in G or o is None:
                 continue
             data = G.nodes[s]
             if p is not None and p.endswith("#altLabel"):
@@ -357,9 +357,9 @@ class _Projector:
             if data["label"] is None:
                 data["label"] = fallback.get(node) or data["slug"]
 
-    def mentions(self, G: nx.MultiDiGraph) -> None:
+    def mentions(self, G: nx.MultiDiGraph[str]) -> None:
         for doc, entity in self.rows(_Q_MENTIONS, ("d", "e")):
-            if entity in G and doc is not None and doc.startswith(self.prefix):
+            if entity is not None and entity in G and doc is not None and doc.startswith(self.prefix):
                 G.nodes[entity]["documents"].append(doc[len(self.prefix) :])
         for _node, data in G.nodes(data=True):
             data["documents"] = sorted(set(data["documents"]))
@@ -468,10 +468,11 @@ def _humanise(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
 
 
-def iter_hop_edges(G: nx.MultiDiGraph, u: str, v: str) -> Iterable[tuple[str, str, str, dict[str, Any]]]:
+def iter_hop_edges(G: nx.MultiDiGraph[str], u: str, v: str) -> Iterable[tuple[str, str, str, dict[str, Any]]]:
     """Every edge between ``u`` and ``v`` in either direction, as (subject, object, key, data)."""
+    # Edge keys are predicate IRIs (strings); networkx types them only as Hashable.
     for key, data in (G.get_edge_data(u, v) or {}).items():
-        yield u, v, key, data
+        yield u, v, str(key), data
     if u != v:
         for key, data in (G.get_edge_data(v, u) or {}).items():
-            yield v, u, key, data
+            yield v, u, str(key), data

@@ -139,7 +139,7 @@ def run_build(data: DataPaths, *, store_root: Path, export_dir: Path | None, bas
                 # exactly the store's.
                 say("replacing the curated triples of the previous build")
                 for triple in old_triples - new_triples:
-                    db.remove(ox.Quad(*triple, ox.DefaultGraph()))
+                    db.remove(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
             db.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
             ontology = ox.NamedNode(ONTOLOGY_GRAPH)
             if db.contains_named_graph(ontology):
@@ -174,11 +174,13 @@ def uncurated_quads(db: ox.Store, curated: set[ox.Triple], *, base: str) -> dict
     """
     own = {ONTOLOGY_GRAPH, analysis_graph_iri(base)}
     counts: dict[str, int] = {}
-    total = int(next(iter(db.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))["n"].value)  # type: ignore[call-overload]
-    default = total - sum(1 for triple in curated if ox.Quad(*triple, ox.DefaultGraph()) in db)
+    total = int(next(iter(_select(db, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))["n"].value)
+    default = total - sum(
+        1 for triple in curated if ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()) in db
+    )
     if default:
         counts["default"] = default
-    for row in db.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):  # type: ignore[attr-defined]
+    for row in _select(db, "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
         if row["g"].value not in own:
             counts[row["g"].value] = int(row["n"].value)
     return counts
@@ -217,3 +219,11 @@ def _write_record(path: Path, ntriples: bytes) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise disk_full(exc, path.parent) or StoreError(f"cannot write {path}: {exc}") from None
+
+
+def _select(db: ox.Store, sparql: str) -> ox.QuerySolutions:
+    """The solutions of a SELECT (pyoxigraph types ``query`` as any of its three result kinds)."""
+    result = db.query(sparql)
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError(f"expected a SELECT query, got {sparql!r}")
+    return result

@@ -27,7 +27,8 @@ __all__ = ["QueryInfo", "QueryKind", "QueryLimits", "add_using_clauses", "inspec
 
 QueryKind = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "UPDATE"]
 
-_QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+# Keyed by the upper-cased keyword, so a matched word becomes a QueryKind without a cast.
+_QUERY_FORMS: dict[str, QueryKind] = {f: f for f in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")}
 _UPDATE_WORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
@@ -268,13 +269,13 @@ def inspect_query(text: str, limits: QueryLimits) -> QueryInfo:
         word = tok.text.upper()
         nxt = toks[idx + 1] if idx + 1 < len(toks) else None
         if word == "PREFIX" and nxt is not None and idx + 2 < len(toks):
-            iri = toks[idx + 2]
-            if nxt.kind == "pname" and iri.kind == "iri":
-                prefixes[nxt.text.rstrip(":").split(":")[0]] = _resolve(iri, prefixes, base) or ""
+            declared = toks[idx + 2]
+            if nxt.kind == "pname" and declared.kind == "iri":
+                prefixes[nxt.text.rstrip(":").split(":")[0]] = _resolve(declared, prefixes, base) or ""
         elif word == "BASE" and nxt is not None and nxt.kind == "iri":
             base = _resolve(nxt, prefixes, base)
         elif kind is None and depth == 0 and word in _QUERY_FORMS:
-            kind = word  # type: ignore[assignment]
+            kind = _QUERY_FORMS[word]
         elif kind is None and depth == 0 and word in _UPDATE_WORDS:
             kind = "UPDATE"
         if word == "LOAD" and not limits.allow_load and kind == "UPDATE":
@@ -284,8 +285,8 @@ def inspect_query(text: str, limits: QueryLimits) -> QueryInfo:
         if word == "FROM" and kind in _QUERY_FORMS and nxt is not None:
             dataset_clause = True
             named = nxt.kind == "word" and nxt.text.upper() == "NAMED"
-            target = toks[idx + 2] if named and idx + 2 < len(toks) else nxt
-            iri = _resolve(target, prefixes, base)
+            source = toks[idx + 2] if named and idx + 2 < len(toks) else nxt
+            iri = _resolve(source, prefixes, base)
             if iri is not None:
                 (from_named if named else froms).append(iri)
         if word == "SERVICE":

@@ -28,11 +28,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import IO
+from typing import IO, Protocol
 
 import pyoxigraph as ox
 
-__all__ = ["LoadLimits", "LimitExceeded", "guarded"]
+__all__ = ["ByteReader", "LoadLimits", "LimitExceeded", "guarded"]
 
 MIB = 1 << 20
 
@@ -65,7 +65,13 @@ class LimitExceeded(Exception):
         self.line = line
 
 
-def guarded(stream: IO[bytes], fmt: ox.RdfFormat, limits: LoadLimits) -> _Guard:
+class ByteReader(Protocol):
+    """What the guard reads from: any binary stream (an open file, a GzipFile, a BufferedReader)."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+def guarded(stream: ByteReader, fmt: ox.RdfFormat, limits: LoadLimits) -> _Guard:
     """``stream`` as the parser should read it: with the checks that ``fmt`` needs."""
     if fmt == ox.RdfFormat.RDF_XML:
         return _Guard(stream, limits, _XmlCheck(limits))
@@ -81,7 +87,7 @@ class _Guard(io.RawIOBase):
     caller must look at ``failure`` (and at ``line``) whatever the parser raised.
     """
 
-    def __init__(self, raw: IO[bytes], limits: LoadLimits, check: _XmlCheck | _JsonCheck | None) -> None:
+    def __init__(self, raw: ByteReader, limits: LoadLimits, check: _XmlCheck | _JsonCheck | None) -> None:
         self._raw = raw
         self._check = check
         self._deadline = None if limits.max_seconds is None else time.monotonic() + limits.max_seconds

@@ -87,9 +87,9 @@ class ViewSpec:
                                      ("layout", self.layout, LAYOUTS), ("theme", self.theme, THEMES)):
             if value not in allowed:
                 raise ViewSpecError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-        for name, value in (("since", self.since), ("until", self.until)):
-            if value is not None and not _DATE_RE.match(value):
-                raise ViewSpecError(f"{name} must be a date YYYY, YYYY-MM or YYYY-MM-DD; got {value!r}")
+        for name, date in (("since", self.since), ("until", self.until)):
+            if date is not None and not _DATE_RE.match(date):
+                raise ViewSpecError(f"{name} must be a date YYYY, YYYY-MM or YYYY-MM-DD; got {date!r}")
         if self.since and self.until and _date_bounds(self.since)[0] > _date_bounds(self.until)[1]:
             raise ViewSpecError("since is after until")
 
@@ -203,7 +203,7 @@ _MEASURES: weakref.WeakKeyDictionary[Any, dict[str, dict[str, Any]]] = weakref.W
 _MEASURES_LOCK = threading.Lock()
 
 
-def _measures(G: nx.MultiDiGraph) -> dict[str, dict[str, Any]]:
+def _measures(G: nx.MultiDiGraph[str]) -> dict[str, dict[str, Any]]:
     """``{node: {degree, pagerank, betweenness, community, core}}`` from graph.analysis, cached per G."""
     with _MEASURES_LOCK:
         found = _MEASURES.get(G)
@@ -247,7 +247,7 @@ def _in_period(date: str | None, since: str | None, until: str | None) -> bool:
     return not (until and start > _date_bounds(until)[1])
 
 
-def _rank_key(measures: Mapping[str, Mapping[str, Any]], G: nx.MultiDiGraph, size_by: str
+def _rank_key(measures: Mapping[str, Mapping[str, Any]], G: nx.MultiDiGraph[str], size_by: str
               ) -> Any:
     measure = size_by if size_by in ("pagerank", "betweenness") else "degree"
 
@@ -267,7 +267,7 @@ _RANK_BY_PLACE_ABOVE = 20_000
 _WHOLE: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[Any, Any]]] = weakref.WeakKeyDictionary()
 
 
-def _per_graph(G: nx.MultiDiGraph, key: tuple[Any, ...], owner: Any, compute: Any) -> Any:
+def _per_graph(G: nx.MultiDiGraph[str], key: tuple[Any, ...], owner: Any, compute: Any) -> Any:
     with _MEASURES_LOCK:
         cache = _WHOLE.setdefault(G, {})
         found = cache.get(key)
@@ -279,27 +279,27 @@ def _per_graph(G: nx.MultiDiGraph, key: tuple[Any, ...], owner: Any, compute: An
     return value
 
 
-def graph_degrees(G: nx.MultiDiGraph) -> dict[str, int]:
+def graph_degrees(G: nx.MultiDiGraph[str]) -> dict[str, int]:
     """``{node: relations in and out}``, counted once per projection (networkx sums a multigraph
     node's adjacency on every ``G.degree(n)``: a hub with thousands of relations costs each time)."""
     return _per_graph(G, ("relations",), None, lambda: dict(G.degree()))  # type: ignore[no-any-return]
 
 
-def _ranking(G: nx.MultiDiGraph, measures: Mapping[str, Mapping[str, Any]], size_by: str) -> list[str]:
+def _ranking(G: nx.MultiDiGraph[str], measures: Mapping[str, Mapping[str, Any]], size_by: str) -> list[str]:
     """Every node, most central first (the order ``_rank_key`` gives)."""
     measure = size_by if size_by in ("pagerank", "betweenness") else "degree"
     return _per_graph(G, ("ranking", measure, id(measures)), measures,  # type: ignore[no-any-return]
                       lambda: sorted(G.nodes, key=_rank_key(measures, G, size_by)))
 
 
-def _rank_of(G: nx.MultiDiGraph, measures: Mapping[str, Mapping[str, Any]], size_by: str) -> dict[str, int]:
+def _rank_of(G: nx.MultiDiGraph[str], measures: Mapping[str, Mapping[str, Any]], size_by: str) -> dict[str, int]:
     """``{node: place in _ranking}``: sorting a view's candidates by it costs a dict look-up each."""
     measure = size_by if size_by in ("pagerank", "betweenness") else "degree"
     return _per_graph(G, ("rank of", measure, id(measures)), measures,  # type: ignore[no-any-return]
                       lambda: {n: i for i, n in enumerate(_ranking(G, measures, size_by))})
 
 
-def warm_rankings(G: nx.MultiDiGraph, measures: Mapping[str, Mapping[str, Any]]) -> None:
+def warm_rankings(G: nx.MultiDiGraph[str], measures: Mapping[str, Mapping[str, Any]]) -> None:
     """Compute the per-projection orderings views rank by (a server calls this off the request path)."""
     graph_degrees(G)
     _per_graph(G, ("edge count",), None, G.number_of_edges)
@@ -313,7 +313,7 @@ def _classes(data: Mapping[str, Any]) -> set[str]:
     return set(data.get("classes") or ()) | set(data.get("types") or ()) | {data.get("type") or ""}
 
 
-def select_subgraph(G: nx.MultiDiGraph, spec: ViewSpec, measures: Mapping[str, Mapping[str, Any]] | None = None
+def select_subgraph(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Mapping[str, Any]] | None = None
                     ) -> tuple[list[str], list[tuple[str, str, str]], str | None]:
     """The nodes and edges ``spec`` asks for, bounded by ``spec.limit``.
 
@@ -332,8 +332,8 @@ def select_subgraph(G: nx.MultiDiGraph, spec: ViewSpec, measures: Mapping[str, M
         # Ask for more than we draw so the ranking below, not BFS order, decides what is cut.
         found = neighbourhood(G, focus, depth=spec.depth, max_nodes=min(10 * spec.limit, 20_000),
                               types=list(spec.types) or None, exact_total=False)
-        candidates = list(found.nodes) if hasattr(found, "nodes") else list(found)
-        capped = bool(getattr(found, "truncated", False))  # more entities lie around it than we ranked
+        candidates = list(found.nodes)
+        capped = found.truncated  # more entities lie around it than we ranked
         if focus not in candidates:
             candidates.insert(0, focus)
     else:
@@ -375,8 +375,8 @@ def select_subgraph(G: nx.MultiDiGraph, spec: ViewSpec, measures: Mapping[str, M
     return kept, edges, " ".join(notes) or None
 
 
-def view_subgraph(G: nx.MultiDiGraph, spec: ViewSpec, measures: Mapping[str, Mapping[str, Any]] | None = None
-                  ) -> nx.MultiDiGraph:
+def view_subgraph(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Mapping[str, Any]] | None = None
+                  ) -> nx.MultiDiGraph[str]:
     """The selected view as a new MultiDiGraph with flat, serialisable attributes (for GraphML, GEXF
     and CSV exports): node ``slug, label, label_zh, type, date, aliases, community, degree, pagerank,
     betweenness``; edge ``predicate, label, evidence`` (space-separated IRIs), ``quote`` (first)."""
@@ -384,14 +384,15 @@ def view_subgraph(G: nx.MultiDiGraph, spec: ViewSpec, measures: Mapping[str, Map
 
     measures = _measures(G) if measures is None else measures
     nodes, edges, note = select_subgraph(G, spec, measures)
-    H = nx.MultiDiGraph(note=note or "", base=G.graph.get("base") or "")
+    H: nx.MultiDiGraph[str] = nx.MultiDiGraph(note=note or "", base=G.graph.get("base") or "")
     for node in nodes:
         data, m = G.nodes[node], measures.get(node, {})
+        community = m.get("community")
         H.add_node(node, slug=data.get("slug") or "", label=data.get("label") or "",
                    label_zh=data.get("label_zh") or "", type=data.get("type") or "",
                    types=" ".join(data.get("types") or []), date=data.get("date") or "",
                    aliases="; ".join(data.get("aliases") or []),
-                   community=int(m.get("community") if m.get("community") is not None else -1),
+                   community=int(community) if community is not None else -1,
                    degree=float(m.get("degree") or 0.0), pagerank=float(m.get("pagerank") or 0.0),
                    betweenness=float(m.get("betweenness") or 0.0))
     evidence = G.graph.get("evidence", {})
@@ -429,7 +430,7 @@ def _humanise(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
 
 
-def _sizes(G: nx.MultiDiGraph, nodes: list[str], measures: Mapping[str, Mapping[str, Any]], size_by: str
+def _sizes(G: nx.MultiDiGraph[str], nodes: list[str], measures: Mapping[str, Mapping[str, Any]], size_by: str
            ) -> dict[str, float]:
     """Area grows with the measure, scaled to its maximum over the WHOLE graph, so a node keeps its
     size when it appears in another view or is merged into this one by an expansion."""
@@ -442,7 +443,7 @@ def _sizes(G: nx.MultiDiGraph, nodes: list[str], measures: Mapping[str, Mapping[
             for n in nodes}
 
 
-def _top(G: nx.MultiDiGraph, measures: Mapping[str, Mapping[str, Any]], size_by: str) -> float:
+def _top(G: nx.MultiDiGraph[str], measures: Mapping[str, Mapping[str, Any]], size_by: str) -> float:
     return _per_graph(G, ("top", size_by, id(measures)), measures,  # type: ignore[no-any-return]
                       lambda: max((float(m.get(size_by) or 0.0) for m in measures.values()), default=0.0))
 
@@ -455,7 +456,7 @@ _LAYOUTS_LOCK = threading.Lock()
 _LAYOUTS_KEPT = 64
 
 
-def _positions(G: nx.MultiDiGraph, nodes: list[str], edges: list[tuple[str, str, str]]
+def _positions(G: nx.MultiDiGraph[str], nodes: list[str], edges: list[tuple[str, str, str]]
                ) -> dict[str, tuple[float, float]]:
     """The server-side force layout of a view (graph/layout.py), cached per projection and node set,
     so the browser draws at once instead of running its physics before the first frame."""
@@ -475,7 +476,7 @@ def _positions(G: nx.MultiDiGraph, nodes: list[str], edges: list[tuple[str, str,
     return found
 
 
-def _legend_types(G: nx.MultiDiGraph, drawn: list[dict[str, Any]], wanted: set[str]) -> list[dict[str, Any]]:
+def _legend_types(G: nx.MultiDiGraph[str], drawn: list[dict[str, Any]], wanted: set[str]) -> list[dict[str, Any]]:
     """Every type of the graph: ``count`` drawn in this view, ``total`` in the graph, ``shown``
     unless a type filter leaves it out (pages list the drawn ones, and the hidden ones to re-show)."""
     def count() -> dict[str, int]:
@@ -492,7 +493,7 @@ def _legend_types(G: nx.MultiDiGraph, drawn: list[dict[str, Any]], wanted: set[s
             for t, n in sorted(totals.items(), key=lambda kv: (-counts.get(kv[0], 0), -kv[1], kv[0]))]
 
 
-def view_data(G: nx.MultiDiGraph, spec: ViewSpec, measures: Mapping[str, Mapping[str, Any]] | None = None,
+def view_data(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Mapping[str, Any]] | None = None,
               *, measures_note: str | None = None) -> dict[str, Any]:
     """Everything a page needs to draw ``spec``: nodes, edges, their evidence, legend, note.
 
@@ -590,7 +591,7 @@ def view_data(G: nx.MultiDiGraph, spec: ViewSpec, measures: Mapping[str, Mapping
     }
 
 
-def _default_title(G: nx.MultiDiGraph, spec: ViewSpec) -> str:
+def _default_title(G: nx.MultiDiGraph[str], spec: ViewSpec) -> str:
     if spec.focus:
         from graph.network import node_for
 
@@ -609,13 +610,14 @@ def _script_safe(code: str) -> str:
     return re.sub(r"</(script|style)", r"<\\/\1", code, flags=re.IGNORECASE)
 
 
-def render_standalone_html(G: nx.MultiDiGraph, spec: ViewSpec) -> str:
+def render_standalone_html(G: nx.MultiDiGraph[str], spec: ViewSpec) -> str:
     """One self-contained HTML document drawing ``spec`` (vis-network and our script inlined).
 
     Works offline, from a file, in ``IPython.display.HTML`` or an ``<iframe srcdoc>``
     (see ``notebook_html``). Writes nothing; the caller decides where the string goes.
     """
     import jinja2
+    from markupsafe import Markup
 
     from graph.resources import read_text, template_file
 
@@ -624,14 +626,14 @@ def render_standalone_html(G: nx.MultiDiGraph, spec: ViewSpec) -> str:
     template = env.from_string(read_text(template_file("view.html")))
     return template.render(
         data=data, title=data["title"], theme=spec.theme, height=spec.height,
-        vis_css=jinja2.utils.markupsafe.Markup(_script_safe(_vis_asset("vis-network.css"))),
-        vis_js=jinja2.utils.markupsafe.Markup(_script_safe(_vis_asset("vis-network.min.js"))),
-        view_js=jinja2.utils.markupsafe.Markup(_script_safe(read_text(template_file("graphview.js")))),
+        vis_css=Markup(_script_safe(_vis_asset("vis-network.css"))),
+        vis_js=Markup(_script_safe(_vis_asset("vis-network.min.js"))),
+        view_js=Markup(_script_safe(read_text(template_file("graphview.js")))),
         base=G.graph.get("base") or "",
     )
 
 
-def notebook_html(G: nx.MultiDiGraph, spec: ViewSpec) -> str:
+def notebook_html(G: nx.MultiDiGraph[str], spec: ViewSpec) -> str:
     """An ``<iframe srcdoc>`` holding the standalone view: isolated from the notebook's own page.
 
     Wrapped in a ``<div>``: IPython warns about a bare ``<iframe>`` passed to ``HTML``.
