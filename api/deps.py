@@ -1,17 +1,26 @@
-"""Typed dependencies: handlers declare what they need by type, never reach for globals."""
+"""Typed dependencies: handlers declare what they need by type, never reach for globals.
+
+Also the per-version values routers share (``per_version``, ``label_index``), so no router
+imports another.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
+from api import derived
 from api.settings import Settings
 from api.state import AppState
+from graph.entities import LabelIndex
 from graph.store import Store
 
-__all__ = ["StateDep", "SettingsDep", "StoreDep", "ExecutorDep", "ProjectionDep", "TemplatesDep"]
+__all__ = ["StateDep", "SettingsDep", "StoreDep", "ExecutorDep", "ProjectionDep", "TemplatesDep",
+           "label_index", "per_version"]
+
+T = TypeVar("T")
 
 
 def get_state(request: Request) -> AppState:
@@ -33,10 +42,6 @@ def get_executor(request: Request) -> Any:
     return get_state(request).executor
 
 
-def get_projection(request: Request) -> Any:
-    return get_state(request).projection()
-
-
 def get_templates(request: Request) -> Any:
     return request.app.state.templates
 
@@ -45,5 +50,19 @@ StateDep = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 ExecutorDep = Annotated[Any, Depends(get_executor)]
-ProjectionDep = Annotated[Any, Depends(get_projection)]
+# Built on the request on a small store, in the background on a large one (503 + Retry-After until then).
+ProjectionDep = Annotated[Any, Depends(derived.projection)]
 TemplatesDep = Annotated[Any, Depends(get_templates)]
+
+
+def per_version(request: Request, name: str, build: Callable[[], T]) -> T:
+    """``build()`` once per store version for this app (see AppState.cached)."""
+    return get_state(request).cached(name, build)
+
+
+def label_index(request: Request, store: Any, base: str) -> LabelIndex:
+    """The name index of this store version: built on the request for a small store; for a large
+    embedded one, in the background (503 + Retry-After until ready, see api/derived.py)."""
+    if derived.is_large(request):
+        return derived.label_index(request)  # type: ignore[no-any-return]
+    return per_version(request, "label_index", lambda: LabelIndex.build(store, base=base))

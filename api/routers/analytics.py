@@ -25,9 +25,10 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from api import derived
+from api.deps import ProjectionDep
 from api.schemas_analysis import (
     BridgesPage,
     CentralityPage,
@@ -42,8 +43,6 @@ from graph import analysis
 from graph.network import node_for
 
 router = APIRouter(prefix="/api", tags=["analysis"])
-# The projection: built on the request on small stores, in the background on large ones (503 meanwhile).
-ProjectionDep = Annotated[Any, Depends(derived.projection)]
 
 DEFAULT_LIMIT = 300
 MAX_LIMIT = 2000

@@ -19,9 +19,9 @@ from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from api import urls
-from api.deps import SettingsDep, StateDep, StoreDep
-from api.routers.entities import RDF_MEDIA_TYPES, pick_format, rdf_response
-from api.routers.search import label_index, per_version
+from api.deps import SettingsDep, StateDep, StoreDep, label_index, per_version
+from api.linked_data import rdf_response
+from api.negotiation import JSON_LD, N_TRIPLES, RDF_FORMATS, RDF_XML, TURTLE, pick_format, utf8
 from api.schemas import DatasetStats
 from graph.entities import PREFIXES as SPARQL_PREFIXES
 from graph.entities import dataset_stats
@@ -33,9 +33,9 @@ router = APIRouter(tags=["dataset"])
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 EXPORTS: dict[str, tuple[ox.RdfFormat, str]] = {
-    "ttl": (ox.RdfFormat.TURTLE, "text/turtle; charset=utf-8"),
-    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples; charset=utf-8"),
-    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
+    "ttl": (ox.RdfFormat.TURTLE, utf8(TURTLE)),
+    "nt": (ox.RdfFormat.N_TRIPLES, utf8(N_TRIPLES)),
+    "jsonld": (ox.RdfFormat.JSON_LD, JSON_LD),
 }
 CHUNK_BYTES = 64 * 1024
 
@@ -102,9 +102,9 @@ def _void_ntriples(request: Request, store: Any, settings: Any) -> bytes:
 
 
 _VOID_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"description": "VoID description of the dataset.",
-    "content": {"text/turtle": {"example": "<#dataset> a void:Dataset ; void:triples 2517 ; "
-                                           "void:sparqlEndpoint </sparql> ."},
-                "application/ld+json": {}, "application/n-triples": {}, "application/rdf+xml": {}}}}
+    "content": {TURTLE: {"example": "<#dataset> a void:Dataset ; void:triples 2517 ; "
+                                    "void:sparqlEndpoint </sparql> ."},
+                JSON_LD: {}, N_TRIPLES: {}, RDF_XML: {}}}}
 
 
 @router.get("/.well-known/void", summary="VoID description (Turtle / JSON-LD by content negotiation)",
@@ -112,9 +112,9 @@ _VOID_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"description": "VoID d
 def void_wellknown(request: Request, store: StoreDep, settings: SettingsDep,
                    format: Annotated[str | None, Query(description="ttl | jsonld | nt | rdf")] = None) -> Response:
     """Counts, class and property partitions, the SPARQL endpoint, dump links and sources."""
-    fmt = format or pick_format(request.headers.get("accept"), tuple(RDF_MEDIA_TYPES), "ttl")
-    if fmt not in RDF_MEDIA_TYPES:
-        raise HTTPException(400 if format else 406, "VoID is served as " + ", ".join(RDF_MEDIA_TYPES.values()))
+    fmt = format or pick_format(request.headers.get("accept"), tuple(RDF_FORMATS), "ttl")
+    if fmt not in RDF_FORMATS:
+        raise HTTPException(400 if format else 406, "VoID is served as " + ", ".join(RDF_FORMATS.values()))
     return rdf_response(_void_ntriples(request, store, settings), fmt, headers={"Vary": "Accept"},
                         base=settings.base, extra_prefixes={"void": str(VOID)})
 
@@ -187,8 +187,9 @@ def stream_dump(db: ox.Store, fmt: str) -> Iterator[bytes]:
 
 @router.get("/api/exports/coopgraph.{fmt}", summary="Full dump of the data (Turtle, N-Triples or JSON-LD)",
             response_class=StreamingResponse, tags=["dataset", "json api"],
-            responses={200: {"content": {"text/turtle": {"example": "@prefix coop: <https://coopgraph.org/ontology#> ."},
-                                         "application/n-triples": {}, "application/ld+json": {}}}})
+            responses={200: {"content": {
+                TURTLE: {"example": "@prefix coop: <https://coopgraph.org/ontology#> ."},
+                N_TRIPLES: {}, JSON_LD: {}}}})
 def export_dump(fmt: str, state: StateDep) -> StreamingResponse:
     """Every triple of the default graph (data and evidence; the ontology is at /ontology.ttl), streamed."""
     if fmt not in EXPORTS:

@@ -16,9 +16,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api import urls
+from api.convert import summary_of, value_of
 from api.deps import SettingsDep, StoreDep, TemplatesDep
-from api.routers.entities import (MEDIA_TYPES, RDF_MEDIA_TYPES, negotiated, rdf_response, summary_of,
-                                  value_of)
+from api.linked_data import alternates, negotiated, rdf_response
+from api.negotiation import HTML, JSON, RDF_FORMATS
 from api.schemas import DocumentDetail, DocumentQuote, DocumentSummary
 from graph.entities import DocumentRecord, document_detail, document_rdf, list_documents
 
@@ -124,16 +125,15 @@ def documents_page(request: Request, store: StoreDep, settings: SettingsDep, tem
 
 @router.get("/documents/{name}", summary="A source document with its quotes highlighted (HTML or RDF)",
             response_class=Response, responses={200: {"content": {
-                "text/html": {"example": '<mark id="q-117-201">Chongqing Customs and Chengdu Customs ...</mark>'},
-                **{m: {} for m in RDF_MEDIA_TYPES.values()}}}})
+                HTML: {"example": '<mark id="q-117-201">Chongqing Customs and Chengdu Customs ...</mark>'},
+                **{m: {} for m in RDF_FORMATS.values()}}}})
 def document_page(name: str, request: Request, store: StoreDep, settings: SettingsDep, templates: TemplatesDep,
                   format: Annotated[str | None, Query(description="html | ttl | jsonld | nt | rdf")] = None
                   ) -> Response:
     """HTML for browsers (``<mark id="q-{start}-{end}">`` per quote); RDF by content negotiation."""
     slug, fmt = negotiated(request, name, format, default="html")
-    headers = {"Vary": "Accept", "Link": ", ".join(
-        [f'<{urls.document(slug, format=None if f == "html" else f)}>; rel="alternate"; type="{m}"'
-         for f, m in MEDIA_TYPES.items()] + [f'<{urls.api_document(slug)}>; rel="alternate"; type="application/json"'])}
+    headers = {"Vary": "Accept", "Link": alternates(urls.document, slug)
+               + f', <{urls.api_document(slug)}>; rel="alternate"; type="{JSON}"'}
     if fmt != "html":
         return rdf_response(document_rdf(store, base=settings.base, slug=slug), fmt, headers=headers,
                             base=settings.base)

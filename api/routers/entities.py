@@ -4,9 +4,7 @@
 for machines, chosen from ``Accept`` or forced by ``?format=`` or a suffix (``/id/{slug}.ttl``).
 The RDF is the entity's description: its triples out and in, the labels of what it links to, and
 the evidence nodes of its statements. ``Vary: Accept`` and a ``Link`` header list the alternates.
-
-Content negotiation here is a small local helper (``pick_format``) because ``api/negotiation.py``
-was not written yet when this module was; it is pure and table-tested through HTTP.
+Negotiation is :func:`api.negotiation.pick_format`'s (through :func:`api.linked_data.negotiated`).
 """
 
 from __future__ import annotations
@@ -14,156 +12,20 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from api import negotiation, urls
-from api.deps import SettingsDep, StoreDep, TemplatesDep
-from api.routers.search import label_index
-from api.schemas import Alias, EntityDetail, EntitySummary, EvidenceQuote, LiteralValue, Page, Statement
-from graph.entities import (EntityRecord, EntityRef, Evidence, IndexedEntity, StatementRecord, Value,
-                            entity_detail, entity_rdf, resolve_class)
-from graph.export import serialise
-from graph.namespaces import PREFIXES, new_graph
+from api import urls
+from api.convert import curie, detail_of, summary_of
+from api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
+from api.linked_data import alternates, negotiated, rdf_response
+from api.negotiation import HTML, JSON, RDF_FORMATS, TURTLE
+from api.schemas import EntityDetail, EntitySummary, Page
+from graph.entities import EntityRecord, IndexedEntity, entity_detail, entity_rdf, resolve_class
 
-__all__ = ["RDF_MEDIA_TYPES", "pick_format", "rdf_response", "router", "summary_of"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["linked data"])
-
-# format name -> media type we answer with; the order is our preference when the client has none.
-RDF_MEDIA_TYPES: dict[str, str] = {
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
-    "rdf": "application/rdf+xml",
-}
-MEDIA_TYPES: dict[str, str] = {"html": "text/html", **RDF_MEDIA_TYPES}
-# media types clients send that mean one of our formats
-_ACCEPTED_AS: dict[str, str] = {
-    "text/html": "html", "application/xhtml+xml": "html",
-    "text/turtle": "ttl", "application/x-turtle": "ttl", "application/turtle": "ttl",
-    "application/ld+json": "jsonld", "application/json": "jsonld",
-    "application/n-triples": "nt", "text/plain": "nt",
-    "application/rdf+xml": "rdf", "application/xml": "rdf", "text/xml": "rdf",
-}
-_SERIALISERS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "rdf": ox.RdfFormat.RDF_XML}
-
-
-def pick_format(accept: str | None, offered: tuple[str, ...], default: str) -> str | None:
-    """The offered format the Accept header likes best; ``default`` for no header or ``*/*`` alone.
-
-    Highest q wins; on equal q the more specific range (``text/turtle`` over ``text/*`` over
-    ``*/*``), then the one the client listed first. None when nothing offered is acceptable (406).
-    Parsing is :func:`api.negotiation.parse_accept`'s; the scoring differs from the SPARQL
-    endpoint's because here the client's own order breaks ties (browsers list HTML first).
-    """
-    if not accept or not accept.strip():
-        return default
-    ranges = list(enumerate(negotiation.parse_accept(accept, synonyms={})))
-    best: tuple[float, int, int, int] | None = None
-    choice = None
-    for preference, fmt in enumerate((default, *[f for f in offered if f != default])):
-        match: tuple[int, float, int] | None = None     # (specificity, q, -position) of the closest range
-        for name in (m for m, f in _ACCEPTED_AS.items() if f == fmt):
-            for position, accepted in ranges:
-                if accepted.matches(name):
-                    candidate = (accepted.specificity, accepted.q, -position)
-                    if match is None or candidate > match:
-                        match = candidate
-        if match is None or match[1] <= 0:
-            continue
-        score = (match[1], match[0], match[2], -preference)
-        if best is None or score > best:
-            best, choice = score, fmt
-    return choice
-
-
-def rdf_response(ntriples: bytes, fmt: str, *, headers: dict[str, str] | None = None, base: str | None = None,
-                 extra_prefixes: dict[str, str] | None = None) -> Response:
-    """N-Triples re-serialised as ``fmt`` (JSON-LD compacted with our prefixes by rdflib)."""
-    prefixes = {**PREFIXES, **(extra_prefixes or {})}
-    if base:
-        prefixes["id"] = base + "id/"
-    if fmt == "jsonld":
-        graph = new_graph(base=base)
-        for prefix, namespace in (extra_prefixes or {}).items():
-            graph.bind(prefix, namespace)
-        graph.parse(data=ntriples, format="nt")
-        body = serialise(graph, "jsonld")
-    else:
-        triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
-        body = ox.serialize(triples, format=_SERIALISERS[fmt], prefixes=prefixes) or b""
-    media = RDF_MEDIA_TYPES[fmt] + ("; charset=utf-8" if fmt != "rdf" else "")
-    return Response(body, media_type=media, headers=headers)
-
-
-def negotiated(request: Request, name: str, format: str | None, *, default: str = "ttl",
-               offered: tuple[str, ...] = tuple(MEDIA_TYPES)) -> tuple[str, str]:
-    """``(slug, format)`` from a path segment (``x.ttl``), ``?format=`` or the Accept header."""
-    slug, dot, suffix = name.partition(".")
-    chosen = format.lower() if format else None
-    if dot:
-        if suffix not in offered or suffix == "html":
-            raise HTTPException(404, f"unknown format suffix .{suffix}; use one of "
-                                     + ", ".join(f".{f}" for f in offered if f != "html"))
-        chosen = suffix
-    if chosen is not None and chosen not in offered:
-        raise HTTPException(400, f"unknown format {chosen!r}; use one of {', '.join(offered)}")
-    if chosen is None:
-        chosen = pick_format(request.headers.get("accept"), offered, default)
-        if chosen is None:
-            raise HTTPException(406, "none of the media types in Accept is available; offered: "
-                                     + ", ".join(MEDIA_TYPES[f] for f in offered))
-    return slug, chosen
-
-
-def alternates(path_of: Any, slug: str, offered: tuple[str, ...] = tuple(MEDIA_TYPES)) -> str:
-    """An RFC 8288 ``Link`` header value listing each serialisation."""
-    return ", ".join(f'<{path_of(slug, format=None if f == "html" else f)}>; rel="alternate"; '
-                     f'type="{MEDIA_TYPES[f]}"' for f in offered)
-
-
-# -- conversions to API models ---------------------------------------------------------------------
-def summary_of(ref: EntityRef | IndexedEntity) -> EntitySummary:
-    slug = ref.slug
-    return EntitySummary(slug=slug, iri=ref.iri, label=ref.label, label_zh=ref.label_zh, type=ref.type,
-                         url=urls.entity(slug) if slug else ref.iri,
-                         api_url=urls.api_entity(slug) if slug else None)
-
-
-def evidence_of(ev: Evidence) -> EvidenceQuote:
-    doc = ev.document
-    return EvidenceQuote(quote=ev.quote, document=doc.slug if doc else None, document_title=doc.label if doc else None,
-                         start=ev.start, end=ev.end, note=ev.note,
-                         url=urls.document(doc.slug, (ev.start, ev.end)) if doc and doc.slug else None)
-
-
-def value_of(value: Value | None) -> LiteralValue | None:
-    return None if value is None else LiteralValue(lexical=value.lexical, datatype=value.datatype, lang=value.lang)
-
-
-def statement_of(st: StatementRecord) -> Statement:
-    return Statement(direction=st.direction, predicate=st.predicate, predicate_label=st.predicate_label,
-                     entity=summary_of(st.other) if st.other else None, value=value_of(st.value),
-                     evidence=[evidence_of(e) for e in st.evidence])
-
-
-def _curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
-
-
-def detail_of(record: EntityRecord) -> EntityDetail:
-    slug = record.ref.slug or ""
-    return EntityDetail(
-        **summary_of(record.ref).model_dump(), labels=record.labels,
-        aliases=[Alias(text=t, lang=lang) for t, lang in record.aliases], types=[_curie(t) for t in record.types],
-        comment=record.comment, statements=[statement_of(s) for s in record.statements],
-        mentioned_in=[summary_of(r) for r in record.mentioned_in], truncated=record.truncated,
-        formats={f: urls.entity(slug, f) for f in RDF_MEDIA_TYPES})
 
 
 def _groups(record: EntityRecord) -> list[dict[str, Any]]:
@@ -172,7 +34,7 @@ def _groups(record: EntityRecord) -> list[dict[str, Any]]:
     for st in record.statements:
         group = groups.setdefault((st.direction, st.predicate), {
             "direction": st.direction, "predicate": st.predicate, "label": st.predicate_label,
-            "curie": _curie(st.predicate), "statements": []})
+            "curie": curie(st.predicate), "statements": []})
         group["statements"].append(st)
     return list(groups.values())
 
@@ -180,10 +42,10 @@ def _groups(record: EntityRecord) -> list[dict[str, Any]]:
 # -- routes ----------------------------------------------------------------------------------------
 _RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The entity as HTML or RDF, by content negotiation.",
-          "content": {"text/html": {}, **{m: {"example": "<https://coopgraph.org/id/chongqing-customs> a "
-                                               "coop:CustomsDistrict ." if m == "text/turtle" else None}
-                                          for m in RDF_MEDIA_TYPES.values()}}},
-    404: {"description": "No entity with that id.", "content": {"application/json": {"example": {
+          "content": {HTML: {}, **{m: {"example": "<https://coopgraph.org/id/chongqing-customs> a "
+                                        "coop:CustomsDistrict ." if m == TURTLE else None}
+                                   for m in RDF_FORMATS.values()}}},
+    404: {"description": "No entity with that id.", "content": {JSON: {"example": {
         "ok": False, "status": 404, "title": "Not found", "error": "no entity 'nowhere'"}}}},
     406: {"description": "None of the accepted media types is available."},
 }
@@ -201,8 +63,8 @@ def entity_page(name: str, request: Request, store: StoreDep, settings: Settings
         record = entity_detail(store, base=settings.base, slug=slug)
         describe = f"DESCRIBE <{record.ref.iri}>"
         context = {"nav": "entities", "e": record, "groups": _groups(record), "urls": urls,
-                   "curie": _curie, "describe_url": urls.query(describe),
-                   "formats": {f: urls.entity(slug, f) for f in RDF_MEDIA_TYPES}}
+                   "curie": curie, "describe_url": urls.query(describe),
+                   "formats": {f: urls.entity(slug, f) for f in RDF_FORMATS}}
         return templates.TemplateResponse(request, "entity.html", context, headers=headers)
     body = entity_rdf(store, base=settings.base, slug=slug)
     return rdf_response(body, fmt, headers=headers, base=settings.base)

@@ -12,9 +12,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from api import urls
-from api.deps import StoreDep, TemplatesDep
-from api.routers.entities import pick_format
-from api.routers.search import per_version
+from api.deps import StoreDep, TemplatesDep, per_version
+from api.negotiation import HTML, TURTLE, pick_format, utf8
 from graph.namespaces import COOP_NS, PREFIXES
 from graph.ontology import ontology_graph
 from graph.resources import ontology_file, shapes_file
@@ -22,8 +21,6 @@ from graph.resources import ontology_file, shapes_file
 __all__ = ["router"]
 
 router = APIRouter(tags=["ontology"])
-
-TURTLE = "text/turtle; charset=utf-8"
 
 
 def curie(iri: str) -> str:
@@ -115,25 +112,25 @@ def _usage(store: Any) -> dict[str, int]:
 def _turtle(resource: Any, name: str) -> Response:
     if not resource.is_file():
         raise HTTPException(404, f"{name} is not installed with this package")
-    return Response(resource.read_bytes(), media_type=TURTLE, headers={"Vary": "Accept"})
+    return Response(resource.read_bytes(), media_type=utf8(TURTLE), headers={"Vary": "Accept"})
 
 
 @router.get("/ontology.ttl", summary="The ontology (OWL, Turtle)", response_class=Response,
-            responses={200: {"content": {"text/turtle": {"example": "coop:Region a owl:Class ; ..."}}}})
+            responses={200: {"content": {TURTLE: {"example": "coop:Region a owl:Class ; ..."}}}})
 def ontology_turtle() -> Response:
     return _turtle(ontology_file(), "ontology/coop.ttl")
 
 
 @router.get("/ontology/shapes.ttl", summary="The SHACL shapes the data is validated against (Turtle)",
             response_class=Response,
-            responses={200: {"content": {"text/turtle": {"example": "coop:EntityShape a sh:NodeShape ; ..."}}}})
+            responses={200: {"content": {TURTLE: {"example": "coop:EntityShape a sh:NodeShape ; ..."}}}})
 def shapes_turtle() -> Response:
     return _turtle(shapes_file(), "ontology/shapes.ttl")
 
 
 @router.get("/ontology", summary="The ontology: HTML for browsers, Turtle for machines", response_class=Response,
-            responses={200: {"content": {"text/html": {"example": "<h1>coopgraph ontology</h1> ..."},
-                                         "text/turtle": {"example": "coop:Region a owl:Class ; ..."}}}})
+            responses={200: {"content": {HTML: {"example": "<h1>coopgraph ontology</h1> ..."},
+                                         TURTLE: {"example": "coop:Region a owl:Class ; ..."}}}})
 def ontology_page(request: Request, store: StoreDep, templates: TemplatesDep,
                   format: Annotated[str | None, Query(description="html | ttl")] = None) -> Response:
     """Classes as a tree, properties with domain and range, each with how often the data uses it."""
@@ -141,7 +138,8 @@ def ontology_page(request: Request, store: StoreDep, templates: TemplatesDep,
     if fmt == "ttl":
         return ontology_turtle()
     if fmt != "html":
-        raise HTTPException(406 if format is None else 400, "the ontology is available as text/html or text/turtle")
+        raise HTTPException(406 if format is None else 400,
+                            f"the ontology is available as {HTML} or {TURTLE}")
     graph = per_version(request, "ontology_graph", ontology_graph)
     counts = per_version(request, "ontology_usage", lambda: _usage(store))
     header = next(iter(graph.subjects(RDF.type, OWL.Ontology)), None)
@@ -152,5 +150,5 @@ def ontology_page(request: Request, store: StoreDep, templates: TemplatesDep,
         "nav": "ontology", "info": info, "classes": _class_tree(graph, counts),
         "properties": _properties(graph, counts), "urls": urls})
     response.headers["Vary"] = "Accept"
-    response.headers["Link"] = f'<{urls.ontology("ttl")}>; rel="alternate"; type="text/turtle"'
+    response.headers["Link"] = f'<{urls.ontology("ttl")}>; rel="alternate"; type="{TURTLE}"'
     return response

@@ -1,40 +1,24 @@
 """Name search over labels and aliases (English and Chinese): JSON for autocomplete, an HTML page.
 
-The label index is built once per store version and kept on the app (``per_version``), so a
+The label index is built once per store version and kept on the app (``api.deps.label_index``), so a
 search is a few dictionary and bisect look-ups, never a SPARQL scan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from api import derived, urls
-from api.deps import SettingsDep, StoreDep, TemplatesDep
+from api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
 from api.schemas import SearchHit
-from graph.entities import LabelIndex, resolve_class
+from graph.entities import resolve_class
 
-__all__ = ["label_index", "per_version", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["search"])
-
-T = TypeVar("T")
-
-
-def per_version(request: Request, name: str, build: Callable[[], T]) -> T:
-    """``build()`` once per store version for this app (see AppState.cached)."""
-    return request.app.state.coop.cached(name, build)  # type: ignore[no-any-return]
-
-
-def label_index(request: Request, store: Any, base: str) -> LabelIndex:
-    """The name index of this store version: built on the request for a small store; for a large
-    embedded one, in the background (503 + Retry-After until ready, see api/derived.py)."""
-    if derived.is_large(request):
-        return derived.label_index(request)  # type: ignore[no-any-return]
-    return per_version(request, "label_index", lambda: LabelIndex.build(store, base=base))
 
 
 def _classes(types: str | None) -> list[str]:

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api import derived
-from api.deps import SettingsDep, StateDep, StoreDep, TemplatesDep
+from api.deps import ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep
 from graph.errors import CoopgraphError, QueryRejectedError
 from graph.views import HARD_MAX_NODES, ViewSpec, view_data, view_subgraph
 
@@ -68,8 +68,6 @@ def view_spec(
 
 
 SpecDep = Annotated[ViewSpec, Depends(view_spec)]
-# The projection: built on the request on small stores, in the background on large ones (503 meanwhile).
-ProjectionDep = Annotated[Any, Depends(derived.projection)]
 # Views of more nodes than this are fetched by the page (a cacheable, versioned /api/view URL)
 # instead of inlined in it: the HTML arrives at once and the browser parses the JSON natively.
 INLINE_MAX_NODES = 300

@@ -11,7 +11,8 @@ import httpx
 import pytest
 import rdflib
 
-from api.routers.entities import pick_format
+from tests.api.test_negotiation import CHROME, FIREFOX
+from tests.api.test_negotiation import LINKED_DATA_TABLE as ACCEPT_TABLE
 from tests.conftest import LiveServer, start_server, stop_server
 from tests.graph.test_entities import XSS_LABEL, write_mini_store
 
@@ -28,32 +29,8 @@ def parse_rdf(body: bytes, fmt: str) -> rdflib.Graph:
 ID = "https://coopgraph.org/id/"
 COOP = "https://coopgraph.org/ontology#"
 SLUG = "chongqing-customs"
-CHROME = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
-          "application/signed-exchange;v=b3;q=0.7")
-FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 RDFLIB_FORMAT = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
                  "application/rdf+xml": "xml"}
-
-# (Accept header, media type served)
-ACCEPT_TABLE = [
-    ("*/*", "text/turtle"),                                   # curl's default: a machine
-    (None, "text/turtle"),                                    # no header at all
-    (CHROME, "text/html"),
-    (FIREFOX, "text/html"),
-    ("text/html", "text/html"),
-    ("text/turtle", "text/turtle"),
-    ("application/x-turtle", "text/turtle"),
-    ("application/ld+json", "application/ld+json"),
-    ("application/json", "application/ld+json"),
-    ("application/n-triples", "application/n-triples"),
-    ("application/rdf+xml", "application/rdf+xml"),
-    ("text/turtle;q=0.5, application/ld+json", "application/ld+json"),
-    ("application/ld+json;q=0.8, text/turtle;q=0.9", "text/turtle"),
-    ("text/html;q=0.1, application/n-triples;q=0.2", "application/n-triples"),
-    ("text/*", "text/turtle"),                                # equal ranges: our default wins
-    ("application/rdf+xml;q=1.0, text/html;q=0.9, */*;q=0.1", "application/rdf+xml"),
-    ("image/png, */*;q=0.01", "text/turtle"),
-]
 
 
 @pytest.mark.parametrize(("accept", "expected"), ACCEPT_TABLE)
@@ -184,20 +161,6 @@ def test_csp_blocks_inline_script_on_entity_page(live_server: LiveServer) -> Non
     response = httpx.get(f"{live_server.url}/id/{SLUG}", headers={"Accept": "text/html"})
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert not re.search(r"<script(?![^>]*(src=|type=\"application/json\"))", response.text)
-
-
-@pytest.mark.parametrize(("accept", "expected"), [(a, e) for a, e in ACCEPT_TABLE if a is not None])
-def test_pick_format_table(accept: str, expected: str) -> None:
-    """The same table, against the pure function."""
-    names = {"text/html": "html", "text/turtle": "ttl", "application/ld+json": "jsonld",
-             "application/n-triples": "nt", "application/rdf+xml": "rdf"}
-    assert pick_format(accept, ("html", "ttl", "jsonld", "nt", "rdf"), "ttl") == names[expected]
-
-
-def test_pick_format_refuses_what_is_not_offered() -> None:
-    assert pick_format("image/png", ("html", "ttl"), "ttl") is None
-    assert pick_format("text/turtle;q=0", ("ttl",), "ttl") is None
-    assert pick_format("", ("html", "ttl"), "html") == "html"
 
 
 def test_ld_store_fixture_exists(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.negotiation import choose_media_type, parse_accept
+from api.negotiation import LINKED_DATA_FORMATS, choose_media_type, parse_accept, pick_format
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -25,6 +25,28 @@ JENA_GRAPH = ("text/turtle,application/n-triples;q=0.9,application/ld+json;q=0.8
               "*/*;q=0.5")
 RDFLIB_SPARQLSTORE = "application/sparql-results+xml"
 CURL = "*/*"
+
+# Linked Data pages (/id/{slug}): (Accept header, media type served). tests/api/test_linked_data.py
+# asks a real server with the same table.
+LINKED_DATA_TABLE = [
+    ("*/*", "text/turtle"),                                   # curl's default: a machine
+    (None, "text/turtle"),                                    # no header at all
+    (CHROME, "text/html"),
+    (FIREFOX, "text/html"),
+    ("text/html", "text/html"),
+    ("text/turtle", "text/turtle"),
+    ("application/x-turtle", "text/turtle"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/json", "application/ld+json"),
+    ("application/n-triples", "application/n-triples"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("text/turtle;q=0.5, application/ld+json", "application/ld+json"),
+    ("application/ld+json;q=0.8, text/turtle;q=0.9", "text/turtle"),
+    ("text/html;q=0.1, application/n-triples;q=0.2", "application/n-triples"),
+    ("text/*", "text/turtle"),                                # equal ranges: our default wins
+    ("application/rdf+xml;q=1.0, text/html;q=0.9, */*;q=0.1", "application/rdf+xml"),
+    ("image/png, */*;q=0.01", "text/turtle"),
+]
 
 
 @pytest.mark.parametrize(
@@ -96,3 +118,16 @@ def test_format_parameter_wins_over_accept(kind: str, fmt: str, expected: str | 
 def test_parse_accept_clamps_q() -> None:
     ranges = parse_accept("text/csv;q=7, */*;q=-1")
     assert [(r.type, r.subtype, r.q) for r in ranges] == [("text", "csv", 1.0), ("*", "*", 0.0)]
+
+
+@pytest.mark.parametrize(("accept", "expected"), [(a, e) for a, e in LINKED_DATA_TABLE if a is not None])
+def test_pick_format_table(accept: str, expected: str) -> None:
+    """The Linked Data table, against the pure function."""
+    names = {media: name for name, media in LINKED_DATA_FORMATS.items()}
+    assert pick_format(accept, ("html", "ttl", "jsonld", "nt", "rdf"), "ttl") == names[expected]
+
+
+def test_pick_format_refuses_what_is_not_offered() -> None:
+    assert pick_format("image/png", ("html", "ttl"), "ttl") is None
+    assert pick_format("text/turtle;q=0", ("ttl",), "ttl") is None
+    assert pick_format("", ("html", "ttl"), "html") == "html"

@@ -1,0 +1,59 @@
+"""Library records -> JSON API models (``api.schemas``), with the links each answer carries.
+
+Shared by the routers that answer with entities (entities, documents); a router never imports
+another router (``tests/test_layering.py``).
+"""
+
+from __future__ import annotations
+
+from api import urls
+from api.negotiation import RDF_FORMATS
+from api.schemas import Alias, EntityDetail, EntitySummary, EvidenceQuote, LiteralValue, Statement
+from graph.entities import EntityRecord, EntityRef, Evidence, IndexedEntity, StatementRecord, Value
+from graph.namespaces import PREFIXES
+
+__all__ = ["curie", "detail_of", "evidence_of", "statement_of", "summary_of", "value_of"]
+
+
+def summary_of(ref: EntityRef | IndexedEntity) -> EntitySummary:
+    slug = ref.slug
+    return EntitySummary(slug=slug, iri=ref.iri, label=ref.label, label_zh=ref.label_zh, type=ref.type,
+                         url=urls.entity(slug) if slug else ref.iri,
+                         api_url=urls.api_entity(slug) if slug else None)
+
+
+def evidence_of(ev: Evidence) -> EvidenceQuote:
+    doc = ev.document
+    return EvidenceQuote(quote=ev.quote, document=doc.slug if doc else None,
+                         document_title=doc.label if doc else None, start=ev.start, end=ev.end, note=ev.note,
+                         url=urls.document(doc.slug, (ev.start, ev.end)) if doc and doc.slug else None)
+
+
+def value_of(value: Value | None) -> LiteralValue | None:
+    if value is None:
+        return None
+    return LiteralValue(lexical=value.lexical, datatype=value.datatype, lang=value.lang)
+
+
+def statement_of(st: StatementRecord) -> Statement:
+    return Statement(direction=st.direction, predicate=st.predicate, predicate_label=st.predicate_label,
+                     entity=summary_of(st.other) if st.other else None, value=value_of(st.value),
+                     evidence=[evidence_of(e) for e in st.evidence])
+
+
+def curie(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def detail_of(record: EntityRecord) -> EntityDetail:
+    slug = record.ref.slug or ""
+    return EntityDetail(
+        **summary_of(record.ref).model_dump(), labels=record.labels,
+        aliases=[Alias(text=t, lang=lang) for t, lang in record.aliases],
+        types=[curie(t) for t in record.types],
+        comment=record.comment, statements=[statement_of(s) for s in record.statements],
+        mentioned_in=[summary_of(r) for r in record.mentioned_in], truncated=record.truncated,
+        formats={f: urls.entity(slug, f) for f in RDF_FORMATS})
