@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 import graph
 from api import derived
+from api.engine import QueryEngine, open_engine
 from api.errors import install_error_handlers
 from api.rate_limit import install_rate_limit
 from api.settings import Settings
@@ -34,15 +35,15 @@ EMBED_PREFIXES = ("/embed",)
 VERSIONED_ASSETS = ("/static/lib/", "/static/vendor/")
 
 
-def create_app(settings: Settings | None = None, *, executor: Any = None) -> FastAPI:
-    """Build the app. ``executor`` replaces the worker pool (tests of routes that need no SPARQL)."""
+def create_app(settings: Settings | None = None, *, executor: QueryEngine | None = None) -> FastAPI:
+    """Build the app. ``executor``: the query engine to use instead of the one the store calls for."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = AppState(settings, executor=executor)
         if state.executor is None:
-            state.executor = _start_executor(settings, state)
+            state.executor = open_engine(settings, state.store)
         await state.executor.start()
         state.start_background()  # remote store: version polling, projection pulled ahead of requests
         app.state.coop = state
@@ -70,16 +71,6 @@ def create_app(settings: Settings | None = None, *, executor: Any = None) -> Fas
     for router in _routers():
         app.include_router(router)
     return app
-
-
-def _start_executor(settings: Settings, state: AppState) -> Any:
-    if state.remote:  # user queries go to the remote engine over HTTP
-        from api.remote_executor import RemoteQueryExecutor
-
-        return RemoteQueryExecutor.from_settings(settings, state.store)
-    from api.executor import QueryExecutor  # starts worker processes; only a running app needs it
-
-    return QueryExecutor.from_settings(settings, state.store.data_path)  # type: ignore[attr-defined]
 
 
 def _templates() -> Jinja2Templates:

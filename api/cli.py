@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +18,7 @@ from rich.table import Table
 
 from api.settings import Settings
 from graph.errors import CoopgraphError
+from graph.store import Store
 
 app = typer.Typer(
     name="coopgraph",
@@ -28,7 +29,8 @@ app = typer.Typer(
 console = Console(stderr=True, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 DataOpt = Annotated[Path | None, typer.Option("--data", help="Folder with facts/ and documents/ [default: data]")]
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="Store root, or the http(s) URL of a SPARQL 1.1 "
@@ -43,16 +45,16 @@ def _settings(**overrides: Any) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
-def reports_errors(func: F) -> F:
+def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn a CoopgraphError into its message on stderr and its exit code."""
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except CoopgraphError as exc:
             console.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
             raise typer.Exit(exc.exit_code) from None
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 @app.command()
@@ -78,9 +80,11 @@ def build(
 
     settings = _settings(data=data, store=store, base=base, export_dir=export_dir)
     started = time.perf_counter()
-    _say_if_waiting(settings.store_path)
+    root = settings.store_path  # a build writes an embedded store: a URL is refused here, clearly
+    with settings.open_store() as target:
+        _say_if_waiting(target)
     with console.status("building") as status:
-        outcome = run_build(DataPaths(settings.data), store_root=settings.store_path,
+        outcome = run_build(DataPaths(settings.data), store_root=root,
                             export_dir=None if no_export else settings.export_dir, base=settings.base,
                             progress=lambda msg: status.update(msg), force=force, fresh=fresh,
                             confirm_drop=lambda counts: _confirm_drop(counts, yes=yes, status=status))
@@ -106,13 +110,11 @@ def build(
         out.print(f"export:  {path} ({fmt})")
 
 
-def _say_if_waiting(root: Path) -> None:
-    from graph.store.locks import current_writer
-
-    holder = current_writer(root)
+def _say_if_waiting(store: Store) -> None:
+    holder = store.current_writer()
     if holder is not None:
-        console.print(f"[yellow]waiting:[/] another write is running on {root}: {holder}; this one starts "
-                      "when it has finished (Ctrl-C to give up; nothing is changed then)", highlight=False)
+        console.print(f"[yellow]waiting:[/] another write is running on {store.location}: {holder}; this one "
+                      "starts when it has finished (Ctrl-C to give up; nothing is changed then)", highlight=False)
 
 
 def _per_graph(counts: dict[str, int]) -> str:
@@ -159,15 +161,11 @@ def query(
                                      "(CONSTRUCT/DESCRIBE)")] = "table",
 ) -> None:
     """Run a SPARQL query against the store (a path, or a SPARQL endpoint URL) and print the answer."""
-    from api.query_output import render_remote, render_result
-    from graph.store import OxigraphStore
+    from api.query_output import render
 
     text = _read_query(sparql)
     with _settings(store=store).open_store() as db:
-        if isinstance(db, OxigraphStore):
-            rendered = render_result(db.query(text), fmt)
-        else:
-            rendered = render_remote(db, text, fmt)
+        rendered = render(db, text, fmt)
     if isinstance(rendered, Table):
         out.print(rendered)
     else:
@@ -200,15 +198,16 @@ def serve(
     folder = next((p for p in data or [] if p.is_dir()), None)
     if files and folder is not None:
         raise typer.BadParameter("give either one data folder or RDF files, not both", param_hint="--data")
-    if files and store is not None and _settings(store=store).store_url is not None:
-        raise typer.BadParameter("RDF files go into a remote store with `coopgraph load --store URL`",
-                                 param_hint="--data")
+    if files and store is not None:
+        with _settings(store=store).open_store() as into:
+            if not into.in_process:
+                raise typer.BadParameter("RDF files go into a remote store with `coopgraph load --store URL`",
+                                         param_hint="--data")
     with stop_signals_unwind(), tempfile.TemporaryDirectory(prefix="coopgraph-") as scratch:
         if files:
-            from graph.load import load_files
-
             store = store or Path(scratch) / "store"
-            result = load_files(store, files)
+            with _settings(store=store).open_store() as into:
+                result = into.load(files)
             out.print(f"loaded {result.quads_added} quads from {len(files)} file(s) "
                       f"into {store}")
         settings = _settings(store=store, data=folder, host=host, port=port, base=base, update_url=update_url)
@@ -303,16 +302,8 @@ def analyse(
                               f"showing the {len(view.nodes)} most central", highlight=False)
         analysed = time.perf_counter()
         written = None
-        if write and settings.store_url is not None:
-            written = write_measures(db, G, base=settings.base)
-    if write and settings.store_url is None:
-        from graph.analysis_store import write_measures_db
-        from graph.store.oxigraph import OxigraphStore
-
-        counted: list[int] = []  # a new generation: a running server keeps reading the old one meanwhile
-        OxigraphStore.replace(settings.store_path, extend=True, what="coopgraph analyse --write",
-                              fill=lambda new: counted.append(write_measures_db(new, G, base=settings.base)))
-        written = counted[0]
+        if write:  # embedded: a new generation (a running server keeps reading the old one meanwhile)
+            written = write_measures(db, G, base=settings.base, what="coopgraph analyse --write")
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -346,23 +337,16 @@ def load(
     sends nothing), then sent in batched INSERT DATA requests (not atomic if the engine fails part-way)."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from graph.load import load_files, load_files_remote
-
     settings = _settings(store=store, update_url=update_url)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar, settings.open_store() as into:
         task = bar.add_task("loading", total=None)
 
         def progress(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, description=f"loading {name}")
 
-        if settings.store_url is None:
-            _say_if_waiting(settings.store_path)
-        if settings.store_url is not None:
-            with settings.open_store() as remote:
-                result = load_files_remote(remote, files, graph=graph_iri, replace=replace, progress=progress)
-        else:
-            result = load_files(settings.store, files, graph=graph_iri, replace=replace, progress=progress)
+        _say_if_waiting(into)
+        result = into.load(files, graph=graph_iri, replace=replace, progress=progress)
     out.print(f"loaded {result.files} file(s), {result.bytes_read:,} bytes: {result.quads_before:,} -> "
               f"{result.quads_after:,} quads in {result.seconds:.1f} s")
     out.print(f"store:   {settings.store} (version {result.version})")

@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 
 from api import derived
+from api.engine import QueryEngine
 from api.settings import Settings
 from api.state import AppState
 from graph.entities import LabelIndex
@@ -24,7 +25,7 @@ T = TypeVar("T")
 
 
 def get_state(request: Request) -> AppState:
-    return request.app.state.coop  # type: ignore[no-any-return]
+    return request.app.state.coop
 
 
 def get_settings(request: Request) -> Settings:
@@ -38,8 +39,11 @@ def get_store(request: Request) -> Iterator[Store]:
         yield store
 
 
-def get_executor(request: Request) -> Any:
-    return get_state(request).executor
+def get_executor(request: Request) -> QueryEngine:
+    engine = get_state(request).executor
+    if engine is None:  # the lifespan sets it before the first request
+        raise RuntimeError("the app's query engine is not running")
+    return engine
 
 
 def get_templates(request: Request) -> Any:
@@ -49,7 +53,7 @@ def get_templates(request: Request) -> Any:
 StateDep = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
-ExecutorDep = Annotated[Any, Depends(get_executor)]
+ExecutorDep = Annotated[QueryEngine, Depends(get_executor)]
 # Built on the request on a small store, in the background on a large one (503 + Retry-After until then).
 ProjectionDep = Annotated[Any, Depends(derived.projection)]
 TemplatesDep = Annotated[Any, Depends(get_templates)]
@@ -64,5 +68,5 @@ def label_index(request: Request, store: Any, base: str) -> LabelIndex:
     """The name index of this store version: built on the request for a small store; for a large
     embedded one, in the background (503 + Retry-After until ready, see api/derived.py)."""
     if derived.is_large(request):
-        return derived.label_index(request)  # type: ignore[no-any-return]
+        return derived.label_index(request)
     return per_version(request, "label_index", lambda: LabelIndex.build(store, base=base))

@@ -105,7 +105,7 @@ def _registry(app: Any) -> Derived:
             found = getattr(app_state, "coop_derived", None)
             if found is None:
                 found = app_state.coop_derived = Derived()
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 _REGISTRY_LOCK = threading.Lock()
@@ -118,7 +118,7 @@ def is_large(request: Request) -> bool:
 
 
 def _is_large(state: Any) -> bool:
-    if getattr(state, "remote", False):
+    if not state.store.bulk_reads:  # pulled in the background whatever its size (api/state.py)
         return False
 
     threshold = state.settings.background_above_triples
@@ -128,7 +128,7 @@ def _is_large(state: Any) -> bool:
         with state.reading() as store:
             return bool(store.select(f"SELECT ?s WHERE {{ ?s ?p ?o }} OFFSET {threshold} LIMIT 1"))
 
-    return state.cached(f"above {threshold} triples", above)  # type: ignore[no-any-return]
+    return state.cached(f"above {threshold} triples", above)
 
 
 # Whole-graph measures cost seconds per 10,000 entities and relations (sampled betweenness and
@@ -142,9 +142,9 @@ def _measures_in_background(request: Request, G: Any) -> bool:
     of more than MEASURES_INLINE_BELOW entities and relations, or a remote store whose projection
     has more relations than the threshold."""
     state = request.app.state.coop
-    if getattr(state, "remote", False):
+    if not state.store.bulk_reads:
         # About five triples per relation (1M triples: 195k relations), so compare like with like.
-        return G.number_of_edges() * 5 > state.settings.background_above_triples  # type: ignore[no-any-return]
+        return G.number_of_edges() * 5 > state.settings.background_above_triples
     return G.number_of_nodes() + G.number_of_edges() > MEASURES_INLINE_BELOW or is_large(request)
 
 
@@ -153,7 +153,7 @@ def warm_up(app: Any) -> None:
     large embedded store, so the first reader finds them ready. Returns at once (``serve`` is ready
     before any of it is: even the size check, a bounded read of the store, runs in the thread)."""
     state = app.state.coop
-    if getattr(state, "remote", False) or not state.settings.background_warm_up:
+    if not state.store.bulk_reads or not state.settings.background_warm_up:
         return
 
     def everything() -> None:
@@ -198,7 +198,7 @@ def _wait_for_projection(app: Any) -> Any:
 def _project(state: Any) -> Any:
     from graph.views import warm_rankings
 
-    if getattr(state, "remote", False):
+    if not state.store.in_process:
         G = state.projection()
     else:
         # Built in a child process and unpickled here: at 1M triples, 23 s of GIL-holding work
@@ -232,7 +232,7 @@ def _measures_job(G: Any, state: Any = None) -> Callable[[], Any]:
     def build() -> Any:
         from graph.views import warm_rankings
 
-        if state is not None and not getattr(state, "remote", False):
+        if state is not None and state.store.in_process:
             # Minutes of pure-Python CPU at 1M triples: in a thread here they would hold the GIL
             # and slow every request for that long. A child process computes them on its own
             # copy of the projection; this process only adopts the finished tables.
@@ -264,9 +264,9 @@ def _projection_of_store(store_root: str, base: str) -> Any:
     from graph.network import project
 
     os.nice(10)  # background work: queries and pages come first
-    from graph.store.oxigraph import OxigraphStore
+    from graph.store import open_store
 
-    store = OxigraphStore(store_root)
+    store = open_store(store_root)
     try:
         return project(store, base=base)
     finally:

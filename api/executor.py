@@ -366,10 +366,11 @@ class QueryExecutor:
         self._threads.shutdown(wait=False, cancel_futures=True)
         self._started = False
 
-    async def reopen(self, new_path: Path | str) -> None:
-        """Point the pool at another store directory (a rebuild swapped generations)."""
+    async def reopen(self, new_path: Path | str | None) -> None:
+        """Point the pool at another store directory (a rebuild swapped generations; None: the same)."""
         async with self._exclusive():
-            self.store_path = Path(new_path)
+            if new_path is not None:
+                self.store_path = Path(new_path)
 
     # -- queries --------------------------------------------------------------------------------
     async def query(

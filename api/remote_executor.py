@@ -126,6 +126,10 @@ class RemoteQueryExecutor:
     async def reopen(self, _new_path: Any = None) -> None:
         """Nothing to reopen: the engine serves the new data itself (kept for the interface)."""
 
+    def status(self) -> dict[str, Any]:
+        """Nothing to report on /healthz: the lanes are the engine's own."""
+        return {}
+
     # -- queries --------------------------------------------------------------------------------
     async def query(
         self,

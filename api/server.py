@@ -21,19 +21,17 @@ def run_serve(settings: Settings, *, reload: bool = False) -> None:
     """Serve ``settings.store``; start-up on an existing store reads nothing but the store."""
     import uvicorn
 
+    from api.engine import start_early
     from graph.pipeline import DataPaths, run_build
-    from graph.store.oxigraph import OxigraphStore
 
-    if settings.store_url is not None:
-        log.info("serving the remote SPARQL endpoint %s", settings.store_url)  # never the credentials
-    elif not OxigraphStore(settings.store).exists():
-        log.warning("no store at %s: building it from %s", settings.store, settings.data)
-        run_build(DataPaths(settings.data), store_root=settings.store, export_dir=settings.export_dir,
-                  base=settings.base)
-    if settings.store_url is None:
-        from api.executor import start_forkserver_early
-
-        start_forkserver_early()  # query workers come from it; it boots while uvicorn imports the app
+    with settings.open_store() as store:
+        if not store.in_process:
+            log.info("serving the remote SPARQL endpoint %s", store.location)  # never the credentials
+        elif not store.exists():
+            log.warning("no store at %s: building it from %s", settings.store, settings.data)
+            run_build(DataPaths(settings.data), store_root=settings.store_path, export_dir=settings.export_dir,
+                      base=settings.base)
+        start_early(store)  # query workers come from it; it boots while uvicorn imports the app
     # The factory reads its Settings from the environment in the server process.
     for name, value in settings.model_dump(exclude_none=True).items():
         if isinstance(value, SecretStr):  # tokens and passwords travel by environment, never argv

@@ -34,6 +34,7 @@ from graph.errors import CoopgraphError
 from graph.store import Store
 
 if TYPE_CHECKING:
+    from api.engine import QueryEngine
     from api.settings import Settings
 
 __all__ = ["AppState", "NotReadyError", "ReadWriteLock"]
@@ -93,13 +94,12 @@ class ReadWriteLock:
 
 
 class AppState:
-    def __init__(self, settings: Settings, *, executor: Any = None) -> None:
+    def __init__(self, settings: Settings, *, executor: QueryEngine | None = None) -> None:
         self.settings = settings
         self.store: Store = settings.open_store()
-        self.remote = settings.store_url is not None  # a SPARQL engine over HTTP (graph.store.remote)
         self.executor = executor
         self.result_cache = ResultCache.from_megabytes(settings.result_cache_mb)  # None when off
-        self.version = self._remote_version() if self.remote else self.store.version()
+        self.version = self.store.version() if self.store.in_process else self._remote_version()
         self._background: set[asyncio.Task[Any]] = set()
         self._building: dict[str, str] = {}  # name -> version being built in the background
         self._builders: dict[str, Callable[[], Any]] = {}
@@ -113,7 +113,7 @@ class AppState:
     @contextmanager
     def reading(self) -> Iterator[Store]:
         """The in-process store, safe from a concurrent writer for the duration of the block."""
-        if self.remote:  # the engine isolates its own readers and writers
+        if not self.store.in_process:  # the engine isolates its own readers and writers
             yield self.store
             return
         with self.lock.shared():
@@ -132,7 +132,7 @@ class AppState:
     async def refresh(self, *, now: bool = False) -> None:
         """Reopen the store and restart workers if the data changed since we last looked
         (looks at most once a second unless ``now``)."""
-        if self.remote:  # polled by _poll_remote_version, never on a request path
+        if not self.store.in_process:  # polled by _poll_remote_version, never on a request path
             return
         moment = time.monotonic()
         if not now and moment - self._checked_at < REFRESH_EVERY_S:
@@ -150,7 +150,7 @@ class AppState:
         try:
             self.store.close()
             if self.executor is not None:
-                await self.executor.reopen(self.store.data_path)  # type: ignore[attr-defined]
+                await self.executor.reopen(self.store.data_path)
             self.version = current
         finally:
             self.lock.release_exclusive()
@@ -163,8 +163,11 @@ class AppState:
         replace: it waits up to ``settings.write_wait_s`` for such a write to finish (then 503 with
         Retry-After, nothing changed), and catches up with the data that write committed first.
         """
-        if self.remote:
-            await self.executor.update(sparql)
+        engine = self.executor
+        if engine is None:  # the lifespan starts one before the first request
+            raise RuntimeError("the app's query engine is not running")
+        if not self.store.in_process:  # the engine applies it and isolates its readers itself
+            await engine.update(sparql)
             self._set_version(await asyncio.to_thread(self._remote_version))
             return
         from graph.store.locks import WriterLock
@@ -181,7 +184,7 @@ class AppState:
                 await asyncio.to_thread(self.lock.acquire_exclusive)
                 try:
                     self.store.close()
-                    await self.executor.update(sparql)
+                    await engine.update(sparql)
                     self.store.mark_updated()  # type: ignore[attr-defined]
                     self.version = self.store.version()
                 finally:
@@ -199,11 +202,11 @@ class AppState:
         version = self.version
         entry = self._cache.get(name)
         if entry is not None and entry[0] == version:
-            return entry[1]  # type: ignore[no-any-return]
-        if self.remote and name in REMOTE_BACKGROUND:
+            return entry[1]
+        if not self.store.bulk_reads and name in REMOTE_BACKGROUND:
             self._build_in_background(name, build)
             if entry is not None:
-                return entry[1]  # type: ignore[no-any-return]  # the last complete one, until then
+                return entry[1]  # the last complete one, until then
             raise NotReadyError(f"the {name.replace('_', ' ')} of the remote store is being pulled "
                                 "from the SPARQL engine; retry in a few seconds")
         with self._cache_guard:
@@ -215,11 +218,11 @@ class AppState:
                 entry = (version, build())
                 self._cache[name] = entry
                 log.info("built %s for version %s in %.2f s", name, version, time.perf_counter() - started)
-        return entry[1]  # type: ignore[no-any-return]
+        return entry[1]
 
     def projection(self) -> Any:
         """The networkx projection of the current version, built once and reused."""
-        if self.remote and not self.settings.remote_projection:
+        if not self.store.bulk_reads and not self.settings.remote_projection:
             raise NotReadyError("analysis and views are off for this remote store "
                                 "(COOPGRAPH_REMOTE_PROJECTION=false); SPARQL, entity pages and search work")
         return self.cached("projection", self._build_projection)
@@ -227,7 +230,7 @@ class AppState:
     def _build_projection(self) -> Any:
         from graph.network import project
 
-        if self.remote:
+        if not self.store.bulk_reads:
             return _pull_projection_elsewhere(self.settings)
         with self.reading() as store:
             return project(store, base=self.settings.base)
@@ -235,7 +238,7 @@ class AppState:
     def search_index(self, query: str) -> Any:
         """For a remote store, a small label index of the candidates of ``query`` (bounded queries);
         None for the embedded store, whose routes use the full index (``label_index``)."""
-        if not self.remote:
+        if self.store.bulk_reads:
             return None
         from graph.remote_search import bounded_index
 
@@ -261,10 +264,9 @@ class AppState:
 
     def start_background(self) -> None:
         """Remote store: poll its version, and start pulling the projection (call from the loop)."""
-        if not self.remote:
-            return
-        self._spawn(self._poll_remote_version())
-        if self.settings.remote_projection:
+        if not self.store.in_process:  # reading the version is a request: never on a request path
+            self._spawn(self._poll_remote_version())
+        if not self.store.bulk_reads and self.settings.remote_projection:
             self._build_in_background("projection", self._build_projection)
 
     def _spawn(self, coroutine: Any) -> None:
@@ -326,14 +328,14 @@ def _pull_projection_elsewhere(settings: Settings) -> Any:
 
     # spawn: a fresh interpreter (forking a process with threads and an event loop is unsafe).
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_project_remote, settings.store_url, settings.remote_auth(),
+        return pool.submit(_project_remote, str(settings.store), settings.remote_auth(),
                            settings.query_timeout_s, settings.base).result()
 
 
 def _project_remote(url: str, auth: Any, timeout: float, base: str) -> Any:
     """In the child: open the remote store and project it (see graph.network.project)."""
     from graph.network import project
-    from graph.store.remote import RemoteStore
+    from graph.store import open_store
 
-    with RemoteStore(url, auth=auth, timeout=max(timeout, 600.0)) as store:
+    with open_store(url, auth=auth, timeout=max(timeout, 600.0)) as store:
         return project(store, base=base)

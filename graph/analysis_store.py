@@ -98,20 +98,14 @@ def measure_triples(G: nx.MultiDiGraph[str], *, base: str | None = None) -> Iter
         yield f"<{community_iri(base, community.id)}>", f"<{_RDFS_LABEL}>", f'"{label}"@en'
 
 
-def write_measures(store: Any, G: nx.MultiDiGraph[str], *, base: str | None = None, batch: int = 50_000) -> int:
-    """Replace the analysis graph of ``store`` (opened writable) with G's measures; triples written.
-
-    One SPARQL Update request: the old graph is dropped and the new one inserted together.
-    """
+def write_measures(store: Any, G: nx.MultiDiGraph[str], *, base: str | None = None,
+                   what: str = "coopgraph analyse --write") -> int:
+    """Replace the analysis graph of ``store`` with G's measures in one write (``Store.replace_graph``:
+    a new generation of an embedded store, one SPARQL Update of a remote one); triples written."""
     base = normalise_base(base or G.graph["base"])
-    graph_iri = analysis_graph_iri(base)
-    triples = [" ".join(t) + " ." for t in measure_triples(G, base=base)]
-    operations = [f"DROP SILENT GRAPH <{graph_iri}>"]
-    for start in range(0, len(triples), batch):
-        chunk = "\n".join(triples[start : start + batch])
-        operations.append(f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{chunk}\n}} }}")
-    store.update(" ;\n".join(operations))
-    return len(triples)
+    text = "\n".join(" ".join(t) + " ." for t in measure_triples(G, base=base)).encode("utf-8")
+    store.replace_graph(analysis_graph_iri(base), text, what=what)
+    return text.count(b"\n") + 1 if text else 0
 
 
 def write_measures_db(db: Any, G: nx.MultiDiGraph[str] | None = None, *, base: str) -> int:

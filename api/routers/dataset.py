@@ -26,6 +26,7 @@ from api.schemas import DatasetStats
 from graph.entities import PREFIXES as SPARQL_PREFIXES
 from graph.entities import dataset_stats
 from graph.namespaces import COOP_NS, PREFIXES, new_graph
+from graph.store import Store
 
 __all__ = ["EXPORTS", "router"]
 
@@ -154,17 +155,16 @@ class _QueueWriter:
         raise OSError("client went away")
 
 
-def stream_dump(db: ox.Store, fmt: str) -> Iterator[bytes]:
+def stream_dump(store: Store, fmt: str) -> Iterator[bytes]:
     """The default graph serialised as ``fmt``, in chunks of about CHUNK_BYTES."""
-    rdf_format = EXPORTS[fmt][0]
     chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=8)
     cancelled = threading.Event()
     writer = _QueueWriter(chunks, cancelled)
 
     def run() -> None:
         try:
-            triples = (quad.triple for quad in db.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-            ox.serialize(triples, writer, rdf_format, prefixes=PREFIXES)  # type: ignore[arg-type]
+            # _QueueWriter has what the serializer calls (write, flush), not the whole of typing.IO.
+            store.export(writer, EXPORTS[fmt][1], prefixes=PREFIXES)  # type: ignore[arg-type]
             writer.flush()
             writer._put(None)
         except BaseException as exc:  # handed to the response iterator, which re-raises it
@@ -194,9 +194,9 @@ def export_dump(fmt: str, state: StateDep) -> StreamingResponse:
     """Every triple of the default graph (data and evidence; the ontology is at /ontology.ttl), streamed."""
     if fmt not in EXPORTS:
         raise HTTPException(404, f"no export format {fmt!r}; use one of {', '.join(EXPORTS)}")
-    if state.remote:  # a whole-graph download belongs to the engine, not to a request through us
+    if not state.store.bulk_reads:  # a whole-graph download belongs to the engine, not to a request through us
         raise HTTPException(501, "full dumps are not served for a remote store; use the SPARQL engine's own "
                                  "dump, or CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } against it")
-    return StreamingResponse(stream_dump(state.store.db, fmt), media_type=EXPORTS[fmt][1], headers={
+    return StreamingResponse(stream_dump(state.store, fmt), media_type=EXPORTS[fmt][1], headers={
         "Content-Disposition": f'attachment; filename="coopgraph.{fmt}"',
         "X-Coopgraph-Version": state.version})

@@ -19,5 +19,5 @@ async def health(state: StateDep) -> dict[str, object]:
     ``lanes`` says what answers SPARQL queries: the disk workers and the memory replica's state
     (``loading`` / ``ready`` / ``too-large`` / ``failed`` / ``off``), for operators and benchmarks
     that want to wait for the fast path."""
-    status = getattr(state.executor, "status", None)
-    return {"ok": True, "version": state.version, **({"lanes": status()} if status else {})}
+    lanes = state.executor.status() if state.executor is not None else {}
+    return {"ok": True, "version": state.version, **({"lanes": lanes} if lanes else {})}

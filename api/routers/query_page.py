@@ -5,14 +5,13 @@ own ``/sparql``, with an examples panel. Examples are the ``api/queries/*.rq`` f
 convention (title, description, ``# param:`` lines) is documented in ``api/queries/README.md``.
 This module reads them once per process, binds parameter values into their text, and runs them.
 
-Running an example goes through the app's query executor (worker processes with time and memory
-bounds) when it has one. The in-process fallback is safe because an example's text is ours: a user
-only supplies parameter values, each validated and turned into a single RDF term here.
+Running an example goes through the app's query engine (``api/engine.py``), like any query on
+``/sparql``: the same time, memory and row bounds. A user only supplies parameter values, each
+validated and turned into a single RDF term here.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 from dataclasses import dataclass, field
@@ -28,7 +27,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api import urls, vendor
-from api.deps import SettingsDep, StoreDep, TemplatesDep
+from api.deps import ExecutorDep, SettingsDep, StoreDep, TemplatesDep
+from api.negotiation import JSON_LD, SPARQL_JSON
 from graph.errors import EntityNotFoundError
 from graph.ids import entity_iri, is_slug
 from graph.namespaces import PREFIXES
@@ -38,8 +38,6 @@ __all__ = ["Example", "ExampleParam", "ExampleSummary", "bind", "load_examples",
 
 router = APIRouter(tags=["examples"])
 
-RESULTS_JSON = "application/sparql-results+json"
-JSON_LD = "application/ld+json"
 # The prefixes the editor starts with, in this order; `id:` (entities) is added from the base.
 PAGE_PREFIXES = ("coop", "rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "prov", "org", "schema")
 PARAM_KINDS = ("entity", "date", "year", "integer", "text")
@@ -228,8 +226,8 @@ class ExampleSummary(BaseModel):
 def summary_of(example: Example) -> ExampleSummary:
     return ExampleSummary(
         name=example.name, title=example.title, description=example.description,
-        form=example.form,  # type: ignore[arg-type]
-        params=[ExampleParam(name=p.name, kind=p.kind, default=p.default)  # type: ignore[arg-type]
+        form=example.form,
+        params=[ExampleParam(name=p.name, kind=p.kind, default=p.default)
                 for p in example.params],
         query=example.text,
         links={"run": f"/api/examples/{quote(example.name, safe='')}",
@@ -248,11 +246,11 @@ def list_examples() -> list[ExampleSummary]:
 
 @router.get("/api/examples/{name}", summary="Run one example query (SPARQL JSON results)",
             response_class=Response, tags=["json api", "examples"],
-            responses={200: {"content": {RESULTS_JSON: {}, JSON_LD: {}},
+            responses={200: {"content": {SPARQL_JSON: {}, JSON_LD: {}},
                              "description": "SPARQL JSON results (JSON-LD for CONSTRUCT/DESCRIBE)"},
                        400: {"description": "a malformed value or an unknown parameter"},
                        404: {"description": "no such example, or no such entity"}})
-async def run_example(request: Request, store: StoreDep, settings: SettingsDep,
+async def run_example(request: Request, store: StoreDep, settings: SettingsDep, executor: ExecutorDep,
                       name: Annotated[str, Path(description="The example's name, from /api/examples")]
                       ) -> Response:
     """Parameters go in the query string by name (``?entity=chongqing-customs``); others keep defaults."""
@@ -274,35 +272,10 @@ async def run_example(request: Request, store: StoreDep, settings: SettingsDep,
             if not await run_in_threadpool(store.ask, known):
                 raise EntityNotFoundError(f"no entity {values[param.name].strip()!r} "
                                           f"(parameter {param.name}); /api/search?q= finds ids by name")
-    media_type = RESULTS_JSON if example.form in ("SELECT", "ASK") else JSON_LD
-    body, truncated = await _execute(request, store, text, media_type)
-    headers = {"X-Coopgraph-Truncated": "true"} if truncated else {}
-    return Response(body, media_type=media_type, headers=headers)
-
-
-async def _execute(request: Request, store: Any, text: str, media_type: str) -> tuple[bytes, bool]:
-    """Run through the app's executor when it has one, else in-process on the read-only store."""
-    executor = getattr(getattr(request.app.state, "coop", None), "executor", None)
-    run = getattr(executor, "query", None)
-    if run is not None:
-        outcome = run(text, media_type=media_type)
-        if inspect.isawaitable(outcome):
-            outcome = await outcome
-        if isinstance(outcome, bytes | str):
-            return (outcome.encode("utf-8") if isinstance(outcome, str) else outcome), False
-        body = outcome.body
-        return (body.encode("utf-8") if isinstance(body, str) else bytes(body)), bool(
-            getattr(outcome, "truncated", False))
-    return await run_in_threadpool(_run_in_process, store, text, media_type), False
-
-
-def _run_in_process(store: Any, text: str, media_type: str) -> bytes:
-    import pyoxigraph as ox
-
-    result = store.query(text)
-    if media_type == RESULTS_JSON:
-        return result.serialize(format=ox.QueryResultsFormat.JSON) or b""  # type: ignore[no-any-return]
-    return ox.serialize(result, format=ox.RdfFormat.JSON_LD) or b""  # type: ignore[no-any-return]
+    media_type = SPARQL_JSON if example.form in ("SELECT", "ASK") else JSON_LD
+    outcome = await executor.query(text, media_type=media_type)
+    headers = {"X-Coopgraph-Truncated": "true"} if outcome.truncated else {}
+    return Response(outcome.body, media_type=media_type, headers=headers)
 
 
 @router.get("/query", summary="The SPARQL query page (editor, examples, results)", response_class=Response,
@@ -331,7 +304,7 @@ def query_page(request: Request, settings: SettingsDep, store: StoreDep, templat
     }
     context = {"nav": "query", "config": config, "assets": assets, "assets_missing": missing,
                "endpoint": endpoint}
-    return templates.TemplateResponse(request, "query.html", context)  # type: ignore[no-any-return]
+    return templates.TemplateResponse(request, "query.html", context)
 
 
 def default_query(prefixes: dict[str, str]) -> str:

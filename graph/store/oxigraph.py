@@ -29,16 +29,20 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace as with_changes
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, ClassVar, Protocol
 
 import pyoxigraph as ox
 
-from graph.errors import QuerySyntaxError, StoreError, disk_full
-from graph.store.base import Row, StoreStats
-from graph.store.locks import WriterLock, pin_generation, remove_if_unpinned
+from graph.errors import QueryError, QuerySyntaxError, StoreError, disk_full
+from graph.store.base import Progress, Row, StoreStats
+from graph.store.locks import WriterLock, current_writer, pin_generation, remove_if_unpinned
+
+if TYPE_CHECKING:
+    from graph.load import LoadResult
 
 __all__ = ["OxigraphStore", "StoreState", "read_state", "term_value"]
 
@@ -51,9 +55,16 @@ LEGACY_VERSION = "version"  # ... and "<generation>:<updates>"
 DEFAULT_WRITE_WAIT_S: float | None = None
 
 
-def term_value(term: object) -> str:
+class _Term(Protocol):
+    """A pyoxigraph term (NamedNode, BlankNode, Literal): each has a ``value``."""
+
+    @property
+    def value(self) -> str: ...
+
+
+def term_value(term: _Term) -> str:
     """A pyoxigraph term as a plain string: IRI, blank-node id or literal lexical form."""
-    return str(term.value)  # type: ignore[attr-defined]
+    return str(term.value)
 
 
 @dataclass(frozen=True)
@@ -139,6 +150,10 @@ class OxigraphStore:
     [{'o': 'c'}]
     """
 
+    in_process: ClassVar[bool] = True  # capabilities: see graph/store/base.py
+    bulk_reads: ClassVar[bool] = True
+    generations: ClassVar[bool] = True
+
     def __init__(self, root: Path | str, *, writable: bool = False) -> None:
         self.root = Path(root)
         self.writable = writable
@@ -162,8 +177,15 @@ class OxigraphStore:
         """The pyoxigraph directory of the current generation."""
         return self.root / self.state().generation
 
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
     def version(self) -> str:
         return self.state().version
+
+    def current_writer(self) -> str | None:
+        return current_writer(self.root)
 
     # -- access ---------------------------------------------------------------------------------
     @property
@@ -221,18 +243,25 @@ class OxigraphStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def query(self, sparql: str, **options: object) -> object:
+    def query(self, sparql: str, **options: object) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """The raw pyoxigraph result (solutions, boolean or triples)."""
         try:
+            # ``options`` are pyoxigraph's own keyword arguments (base_iri, default_graph, ...), passed on.
             return self.db.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
 
-    def select(self, sparql: str) -> list[Row]:
+    def _solutions(self, sparql: str) -> ox.QuerySolutions:
         solutions = self.query(sparql)
-        variables = [v.value for v in solutions.variables]  # type: ignore[attr-defined]
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise TypeError(f"expected a SELECT query, got {sparql!r}")
+        return solutions
+
+    def select(self, sparql: str) -> list[Row]:
+        solutions = self._solutions(sparql)
+        variables = [v.value for v in solutions.variables]
         rows = []
-        for solution in solutions:  # type: ignore[attr-defined]
+        for solution in solutions:
             row = {}
             for name in variables:
                 term = solution[name]
@@ -246,7 +275,9 @@ class OxigraphStore:
 
     def construct(self, sparql: str) -> bytes:
         triples = self.query(sparql)
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""  # type: ignore[arg-type]
+        if not isinstance(triples, ox.QueryTriples):
+            raise TypeError(f"expected a CONSTRUCT or DESCRIBE query, got {sparql!r}")
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
     def update(self, sparql: str) -> None:
         if not self.writable:
@@ -259,14 +290,53 @@ class OxigraphStore:
         self.mark_updated()
 
     def stats(self) -> StoreStats:
-        default = next(iter(self.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))  # type: ignore[call-overload]
+        default = next(iter(self._solutions("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))
         quads = len(self.db)
         named = sum(1 for _ in self.db.named_graphs())
         return StoreStats(triples_default_graph=int(default["n"].value), quads=quads, named_graphs=named,
                           version=self.version())
 
+    def raw(self, sparql: str, accept: str) -> bytes:
+        result = self.query(sparql)
+        if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
+            results_format = ox.QueryResultsFormat.from_media_type(accept)
+            if results_format is None:
+                raise QueryError(f"no SPARQL results format {accept!r}")
+            return result.serialize(format=results_format) or b""
+        rdf_format = ox.RdfFormat.from_media_type(accept)
+        if rdf_format is None:
+            raise QueryError(f"no RDF format {accept!r}")
+        return ox.serialize(result, format=rdf_format) or b""
+
     def dump(self, format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> bytes:
+        """Every quad of the store, serialised (N-Quads by default)."""
         return self.db.dump(format=format) or b""
+
+    def export(self, out: IO[bytes], media_type: str, *, prefixes: dict[str, str] | None = None) -> None:
+        rdf_format = ox.RdfFormat.from_media_type(media_type)
+        if rdf_format is None:
+            raise StoreError(f"no RDF format {media_type!r}")
+        triples = (quad.triple for quad in self.db.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        ox.serialize(triples, out, rdf_format, prefixes=prefixes)
+
+    # -- writes (each a new generation; see graph/load.py) ----------------------------------------
+    def load(self, files: Sequence[Path], *, graph: str | None = None, replace: bool = False,
+             progress: Progress | None = None) -> LoadResult:
+        from graph.load import load_files  # graph.load builds on this module
+
+        return load_files(self.root, files, graph=graph, replace=replace, progress=progress)
+
+    def replace_graph(self, graph: str, ntriples: bytes, *, what: str) -> None:
+        node = ox.NamedNode(graph)
+
+        def fill(db: ox.Store) -> None:
+            if db.contains_named_graph(node):
+                db.remove_graph(node)
+            if ntriples:
+                db.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=node)
+
+        # A new generation: a running server keeps reading the old one meanwhile.
+        OxigraphStore.replace(self.root, fill, extend=True, what=what)
 
     # -- generations ----------------------------------------------------------------------------
     @classmethod
@@ -317,6 +387,7 @@ class OxigraphStore:
                 raise
             carried = {"curated": old.curated, "inputs": old.inputs} if (extend and old is not None) else {}
             state = StoreState(generation=name, previous=old.generation if old else None,
+                               # ``record`` and ``carried`` hold only the str fields (curated, inputs).
                                **{**carried, **(record or {})})  # type: ignore[arg-type]
             try:
                 _commit_state(root, state)

@@ -27,12 +27,17 @@ import hashlib
 import json
 import time
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
 from graph.errors import QuerySyntaxError, QueryTimeoutError, StoreError
-from graph.store.base import Row, StoreStats
+from graph.store.base import Progress, Row, StoreStats
+
+if TYPE_CHECKING:
+    from graph.load import LoadResult
 
 __all__ = ["META_GRAPH", "RemoteStore", "RemoteStoreError", "VERSION_PREDICATE", "VERSION_SUBJECT"]
 
@@ -70,6 +75,11 @@ class RemoteStore:
     ``timeout``: seconds for each request (connect, read and write).
     """
 
+    in_process: ClassVar[bool] = False  # capabilities: see graph/store/base.py
+    bulk_reads: ClassVar[bool] = False
+    generations: ClassVar[bool] = False
+    data_path = None  # no files here: the engine has them
+
     def __init__(self, query_url: str, *, update_url: str | None = None,
                  auth: tuple[str, str] | str | None = None, timeout: float = 30.0,
                  transport: httpx.BaseTransport | None = None) -> None:
@@ -90,6 +100,10 @@ class RemoteStore:
     def __repr__(self) -> str:
         return f"RemoteStore({self.query_url!r}, update_url={self.update_url!r})"
 
+    @property
+    def location(self) -> str:
+        return self.query_url
+
     # -- protocol -----------------------------------------------------------------------------------
     def _post(self, url: str, field: str, text: str, accept: str) -> httpx.Response:
         try:
@@ -108,7 +122,7 @@ class RemoteStore:
     def _results(self, sparql: str) -> dict[str, Any]:
         response = self._post(self.query_url, "query", sparql, RESULTS_JSON)
         try:
-            return response.json()  # type: ignore[no-any-return]
+            return response.json()  # type: ignore[no-any-return]  # SPARQL JSON results are an object
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RemoteStoreError(f"the endpoint sent no SPARQL JSON results "
                              f"({response.headers.get('content-type')})") from exc
@@ -143,6 +157,32 @@ class RemoteStore:
             raise StoreError("this remote store has no update URL (pass update_url)")
         self._post(self.update_url, "update", sparql.rstrip().rstrip(";") + " ;\n"
                    + _bump_version_update(_new_version()), "*/*")
+
+    def load(self, files: Sequence[Path], *, graph: str | None = None, replace: bool = False,
+             progress: Progress | None = None) -> LoadResult:
+        """Parse every file, then send them in batched INSERT DATA requests (``load_files_remote``)."""
+        from graph.load import load_files_remote
+
+        return load_files_remote(self, files, graph=graph, replace=replace, progress=progress)
+
+    def replace_graph(self, graph: str, ntriples: bytes, *, what: str, batch: int = 50_000) -> None:
+        """One SPARQL Update request: the old graph is dropped and the new one inserted together."""
+        lines = ntriples.decode("utf-8").splitlines()
+        operations = [f"DROP SILENT GRAPH <{graph}>"]
+        for start in range(0, len(lines), batch):
+            chunk = "\n".join(lines[start : start + batch])
+            operations.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{chunk}\n}} }}")
+        self.update(" ;\n".join(operations))
+
+    def export(self, out: IO[bytes], media_type: str, *, prefixes: dict[str, str] | None = None) -> None:
+        """The engine's own serialisation of ``CONSTRUCT { ?s ?p ?o }`` over its default graph."""
+        out.write(self.raw("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", media_type))
+
+    def current_writer(self) -> str | None:
+        return None  # the engine does not say
+
+    def exists(self) -> bool:
+        return True  # the engine holds the data; whether it answers shows at the first request
 
     def touch(self) -> str:
         """Write a new version after changes made by other tools; returns it."""
