@@ -6,6 +6,7 @@ Body: ``{"ok": false, "status": 404, "title": "Not found", "error": "no entity '
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,7 +35,7 @@ def _wants_html(request: Request) -> bool:
 
 
 def error_response(request: Request, status: int, message: str, title: str | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+                   headers: Mapping[str, str] | None = None) -> Response:
     body = error_body(status, message, title)
     if _wants_html(request):
         templates = request.app.state.templates

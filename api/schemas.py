@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 __all__ = [
     "Alias", "DatasetStats", "DocumentDetail", "DocumentQuote", "DocumentSummary", "EntityDetail",
@@ -23,21 +24,21 @@ __all__ = [
 
 T = TypeVar("T")
 
-_ENTITY = {"slug": "chongqing-customs", "iri": "https://coopgraph.org/id/chongqing-customs",
+_ENTITY: JsonDict = {"slug": "chongqing-customs", "iri": "https://coopgraph.org/id/chongqing-customs",
            "label": "Chongqing Customs", "label_zh": "重庆海关", "type": "CustomsDistrict",
            "url": "/id/chongqing-customs", "api_url": "/api/entities/chongqing-customs"}
-_EVIDENCE = {"quote": "Chongqing Customs and Chengdu Customs officially signed a memorandum of cooperation",
+_EVIDENCE: JsonDict = {"quote": "Chongqing Customs and Chengdu Customs officially signed a memorandum of cooperation",
              "document": "chongqing-daily-2019-12-customs-memorandum",
              "document_title": "Chongqing Customs and Chengdu Customs signed a memorandum of cooperation",
              "start": 117, "end": 201, "note": None,
              "url": "/documents/chongqing-daily-2019-12-customs-memorandum#q-117-201"}
-_MEMO = {"slug": "cq-cd-customs-memorandum", "iri": "https://coopgraph.org/id/cq-cd-customs-memorandum",
+_MEMO: JsonDict = {"slug": "cq-cd-customs-memorandum", "iri": "https://coopgraph.org/id/cq-cd-customs-memorandum",
          "label": "Memorandum of cooperation between Chongqing Customs and Chengdu Customs", "label_zh": None,
          "type": "Memorandum", "url": "/id/cq-cd-customs-memorandum",
          "api_url": "/api/entities/cq-cd-customs-memorandum"}
-_STATEMENT = {"direction": "in", "predicate": "https://coopgraph.org/ontology#hasSignatory",
+_STATEMENT: JsonDict = {"direction": "in", "predicate": "https://coopgraph.org/ontology#hasSignatory",
               "predicate_label": "has signatory", "entity": _MEMO, "value": None, "evidence": [_EVIDENCE]}
-_DOCUMENT = {"slug": "chongqing-daily-2019-12-customs-memorandum",
+_DOCUMENT: JsonDict = {"slug": "chongqing-daily-2019-12-customs-memorandum",
              "iri": "https://coopgraph.org/id/chongqing-daily-2019-12-customs-memorandum",
              "title": "Chongqing Customs and Chengdu Customs signed a memorandum of cooperation",
              "publisher": {**_ENTITY, "slug": "chongqing-daily", "iri": "https://coopgraph.org/id/chongqing-daily",
@@ -50,7 +51,7 @@ _DOCUMENT = {"slug": "chongqing-daily-2019-12-customs-memorandum",
              "api_url": "/api/documents/chongqing-daily-2019-12-customs-memorandum"}
 
 
-def _example(example: dict[str, object]) -> ConfigDict:
+def _example(example: JsonDict) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [example]})
 
 

@@ -43,7 +43,7 @@ _MEMO = _ref(
     "Memorandum of cooperation between Chongqing Customs and Chengdu Customs",
     "Memorandum",
 )
-_EVIDENCE = {
+_EVIDENCE: dict[str, Any] = {
     "iri": "https://coopgraph.org/evidence/4f1c2a9e0b7d6c35",
     "quote": "Chongqing Customs and Chengdu Customs officially signed a memorandum of cooperation",
     "document": "chongqing-daily-2019-12-customs-memorandum",

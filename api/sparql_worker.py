@@ -227,7 +227,7 @@ def run_query(store: Any, job: QueryJob) -> dict[str, Any]:
     triples = list(itertools.islice(result, job.max_rows + 1))
     truncated = len(triples) > job.max_rows
     triples = triples[: job.max_rows]
-    body = ox.serialize(triples, format=_rdf_format(job.media_type))
+    body = ox.serialize(triples, format=_rdf_format(job.media_type)) or b""  # None only when given a file
     return {"body": body, "kind": "GRAPH", "truncated": truncated, "rows": len(triples)}
 
 

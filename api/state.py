@@ -185,6 +185,7 @@ class AppState:
                 try:
                     self.store.close()
                     await engine.update(sparql)
+                    # Only an in-process store counts in-place updates; the Store protocol has no such step.
                     self.store.mark_updated()  # type: ignore[attr-defined]
                     self.version = self.store.version()
                 finally:

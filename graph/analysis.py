@@ -203,7 +203,7 @@ def _cached(G: nx.MultiDiGraph[str], name: str, compute: Callable[[], T]) -> T:
         entry = _CACHE[G] = {"__version__": version}
     if name not in entry:
         entry[name] = compute()
-    return entry[name]  # type: ignore[no-any-return]
+    return cast(T, entry[name])  # one name is always filled by the same ``compute``
 
 
 def cached_on(G: nx.MultiDiGraph[str], name: str, compute: Callable[[], T]) -> T:

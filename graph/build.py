@@ -15,8 +15,10 @@ Superclass types are materialised so ``?x a coop:Region`` finds provinces withou
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD
@@ -251,8 +253,8 @@ _EXAMPLES = {str(XSD.date): "2019-12-17", str(XSD.gYearMonth): "2018-11", str(XS
              str(XSD.integer): "21", str(XSD.positiveInteger): "21"}
 
 
-def _failer(where: Location):  # type: ignore[no-untyped-def]
-    def fail(message: str) -> None:
+def _failer(where: Location) -> Callable[[str], NoReturn]:
+    def fail(message: str) -> NoReturn:
         raise FactError(message, file=where.file, line=where.line)
     return fail
 

@@ -249,7 +249,8 @@ def entity_detail(store: Selectable, *, base: str, slug: str, limit: int = DATA_
     refs = _refs(store, base, linked | {iri})
     statements: dict[tuple[str, str, str], StatementRecord] = {}
     truncated = False
-    for direction, rows in (("out", out_rows), ("in", in_rows)):
+    directions: tuple[tuple[Literal["out", "in"], list[Row]], ...] = (("out", out_rows), ("in", in_rows))
+    for direction, rows in directions:
         keys_seen: set[tuple[str, str]] = set()
         for row in rows:
             key_po = (row["p"], row["o"] + "\x1f" + row.get("dt", "") + "\x1f" + row.get("lang", ""))
@@ -262,7 +263,7 @@ def entity_detail(store: Selectable, *, base: str, slug: str, limit: int = DATA_
             if record is None:
                 is_entity = direction == "in" or row.get("isIri") == "true"
                 record = StatementRecord(
-                    direction=direction, predicate=row["p"],  # type: ignore[arg-type]
+                    direction=direction, predicate=row["p"],
                     predicate_label=_predicate_label(ontology, row["p"]),
                     other=refs.get(row["o"]) if is_entity else None,
                     value=None if is_entity else Value(

@@ -101,6 +101,7 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    # io.RawIOBase takes any writable buffer; the BufferedReader in front of this one passes a memoryview.
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         data = self._raw.read(len(buffer))
         count = len(data)
@@ -358,6 +359,7 @@ def _send(store: RemoteStore, batch: list[ox.Quad], graph: str | None) -> None:
         else:
             named.setdefault(quad.graph_name.value, []).append(triple)
     parts = ["\n".join(default)] + [f"GRAPH <{g}> {{\n" + "\n".join(t) + "\n}" for g, t in named.items()]
+    # load_files_remote refused a store without an update URL before sending anything.
     store._post(store.update_url, "update", "INSERT DATA {\n" + "\n".join(parts) + "\n}", "*/*")  # type: ignore[arg-type]
 
 

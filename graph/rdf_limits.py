@@ -101,6 +101,7 @@ class _Guard(io.RawIOBase):
         The parsers ask for 2 KiB at a time; a regex call per 2 KiB cost more than the checks
         themselves, so checking guards see 1 MiB chunks (messages then name the line a chunk starts at).
         """
+        # The parsers take typing.IO[bytes]; typeshed does not count an io.RawIOBase as one.
         return io.BufferedReader(self, buffer_size=MIB) if self._check is not None else self  # type: ignore[return-value]
 
     @property
@@ -111,6 +112,7 @@ class _Guard(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    # io.RawIOBase takes any writable buffer; the BufferedReader in front of this one passes a memoryview.
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         if self.failure is not None:
             raise self.failure

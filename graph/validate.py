@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
+from rdflib.term import Node
 
 from graph.facts import Location
 from graph.ontology import load_ontology
@@ -113,8 +114,9 @@ def _run_sparql_constraints(data: Graph, shapes: Graph, locations: dict[str, Loc
         message = str(shapes.value(constraint, SH.message) or shapes.value(shape, SH.message)
                       or "does not conform")
         solutions = store.query(query)
-        names = {v.value for v in solutions.variables}  # type: ignore[union-attr]
-        for solution in solutions:  # type: ignore[union-attr]
+        assert isinstance(solutions, ox.QuerySolutions)  # the query built above is a SELECT
+        names = {v.value for v in solutions.variables}
+        for solution in solutions:
             focus = str(solution["this"].value)
             value = solution["value"] if "value" in names else None
             path = solution["path"] if "path" in names else None
@@ -126,9 +128,9 @@ def _run_sparql_constraints(data: Graph, shapes: Graph, locations: dict[str, Loc
     return violations
 
 
-def _declared_prefixes(shapes: Graph, constraint: object) -> list[tuple[str, str]]:
+def _declared_prefixes(shapes: Graph, constraint: Node) -> list[tuple[str, str]]:
     pairs = []
-    for declarer in shapes.objects(constraint, SH.prefixes):  # type: ignore[arg-type]
+    for declarer in shapes.objects(constraint, SH.prefixes):
         for declaration in shapes.objects(declarer, SH.declare):
             prefix, namespace = shapes.value(declaration, SH.prefix), shapes.value(declaration, SH.namespace)
             if prefix is not None and namespace is not None:

@@ -19,9 +19,9 @@ import math
 import re
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from graph.errors import ViewSpecError
 from graph.resources import read_text, vis_network_asset
@@ -201,6 +201,7 @@ def community_colour(index: int | None) -> str:
 # -- measures (computed once per projection) ----------------------------------------------------
 _MEASURES: weakref.WeakKeyDictionary[Any, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
 _MEASURES_LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 def _measures(G: nx.MultiDiGraph[str]) -> dict[str, dict[str, Any]]:
@@ -267,12 +268,12 @@ _RANK_BY_PLACE_ABOVE = 20_000
 _WHOLE: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[Any, Any]]] = weakref.WeakKeyDictionary()
 
 
-def _per_graph(G: nx.MultiDiGraph[str], key: tuple[Any, ...], owner: Any, compute: Any) -> Any:
+def _per_graph(G: nx.MultiDiGraph[str], key: tuple[Any, ...], owner: object, compute: Callable[[], T]) -> T:
     with _MEASURES_LOCK:
         cache = _WHOLE.setdefault(G, {})
         found = cache.get(key)
     if found is not None and found[0] is owner:
-        return found[1]
+        return cast(T, found[1])  # one key is always filled by the same ``compute``
     value = compute()
     with _MEASURES_LOCK:
         cache[key] = (owner, value)
@@ -282,20 +283,20 @@ def _per_graph(G: nx.MultiDiGraph[str], key: tuple[Any, ...], owner: Any, comput
 def graph_degrees(G: nx.MultiDiGraph[str]) -> dict[str, int]:
     """``{node: relations in and out}``, counted once per projection (networkx sums a multigraph
     node's adjacency on every ``G.degree(n)``: a hub with thousands of relations costs each time)."""
-    return _per_graph(G, ("relations",), None, lambda: dict(G.degree()))  # type: ignore[no-any-return]
+    return _per_graph(G, ("relations",), None, lambda: dict(G.degree()))
 
 
 def _ranking(G: nx.MultiDiGraph[str], measures: Mapping[str, Mapping[str, Any]], size_by: str) -> list[str]:
     """Every node, most central first (the order ``_rank_key`` gives)."""
     measure = size_by if size_by in ("pagerank", "betweenness") else "degree"
-    return _per_graph(G, ("ranking", measure, id(measures)), measures,  # type: ignore[no-any-return]
+    return _per_graph(G, ("ranking", measure, id(measures)), measures,
                       lambda: sorted(G.nodes, key=_rank_key(measures, G, size_by)))
 
 
 def _rank_of(G: nx.MultiDiGraph[str], measures: Mapping[str, Mapping[str, Any]], size_by: str) -> dict[str, int]:
     """``{node: place in _ranking}``: sorting a view's candidates by it costs a dict look-up each."""
     measure = size_by if size_by in ("pagerank", "betweenness") else "degree"
-    return _per_graph(G, ("rank of", measure, id(measures)), measures,  # type: ignore[no-any-return]
+    return _per_graph(G, ("rank of", measure, id(measures)), measures,
                       lambda: {n: i for i, n in enumerate(_ranking(G, measures, size_by))})
 
 
@@ -444,7 +445,7 @@ def _sizes(G: nx.MultiDiGraph[str], nodes: list[str], measures: Mapping[str, Map
 
 
 def _top(G: nx.MultiDiGraph[str], measures: Mapping[str, Mapping[str, Any]], size_by: str) -> float:
-    return _per_graph(G, ("top", size_by, id(measures)), measures,  # type: ignore[no-any-return]
+    return _per_graph(G, ("top", size_by, id(measures)), measures,
                       lambda: max((float(m.get(size_by) or 0.0) for m in measures.values()), default=0.0))
 
 

@@ -185,7 +185,7 @@ def _slots(request: Request) -> SearchSlots:
     found = getattr(app_state, "coop_analysis_slots", None)
     if found is None:
         found = app_state.coop_analysis_slots = SearchSlots(app_state.coop.settings.analysis_slots)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 async def _bounded(request: Request, search: Callable[[analysis.Budget], T]) -> T:

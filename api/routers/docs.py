@@ -17,11 +17,10 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/docs", response_class=HTMLResponse)
 def docs_page(request: Request, templates: TemplatesDep) -> Response:
+    missing: str | None = None
     try:
         assets = swagger_ui()
     except VendorAssetsMissing as exc:
         assets, missing = None, str(exc)
-    else:
-        missing = None
     return templates.TemplateResponse(request, "docs.html", {"nav": "api", "assets": assets,
                                                              "missing": missing})

@@ -21,7 +21,7 @@ from api.deps import SettingsDep, StoreDep, TemplatesDep
 from api.linked_data import alternates, negotiated, rdf_response
 from api.negotiation import HTML, JSON, RDF_FORMATS
 from api.schemas import DocumentDetail, DocumentQuote, DocumentSummary
-from graph.entities import DocumentRecord, document_detail, document_rdf, list_documents
+from graph.entities import DocumentRecord, Value, document_detail, document_rdf, list_documents
 
 __all__ = ["Token", "mark_tokens", "router"]
 
@@ -96,8 +96,8 @@ def _summary(doc: DocumentRecord) -> dict[str, Any]:
 def _detail(doc: DocumentRecord) -> DocumentDetail:
     quotes = [DocumentQuote(start=ev.start, end=ev.end, quote=ev.quote, note=ev.note, subject=summary_of(subject),
                             predicate=predicate, predicate_label=label,
-                            entity=summary_of(obj) if not hasattr(obj, "lexical") else None,
-                            value=value_of(obj) if hasattr(obj, "lexical") else None)  # type: ignore[arg-type]
+                            entity=summary_of(obj) if not isinstance(obj, Value) else None,
+                            value=value_of(obj) if isinstance(obj, Value) else None)
               for ev, subject, predicate, label, obj in doc.quotes]
     return DocumentDetail(**_summary(doc), text=doc.text or "", date_note=doc.date_note, sha256=doc.sha256,
                           quotes=quotes)

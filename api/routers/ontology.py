@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from rdflib import Graph, URIRef
+from rdflib.term import Node
 from rdflib.namespace import OWL, RDF, RDFS
 
 from api import urls
@@ -48,7 +49,7 @@ class Term:
         return self.curie.replace(":", "-")
 
 
-def _text(graph: Graph, node: URIRef, predicate: URIRef) -> str | None:
+def _text(graph: Graph, node: Node, predicate: URIRef) -> str | None:
     values = list(graph.objects(node, predicate))
     for value in values:
         if getattr(value, "language", None) == "en":

@@ -46,7 +46,7 @@ def _hits(request: Request, store: Any, base: str, q: str, types: str | None, li
     if index is None:
         index = label_index(request, store, base)
     return [SearchHit(slug=h.entity.slug, iri=h.entity.iri, label=h.entity.label, label_zh=h.entity.label_zh,
-                      type=h.entity.type, matched=h.matched, match=h.match,  # type: ignore[arg-type]
+                      type=h.entity.type, matched=h.matched, match=h.match,
                       score=h.score, url=urls.entity(h.entity.slug))
             for h in index.search(q, types=_classes(types), limit=limit)]
 

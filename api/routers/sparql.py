@@ -32,7 +32,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import negotiation
-from api.deps import SettingsDep, StateDep
+from api.deps import SettingsDep, StateDep, get_executor
 from api.errors import coopgraph_error_response, error_response
 from api.result_cache import CacheKey
 from api.settings import Settings
@@ -52,7 +52,8 @@ TRUNCATED_HEADER = "X-Coopgraph-Truncated"
 CACHE_HEADER = "X-Coopgraph-Cache"  # hit | miss, only when the result cache is on
 LANE_HEADER = "X-Coopgraph-Lane"  # memory | disk: which copy of the store answered
 
-_RESPONSES = {
+# The type FastAPI's ``responses=`` takes.
+_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Query results, in the negotiated format",
         "content": {
@@ -234,7 +235,7 @@ async def _run_query(
     outcome = cache.get(key) if cache is not None else None
     cache_status = "hit" if outcome is not None else "miss"
     if outcome is None:
-        outcome = await state.executor.query(
+        outcome = await get_executor(request).query(
             query,
             media_type=media_type,
             default_graph_uris=default_graphs if protocol_dataset else None,

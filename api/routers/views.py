@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api import derived
-from api.deps import ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep
+from api.deps import ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep, get_executor
 from graph.errors import CoopgraphError, QueryRejectedError
 from graph.views import HARD_MAX_NODES, ViewSpec, view_data, view_subgraph
 
@@ -105,7 +105,7 @@ def _spec_params(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if k != "v"}
 
 
-_EMBED_EXAMPLE = {200: {"content": {"text/html": {"example": "<!doctype html><html lang=\"en\">…"
+_EMBED_EXAMPLE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {"example": "<!doctype html><html lang=\"en\">…"
                                                           "<div id=\"cg-graph\"></div>…</html>"}}}}
 
 
@@ -148,7 +148,7 @@ async def embed_sparql(request: Request, state: StateDep, G: ProjectionDep, sett
     """
     kind = _check_query(query, settings)
     graph_form = kind in ("CONSTRUCT", "DESCRIBE")
-    outcome = await state.executor.query(
+    outcome = await get_executor(request).query(
         query, media_type="application/n-triples" if graph_form else "application/sparql-results+json")
     H, cut = _graph_from_triples(_triples_of(outcome.body, graph_form), G, max_nodes=spec.limit)
     data = view_data(H, spec.with_(focus=None))
@@ -181,7 +181,7 @@ def _check_query(query: str, settings: Any) -> str:
                 "edges": [{"from": "https://coopgraph.org/id/chongqing-customs",
                            "to": "https://coopgraph.org/id/chengdu-customs", "label": "cooperates with"}],
                 "note": None}}}}})
-def api_view(request: Request, state: StateDep, G: ProjectionDep, spec: SpecDep) -> JSONResponse:
+def api_view(request: Request, state: StateDep, G: ProjectionDep, spec: SpecDep) -> Response:
     """Nodes (with colour, size, tooltip text), edges (with evidence ids), evidence quotes, legend and
     a ``note`` when the view was cut to ``limit``.
 
@@ -199,7 +199,7 @@ def api_view(request: Request, state: StateDep, G: ProjectionDep, spec: SpecDep)
             _VIEW_BODIES.move_to_end(key)
     if body is None:
         data = view_data(G, spec, measures, measures_note=None if complete else MEASURES_PENDING)
-        body = JSONResponse(data).body
+        body = bytes(JSONResponse(data).body)  # already bytes: bytes() returns the very object
         with _VIEW_BODIES_LOCK:
             _VIEW_BODIES[key] = body
             while len(_VIEW_BODIES) > _VIEW_BODIES_KEPT:
@@ -327,15 +327,13 @@ def _triples_of(body: bytes, graph_form: bool) -> Any:
     if graph_form:
         return ((t.subject, t.predicate, t.object) for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
     result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-    if hasattr(result, "variables"):
-        names = {v.value for v in result.variables}
-        if not {"s", "p", "o"} <= names:
-            raise QueryRejectedError("a SELECT drawn as a graph must bind ?s ?p ?o")
-        return ((row["s"], row["p"], row["o"]) for row in result if row["s"] is not None
-                and row["p"] is not None and row["o"] is not None)
-    if isinstance(result, bool):
+    if not isinstance(result, ox.QuerySolutions):  # _check_query refuses ASK before it runs
         raise QueryRejectedError("an ASK query has no graph to draw; use CONSTRUCT")
-    return ((t.subject, t.predicate, t.object) for t in result)
+    names = {v.value for v in result.variables}
+    if not {"s", "p", "o"} <= names:
+        raise QueryRejectedError("a SELECT drawn as a graph must bind ?s ?p ?o")
+    return ((row["s"], row["p"], row["o"]) for row in result if row["s"] is not None
+            and row["p"] is not None and row["o"] is not None)
 
 
 def _graph_from_triples(triples: Any, G: Any, *, max_nodes: int) -> tuple[Any, bool]:
@@ -344,7 +342,7 @@ def _graph_from_triples(triples: Any, G: Any, *, max_nodes: int) -> tuple[Any, b
     import networkx as nx
     import pyoxigraph as ox
 
-    H = nx.MultiDiGraph(base=G.graph.get("base"), evidence=G.graph.get("evidence", {}),
+    H: nx.MultiDiGraph[str] = nx.MultiDiGraph(base=G.graph.get("base"), evidence=G.graph.get("evidence", {}),
                         predicates=G.graph.get("predicates", {}), version=None)
     predicates = G.graph.get("predicates", {})
     cut = False
