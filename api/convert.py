@@ -23,10 +23,12 @@ def summary_of(ref: EntityRef | IndexedEntity) -> EntitySummary:
 
 
 def evidence_of(ev: Evidence) -> EvidenceQuote:
+    """The one JSON shape of evidence (entities, documents, paths, neighbourhoods, graph views)."""
     doc = ev.document
-    return EvidenceQuote(quote=ev.quote, document=doc.slug if doc else None,
+    span = (ev.start, ev.end) if ev.start is not None and ev.end is not None else None
+    return EvidenceQuote(iri=ev.iri, quote=ev.quote, document=doc.slug if doc else None,
                          document_title=doc.label if doc else None, start=ev.start, end=ev.end, note=ev.note,
-                         url=urls.document(doc.slug, (ev.start, ev.end)) if doc and doc.slug else None)
+                         url=urls.document(doc.slug, span) if doc and doc.slug else None)
 
 
 def value_of(value: Value | None) -> LiteralValue | None:

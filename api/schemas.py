@@ -1,7 +1,8 @@
 """Response models of the JSON API, one suffix per role.
 
-    EntitySummary / EntityDetail    an entity in a list / on its own (with statements and evidence)
-    Statement / EvidenceQuote       one triple seen from an entity / the quote that states it
+    EntitySummary / EntityDetail    an entity wherever an answer names one / on its own (with statements)
+    Statement / EvidenceQuote       one triple seen from an entity / the quote that states it (every
+                                    answer that carries evidence: entities, paths, neighbourhoods, views)
     SearchHit                       a ranked search result
     DocumentSummary / DocumentDetail / DocumentQuote   source documents and their quoted spans
     DatasetStats                    counts for /api/stats
@@ -12,9 +13,9 @@ Each model carries an OpenAPI example, so /docs shows what a response looks like
 
 from __future__ import annotations
 
-from typing import Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 from pydantic.config import JsonDict
 
 __all__ = [
@@ -27,7 +28,8 @@ T = TypeVar("T")
 _ENTITY: JsonDict = {"slug": "chongqing-customs", "iri": "https://coopgraph.org/id/chongqing-customs",
            "label": "Chongqing Customs", "label_zh": "重庆海关", "type": "CustomsDistrict",
            "url": "/id/chongqing-customs", "api_url": "/api/entities/chongqing-customs"}
-_EVIDENCE: JsonDict = {"quote": "Chongqing Customs and Chengdu Customs officially signed a memorandum of cooperation",
+_EVIDENCE: JsonDict = {"iri": "https://coopgraph.org/evidence/4f1c2a9e0b7d6c35",
+             "quote": "Chongqing Customs and Chengdu Customs officially signed a memorandum of cooperation",
              "document": "chongqing-daily-2019-12-customs-memorandum",
              "document_title": "Chongqing Customs and Chengdu Customs signed a memorandum of cooperation",
              "start": 117, "end": 201, "note": None,
@@ -56,9 +58,9 @@ def _example(example: JsonDict) -> ConfigDict:
 
 
 class EntitySummary(BaseModel):
-    """An entity as lists show it."""
+    """An entity wherever an answer names one (lists, statements, documents, paths, graphs)."""
 
-    model_config = _example(_ENTITY)
+    model_config = _example({**_ENTITY, "id": _ENTITY["iri"]})
     slug: str | None = Field(description="Local id; None for an IRI outside this dataset.")
     iri: str
     label: str = Field(description="English rdfs:label (or the best label there is).")
@@ -66,6 +68,13 @@ class EntitySummary(BaseModel):
     type: str | None = Field(None, description="Local name of its most specific class.")
     url: str = Field(description="The entity's Linked Data page (HTML / RDF by content negotiation).")
     api_url: str | None = None
+
+    # mypy allows no decorator over @property; pydantic documents this ignore for computed_field.
+    @computed_field(description="The entity IRI again: the key of its node in graph answers "  # type: ignore[prop-decorator]
+                    "(path hops, edges).")
+    @property
+    def id(self) -> str:
+        return self.iri
 
 
 class LiteralValue(BaseModel):
@@ -79,14 +88,16 @@ class LiteralValue(BaseModel):
 
 
 class EvidenceQuote(BaseModel):
-    """The exact sentence of a source document that states a statement."""
+    """The exact sentence of a source document that states a statement (``graph.records.Evidence``)."""
 
+    EXAMPLE: ClassVar[dict[str, Any]] = _EVIDENCE
     model_config = _example(_EVIDENCE)
-    quote: str
+    iri: str = Field(description="The evidence node.")
+    quote: str | None = Field(description="The exact words (null only where a store lacks them).")
     document: str | None = Field(description="Slug of the source document.")
     document_title: str | None = None
-    start: int = Field(description="Character offset of the quote in the document text.")
-    end: int
+    start: int | None = Field(description="Character offset of the quote in the document text.")
+    end: int | None = Field(description="Offset just past the quote's last character.")
     note: str | None = Field(None, description="Curator's remark, e.g. how a date's year was inferred.")
     url: str | None = Field(None, description="The quote highlighted in its document.")
 
@@ -126,22 +137,15 @@ class EntityDetail(EntitySummary):
     formats: dict[str, str] = Field({}, description="RDF serialisations of this entity.")
 
 
-class SearchHit(BaseModel):
-    """A ranked match of a name (label, Chinese label or alias)."""
+class SearchHit(EntitySummary):
+    """A ranked match of a name (label, Chinese label or alias): the entity and how it matched."""
 
-    model_config = _example({"slug": "chongqing-customs", "iri": "https://coopgraph.org/id/chongqing-customs",
-                             "label": "Chongqing Customs", "label_zh": "重庆海关", "type": "CustomsDistrict",
-                             "matched": "Chongqing Customs District", "match": "prefix", "score": 0.83,
-                             "url": "/id/chongqing-customs"})
+    model_config = _example({**_ENTITY, "id": _ENTITY["iri"], "matched": "Chongqing Customs District",
+                             "match": "prefix", "score": 0.83})
     slug: str
-    iri: str
-    label: str
-    label_zh: str | None = None
-    type: str | None = None
     matched: str = Field(description="The name that matched (may be an alias or the Chinese label).")
     match: Literal["exact", "prefix", "token", "substring", "fuzzy"]
     score: float = Field(ge=0, le=1)
-    url: str
 
 
 class DocumentSummary(BaseModel):
@@ -162,16 +166,12 @@ class DocumentSummary(BaseModel):
     api_url: str
 
 
-class DocumentQuote(BaseModel):
-    """A quoted span of a document and the statement it supports."""
+class DocumentQuote(EvidenceQuote):
+    """A quoted span of a document (the evidence, as everywhere) and the statement it supports."""
 
-    model_config = _example({"start": 117, "end": 201, "quote": _EVIDENCE["quote"], "note": None,
-                             "subject": _ENTITY, "predicate": "https://coopgraph.org/ontology#signatoryOf",
+    model_config = _example({**_EVIDENCE, "subject": _ENTITY,
+                             "predicate": "https://coopgraph.org/ontology#signatoryOf",
                              "predicate_label": "signatory of", "entity": _MEMO, "value": None})
-    start: int
-    end: int
-    quote: str
-    note: str | None = None
     subject: EntitySummary
     predicate: str
     predicate_label: str

@@ -1,7 +1,8 @@
 """Response models of the analysis API (api/routers/analytics.py), each with an OpenAPI example.
 
-Naming grammar: ``NodeRef`` (enough to name and link an entity), ``NodeDetail`` (every attribute
-and measure), ``PathHop``/``PathResult`` (paths with evidence), ``...Page`` (a bounded list).
+Naming grammar: ``NodeDetail`` (every attribute and measure), ``PathHop``/``PathResult`` (paths with
+evidence), ``...Page`` (a bounded list). An entity is named as everywhere (``api.schemas.EntitySummary``,
+whose ``id`` is the node key hops and edges use) and evidence is ``api.schemas.EvidenceQuote``.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.negotiation import JSON
+from api.schemas import EntitySummary, EvidenceQuote
+
 __all__ = [
-    "EvidenceOut",
-    "NodeRef",
     "NodeDetail",
     "EdgeOut",
     "PathHopOut",
@@ -33,7 +35,8 @@ _BASE = "https://coopgraph.org/id/"
 
 
 def _ref(slug: str, label: str, type_: str | None) -> dict[str, Any]:
-    return {"id": _BASE + slug, "slug": slug, "label": label, "type": type_}
+    return {"slug": slug, "iri": _BASE + slug, "label": label, "label_zh": None, "type": type_,
+            "url": f"/id/{slug}", "api_url": f"/api/entities/{slug}", "id": _BASE + slug}
 
 
 _CQ = _ref("chongqing-customs", "Chongqing Customs", "CustomsDistrict")
@@ -43,14 +46,7 @@ _MEMO = _ref(
     "Memorandum of cooperation between Chongqing Customs and Chengdu Customs",
     "Memorandum",
 )
-_EVIDENCE: dict[str, Any] = {
-    "iri": "https://coopgraph.org/evidence/4f1c2a9e0b7d6c35",
-    "quote": "Chongqing Customs and Chengdu Customs officially signed a memorandum of cooperation",
-    "document": "chongqing-daily-2019-12-customs-memorandum",
-    "document_title": "Chongqing Customs and Chengdu Customs signed a memorandum of cooperation",
-    "start": 120,
-    "end": 204,
-}
+_EVIDENCE = EvidenceQuote.EXAMPLE
 _HOP = {
     "source": _CQ["id"],
     "target": _MEMO["id"],
@@ -94,34 +90,9 @@ _DETAIL = {
 }
 
 
-class EvidenceOut(BaseModel):
-    """The exact quote that states a relation, its document and character offsets."""
-
-    iri: str
-    quote: str | None
-    document: str | None = Field(description="Slug of the source document.")
-    document_title: str | None
-    start: int | None = Field(description="Offset of the quote's first character in the document text.")
-    end: int | None = Field(description="Offset just past the quote's last character.")
-
-    model_config = ConfigDict(json_schema_extra={"examples": [_EVIDENCE]})
-
-
-class NodeRef(BaseModel):
-    """Enough to name and link one entity."""
-
-    id: str = Field(description="The entity IRI.")
-    slug: str
-    label: str
-    type: str | None = Field(description="Most specific class (local name).")
-
-    model_config = ConfigDict(json_schema_extra={"examples": [_CQ]})
-
-
-class NodeDetail(NodeRef):
+class NodeDetail(EntitySummary):
     """An entity with its names, classes, dates, documents and network measures."""
 
-    label_zh: str | None = None
     aliases: list[str] = []
     types: list[str] = []
     date: str | None = None
@@ -145,7 +116,7 @@ class EdgeOut(BaseModel):
     key: str
     predicate: str
     predicate_label: str
-    evidence: list[EvidenceOut] = []
+    evidence: list[EvidenceQuote] = []
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -167,7 +138,7 @@ class PathHopOut(BaseModel):
     predicate: str
     predicate_label: str
     direction: Literal["forward", "backward"]
-    evidence: list[EvidenceOut]
+    evidence: list[EvidenceQuote]
     also: list[str] = Field(description="Other relations between the same two entities.")
 
     model_config = ConfigDict(json_schema_extra={"examples": [_HOP]})
@@ -175,7 +146,7 @@ class PathHopOut(BaseModel):
 
 class PathResultOut(BaseModel):
     length: int
-    nodes: list[NodeRef]
+    nodes: list[EntitySummary]
     hops: list[PathHopOut]
 
     model_config = ConfigDict(
@@ -186,8 +157,8 @@ class PathResultOut(BaseModel):
 class PathsPage(BaseModel):
     """Shortest paths and other simple paths (up to ``max_length`` hops) between two entities."""
 
-    source: NodeRef
-    target: NodeRef
+    source: EntitySummary
+    target: EntitySummary
     max_length: int
     shortest: list[PathResultOut]
     simple: list[PathResultOut]
@@ -209,7 +180,7 @@ class PathsPage(BaseModel):
 
 class CentralityItem(BaseModel):
     rank: int
-    node: NodeRef
+    node: EntitySummary
     score: float
 
 
@@ -237,9 +208,9 @@ class CentralityPage(BaseModel):
 class CommunityOut(BaseModel):
     id: int
     name: str = Field(description="Label of the most central member.")
-    central: NodeRef
+    central: EntitySummary
     size: int
-    members: list[NodeRef]
+    members: list[EntitySummary]
     truncated: bool = Field(description="Only the first ``members`` members are listed.")
 
 
@@ -272,7 +243,7 @@ class BridgesPage(BaseModel):
     """Cut edges (a link whose removal splits the graph) and cut vertices."""
 
     bridges: list[PathHopOut]
-    articulation_points: list[NodeRef]
+    articulation_points: list[EntitySummary]
     truncated: bool
 
     EXAMPLE: ClassVar[dict[str, Any]] = {
@@ -289,7 +260,7 @@ class KCorePage(BaseModel):
 
     k: int
     count: int
-    nodes: list[NodeRef]
+    nodes: list[EntitySummary]
     truncated: bool
 
     EXAMPLE: ClassVar[dict[str, Any]] = {"k": 2, "count": 3, "nodes": [_CD, _CQ, _MEMO], "truncated": False}
@@ -353,4 +324,4 @@ class GraphView(BaseModel):
 def example_responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: the model's example under 200, so /docs shows it."""
     example = getattr(model, "EXAMPLE", None)
-    return {200: {"content": {"application/json": {"example": example}}}}
+    return {200: {"content": {JSON: {"example": example}}}}

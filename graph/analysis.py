@@ -23,11 +23,14 @@ from typing import Any, TypeVar, cast
 
 import networkx as nx
 
+from graph.ids import entity_iri, is_slug
 from graph.network import iter_hop_edges, node_for
+from graph.records import EntityRef, Evidence
 
 __all__ = [
     "Budget",
-    "EvidenceQuote",
+    "EntityRef",
+    "Evidence",
     "PathHop",
     "PathResult",
     "Community",
@@ -49,6 +52,8 @@ __all__ = [
     "neighbourhood",
     "summary_measures",
     "ranked",
+    "entity_ref",
+    "evidence_of",
 ]
 
 # Exact betweenness is O(n m); above this many nodes it is estimated from ``k`` sampled sources.
@@ -110,18 +115,6 @@ class Budget:
 
 # -- results ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class EvidenceQuote:
-    """The exact words of a document that state a relation, with their character offsets."""
-
-    iri: str
-    quote: str | None
-    document: str | None
-    document_title: str | None
-    start: int | None
-    end: int | None
-
-
-@dataclass(frozen=True)
 class PathHop:
     """One step of a path: from ``source`` to ``target`` (path order) over one relation.
 
@@ -135,7 +128,7 @@ class PathHop:
     object: str
     predicate: str
     predicate_label: str
-    evidence: tuple[EvidenceQuote, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
     also: tuple[str, ...] = ()
 
     @property
@@ -478,23 +471,50 @@ def bridges_and_articulation_points(G: nx.MultiDiGraph[str]) -> BridgeReport:
     return _cached(G, "bridges", compute)
 
 
-# -- paths --------------------------------------------------------------------------------------
-def _evidence(G: nx.MultiDiGraph[str], iris: Iterable[str]) -> tuple[EvidenceQuote, ...]:
+# -- records of the projection's nodes and evidence ---------------------------------------------
+def entity_ref(G: nx.MultiDiGraph[str], node: str) -> EntityRef:
+    """The reference to a node, the same record entity pages give for a linked entity.
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("https://ex.org/id/a", slug="a", label="A", type="City")
+    >>> entity_ref(G, "https://ex.org/id/a")
+    EntityRef(iri='https://ex.org/id/a', slug='a', label='A', label_zh=None, type='City')
+    """
+    data = G.nodes[node]
+    return EntityRef(iri=node, slug=data.get("slug") or node, label=data.get("label") or node,
+                     label_zh=data.get("label_zh"), type=data.get("type"))
+
+
+def evidence_of(G: nx.MultiDiGraph[str], iris: Iterable[str]) -> tuple[Evidence, ...]:
+    """The evidence records of evidence IRIs (an edge's ``evidence``), from ``G.graph["evidence"]``.
+
+    >>> G = nx.MultiDiGraph(base="https://ex.org/", evidence={"https://ex.org/evidence/1": {
+    ...     "quote": "A met B", "document": "doc", "document_title": "Doc", "start": 0, "end": 7}})
+    >>> ev, = evidence_of(G, ["https://ex.org/evidence/1"])
+    >>> ev.quote, ev.start, ev.end, ev.document.iri, ev.document.label
+    ('A met B', 0, 7, 'https://ex.org/id/doc', 'Doc')
+    """
     known = G.graph.get("evidence", {})
-    quotes = []
+    base = G.graph.get("base")
+    records = []
     for iri in iris:
         data = known.get(iri, {})
-        quotes.append(
-            EvidenceQuote(
-                iri=iri,
-                quote=data.get("quote"),
-                document=data.get("document"),
-                document_title=data.get("document_title"),
-                start=data.get("start"),
-                end=data.get("end"),
-            )
-        )
-    return tuple(quotes)
+        records.append(Evidence(iri=iri, quote=data.get("quote"), start=data.get("start"), end=data.get("end"),
+                                document=_document_ref(data.get("document"), data.get("document_title"), base),
+                                note=data.get("note")))
+    return tuple(records)
+
+
+def _document_ref(document: str | None, title: str | None, base: str | None) -> EntityRef | None:
+    # The projection keeps a document as its slug (its IRI when outside ``{base}id/``) and its title.
+    if not document:
+        return None
+    local = is_slug(document)
+    return EntityRef(iri=entity_iri(base, document) if local and base else document,
+                     slug=document if local else None, label=title or document, type="SourceDocument")
+
+
+# -- paths --------------------------------------------------------------------------------------
 
 
 def _hop(G: nx.MultiDiGraph[str], source: str, target: str) -> PathHop:
@@ -512,7 +532,7 @@ def _hop(G: nx.MultiDiGraph[str], source: str, target: str) -> PathHop:
         object=obj,
         predicate=data.get("predicate", key),
         predicate_label=data.get("predicate_label") or key,
-        evidence=_evidence(G, data.get("evidence", ())),
+        evidence=evidence_of(G, data.get("evidence", ())),
         also=also,
     )
 

@@ -27,6 +27,7 @@ from graph.errors import EntityNotFoundError
 from graph.ids import entity_iri, is_slug, slug_of
 from graph.namespaces import COOP_NS, expand_curie
 from graph.ontology import Ontology, load_ontology
+from graph.records import EntityRef, Evidence
 from graph.store.base import Row
 
 __all__ = [
@@ -77,17 +78,7 @@ def _local(iri: str) -> str:
 
 
 # -- records -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EntityRef:
-    """Another node as a page shows it: where it links and what it is called."""
-
-    iri: str
-    slug: str | None
-    label: str
-    label_zh: str | None = None
-    type: str | None = None          # local name of its most specific class, e.g. "CustomsDistrict"
-
-
+# EntityRef and Evidence live in graph.records (paths and views share them) and are re-exported here.
 @dataclass(frozen=True)
 class Value:
     """A literal object: lexical form, datatype IRI (None for plain strings) and language tag."""
@@ -95,18 +86,6 @@ class Value:
     lexical: str
     datatype: str | None = None
     lang: str | None = None
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """The quote of a source document that states a statement, with its offsets in the text."""
-
-    iri: str
-    quote: str
-    start: int
-    end: int
-    document: EntityRef | None
-    note: str | None = None
 
 
 @dataclass

@@ -12,7 +12,8 @@
 - **edges** are the triples between two such nodes, keyed by predicate IRI, with ``predicate``,
   ``predicate_label`` (from the ontology) and ``evidence`` (IRIs into ``G.graph["evidence"]``).
 - **graph data**: ``version`` (the store version the projection was built from), ``base``,
-  ``evidence`` ``{iri: {"quote", "document", "document_title", "start", "end"}}`` and
+  ``evidence`` ``{iri: {"quote", "document", "document_title", "start", "end", "note"}}`` (read as
+  ``graph.records.Evidence`` by ``graph.analysis.evidence_of``) and
   ``predicates`` ``{iri: label}``.
 
 A handful of whole-graph SELECTs, streamed row by row; no query per node, so the cost grows with
@@ -84,6 +85,7 @@ _EVIDENCE_FIELDS = {
     COOP_NS + "startOffset": "start",
     COOP_NS + "endOffset": "end",
     "http://www.w3.org/ns/prov#wasDerivedFrom": "doc",
+    "http://www.w3.org/2004/02/skos/core#note": "note",
 }
 # Predicates that never link two entities nor date one: not scanned for edges.
 _NOT_RELATIONS = frozenset(_EVIDENCE_FIELDS) | {
@@ -377,6 +379,7 @@ class _Projector:
             return {}, {}
         subjects, props, objects, docs = fields["s"], fields["p"], fields["o"], fields["doc"]
         quotes, starts, ends = fields.get("quote", {}), fields.get("start", {}), fields.get("end", {})
+        notes = fields.get("note", {})
         titles = {doc: title for doc, title in self.rows(_Q_TITLES, ("doc", "title")) if doc is not None}
         evidence: dict[str, dict[str, Any]] = {}
         by_triple: dict[tuple[str, str, str], list[str]] = defaultdict(list)
@@ -390,6 +393,7 @@ class _Projector:
                 "document_title": titles.get(doc),
                 "start": _int(starts.get(ev)),
                 "end": _int(ends.get(ev)),
+                "note": notes.get(ev),
             }
             by_triple[(s, p, o)].append(ev)
         for evs in by_triple.values():

@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from graph.errors import ViewSpecError
 from graph.resources import read_text, vis_network_asset
 from graph.ids import is_slug
+from graph.records import Evidence
 
 if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = [
     "COLOUR_BY", "HARD_MAX_NODES", "LAYOUTS", "SIZE_BY", "THEMES", "ViewSpec", "ViewSpecError",
-    "community_colour", "notebook_html", "render_standalone_html", "select_subgraph", "type_colour",
+    "community_colour", "evidence_json", "notebook_html", "render_standalone_html", "select_subgraph", "type_colour",
     "view_data", "view_subgraph",
 ]
 
@@ -47,6 +48,8 @@ _TYPE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
 _DATE_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 # Edges drawn at most per node kept: a dense graph must not send a million edges to a browser.
 _EDGES_PER_NODE = 6
+# ViewSpec fields whose URL parameter has another name.
+_PARAM_NAMES = {"colour_by": "colour", "size_by": "size"}
 
 
 @dataclass(frozen=True)
@@ -111,23 +114,34 @@ class ViewSpec:
                 raise ViewSpecError(f"{name} must be an integer; got {value!r}") from None
 
         types = tuple(t for t in (get("types") or "").replace(" ", ",").split(",") if t)
+        default = cls()     # the field defaults above are the only statement of each default
         return cls(
-            focus=get("focus"), depth=integer("depth", 2), types=types,
+            focus=get("focus"), depth=integer("depth", default.depth), types=types,
             limit=integer("limit", min(default_limit, HARD_MAX_NODES)),
-            colour_by=get("colour") or get("color") or "type", size_by=get("size") or "degree",
-            layout=get("layout") or "physics", height=integer("height", 600), theme=get("theme") or "light",
+            colour_by=get("colour") or get("color") or default.colour_by, size_by=get("size") or default.size_by,
+            layout=get("layout") or default.layout, height=integer("height", default.height),
+            theme=get("theme") or default.theme,
             since=get("since"), until=get("until"), title=(get("title") or None),
         )
+
+    @classmethod
+    def default_params(cls) -> dict[str, str]:
+        """The URL parameters that have a default, with it: what pages and API docs show.
+
+        >>> ViewSpec.default_params()["colour"], ViewSpec.default_params()["depth"]
+        ('type', '2')
+        """
+        return {_PARAM_NAMES.get(key, key): str(value) for key, value in asdict(cls()).items()
+                if value is not None and value != ()}
 
     def to_params(self) -> dict[str, str]:
         """The non-default fields as URL parameters (the inverse of ``from_params``)."""
         defaults = ViewSpec()
-        names = {"colour_by": "colour", "size_by": "size"}
         params: dict[str, str] = {}
         for key, value in asdict(self).items():
             if value == getattr(defaults, key) or value is None:
                 continue
-            name = names.get(key, key)
+            name = _PARAM_NAMES.get(key, key)
             params[name] = ",".join(value) if isinstance(value, tuple) else str(value)
         return params
 
@@ -503,8 +517,9 @@ def view_data(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Ma
     ``hierarchical``), ``date``,
     ``aliases``, ``documents``, ``community``, ``degree`` (relations in the whole graph).
     Edge: ``id``, ``from``, ``to``, ``label``, ``predicate``, ``evidence`` (ids into ``evidence``),
-    ``smooth`` (parallel edges curve apart). Evidence: ``quote``, ``document``, ``document_title``,
-    ``start``, ``end``, ``url`` (the sentence on the documents page).
+    ``smooth`` (parallel edges curve apart). Evidence: ``evidence_json`` of each record (``iri``,
+    ``quote``, ``document``, ``document_title``, ``start``, ``end``, ``note``, ``url``: the sentence
+    on the documents page).
 
     ``measures`` (``{node: {measure: value}}``) replaces ``summary_measures(G)``: a server passes
     the degree table while a large graph's other measures are computed, with ``measures_note``
@@ -536,6 +551,8 @@ def view_data(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Ma
         if n in positions:
             item["x"], item["y"] = positions[n]
         out_nodes.append(item)
+    from graph.analysis import evidence_of
+
     evidence_all = G.graph.get("evidence", {})
     evidence: dict[str, dict[str, Any]] = {}
     out_edges = []
@@ -545,15 +562,8 @@ def view_data(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Ma
         pair = frozenset((u, v))
         index = parallel[pair] = parallel.get(pair, -1) + 1
         evs = [e for e in data.get("evidence") or [] if e in evidence_all]
-        for e in evs:
-            if e not in evidence:
-                ev = evidence_all[e]
-                url = None
-                if ev.get("document"):
-                    url = f"/documents/{ev['document']}"
-                    if ev.get("start") is not None and ev.get("end") is not None:
-                        url += f"#q-{ev['start']}-{ev['end']}"
-                evidence[e] = {**ev, "url": url}
+        for ev in evidence_of(G, [e for e in evs if e not in evidence]):
+            evidence[ev.iri] = evidence_json(ev)
         label = str(data.get("predicate_label") or _humanise(str(k).rsplit("#", 1)[-1].rsplit("/", 1)[-1]))
         edge_id = _edge_id(u, v, k)
         item = {"id": edge_id, "from": slug_of[u], "to": slug_of[v], "label": label,
@@ -590,6 +600,25 @@ def view_data(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Ma
         "height": spec.height,
         "version": G.graph.get("version"),
     }
+
+
+def evidence_json(ev: Evidence) -> dict[str, Any]:
+    """One evidence record as the JSON every answer gives it (the fields of ``api.schemas.EvidenceQuote``).
+
+    >>> from graph.records import EntityRef
+    >>> evidence_json(Evidence("https://ex.org/evidence/1", "A met B", 0, 7,
+    ...                        EntityRef("https://ex.org/id/doc", "doc", "Doc")))["url"]
+    '/documents/doc#q-0-7'
+    """
+    doc = ev.document
+    url = None
+    if doc is not None and doc.slug:
+        url = f"/documents/{doc.slug}"
+        if ev.start is not None and ev.end is not None:
+            url += f"#q-{ev.start}-{ev.end}"
+    return {"iri": ev.iri, "quote": ev.quote, "document": doc.slug if doc else None,
+            "document_title": doc.label if doc else None, "start": ev.start, "end": ev.end, "note": ev.note,
+            "url": url}
 
 
 def _default_title(G: nx.MultiDiGraph[str], spec: ViewSpec) -> str:

@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from api import derived
+from api.convert import evidence_of, summary_of
 from api.deps import ProjectionDep
+from api.schemas import EvidenceQuote
 from api.schemas_analysis import (
     BridgesPage,
     CentralityPage,
@@ -66,13 +67,8 @@ Types = Annotated[
 
 # -- JSON shaping -------------------------------------------------------------------------------
 def _ref(G: Any, node: str) -> dict[str, Any]:
-    data = G.nodes[node]
-    return {
-        "id": node,
-        "slug": data.get("slug") or node,
-        "label": data.get("label") or node,
-        "type": data.get("type"),
-    }
+    """The entity as every answer names one (``EntitySummary``; ``id`` is the node key)."""
+    return summary_of(analysis.entity_ref(G, node)).model_dump()
 
 
 def _detail(
@@ -82,7 +78,6 @@ def _detail(
     row = measures.get(node, {})
     return {
         **_ref(G, node),
-        "label_zh": data.get("label_zh"),
         "aliases": list(data.get("aliases") or []),
         "types": list(data.get("types") or []),
         "date": data.get("date"),
@@ -97,15 +92,8 @@ def _detail(
     }
 
 
-def _evidence(G: Any, iris: list[str]) -> list[dict[str, Any]]:
-    known = G.graph.get("evidence", {})
-    return [
-        {
-            "iri": iri,
-            **{k: known.get(iri, {}).get(k) for k in ("quote", "document", "document_title", "start", "end")},
-        }
-        for iri in iris
-    ]
+def _evidence(G: Any, iris: list[str]) -> list[EvidenceQuote]:
+    return [evidence_of(ev) for ev in analysis.evidence_of(G, iris)]
 
 
 def _edges(G: Any, nodes: set[str]) -> list[dict[str, Any]]:
@@ -134,7 +122,7 @@ def _hop(hop: analysis.PathHop) -> dict[str, Any]:
         "predicate": hop.predicate,
         "predicate_label": hop.predicate_label,
         "direction": "forward" if hop.forward else "backward",
-        "evidence": [asdict(e) for e in hop.evidence],
+        "evidence": [evidence_of(e) for e in hop.evidence],
         "also": list(hop.also),
     }
 

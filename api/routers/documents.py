@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api import urls
-from api.convert import summary_of, value_of
+from api.convert import evidence_of, summary_of, value_of
 from api.deps import SettingsDep, StoreDep, TemplatesDep
 from api.linked_data import alternates, negotiated, rdf_response
 from api.negotiation import HTML, JSON, RDF_FORMATS
@@ -94,7 +94,7 @@ def _summary(doc: DocumentRecord) -> dict[str, Any]:
 
 
 def _detail(doc: DocumentRecord) -> DocumentDetail:
-    quotes = [DocumentQuote(start=ev.start, end=ev.end, quote=ev.quote, note=ev.note, subject=summary_of(subject),
+    quotes = [DocumentQuote(**evidence_of(ev).model_dump(), subject=summary_of(subject),
                             predicate=predicate, predicate_label=label,
                             entity=summary_of(obj) if not isinstance(obj, Value) else None,
                             value=value_of(obj) if isinstance(obj, Value) else None)
@@ -140,7 +140,8 @@ def document_page(name: str, request: Request, store: StoreDep, settings: Settin
     doc = document_detail(store, base=settings.base, slug=slug)
     spans: dict[tuple[int, int], list[Any]] = {}
     for ev, subject, predicate, label, obj in doc.quotes:
-        spans.setdefault((ev.start, ev.end), []).append((ev, subject, predicate, label, obj))
+        if ev.start is not None and ev.end is not None:   # always, for a document's own quotes
+            spans.setdefault((ev.start, ev.end), []).append((ev, subject, predicate, label, obj))
     ordered = sorted(spans)
     numbers = {span: i + 1 for i, span in enumerate(ordered)}
     tokens = mark_tokens(doc.text or "", ordered)

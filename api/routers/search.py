@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from api import derived, urls
+from api.convert import summary_of
 from api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
 from api.schemas import SearchHit
 from graph.entities import resolve_class
@@ -45,9 +46,8 @@ def _hits(request: Request, store: Any, base: str, q: str, types: str | None, li
             index = bounded_index(store, base=base, query=q)
     if index is None:
         index = label_index(request, store, base)
-    return [SearchHit(slug=h.entity.slug, iri=h.entity.iri, label=h.entity.label, label_zh=h.entity.label_zh,
-                      type=h.entity.type, matched=h.matched, match=h.match,
-                      score=h.score, url=urls.entity(h.entity.slug))
+    return [SearchHit(**summary_of(h.entity).model_dump(), matched=h.matched, match=h.match,
+                      score=h.score)
             for h in index.search(q, types=_classes(types), limit=limit)]
 
 

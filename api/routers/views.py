@@ -45,20 +45,26 @@ def _q(description: str) -> Any:
     return Query(description=description)
 
 
+# Defaults shown in the parameters' help, as ViewSpec states them (the explorer page receives the same).
+_D = ViewSpec.default_params()
+
+
 def view_spec(
     request: Request, settings: SettingsDep,
     focus: Annotated[str | None, _q("Slug of the entity to centre on; omit for the whole graph "
                                     "(its most central entities).")] = None,
-    depth: Annotated[str | None, _q("Hops from the focus, 0-4 [2].")] = None,
+    depth: Annotated[str | None, _q(f"Hops from the focus, 0-4 [{_D['depth']}].")] = None,
     types: Annotated[str | None, _q("Only these classes (local names, comma-separated), e.g. City,Province.")] = None,
     limit: Annotated[str | None, _q(f"Most nodes drawn, 1-{HARD_MAX_NODES}; beyond it the most central "
-                                    "are kept [server setting, 300].")] = None,
-    colour: Annotated[str | None, _q("Colour nodes by `type` or `community` [type].")] = None,
-    size: Annotated[str | None, _q("Size nodes by `degree`, `pagerank`, `betweenness` or `none` [degree].")] = None,
+                                    f"are kept [server setting, {_D['limit']}].")] = None,
+    colour: Annotated[str | None, _q(f"Colour nodes by `type` or `community` [{_D['colour']}].")] = None,
+    size: Annotated[str | None, _q("Size nodes by `degree`, `pagerank`, `betweenness` or `none` "
+                                   f"[{_D['size']}].")] = None,
     layout: Annotated[str | None, _q("`physics`, `hierarchical` or `static` (computed server-side) "
-                                     "[physics].")] = None,
-    height: Annotated[str | None, _q("Height in pixels of standalone views and embeds, 150-4000 [600].")] = None,
-    theme: Annotated[str | None, _q("`light` or `dark` [light].")] = None,
+                                     f"[{_D['layout']}].")] = None,
+    height: Annotated[str | None, _q(f"Height in pixels of standalone views and embeds, 150-4000 "
+                                     f"[{_D['height']}].")] = None,
+    theme: Annotated[str | None, _q(f"`light` or `dark` [{_D['theme']}].")] = None,
     since: Annotated[str | None, _q("Hide dated entities (agreements, visits...) before YYYY[-MM[-DD]].")] = None,
     until: Annotated[str | None, _q("Hide dated entities after YYYY[-MM[-DD]].")] = None,
     title: Annotated[str | None, _q("Title shown on embeds and exports.")] = None,
@@ -87,6 +93,7 @@ def explorer(request: Request, state: StateDep, settings: SettingsDep, templates
     """The explorer. A small first view is computed here and inlined (no round trip); a large one,
     or one whose graph is still being prepared, is fetched by the page from a versioned URL."""
     config: dict[str, Any] = {"default_limit": settings.max_view_nodes, "max_limit": HARD_MAX_NODES,
+                              "defaults": {**ViewSpec.default_params(), "limit": str(settings.max_view_nodes)},
                               "data": None, "error": None, "version": state.version}
     try:
         spec = ViewSpec.from_params(_spec_params(request), default_limit=settings.max_view_nodes)

@@ -12,7 +12,8 @@
 
   var SPEC_KEYS = ["focus", "depth", "types", "limit", "colour", "size", "layout", "since", "until"];
   var STATE_KEYS = SPEC_KEYS.concat(["node", "edge", "from", "to"]);
-  var DEFAULTS = { depth: "2", colour: "type", size: "degree", layout: "physics" };
+  // The view parameters' defaults, as the server states them (graph.views.ViewSpec.default_params).
+  var DEFAULTS = config.defaults;
 
   var state = readUrl();
   var view = null;          // the CoopgraphGraphView of the current data
@@ -460,10 +461,7 @@
       line.appendChild(document.createTextNode(" " + h.predicate_label + " "));
       line.appendChild(el("strong", null, labels[h.object] || h.object));
       li.appendChild(line);
-      (h.evidence || []).slice(0, 2).forEach(function (ev) {
-        var url = ev.document ? "/documents/" + encodeURIComponent(ev.document) + (ev.start !== null && ev.end !== null ? "#q-" + ev.start + "-" + ev.end : "") : null;
-        li.appendChild(GV.evidenceBlock({ quote: ev.quote, document: ev.document, document_title: ev.document_title, url: url }, LINKS));
-      });
+      (h.evidence || []).slice(0, 2).forEach(function (ev) { li.appendChild(GV.evidenceBlock(ev, LINKS)); });
       ol.appendChild(li);
     });
     box.appendChild(ol);

@@ -44,6 +44,22 @@ def test_paths_chengdu_customs_to_singapore_with_evidence(client) -> None:
             assert hop["evidence"] and all(e["quote"] and e["document"] for e in hop["evidence"])
 
 
+def test_paths_name_entities_and_evidence_as_the_entity_api_does(client) -> None:
+    """One shape per concept: a path's nodes are entity summaries, its quotes the entity API's quotes."""
+    body = client.get("/api/paths", params={"source": "chengdu-customs", "target": "singapore"}).json()
+    entities = client.get("/api/entities", params={"per_page": 200}).json()["items"]
+    listed = {e["slug"]: e for e in entities}
+    path = body["shortest"][0]
+    for node in [body["source"], body["target"], *path["nodes"]]:
+        assert node == listed[node["slug"]] and node["id"] == node["iri"]
+    for hop in path["hops"]:
+        subject = next(n for n in path["nodes"] if n["id"] == hop["subject"])
+        page = client.get(f"/api/entities/{subject['slug']}").json()
+        on_page = {ev["iri"]: ev for st in page["statements"] for ev in st["evidence"]}
+        assert hop["evidence"] and all(ev == on_page[ev["iri"]] for ev in hop["evidence"])
+        assert all(ev["url"].startswith("/documents/") for ev in hop["evidence"])
+
+
 def test_neighbourhood_bounded(client) -> None:
     full = client.get("/api/neighbourhood/chongqing-customs", params={"depth": 2}).json()
     assert full["focus"]["slug"] == "chongqing-customs" and full["focus"]["distance"] == 0

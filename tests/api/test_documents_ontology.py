@@ -92,6 +92,9 @@ def test_document_page_marks_every_quote(live_server: LiveServer) -> None:
         page = httpx.get(live_server.url + f"/documents/{doc['slug']}", headers={"Accept": "text/html"}).text
         spans = {(q["start"], q["end"]) for q in detail["quotes"]}
         assert spans
+        # Each quote is the one evidence shape (api.schemas.EvidenceQuote) plus the statement it supports.
+        assert all(q["document"] == doc["slug"] and q["iri"] and q["url"].endswith(f"#q-{q['start']}-{q['end']}")
+                   for q in detail["quotes"])
         for start, end in spans:
             assert page.count(f'id="q-{start}-{end}"') == 1
             assert detail["text"][start:end] in {q["quote"] for q in detail["quotes"]

@@ -60,6 +60,7 @@ def test_entity_detail_json(live_server: LiveServer) -> None:
         for ev in statement["evidence"]:
             assert ev["end"] > ev["start"] and ev["document"]
             assert ev["url"] == f"/documents/{ev['document']}#q-{ev['start']}-{ev['end']}"
+            assert ev["iri"].startswith("https://coopgraph.org/evidence/")
     assert get(live_server, "/api/entities/no-such-thing").status_code == 404
 
 

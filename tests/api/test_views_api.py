@@ -37,6 +37,32 @@ def test_focused_view_carries_evidence_links(live_server: LiveServer) -> None:
     assert quotes and all(re.fullmatch(r"/documents/[a-z0-9-]+#q-\d+-\d+", q["url"]) for q in quotes)
 
 
+def test_view_evidence_has_the_one_evidence_shape(live_server: LiveServer) -> None:
+    """A quote in a view is the same JSON as the same quote on the entity API (api.schemas.EvidenceQuote)."""
+    from api.schemas import EvidenceQuote
+
+    data = get(live_server, "/api/view", focus="chengdu-customs", depth=1).json()
+    assert all(set(q) == set(EvidenceQuote.model_fields) and q["iri"] == iri for iri, q in data["evidence"].items())
+    entity = get(live_server, "/api/entities/chengdu-customs").json()
+    on_page = {ev["iri"]: ev for st in entity["statements"] for ev in st["evidence"]}
+    shared = set(on_page) & set(data["evidence"])
+    assert shared and all(data["evidence"][iri] == on_page[iri] for iri in shared)
+
+
+def test_explorer_receives_the_view_defaults(live_server: LiveServer) -> None:
+    """The page's defaults are ViewSpec's (stated once), in its JSON config block (no inline script)."""
+    import json
+
+    from graph.views import ViewSpec
+
+    page = get(live_server, "/").text
+    block = re.search(r'<script type="application/json" id="xp-config">(.*?)</script>', page, re.S)
+    assert block
+    defaults = json.loads(block.group(1))["defaults"]
+    assert defaults == {**ViewSpec.default_params(), "limit": defaults["limit"]}
+    assert defaults["depth"] == "2" and defaults["colour"] == "type" and defaults["layout"] == "physics"
+
+
 def test_limit_cuts_and_says_so(live_server: LiveServer) -> None:
     data = get(live_server, "/api/view", limit=5).json()
     assert len(data["nodes"]) == 5 and "5 most central" in data["note"]

@@ -61,7 +61,8 @@ def test_direction_is_reported_when_walking_against_it() -> None:
     hop = path.hops[0]
     assert (hop.source, hop.target, hop.subject, hop.object, hop.forward) == ("d", "c", "c", "d", False)
     assert hop.predicate_label == "relates to"
-    assert (hop.evidence[0].document, hop.evidence[0].start, hop.evidence[0].end) == ("doc", 2, 7)
+    assert (hop.evidence[0].document.slug, hop.evidence[0].start, hop.evidence[0].end) == ("doc", 2, 7)
+    assert (hop.evidence[0].document.iri, hop.evidence[0].document.label) == (ID + "doc", "Doc")
 
 
 def test_star() -> None:
@@ -159,7 +160,22 @@ def test_seed_path_chengdu_customs_to_singapore_has_evidence_on_every_hop(seed) 
         for hop in path.hops:
             assert hop.evidence, f"no evidence for {hop}"
             for quote in hop.evidence:
-                assert quote.quote and quote.document and quote.end > quote.start
+                assert quote.quote and quote.document and quote.document.slug and quote.end > quote.start
+
+
+def test_path_evidence_is_the_record_entity_pages_give(seed, seed_store) -> None:  # type: ignore[no-untyped-def]
+    """One shape for evidence: a quote on a path hop is the same ``Evidence`` as on the entity page."""
+    from graph.entities import entity_detail
+
+    hops = [hop for path in analysis.shortest_paths(seed, "chengdu-customs", "singapore") for hop in path.hops]
+    compared = 0
+    for hop in hops:
+        record = entity_detail(seed_store, base=BASE, slug=seed.nodes[hop.subject]["slug"])
+        on_page = {ev.iri: ev for st in record.statements if st.direction == "out" for ev in st.evidence}
+        for ev in hop.evidence:
+            assert ev == on_page[ev.iri]
+            compared += 1
+    assert compared >= len(hops)
 
 
 def test_seed_measures(seed) -> None:

@@ -34,7 +34,7 @@ TINY = f"""
     dcterms:publisher <{ID}a> .
 <{BASE}evidence/1> a coop:Evidence ; rdf:subject <{ID}a> ; rdf:predicate coop:signatoryOf ;
     rdf:object <{ID}memo> ; coop:quote "A signed the memo" ; coop:startOffset 5 ; coop:endOffset 22 ;
-    prov:wasDerivedFrom <{ID}doc> .
+    prov:wasDerivedFrom <{ID}doc> ; skos:note "Signed at the ceremony."@en .
 <https://elsewhere.org/x> coop:locatedIn <{ID}a> .
 """
 
@@ -77,6 +77,7 @@ def test_edges_keyed_by_predicate_with_label_and_evidence(tiny) -> None:
         "document_title": "The document",
         "start": 5,
         "end": 22,
+        "note": "Signed at the ceremony.",
     }
     assert tiny.get_edge_data(ID + "b", ID + "a")[COOP + "locatedIn"]["evidence"] == []
 
