@@ -1,6 +1,9 @@
 """Errors -> HTTP: one canonical JSON body, or an HTML page for browsers.
 
 Body: ``{"ok": false, "status": 404, "title": "Not found", "error": "no entity 'x'"}``.
+:func:`exception_response` is the one mapping from an exception to its answer: the app's exception
+handlers and the ``/sparql`` fast path (outside FastAPI's routing) both use it. The command line's
+mapping (exit codes) is ``api.cli.reports_errors``.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.negotiation import HTML
 from graph.errors import CoopgraphError
 
-__all__ = ["coopgraph_error_response", "error_body", "error_response", "install_error_handlers"]
+__all__ = ["coopgraph_error_response", "error_body", "error_response", "exception_response",
+           "install_error_handlers"]
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +36,7 @@ def error_body(status: int, message: str, title: str | None = None) -> dict[str,
 
 def _wants_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
-    return "text/html" in accept and not request.url.path.startswith(("/api/", "/sparql"))
+    return HTML in accept and not request.url.path.startswith(("/api/", "/sparql"))
 
 
 def error_response(request: Request, status: int, message: str, title: str | None = None,
@@ -53,22 +58,23 @@ def coopgraph_error_response(request: Request, exc: CoopgraphError) -> Response:
     return error_response(request, exc.http_status, exc.message, exc.title, headers=headers)
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(CoopgraphError)
-    async def _coopgraph(request: Request, exc: CoopgraphError) -> Response:
+def exception_response(request: Request, exc: Exception) -> Response:
+    """The answer to any exception raised while handling ``request``; unexpected ones are logged."""
+    if isinstance(exc, CoopgraphError):
         return coopgraph_error_response(request, exc)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return error_response(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+    if isinstance(exc, StarletteHTTPException):
+        return error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
+    if isinstance(exc, RequestValidationError):
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         return error_response(request, 400, problems or "invalid request")
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request, 500, "internal error; the server log has the details")
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return error_response(request, 500, "internal error; the server log has the details")
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def handle(request: Request, exc: Exception) -> Response:
+        return exception_response(request, exc)
+
+    for kind in (CoopgraphError, StarletteHTTPException, RequestValidationError, Exception):
+        app.add_exception_handler(kind, handle)
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.errors import error_body
+from api.negotiation import JSON, PLAIN_TEXT, utf8
 
 __all__ = ["RateLimit", "RateLimits", "install_rate_limit", "COSTLY_PATHS", "CHEAP_PREFIXES"]
 
@@ -254,10 +255,10 @@ class RateLimit:
             log.warning("rate limit: %s from %s; 429 for %d s", why, peer[0] if peer else "?", retry)
         message = f"too many requests from this client: {why}; retry after {retry} s"
         if scope["path"] in SPARQL_PATHS:  # SPARQL clients print the body as it is
-            body, media = f"Too many requests: {message}\n".encode(), b"text/plain; charset=utf-8"
+            body, media = f"Too many requests: {message}\n".encode(), utf8(PLAIN_TEXT).encode()
         else:
             body = json.dumps(error_body(429, message, "Too many requests")).encode()
-            media = b"application/json"
+            media = JSON.encode()
         # Outermost, so CORS and the security headers are added here: a page on another origin must
         # be able to read the 429 and its Retry-After.
         await send({"type": "http.response.start", "status": 429, "headers": [

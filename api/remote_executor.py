@@ -40,6 +40,21 @@ from urllib.parse import urlencode
 import httpx
 
 from api.executor import QueryOutcome
+from api.negotiation import (
+    CSV,
+    FORM,
+    JSON,
+    JSON_LD,
+    N_TRIPLES,
+    PLAIN_TEXT,
+    RDF_XML,
+    SPARQL_JSON,
+    SPARQL_XML,
+    TSV,
+    TURTLE,
+    X_TURTLE,
+    XML,
+)
 from graph.errors import QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
 from graph.query_guard import QueryInfo, QueryLimits, inspect_query
 from graph.store.remote import RemoteStore, RemoteStoreError
@@ -48,18 +63,13 @@ __all__ = ["RemoteQueryExecutor"]
 
 log = logging.getLogger(__name__)
 
-FORM = "application/x-www-form-urlencoded"
-SPARQL_JSON = "application/sparql-results+json"
-TSV = "text/tab-separated-values"
-CSV = "text/csv"
-NTRIPLES = "application/n-triples"
 # What an engine may answer for what we asked (aliases some engines use).
 _ACCEPTED_ANSWERS = {
-    NTRIPLES: {NTRIPLES, "text/plain"},
-    "application/rdf+xml": {"application/rdf+xml", "application/xml"},
-    "application/sparql-results+xml": {"application/sparql-results+xml", "application/xml"},
-    "text/turtle": {"text/turtle", "application/x-turtle"},
-    "application/ld+json": {"application/ld+json", "application/json"},
+    N_TRIPLES: {N_TRIPLES, PLAIN_TEXT},
+    RDF_XML: {RDF_XML, XML},
+    SPARQL_XML: {SPARQL_XML, XML},
+    TURTLE: {TURTLE, X_TURTLE},
+    JSON_LD: {JSON_LD, JSON},
 }
 
 
@@ -277,7 +287,7 @@ def _bound_rows(body: bytes, media_type: str, kind: str, max_rows: int) -> tuple
             return body, len(bindings), False
         doc["results"]["bindings"] = bindings[:max_rows]
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), max_rows, True
-    if (kind == "SELECT" and media_type in (TSV, CSV)) or (kind == "GRAPH" and media_type == NTRIPLES):
+    if (kind == "SELECT" and media_type in (TSV, CSV)) or (kind == "GRAPH" and media_type == N_TRIPLES):
         header = 1 if kind == "SELECT" else 0
         separator = b"\r\n" if media_type == CSV and b"\r\n" in body else b"\n"
         lines = body.split(separator)

@@ -33,6 +33,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from api.negotiation import CSV, SPARQL_JSON, SPARQL_XML, TSV
 from graph.store.locks import pin_generation
 
 log = logging.getLogger(__name__)
@@ -160,13 +161,13 @@ def serialize_solutions(variables: list[str], rows: list[Any], media_type: str) 
     evaluating the query.
     """
     values = [tuple(row) for row in rows]
-    if media_type == "application/sparql-results+json":
+    if media_type == SPARQL_JSON:
         bindings = [
             {v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in values
         ]
         doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-    if media_type == "application/sparql-results+xml":
+    if media_type == SPARQL_XML:
         names = [quoteattr(v) for v in variables]
         out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
         out.append("<head>" + "".join(f"<variable name={n}/>" for n in names))
@@ -179,14 +180,14 @@ def serialize_solutions(variables: list[str], rows: list[Any], media_type: str) 
             out.append("</result>")
         out.append("</results></sparql>")
         return "\n".join(out).encode()
-    if media_type == "text/csv":
+    if media_type == CSV:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(variables)
         for row in values:
             writer.writerow(["" if t is None else _csv_term(t) for t in row])
         return buf.getvalue().encode()
-    if media_type == "text/tab-separated-values":
+    if media_type == TSV:
         # pyoxigraph's str(term) is the N-Triples form, which escapes tabs and newlines.
         lines = ["\t".join("?" + v for v in variables)]
         lines += ["\t".join("" if t is None else str(t) for t in row) for row in values]

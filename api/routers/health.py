@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import StateDep
+from api.negotiation import JSON
 
 router = APIRouter(tags=["meta"])
 
 
-@router.get("/healthz", summary="Liveness and data version", responses={200: {"content": {"application/json": {
+@router.get("/healthz", summary="Liveness and data version", responses={200: {"content": {JSON: {
     "example": {"ok": True, "version": "gen-20261122T024331-4489-26909:0", "lanes": {
         "disk_workers": 2, "memory_replica": {"state": "ready", "triples": 2523, "load_s": 0.05, "slots": 4,
                                               "losses": 0, "detail": ""}}}}}}})

@@ -22,32 +22,26 @@ functions; they document the endpoint in OpenAPI and serve any request the fast 
 from __future__ import annotations
 
 import hmac
-import logging
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import negotiation
 from api.deps import SettingsDep, StateDep, get_executor
-from api.errors import coopgraph_error_response, error_response
+from api.errors import exception_response
+from api.negotiation import FORM, SPARQL_QUERY, SPARQL_UPDATE
 from api.result_cache import CacheKey
 from api.settings import Settings
-from graph.errors import CoopgraphError, QueryRejectedError
+from graph.errors import QueryRejectedError
 from graph.query_guard import QueryLimits, add_using_clauses, inspect_query
 
 __all__ = ["router", "asgi_app", "FAST_PATHS"]
 
-log = logging.getLogger(__name__)
-
 router = APIRouter(tags=["sparql"])
 
-FORM = "application/x-www-form-urlencoded"
-SPARQL_QUERY = "application/sparql-query"
-SPARQL_UPDATE = "application/sparql-update"
 TRUNCATED_HEADER = "X-Coopgraph-Truncated"
 CACHE_HEADER = "X-Coopgraph-Cache"  # hit | miss, only when the result cache is on
 LANE_HEADER = "X-Coopgraph-Lane"  # memory | disk: which copy of the store answered
@@ -316,8 +310,8 @@ def _service_description(request: Request, settings: Settings, format: str | Non
     g.add((service, URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
            Literal(f"coopgraph SPARQL endpoint; queries time out after {settings.query_timeout_s:g} s "
                    f"and return at most {settings.max_result_rows} rows.")))
-    rdflib_format = {"text/turtle": "turtle", "application/n-triples": "nt",
-                     "application/ld+json": "json-ld", "application/rdf+xml": "xml"}[media_type]
+    rdflib_format = {negotiation.TURTLE: "turtle", negotiation.N_TRIPLES: "nt",
+                     negotiation.JSON_LD: "json-ld", negotiation.RDF_XML: "xml"}[media_type]
     body = g.serialize(format=rdflib_format, encoding="utf-8")
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
@@ -340,11 +334,6 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     state = scope["app"].state.coop
     try:
         response = await _HANDLERS[scope["method"]](request, state, state.settings)
-    except CoopgraphError as exc:
-        response = coopgraph_error_response(request, exc)
-    except StarletteHTTPException as exc:
-        response = error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
-    except Exception as exc:  # noqa: BLE001 - logged, answered like api.errors' catch-all
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        response = error_response(request, 500, "internal error; the server log has the details")
+    except Exception as exc:  # noqa: BLE001 - every error gets the app's one mapping
+        response = exception_response(request, exc)
     await response(scope, receive, send)

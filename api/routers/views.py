@@ -25,17 +25,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api import derived
 from api.deps import ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep, get_executor
+from api.negotiation import CSV, GEXF, GRAPHML, HTML, JAVASCRIPT, JSON, N_TRIPLES, SPARQL_JSON, TURTLE, utf8
 from graph.errors import CoopgraphError, QueryRejectedError
 from graph.views import HARD_MAX_NODES, ViewSpec, view_data, view_subgraph
 
 router = APIRouter(tags=["views"])
 
 EXPORT_FORMATS = {
-    "graphml": ("application/graphml+xml; charset=utf-8", "graphml"),
-    "gexf": ("application/gexf+xml; charset=utf-8", "gexf"),
-    "csv-nodes": ("text/csv; charset=utf-8", "nodes.csv"),
-    "csv-edges": ("text/csv; charset=utf-8", "edges.csv"),
-    "ttl": ("text/turtle; charset=utf-8", "ttl"),
+    "graphml": (utf8(GRAPHML), "graphml"),
+    "gexf": (utf8(GEXF), "gexf"),
+    "csv-nodes": (utf8(CSV), "nodes.csv"),
+    "csv-edges": (utf8(CSV), "edges.csv"),
+    "ttl": (utf8(TURTLE), "ttl"),
 }
 # A CONSTRUCT drawn in an embed reads at most this many triples (its work stops there).
 MAX_EMBED_TRIPLES = 20_000
@@ -112,8 +113,8 @@ def _spec_params(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if k != "v"}
 
 
-_EMBED_EXAMPLE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {"example": "<!doctype html><html lang=\"en\">…"
-                                                          "<div id=\"cg-graph\"></div>…</html>"}}}}
+_EMBED_EXAMPLE: dict[int | str, dict[str, Any]] = {200: {"content": {HTML: {
+    "example": "<!doctype html><html lang=\"en\">…<div id=\"cg-graph\"></div>…</html>"}}}}
 
 
 @router.get("/embed", response_class=HTMLResponse, summary="An iframe-friendly graph view",
@@ -156,7 +157,7 @@ async def embed_sparql(request: Request, state: StateDep, G: ProjectionDep, sett
     kind = _check_query(query, settings)
     graph_form = kind in ("CONSTRUCT", "DESCRIBE")
     outcome = await get_executor(request).query(
-        query, media_type="application/n-triples" if graph_form else "application/sparql-results+json")
+        query, media_type=N_TRIPLES if graph_form else SPARQL_JSON)
     H, cut = _graph_from_triples(_triples_of(outcome.body, graph_form), G, max_nodes=spec.limit)
     data = view_data(H, spec.with_(focus=None))
     data["title"] = spec.title or "Query result"
@@ -181,7 +182,7 @@ def _check_query(query: str, settings: Any) -> str:
 
 
 # -- JSON and exports ---------------------------------------------------------------------------
-@router.get("/api/view", summary="The JSON a graph view draws", responses={200: {"content": {"application/json": {
+@router.get("/api/view", summary="The JSON a graph view draws", responses={200: {"content": {JSON: {
     "example": {"title": "Chongqing Customs: connections within 1 step", "focus": "chongqing-customs",
                 "nodes": [{"id": "https://coopgraph.org/id/chongqing-customs", "label": "Chongqing Customs",
                            "group": "CustomsDistrict", "x": 0.0, "y": 0.0}],
@@ -211,7 +212,7 @@ def api_view(request: Request, state: StateDep, G: ProjectionDep, spec: SpecDep)
             _VIEW_BODIES[key] = body
             while len(_VIEW_BODIES) > _VIEW_BODIES_KEPT:
                 _VIEW_BODIES.popitem(last=False)
-    return Response(body, media_type="application/json", headers=headers)
+    return Response(body, media_type=JSON, headers=headers)
 
 
 # The JSON of recent views, per data version: a view is a pure function of the data and its
@@ -225,7 +226,8 @@ _VIEW_BODIES_KEPT = 16  # at most ~40 MB: a 2,000-node view is 2.5 MB
 @router.get("/api/export/view.{fmt}", summary="Export the current view",
             responses={200: {"content": {
                 **{v[0].split(";")[0]: {} for v in EXPORT_FORMATS.values()},
-                "text/csv": {"example": "id,label,type,degree\nchongqing-customs,Chongqing Customs,CustomsDistrict,24"},
+                CSV: {"example": "id,label,type,degree\n"
+                                 "chongqing-customs,Chongqing Customs,CustomsDistrict,24"},
             }}})
 def export_view(request: Request, fmt: str, G: ProjectionDep, store: StoreDep, spec: SpecDep) -> Response:
     """The view as ``graphml``, ``gexf``, ``csv-nodes``, ``csv-edges`` or ``ttl`` (with its evidence)."""
@@ -409,5 +411,5 @@ def graphview_js() -> Response:
     """``graph/templates/graphview.js``: one script for the explorer, embeds and standalone files."""
     from graph.resources import read_text, template_file
 
-    return Response(read_text(template_file("graphview.js")), media_type="text/javascript; charset=utf-8",
+    return Response(read_text(template_file("graphview.js")), media_type=utf8(JAVASCRIPT),
                     headers={"Cache-Control": "public, max-age=300"})
