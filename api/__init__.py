@@ -3,16 +3,18 @@
     app           create_app(): the FastAPI factory (lifespan, routers, static files, middleware)
     settings      Settings (pydantic-settings, COOPGRAPH_* env vars)
     state         AppState: store, executor, per-version caches, read/write gate
-    deps          typed dependencies (StateDep, StoreDep, ProjectionDep, ...)
-    errors        graph.errors -> HTTP status + one canonical JSON body / HTML page
-    negotiation   Accept header -> media type (pure, table-tested)
+    deps          typed dependencies (StateDep, StoreDep, ProjectionDep, ...), per-version values
+    errors        any exception -> HTTP status + one canonical JSON body / HTML page (one mapping)
+    negotiation   every media type; Accept header -> media type or page format (pure, table-tested)
+    linked_data   format from suffix / ?format= / Accept, RDF responses, Link alternates
+    convert       library records -> JSON API models
     executor      user SPARQL in worker processes with time and memory limits
     sparql_worker what runs inside a worker process
     result_cache  optional LRU of SPARQL answers keyed by store version
     schemas       pydantic response models; schemas_analysis for the analysis API
     urls          the one place that builds route paths
     vendor        where the npm-installed YASGUI files are served from
-    routers/      one router per resource (see routers/__init__.py)
+    routers/      one router per resource (see routers/__init__.py); a router never imports another
     cli           the ``coopgraph`` command (typer): build, validate, query, serve, analyse, load, view
     server        run_serve(): build if needed, then uvicorn on the factory
     query_output  terminal rendering of query results for ``coopgraph query``
