@@ -30,9 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 
 from graph import analysis
+from graph.errors import NotReadyError
 
 __all__ = ["Derived", "derived", "projection", "measures", "measures_or_503", "is_large", "label_index",
            "label_index_if_ready", "warm_up"]
@@ -166,10 +167,9 @@ def warm_up(app: Any) -> None:
     threading.Thread(target=everything, name="coopgraph-warm-up", daemon=True).start()
 
 
-def _unavailable(what: str, elapsed: float, retry_after: int) -> HTTPException:
-    return HTTPException(503, f"{what} is being computed for this version of the data (started {elapsed:.0f} s "
-                              f"ago); try again in {retry_after} s",
-                         headers={"Retry-After": str(retry_after)})
+def _unavailable(what: str, elapsed: float, retry_after: int) -> NotReadyError:
+    return NotReadyError(f"{what} is being computed for this version of the data (started {elapsed:.0f} s "
+                         f"ago); try again in {retry_after} s", retry_after_s=retry_after)
 
 
 def projection(request: Request) -> Any:

@@ -27,17 +27,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from fastapi import HTTPException
-
 from api.result_cache import ResultCache
-from graph.errors import CoopgraphError
+from graph.errors import CoopgraphError, NotReadyError
 from graph.store import Store
 
 if TYPE_CHECKING:
     from api.engine import QueryEngine
     from api.settings import Settings
 
-__all__ = ["AppState", "NotReadyError", "ReadWriteLock"]
+__all__ = ["AppState", "ReadWriteLock"]
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +45,6 @@ REMOTE_COUNT_POLL_S = 30.0
 # Derived data a remote store builds in the background (each pulls much of the graph over HTTP).
 REMOTE_BACKGROUND = ("projection", "label_index")
 T = TypeVar("T")
-
-
-class NotReadyError(HTTPException):
-    """Derived data of a remote store is still being pulled: 503 with Retry-After (an expected state,
-    answered like api/derived.py's, not logged as an error)."""
-
-    def __init__(self, message: str, retry_after_s: int = 5) -> None:
-        super().__init__(503, message, headers={"Retry-After": str(retry_after_s)})
 
 
 class ReadWriteLock:

@@ -12,6 +12,7 @@
     ├── QueryTimeoutError           the query ran out of time and was cancelled (HTTP 504)
     ├── QueryResourceError          the query hit its memory bound or crashed its worker (HTTP 503)
     ├── EntityNotFoundError         no entity with that id (HTTP 404)
+    ├── NotReadyError               derived data is still being built; retry later (exit 6, HTTP 503)
     └── StoreError                  the store cannot be opened, read or written (HTTP 500)
         └── StoreBusyError          another write holds the store; retry later (exit 6, HTTP 503)
 
@@ -30,6 +31,7 @@ __all__ = [
     "DataError",
     "EntityNotFoundError",
     "FactError",
+    "NotReadyError",
     "QueryError",
     "QueryRejectedError",
     "QueryResourceError",
@@ -140,6 +142,19 @@ class EntityNotFoundError(CoopgraphError):
     exit_code = 2
     http_status = 404
     title = "Not found"
+
+
+class NotReadyError(CoopgraphError):
+    """Data derived from the store (the projection, the measures, the name index) is still being
+    built for this version; an expected, passing state, answered 503 with Retry-After."""
+
+    exit_code = 6
+    http_status = 503
+    title = "Service unavailable"
+
+    def __init__(self, message: str, *, retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class StoreError(CoopgraphError):
