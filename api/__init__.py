@@ -3,6 +3,7 @@
     app           create_app(): the FastAPI factory (lifespan, routers, static files, middleware)
     settings      Settings (pydantic-settings, COOPGRAPH_* env vars)
     state         AppState: store, executor, per-version caches, read/write gate
+    data_changes  ASGI middleware: each request first lets the app notice a new store version
     deps          typed dependencies (StateDep, StoreDep, ProjectionDep, ...), per-version values
     errors        any exception -> HTTP status + one canonical JSON body / HTML page (one mapping)
     negotiation   every media type; Accept header -> media type or page format (pure, table-tested)

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 import graph
 from api import derived
+from api.data_changes import DataChanges
 from api.engine import QueryEngine, open_engine
 from api.errors import install_error_handlers
 from api.rate_limit import install_rate_limit
@@ -103,7 +104,7 @@ def _routers() -> list[Any]:
 
 
 class SecurityHeaders:
-    """Pure ASGI middleware: security headers on every response, and the data-change check.
+    """Pure ASGI middleware: security headers on every response.
 
     Written against ASGI directly (not ``@app.middleware``) because BaseHTTPMiddleware costs
     about a millisecond a request, which is most of a small query's time.
@@ -116,9 +117,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state: AppState | None = getattr(scope["app"].state, "coop", None) if "app" in scope else None
-        if state is not None:
-            await state.refresh()
         embeddable = scope["path"].startswith(EMBED_PREFIXES)
         extra = [(b"content-security-policy", (EMBED_CSP if embeddable else CSP).encode()),
                  (b"x-content-type-options", b"nosniff"),
@@ -171,5 +169,7 @@ def _install_middleware(app: FastAPI) -> None:
         allow_headers=["Accept", "Content-Type", "Authorization"],
         expose_headers=["X-Coopgraph-Truncated", "X-Coopgraph-Cache", "X-Coopgraph-Lane", "Content-Type"],
     )
+    # Outside CORS: even a preflight notices a new store version, as every request does.
+    app.add_middleware(DataChanges)
     # Added last, so it is outermost: even CORS preflights and errors carry the headers.
     app.add_middleware(SecurityHeaders)
