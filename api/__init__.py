@@ -9,7 +9,11 @@
     negotiation   every media type; Accept header -> media type or page format (pure, table-tested)
     linked_data   format from suffix / ?format= / Accept, RDF responses, Link alternates
     convert       library records -> JSON API models
-    executor      user SPARQL in worker processes with time and memory limits
+    executor      user SPARQL in worker processes with time and memory limits (composes the four below)
+    worker_pool   the disk lane: worker processes on the store's files, slots, deadlines, heavy share
+    replica       the memory lane: one in-memory copy of the store, loaded, lost and reloaded
+    suspects      query shapes kept off the replica or in the heavy share
+    ipc           the parent's end of a worker process: start, handle, message framing, error replies
     sparql_worker what runs inside a worker process
     result_cache  optional LRU of SPARQL answers keyed by store version
     schemas       pydantic response models; schemas_analysis for the analysis API

@@ -1,4 +1,5 @@
-"""The process side of :mod:`api.executor`: runs SPARQL in a child process under resource limits.
+"""The process side of :mod:`api.executor` (the parent's end is :mod:`api.ipc`): runs SPARQL in a
+child process under resource limits.
 
 A query worker opens the store read-only once, caps its own memory (``RLIMIT_DATA``: heap and
 anonymous mappings, which is what query evaluation grows, unlike ``RLIMIT_AS`` which RocksDB's
