@@ -27,8 +27,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from fastapi import Request
 
@@ -39,40 +39,87 @@ __all__ = ["Derived", "derived", "projection", "measures", "measures_or_503", "i
            "label_index_if_ready", "warm_up"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
 class _Job:
     version: str
-    started: float
-    done: threading.Event
+    build: Callable[[], Any]
+    started: float = field(default_factory=time.monotonic)
+    done: threading.Event = field(default_factory=threading.Event)
     value: Any = None
     error: BaseException | None = None
 
 
 class Derived:
-    """Values built once per (name, store version) in daemon threads; never blocks a caller."""
+    """Every value derived from the store (the projection, the measures, the label index, the
+    statistics...), one per (name, store version): the app's one home for them.
+
+    A value is built on the caller (``inline``: small stores, concurrent callers wait for one
+    build) or in a daemon thread (``start``/``ready``: never blocks a caller; the thread may hand
+    the work to a child process). Either way the finished value is kept under its name, with the
+    version it was built for, and also serves as "the last complete one" while a newer is built.
+    """
 
     def __init__(self) -> None:
-        self._jobs: dict[str, _Job] = {}
+        self._jobs: dict[str, _Job] = {}  # the latest build started per name, finished or not
+        self._complete: dict[str, _Job] = {}  # the latest build that succeeded per name
         self._lock = threading.Lock()
+        self._name_locks: dict[str, threading.Lock] = {}
 
-    def start(self, name: str, version: str, build: Callable[[], Any]) -> _Job:
-        """The job for ``name`` at ``version``, started now if there is none yet."""
+    def inline(self, name: str, version: str, build: Callable[[], T]) -> T:
+        """``build()`` on the caller, once per version; concurrent callers of the same name wait for
+        one build. Each name has its own lock, so one value may be built from another (the
+        statistics from the label index) without deadlock; a build must not ask for its own name."""
+        found = self._complete.get(name)
+        if found is not None and found.version == version:
+            return found.value
         with self._lock:
+            lock = self._name_locks.setdefault(name, threading.Lock())
+        with lock:
+            found = self._complete.get(name)
+            if found is None or found.version != version:
+                job = _Job(version=version, build=build)
+                job.value = build()
+                job.done.set()
+                self._complete[name] = job
+                log.info("built %s for version %s in %.2f s", name, version, time.monotonic() - job.started)
+                found = job
+        return found.value
+
+    def start(self, name: str, version: str, build: Callable[[], Any], *, retry_failed: bool = False) -> _Job:
+        """The build of ``name`` at ``version``, started now in a thread if there is none yet.
+
+        A failed build is reported to every caller of that version, or with ``retry_failed``
+        logged and forgotten, so the next caller starts it again.
+        """
+        with self._lock:
+            found = self._complete.get(name)
+            if found is not None and found.version == version:
+                return found
             job = self._jobs.get(name)
             if job is not None and job.version == version:
                 return job
-            job = _Job(version=version, started=time.monotonic(), done=threading.Event())
-            self._jobs[name] = job
+            job = self._jobs[name] = _Job(version=version, build=build)
 
         def run() -> None:
             try:
                 job.value = build()
-                log.info("built %s for version %s in %.1f s", name, version, time.monotonic() - job.started)
             except BaseException as exc:  # reported to every caller, never lost in the thread
                 job.error = exc
-                log.error("building %s failed", name, exc_info=exc)
+                if retry_failed:
+                    log.warning("could not build %s for version %s: %s", name, version, exc)
+                    with self._lock:
+                        if self._jobs.get(name) is job:
+                            del self._jobs[name]
+                else:
+                    log.error("building %s failed", name, exc_info=exc)
+            else:
+                with self._lock:
+                    self._complete[name] = job
+                log.info("built %s for version %s in %.1f s (background)", name, version,
+                         time.monotonic() - job.started)
             finally:
                 job.done.set()
 
@@ -88,28 +135,35 @@ class Derived:
             raise job.error
         return job.value
 
+    def latest(self, name: str, version: str, build: Callable[[], Any]) -> _Job | None:
+        """The build of ``version`` if finished, else the last complete one of an earlier version
+        while ``version``'s is built in a thread (failures retried); None before the first."""
+        job = self.start(name, version, build, retry_failed=True)
+        if job.done.is_set() and job.error is None:
+            return job
+        return self._complete.get(name)
+
+    def rebuild(self, names: tuple[str, ...], version: str) -> None:
+        """Start building, for ``version``, those of ``names`` that were built before (with the
+        same build): what was in use is pulled again off the request path."""
+        for name in names:
+            found = self._complete.get(name)
+            if found is not None:
+                self.start(name, version, found.build, retry_failed=True)
+
     def elapsed(self, name: str) -> float:
         job = self._jobs.get(name)
         return time.monotonic() - job.started if job else 0.0
 
 
 def derived(request: Request) -> Derived:
-    """The app's registry (one per app, made on first use)."""
+    """The app's registry of derived data (kept on its AppState)."""
     return _registry(request.app)
 
 
 def _registry(app: Any) -> Derived:
-    app_state = app.state
-    found = getattr(app_state, "coop_derived", None)
-    if found is None:
-        with _REGISTRY_LOCK:
-            found = getattr(app_state, "coop_derived", None)
-            if found is None:
-                found = app_state.coop_derived = Derived()
-    return found
-
-
-_REGISTRY_LOCK = threading.Lock()
+    registry: Derived = app.state.coop.derived
+    return registry
 
 
 def is_large(request: Request) -> bool:
@@ -198,14 +252,10 @@ def _wait_for_projection(app: Any) -> Any:
 def _project(state: Any) -> Any:
     from graph.views import warm_rankings
 
-    if not state.store.in_process:
-        G = state.projection()
-    else:
-        # Built in a child process and unpickled here: at 1M triples, 23 s of GIL-holding work
-        # in a thread of the server against 3 s of unpickling (48 MB).
-        settings = state.settings
-        G = state.cached("projection", lambda: in_child_process(_projection_of_store, str(settings.store),
-                                                                 settings.base))
+    # Built in a child process and unpickled here: at 1M triples, 23 s of GIL-holding work
+    # in a thread of the server against 3 s of unpickling (48 MB). (Only a large embedded store
+    # comes here; a remote store's projection is pulled by AppState.projection.)
+    G = in_child_process(_projection_of_store, str(state.settings.store), state.settings.base)
     analysis.undirected(G)
     warm_rankings(G, degree_table(G))
     return G

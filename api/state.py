@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from api.derived import Derived
 from api.result_cache import ResultCache
 from graph.errors import CoopgraphError, NotReadyError
 from graph.store import Store
@@ -91,13 +92,9 @@ class AppState:
         self.result_cache = ResultCache.from_megabytes(settings.result_cache_mb)  # None when off
         self.version = self.store.version() if self.store.in_process else self._remote_version()
         self._background: set[asyncio.Task[Any]] = set()
-        self._building: dict[str, str] = {}  # name -> version being built in the background
-        self._builders: dict[str, Callable[[], Any]] = {}
+        self.derived = Derived()  # every value derived from the store, per name and version
         self.lock = ReadWriteLock()
         self._checked_at = time.monotonic()
-        self._cache: dict[str, tuple[str, Any]] = {}
-        self._cache_locks: dict[str, threading.Lock] = {}
-        self._cache_guard = threading.Lock()
         self._write_lock = asyncio.Lock()
 
     @contextmanager
@@ -185,31 +182,16 @@ class AppState:
 
     # -- derived data ---------------------------------------------------------------------------
     def cached(self, name: str, build: Callable[[], T]) -> T:
-        """``build()`` once per data version; concurrent callers of the same name wait for one build.
-
-        Each name has its own lock, so one cached value may be built from another (the statistics
-        from the label index) without deadlock; a build must not ask for its own name.
-        """
-        version = self.version
-        entry = self._cache.get(name)
-        if entry is not None and entry[0] == version:
-            return entry[1]
+        """``build()`` once per data version (see Derived.inline). On a remote store the values
+        that pull much of the graph (REMOTE_BACKGROUND) are built in the background instead: the
+        last complete one is served meanwhile, and NotReadyError answers before the first."""
         if not self.store.bulk_reads and name in REMOTE_BACKGROUND:
-            self._build_in_background(name, build)
-            if entry is not None:
-                return entry[1]  # the last complete one, until then
-            raise NotReadyError(f"the {name.replace('_', ' ')} of the remote store is being pulled "
-                                "from the SPARQL engine; retry in a few seconds")
-        with self._cache_guard:
-            lock = self._cache_locks.setdefault(name, threading.Lock())
-        with lock:
-            entry = self._cache.get(name)
-            if entry is None or entry[0] != version:
-                started = time.perf_counter()
-                entry = (version, build())
-                self._cache[name] = entry
-                log.info("built %s for version %s in %.2f s", name, version, time.perf_counter() - started)
-        return entry[1]
+            found = self.derived.latest(name, self.version, build)
+            if found is None:
+                raise NotReadyError(f"the {name.replace('_', ' ')} of the remote store is being pulled "
+                                    "from the SPARQL engine; retry in a few seconds")
+            return found.value
+        return self.derived.inline(name, self.version, build)
 
     def projection(self) -> Any:
         """The networkx projection of the current version, built once and reused."""
@@ -249,16 +231,14 @@ class AppState:
         if current != self.version:
             log.info("remote store changed (%s -> %s)", self.version, current)
             self.version = current
-            for name in REMOTE_BACKGROUND:  # start pulling what was in use, off the request path
-                if name in self._cache:
-                    self._build_in_background(name, self._builders.get(name))
+            self.derived.rebuild(REMOTE_BACKGROUND, current)  # what was in use, off the request path
 
     def start_background(self) -> None:
         """Remote store: poll its version, and start pulling the projection (call from the loop)."""
         if not self.store.in_process:  # reading the version is a request: never on a request path
             self._spawn(self._poll_remote_version())
         if not self.store.bulk_reads and self.settings.remote_projection:
-            self._build_in_background("projection", self._build_projection)
+            self.derived.start("projection", self.version, self._build_projection, retry_failed=True)
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -270,34 +250,6 @@ class AppState:
             counted = self.version.startswith("count-") or self.version == "unreachable"
             await asyncio.sleep(REMOTE_COUNT_POLL_S if counted else REFRESH_EVERY_S)
             self._set_version(await asyncio.to_thread(self._remote_version))
-
-    def _build_in_background(self, name: str, build: Callable[[], Any] | None) -> None:
-        """Build ``name`` for the current version in a thread, unless that build is under way."""
-        if build is None:
-            return
-        self._builders[name] = build
-        version = self.version
-        with self._cache_guard:
-            if self._building.get(name) == version:
-                return
-            self._building[name] = version
-
-        def run() -> None:
-            started = time.perf_counter()
-            try:
-                value = build()
-            except Exception as exc:  # noqa: BLE001 - logged; the next request or version retries
-                log.warning("could not build %s from the remote store: %s", name, exc)
-            else:
-                self._cache[name] = (version, value)
-                log.info("built %s for version %s in %.2f s (background)", name, version,
-                         time.perf_counter() - started)
-            finally:
-                with self._cache_guard:
-                    if self._building.get(name) == version:
-                        del self._building[name]
-
-        threading.Thread(target=run, name=f"remote-{name}", daemon=True).start()
 
     async def close(self) -> None:
         for task in list(self._background):
