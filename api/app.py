@@ -46,9 +46,9 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
         if state.executor is None:
             state.executor = open_engine(settings, state.store)
         await state.executor.start()
-        state.start_background()  # remote store: version polling, projection pulled ahead of requests
+        state.start_background()  # remote store: version polling
         app.state.coop = state
-        derived.warm_up(app)  # large embedded store: projection, measures, name index, in a thread
+        derived.warm_up(app)  # remote store: the projection; large embedded store: projection, measures, index
         try:
             yield
         finally:

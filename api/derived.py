@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from fastapi import Request
 
@@ -166,16 +166,33 @@ def _registry(app: Any) -> Derived:
     return registry
 
 
+# How a store's derived data is built, chosen from its kind and size (see ``policy``).
+INLINE: Final = "inline"  # a small embedded store: on the first request that needs it
+CHILD_PROCESS: Final = "child process"  # a large embedded store: off the request path; 503 until ready
+BACKGROUND: Final = "background"  # a remote store: pulled off the request path; the last one served meanwhile
+Policy = Literal["inline", "child process", "background"]
+
+
+def policy(state: Any) -> Policy:
+    """The one choice of how derived data is built for this store version: a remote store in the
+    background whatever its size (AppState.cached, the projection in a child process); an embedded
+    store above ``background_above_triples`` in a child process; a smaller one inline."""
+    if not state.store.bulk_reads:
+        return BACKGROUND
+    return CHILD_PROCESS if _above_threshold(state) else INLINE
+
+
 def is_large(request: Request) -> bool:
     """Whether this embedded store holds more triples than the background threshold (checked once
-    per version). A remote store's derived data has its own background builds (api/state.py)."""
+    per version): its derived data is built in a child process."""
     return _is_large(request.app.state.coop)
 
 
 def _is_large(state: Any) -> bool:
-    if not state.store.bulk_reads:  # pulled in the background whatever its size (api/state.py)
-        return False
+    return policy(state) == CHILD_PROCESS
 
+
+def _above_threshold(state: Any) -> bool:
     threshold = state.settings.background_above_triples
 
     def above() -> bool:
@@ -197,7 +214,7 @@ def _measures_in_background(request: Request, G: Any) -> bool:
     of more than MEASURES_INLINE_BELOW entities and relations, or a remote store whose projection
     has more relations than the threshold."""
     state = request.app.state.coop
-    if not state.store.bulk_reads:
+    if policy(state) == BACKGROUND:
         # About five triples per relation (1M triples: 195k relations), so compare like with like.
         return G.number_of_edges() * 5 > state.settings.background_above_triples
     return G.number_of_nodes() + G.number_of_edges() > MEASURES_INLINE_BELOW or is_large(request)
@@ -208,7 +225,11 @@ def warm_up(app: Any) -> None:
     large embedded store, so the first reader finds them ready. Returns at once (``serve`` is ready
     before any of it is: even the size check, a bounded read of the store, runs in the thread)."""
     state = app.state.coop
-    if not state.store.bulk_reads or not state.settings.background_warm_up:
+    if not state.store.bulk_reads:  # BACKGROUND (known without reading): first pull now, whatever the setting
+        if state.settings.remote_projection:
+            _registry(app).start("projection", state.version, lambda: _build_projection(state), retry_failed=True)
+        return
+    if not state.settings.background_warm_up:
         return
 
     def everything() -> None:
@@ -233,8 +254,12 @@ def projection(request: Request) -> Any:
     its degrees), so the first request after it is as fast as the rest.
     """
     state = request.app.state.coop
-    if not is_large(request):
-        return state.projection()
+    chosen = policy(state)
+    if chosen == BACKGROUND and not state.settings.remote_projection:
+        raise NotReadyError("analysis and views are off for this remote store "
+                            "(COOPGRAPH_REMOTE_PROJECTION=false); SPARQL, entity pages and search work")
+    if chosen != CHILD_PROCESS:
+        return state.cached("projection", lambda: _build_projection(state))
     G = derived(request).ready("projection", state.version, lambda: _project(state))
     if G is None:
         raise _unavailable("The graph projection", derived(request).elapsed("projection"), 5)
@@ -247,6 +272,20 @@ def _wait_for_projection(app: Any) -> Any:
     if job.error is not None:
         raise job.error
     return job.value
+
+
+def _build_projection(state: Any) -> Any:
+    """The projection of a small embedded store (here) or of a remote store (pulled in a child
+    process: parsing ~160 MB of JSON results for 1M triples and building the graph, in a thread of
+    the server, held the GIL long enough to delay every request by about a second)."""
+    from graph.network import project
+
+    if policy(state) == BACKGROUND:
+        settings = state.settings
+        return in_child_process(_project_remote, str(settings.store), settings.remote_auth(),
+                                settings.query_timeout_s, settings.base)
+    with state.reading() as store:
+        return project(store, base=state.settings.base)
 
 
 def _project(state: Any) -> Any:
@@ -321,6 +360,15 @@ def _projection_of_store(store_root: str, base: str) -> Any:
         return project(store, base=base)
     finally:
         store.close()
+
+
+def _project_remote(url: str, auth: Any, timeout: float, base: str) -> Any:
+    """In the child: open the remote store and project it (see graph.network.project)."""
+    from graph.network import project
+    from graph.store import open_store
+
+    with open_store(url, auth=auth, timeout=max(timeout, 600.0)) as store:
+        return project(store, base=base)
 
 
 def _measures_of_store(store_root: str, base: str) -> dict[str, Any]:

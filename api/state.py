@@ -1,8 +1,10 @@
-"""What one running app holds: settings, the store, the query executor and the projection.
+"""What one running app holds: settings, the store, the query executor and the derived data.
 
 The data can change under a running server in two ways: ``coopgraph build`` swaps in a new store
 generation, or an authorised SPARQL Update lands. Both change ``store.version()``; ``refresh()``
-notices (at most once a second) and reopens what depends on the data.
+(called before each request by api/data_changes.py) notices it at most once a second and reopens
+what depends on the data. Data derived from the store is kept per version in ``derived``, the one
+registry (api/derived.py says how and where each value is built).
 
 pyoxigraph forbids reading a database from one process while another writes it, so every
 in-process read holds ``reading()`` (a shared lock), and an update holds it exclusively while the
@@ -12,8 +14,9 @@ executor's writer process runs; the worker processes are drained by the executor
 writes, so there is no lock and nothing to reopen. The version is polled in the background (a
 request never waits for it). Derived data that would pull much of the graph over HTTP (the
 projection for analysis and views, the label index for listings) is never built on a request path:
-it is built in the background at start-up and after each data change; until the first one is ready
-those pages answer 503, later they are served from the last complete one while the next is pulled.
+it is built in the background at start-up (``api.derived.warm_up``) and after each data change;
+until the first one is ready those pages answer 503, later they are served from the last complete
+one while the next is pulled.
 """
 
 from __future__ import annotations
@@ -193,21 +196,6 @@ class AppState:
             return found.value
         return self.derived.inline(name, self.version, build)
 
-    def projection(self) -> Any:
-        """The networkx projection of the current version, built once and reused."""
-        if not self.store.bulk_reads and not self.settings.remote_projection:
-            raise NotReadyError("analysis and views are off for this remote store "
-                                "(COOPGRAPH_REMOTE_PROJECTION=false); SPARQL, entity pages and search work")
-        return self.cached("projection", self._build_projection)
-
-    def _build_projection(self) -> Any:
-        from graph.network import project
-
-        if not self.store.bulk_reads:
-            return _pull_projection_elsewhere(self.settings)
-        with self.reading() as store:
-            return project(store, base=self.settings.base)
-
     def search_index(self, query: str) -> Any:
         """For a remote store, a small label index of the candidates of ``query`` (bounded queries);
         None for the embedded store, whose routes use the full index (``label_index``)."""
@@ -234,11 +222,10 @@ class AppState:
             self.derived.rebuild(REMOTE_BACKGROUND, current)  # what was in use, off the request path
 
     def start_background(self) -> None:
-        """Remote store: poll its version, and start pulling the projection (call from the loop)."""
+        """Remote store: poll its version (call from the loop; api.derived.warm_up starts pulling
+        the projection)."""
         if not self.store.in_process:  # reading the version is a request: never on a request path
             self._spawn(self._poll_remote_version())
-        if not self.store.bulk_reads and self.settings.remote_projection:
-            self.derived.start("projection", self.version, self._build_projection, retry_failed=True)
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -257,28 +244,3 @@ class AppState:
         if self.executor is not None:
             await self.executor.close()
         self.store.close()
-
-
-def _pull_projection_elsewhere(settings: Settings) -> Any:
-    """The remote store's projection, pulled in a child process and handed back pickled.
-
-    Pulling 1M triples means parsing ~160 MB of JSON results and building the graph: seconds of
-    work that, in a thread of the server, held the GIL long enough to delay every request by about
-    a second. The child does all of it; the server only unpickles the finished graph.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn: a fresh interpreter (forking a process with threads and an event loop is unsafe).
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_project_remote, str(settings.store), settings.remote_auth(),
-                           settings.query_timeout_s, settings.base).result()
-
-
-def _project_remote(url: str, auth: Any, timeout: float, base: str) -> Any:
-    """In the child: open the remote store and project it (see graph.network.project)."""
-    from graph.network import project
-    from graph.store import open_store
-
-    with open_store(url, auth=auth, timeout=max(timeout, 600.0)) as store:
-        return project(store, base=base)
