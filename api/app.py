@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
         await state.executor.start()
         state.start_background()  # remote store: version polling
         app.state.coop = state
-        derived.warm_up(app)  # remote store: the projection; large embedded store: projection, measures, index
+        derived.warm_up(app)  # remote: the projection; large embedded: projection, measures, index
         try:
             yield
         finally:

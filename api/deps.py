@@ -1,7 +1,8 @@
 """Typed dependencies: handlers declare what they need by type, never reach for globals.
 
-Also the per-version values routers share (``per_version``, ``label_index``), so no router
-imports another.
+Also the one door of routers to data derived from the store (``per_version``, ``label_index``,
+``measures``...: kept in api/derived.py's registry, built as its policy says), so no router
+imports another, nor api/derived.py or api/state.py.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from fastapi import Depends, Request
 
 from api import derived
 from api.engine import QueryEngine
+from api.derived import Derived, is_large, label_index_if_ready, measures, measures_or_503, projection
 from api.settings import Settings
 from api.state import AppState
 from graph.entities import LabelIndex
 from graph.store import Store
 
-__all__ = ["StateDep", "SettingsDep", "StoreDep", "ExecutorDep", "ProjectionDep", "TemplatesDep",
-           "label_index", "per_version"]
+__all__ = ["StateDep", "SettingsDep", "StoreDep", "ExecutorDep", "DerivedDep", "ProjectionDep", "MeasuresDep",
+           "TemplatesDep", "is_large", "label_index", "label_index_if_ready", "measures",
+           "measures_or_503", "per_version", "projection"]
 
 T = TypeVar("T")
 
@@ -46,6 +49,16 @@ def get_executor(request: Request) -> QueryEngine:
     return engine
 
 
+def get_derived(request: Request) -> Derived:
+    return get_state(request).derived
+
+
+def get_measures(request: Request,
+                 G: Annotated[Any, Depends(projection)]) -> tuple[dict[str, dict[str, Any]], bool]:
+    """``(table, complete)`` of the projection: see api.derived.measures."""
+    return measures(request, G)
+
+
 def get_templates(request: Request) -> Any:
     return request.app.state.templates
 
@@ -55,7 +68,10 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 ExecutorDep = Annotated[QueryEngine, Depends(get_executor)]
 # Built on the request on a small store, in the background on a large one (503 + Retry-After until then).
-ProjectionDep = Annotated[Any, Depends(derived.projection)]
+ProjectionDep = Annotated[Any, Depends(projection)]
+# Every measure, or the degree table and False while a large graph's are computed.
+MeasuresDep = Annotated[tuple[dict[str, dict[str, Any]], bool], Depends(get_measures)]
+DerivedDep = Annotated[Derived, Depends(get_derived)]
 TemplatesDep = Annotated[Any, Depends(get_templates)]
 
 
@@ -65,8 +81,5 @@ def per_version(request: Request, name: str, build: Callable[[], T]) -> T:
 
 
 def label_index(request: Request, store: Any, base: str) -> LabelIndex:
-    """The name index of this store version: built on the request for a small store; for a large
-    embedded one, in the background (503 + Retry-After until ready, see api/derived.py)."""
-    if derived.is_large(request):
-        return derived.label_index(request)
-    return per_version(request, "label_index", lambda: LabelIndex.build(store, base=base))
+    """The name index of this store version: see api.derived.label_index."""
+    return derived.label_index(request, store, base)

@@ -227,7 +227,8 @@ def warm_up(app: Any) -> None:
     state = app.state.coop
     if not state.store.bulk_reads:  # BACKGROUND (known without reading): first pull now, whatever the setting
         if state.settings.remote_projection:
-            _registry(app).start("projection", state.version, lambda: _build_projection(state), retry_failed=True)
+            _registry(app).start("projection", state.version, lambda: _build_projection(state),
+                                 retry_failed=True)
         return
     if not state.settings.background_warm_up:
         return
@@ -379,9 +380,15 @@ def _measures_of_store(store_root: str, base: str) -> dict[str, Any]:
     return analysis.export_cached(G)
 
 
-def label_index(request: Request) -> Any:
-    """The search index of a large store, or 503 + Retry-After while it is built in the background."""
+def label_index(request: Request, store: Any, base: str) -> Any:
+    """The name index of this store version, as the policy says: built on the request for a small
+    store (from the request's ``store``); pulled in the background for a remote one (AppState.cached);
+    for a large embedded one, built in a thread (503 + Retry-After until ready)."""
     state = request.app.state.coop
+    if policy(state) != CHILD_PROCESS:
+        from graph.entities import LabelIndex
+
+        return state.cached("label_index", lambda: LabelIndex.build(store, base=base))
     found = derived(request).ready("label_index", state.version, _label_index_job(state))
     if found is None:
         raise _unavailable("The name index", derived(request).elapsed("label_index"), 5)

@@ -66,6 +66,14 @@ def test_routers_never_import_routers(path: Path) -> None:
     assert not {m for m in imported if m.startswith("api.routers.")}
 
 
+@pytest.mark.parametrize("path", ROUTER_MODULES, ids=lambda p: str(p.relative_to(REPO)))
+def test_routers_reach_derived_data_only_through_deps(path: Path) -> None:
+    """The projection, measures and indexes come from api/deps.py, so how and where they are built
+    (api/derived.py, kept on api/state.py's AppState) is decided in one place."""
+    imported = _imported_modules(ast.parse(path.read_text(encoding="utf-8")), "api.routers")
+    assert not imported & {"api.derived", "api.state"}
+
+
 def test_the_router_import_check_sees_every_form() -> None:
     """Guards the check above: absolute, from-package and relative imports of a router are all seen."""
     for source in ("import api.routers.search", "from api.routers.search import x",

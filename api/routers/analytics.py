@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from api import derived
+from api import deps
 from api.convert import evidence_of, summary_of
 from api.deps import ProjectionDep
 from api.schemas import EvidenceQuote
@@ -203,7 +203,7 @@ async def get_neighbourhood(
 
     def search(budget: analysis.Budget) -> dict[str, Any]:
         view = analysis.neighbourhood(G, slug, depth=depth, max_nodes=limit, types=_types(types), budget=budget)
-        measures, _complete = derived.measures(request, G)  # degree only while a large graph's are computed
+        measures, _complete = deps.measures(request, G)  # degree only while a large graph's are computed
         nodes = [_detail(G, n, measures, view.distances[n]) for n in view.nodes]
         return {
             "focus": nodes[0],
@@ -284,7 +284,7 @@ def get_centrality(
     On a large graph PageRank and betweenness are computed once per data version in the
     background; until then this answers 503 with Retry-After (degree is always available)."""
     if measure != "degree":
-        derived.measures_or_503(request, G, measure.capitalize())
+        deps.measures_or_503(request, G, measure.capitalize())
     scores = {
         "degree": analysis.degree_centrality,
         "pagerank": analysis.pagerank,
@@ -315,7 +315,7 @@ def get_communities(
 ) -> dict[str, Any]:
     """Louvain communities (seed 42), largest first, each named after its most central member
     (503 + Retry-After while a large graph's are computed in the background)."""
-    derived.measures_or_503(request, G, "Community detection")
+    deps.measures_or_503(request, G, "Community detection")
     found = analysis.communities(G)
     return {
         "count": len(found),
@@ -342,7 +342,7 @@ def get_communities(
 )
 def get_bridges(request: Request, G: ProjectionDep, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     """Bridges (cut edges) with their evidence, and articulation points (cut vertices)."""
-    derived.measures_or_503(request, G, "The bridge analysis")
+    deps.measures_or_503(request, G, "The bridge analysis")
     report = analysis.bridges_and_articulation_points(G)
     return {
         "bridges": [_hop(h) for h in report.bridges[:limit]],
@@ -363,7 +363,7 @@ def get_kcore(
     limit: Limit = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Entities each linked to at least ``k`` others of the same core (default: the main core)."""
-    derived.measures_or_503(request, G, "The k-core decomposition")
+    deps.measures_or_503(request, G, "The k-core decomposition")
     cores = analysis.core_numbers(G)
     order = k if k is not None else max(cores.values(), default=0)
     nodes = analysis.k_core(G, k=order)
@@ -397,10 +397,10 @@ async def get_graph(
 
 def _graph_view(request: Request, G: Any, focus: str | None, depth: int, wanted: list[str] | None, limit: int,
                 budget: analysis.Budget) -> dict[str, Any]:
-    measures, _complete = derived.measures(request, G)
+    measures, _complete = deps.measures(request, G)
     if focus is None:
         # The top of the whole graph is ranked by PageRank: wait for it rather than guess.
-        measures = derived.measures_or_503(request, G, "PageRank")
+        measures = deps.measures_or_503(request, G, "PageRank")
     if focus is not None:
         view = analysis.neighbourhood(G, focus, depth=depth, max_nodes=limit, types=wanted, budget=budget)
         nodes = [_detail(G, n, measures, view.distances[n]) for n in view.nodes]

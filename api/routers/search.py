@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from api import derived, urls
+from api import deps, urls
 from api.convert import summary_of
 from api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
 from api.schemas import SearchHit
@@ -36,10 +36,10 @@ def _classes(types: str | None) -> list[str]:
 def _hits(request: Request, store: Any, base: str, q: str, types: str | None, limit: int) -> list[SearchHit]:
     # A remote store answers from the candidates of bounded queries (AppState.search_index).
     index = request.app.state.coop.search_index(q)
-    if index is None and derived.is_large(request):
+    if index is None and deps.is_large(request):
         # A large embedded store builds its full index in the background; until it is ready, the
         # remote stores' bounded search answers (same ranking; no typo matches of unrelated names).
-        index = derived.label_index_if_ready(request)
+        index = deps.label_index_if_ready(request)
         if index is None:
             from graph.remote_search import bounded_index
 

@@ -23,8 +23,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from api import derived
-from api.deps import ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep, get_executor
+from api import deps
+from api.deps import MeasuresDep, ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep, get_executor
 from api.negotiation import CSV, GEXF, GRAPHML, HTML, JAVASCRIPT, JSON, N_TRIPLES, SPARQL_JSON, TURTLE, utf8
 from graph.errors import CoopgraphError, QueryRejectedError
 from graph.views import HARD_MAX_NODES, ViewSpec, view_data, view_subgraph
@@ -84,7 +84,7 @@ MEASURES_PENDING = ("Sized and ranked by degree: PageRank, betweenness and commu
 
 def _view_data(request: Request, G: Any, spec: ViewSpec) -> dict[str, Any]:
     """``view_data`` with the measures available now (degree only while a large graph's are computed)."""
-    measures, complete = derived.measures(request, G)
+    measures, complete = deps.measures(request, G)
     return view_data(G, spec, measures, measures_note=None if complete else MEASURES_PENDING)
 
 
@@ -98,8 +98,8 @@ def explorer(request: Request, state: StateDep, settings: SettingsDep, templates
                               "data": None, "error": None, "version": state.version}
     try:
         spec = ViewSpec.from_params(_spec_params(request), default_limit=settings.max_view_nodes)
-        if spec.limit <= INLINE_MAX_NODES and not derived.is_large(request):
-            config["data"] = _view_data(request, derived.projection(request), spec)
+        if spec.limit <= INLINE_MAX_NODES and not deps.is_large(request):
+            config["data"] = _view_data(request, deps.projection(request), spec)
         else:
             # The page preloads this URL (<link rel=preload>) while its scripts load, then draws it.
             config["view_url"] = _versioned_view_url(request, state.version)
@@ -126,8 +126,8 @@ def embed(request: Request, state: StateDep, spec: SpecDep, templates: Templates
     fetched by the page from ``/api/view?...&v=VERSION`` rather than inlined."""
     explore = "/?" + request.url.query if request.url.query else "/"
     context: dict[str, Any] = {"explore_url": explore, "spec": spec}
-    if spec.limit <= INLINE_MAX_NODES and not derived.is_large(request):
-        context["data"] = _view_data(request, derived.projection(request), spec)
+    if spec.limit <= INLINE_MAX_NODES and not deps.is_large(request):
+        context["data"] = _view_data(request, deps.projection(request), spec)
     else:
         context["data"] = {"title": spec.title or "coopgraph view", "theme": spec.theme, "nodes": None,
                            "note": None, "fetch": _versioned_view_url(request, state.version)}
@@ -189,14 +189,15 @@ def _check_query(query: str, settings: Any) -> str:
                 "edges": [{"from": "https://coopgraph.org/id/chongqing-customs",
                            "to": "https://coopgraph.org/id/chengdu-customs", "label": "cooperates with"}],
                 "note": None}}}}})
-def api_view(request: Request, state: StateDep, G: ProjectionDep, spec: SpecDep) -> Response:
+def api_view(request: Request, state: StateDep, G: ProjectionDep, spec: SpecDep,
+             found: MeasuresDep) -> Response:
     """Nodes (with colour, size, tooltip text), edges (with evidence ids), evidence quotes, legend and
     a ``note`` when the view was cut to ``limit``.
 
     With ``v`` equal to the current data version (the URL pages fetch), the answer may be cached by
     the browser: a new version of the data is a new URL. On a large graph whose measures are still
     being computed the view is ranked by degree and says so in ``note``; that answer is not cached."""
-    measures, complete = derived.measures(request, G)
+    measures, complete = found
     headers = {}
     if complete and request.query_params.get("v") == state.version:
         headers["Cache-Control"] = "public, max-age=86400, immutable"
@@ -233,7 +234,7 @@ def export_view(request: Request, fmt: str, G: ProjectionDep, store: StoreDep, s
     """The view as ``graphml``, ``gexf``, ``csv-nodes``, ``csv-edges`` or ``ttl`` (with its evidence)."""
     if fmt not in EXPORT_FORMATS:
         raise HTTPException(404, f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-    H = view_subgraph(G, spec, derived.measures(request, G)[0])
+    H = view_subgraph(G, spec, deps.measures(request, G)[0])
     media_type, suffix = EXPORT_FORMATS[fmt]
     body = _EXPORTERS[fmt](H, store)
     name = f"coopgraph-{spec.focus or 'graph'}.{suffix}"
