@@ -8,13 +8,16 @@ noise to centrality. Paths are searched on that view too, but every hop is repor
 direction, predicate and evidence.
 
 Results derived from the whole graph are cached per projection and version (``G.graph["version"]``),
-so a server computes them once per store version, never per request.
+so a server computes them once per store version, never per request. The same per-projection
+entry holds callers' own tables (``per_projection``: graph/views.py's layouts and orderings), so a
+projection's derived data has one home, gone with the projection.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +41,7 @@ __all__ = [
     "Neighbourhood",
     "EXACT_BETWEENNESS_BELOW",
     "cached_on",
+    "per_projection",
     "undirected",
     "degree_centrality",
     "pagerank",
@@ -66,6 +70,8 @@ SEED = 42
 
 T = TypeVar("T")
 _CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph[str], dict[str, Any]] = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
+_TABLES = "__tables__"  # callers' own tables in a projection's entry (see per_projection)
 
 
 # -- bounds on one computation -----------------------------------------------------------------
@@ -204,11 +210,28 @@ def cached_on(G: nx.MultiDiGraph[str], name: str, compute: Callable[[], T]) -> T
     return _cached(G, name, compute)
 
 
+def per_projection(G: nx.MultiDiGraph[str], name: str) -> dict[Any, Any]:
+    """A table of the caller's own named ``name``, kept in G's entry as long as G lives (versioned
+    or not): a projection is one version of the data, so what is derived from it is too.
+
+    >>> G = nx.MultiDiGraph()
+    >>> per_projection(G, "layouts") is per_projection(G, "layouts")
+    True
+    """
+    with _CACHE_LOCK:
+        entry = _CACHE.get(G)
+        if entry is None:
+            entry = _CACHE[G] = {"__version__": G.graph.get("version")}
+        tables: dict[str, dict[Any, Any]] = entry.setdefault(_TABLES, {})
+        return tables.setdefault(name, {})
+
+
 def export_cached(G: nx.MultiDiGraph[str]) -> dict[str, Any]:
     """G's computed measures as plain, picklable data (without the undirected view, which any
-    copy of the projection rebuilds in a moment): what a child process hands back to a server."""
+    copy of the projection rebuilds in a moment, nor callers' own tables): what a child process
+    hands back to a server."""
     entry = _CACHE.get(G, {})
-    return {name: value for name, value in entry.items() if name != "undirected"}
+    return {name: value for name, value in entry.items() if name not in ("undirected", _TABLES)}
 
 
 def adopt_cached(G: nx.MultiDiGraph[str], exported: dict[str, Any]) -> bool:

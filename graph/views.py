@@ -18,7 +18,6 @@ import html
 import math
 import re
 import threading
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -213,19 +212,20 @@ def community_colour(index: int | None) -> str:
 
 
 # -- measures (computed once per projection) ----------------------------------------------------
-_MEASURES: weakref.WeakKeyDictionary[Any, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
+# Like the orderings and layouts below, kept in G's one entry of derived data (graph.analysis.per_projection).
 _MEASURES_LOCK = threading.Lock()
 T = TypeVar("T")
 
 
 def _measures(G: nx.MultiDiGraph[str]) -> dict[str, dict[str, Any]]:
     """``{node: {degree, pagerank, betweenness, community, core}}`` from graph.analysis, cached per G."""
-    with _MEASURES_LOCK:
-        found = _MEASURES.get(G)
-        if found is None:
-            from graph.analysis import summary_measures
+    from graph.analysis import per_projection, summary_measures
 
-            found = _MEASURES[G] = _normalise_measures(summary_measures(G))
+    with _MEASURES_LOCK:
+        table = per_projection(G, "views: measures")
+        found: dict[str, dict[str, Any]] | None = table.get("per node")
+        if found is None:
+            found = table["per node"] = _normalise_measures(summary_measures(G))
         return found
 
 
@@ -279,12 +279,11 @@ def _rank_key(measures: Mapping[str, Mapping[str, Any]], G: nx.MultiDiGraph[str]
 _RANK_BY_PLACE_ABOVE = 20_000
 # Whole-graph orderings and maxima, per projection: O(n) work that a view of 300 nodes of a graph
 # of 200,000 must not repeat. Keyed by the measure table's identity (kept alive with it).
-_WHOLE: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[Any, Any]]] = weakref.WeakKeyDictionary()
-
-
 def _per_graph(G: nx.MultiDiGraph[str], key: tuple[Any, ...], owner: object, compute: Callable[[], T]) -> T:
+    from graph.analysis import per_projection
+
     with _MEASURES_LOCK:
-        cache = _WHOLE.setdefault(G, {})
+        cache = per_projection(G, "views: whole-graph")
         found = cache.get(key)
     if found is not None and found[0] is owner:
         return cast(T, found[1])  # one key is always filled by the same ``compute``
@@ -465,8 +464,6 @@ def _top(G: nx.MultiDiGraph[str], measures: Mapping[str, Mapping[str, Any]], siz
 
 # Layouts kept per projection: the same view asked again (a reload, an embed seen by many readers)
 # costs nothing. Keyed by the drawn nodes, which decide the drawn edges.
-_LAYOUTS: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], dict[str, tuple[float, float]]]] = \
-    weakref.WeakKeyDictionary()
 _LAYOUTS_LOCK = threading.Lock()
 _LAYOUTS_KEPT = 64
 
@@ -475,12 +472,13 @@ def _positions(G: nx.MultiDiGraph[str], nodes: list[str], edges: list[tuple[str,
                ) -> dict[str, tuple[float, float]]:
     """The server-side force layout of a view (graph/layout.py), cached per projection and node set,
     so the browser draws at once instead of running its physics before the first frame."""
+    from graph.analysis import per_projection
     from graph.layout import force_layout
 
     key = tuple(nodes)
     with _LAYOUTS_LOCK:
-        cache = _LAYOUTS.setdefault(G, {})
-        found = cache.get(key)
+        cache = per_projection(G, "views: layouts")
+        found: dict[str, tuple[float, float]] | None = cache.get(key)
     if found is not None:
         return found
     found = force_layout(nodes, [(u, v) for u, v, _ in edges])
