@@ -26,7 +26,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeVar
 
@@ -67,6 +68,7 @@ class Derived:
         self._complete: dict[str, _Job] = {}  # the latest build that succeeded per name
         self._lock = threading.Lock()
         self._name_locks: dict[str, threading.Lock] = {}
+        self._recent: dict[str, OrderedDict[tuple[str, Hashable], Any]] = {}
 
     def inline(self, name: str, version: str, build: Callable[[], T]) -> T:
         """``build()`` on the caller, once per version; concurrent callers of the same name wait for
@@ -150,6 +152,23 @@ class Derived:
             found = self._complete.get(name)
             if found is not None:
                 self.start(name, version, found.build, retry_failed=True)
+
+    def recent(self, name: str, version: str, key: Hashable, build: Callable[[], T], *, kept: int) -> T:
+        """``build()`` for ``key``, kept among the last ``kept`` of ``name`` (per version and key):
+        for values that are pure functions of the data and a request's parameters, such as a view's
+        JSON opened by many readers of a shared link. Built on the caller; never served for a
+        version other than ``version``."""
+        with self._lock:
+            table = self._recent.setdefault(name, OrderedDict())
+            if (version, key) in table:
+                table.move_to_end((version, key))
+                return table[(version, key)]
+        value = build()
+        with self._lock:
+            table[(version, key)] = value
+            while len(table) > kept:
+                table.popitem(last=False)
+        return value
 
     def elapsed(self, name: str) -> float:
         job = self._jobs.get(name)

@@ -16,15 +16,13 @@ import csv
 import io
 import json
 import re
-import threading
-from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api import deps
-from api.deps import MeasuresDep, ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep, get_executor
+from api.deps import DerivedDep, MeasuresDep, ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep, get_executor
 from api.negotiation import CSV, GEXF, GRAPHML, HTML, JAVASCRIPT, JSON, N_TRIPLES, SPARQL_JSON, TURTLE, utf8
 from graph.errors import CoopgraphError, QueryRejectedError
 from graph.views import HARD_MAX_NODES, ViewSpec, view_data, view_subgraph
@@ -190,7 +188,7 @@ def _check_query(query: str, settings: Any) -> str:
                            "to": "https://coopgraph.org/id/chengdu-customs", "label": "cooperates with"}],
                 "note": None}}}}})
 def api_view(request: Request, state: StateDep, G: ProjectionDep, spec: SpecDep,
-             found: MeasuresDep) -> Response:
+             found: MeasuresDep, derived: DerivedDep) -> Response:
     """Nodes (with colour, size, tooltip text), edges (with evidence ids), evidence quotes, legend and
     a ``note`` when the view was cut to ``limit``.
 
@@ -201,26 +199,20 @@ def api_view(request: Request, state: StateDep, G: ProjectionDep, spec: SpecDep,
     headers = {}
     if complete and request.query_params.get("v") == state.version:
         headers["Cache-Control"] = "public, max-age=86400, immutable"
-    key = (f"{id(state)}:{state.version}", complete, json.dumps(spec.to_params(), sort_keys=True, default=str))
-    with _VIEW_BODIES_LOCK:
-        body = _VIEW_BODIES.get(key)
-        if body is not None:
-            _VIEW_BODIES.move_to_end(key)
-    if body is None:
+
+    def build() -> bytes:
         data = view_data(G, spec, measures, measures_note=None if complete else MEASURES_PENDING)
-        body = bytes(JSONResponse(data).body)  # already bytes: bytes() returns the very object
-        with _VIEW_BODIES_LOCK:
-            _VIEW_BODIES[key] = body
-            while len(_VIEW_BODIES) > _VIEW_BODIES_KEPT:
-                _VIEW_BODIES.popitem(last=False)
+        return bytes(JSONResponse(data).body)  # already bytes: bytes() returns the very object
+
+    key = (complete, json.dumps(spec.to_params(), sort_keys=True, default=str))
+    body = derived.recent("view JSON", state.version, key, build, kept=_VIEW_BODIES_KEPT)
     return Response(body, media_type=JSON, headers=headers)
 
 
 # The JSON of recent views, per data version: a view is a pure function of the data and its
 # parameters, and a shared link is opened by many readers (the 2,000-node view of a 1M graph
-# costs half a second to assemble). Keyed by the version, so a data change never serves a stale one.
-_VIEW_BODIES: OrderedDict[tuple[str, bool, str], bytes] = OrderedDict()
-_VIEW_BODIES_LOCK = threading.Lock()
+# costs half a second to assemble). Kept in the app's registry of derived data, keyed by the
+# version, so a data change never serves a stale one.
 _VIEW_BODIES_KEPT = 16  # at most ~40 MB: a 2,000-node view is 2.5 MB
 
 
