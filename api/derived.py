@@ -1,4 +1,12 @@
-"""The projection and the whole-graph measures, kept off the request path on large stores.
+"""Data derived from the store, in one registry per app, and the one policy of how it is built.
+
+``Derived`` (kept on ``AppState.derived``) holds every value derived from the store (the label
+index, the projection, the measures, the statistics, views' JSON), each per store version. The
+policy (``policy``) is chosen from the store's kind and size: a small embedded store builds inline
+on the request, a large one in a child process (or a thread, for the name index), a remote one in
+the background while the last complete value is served. A value not ready yet answers
+``graph.errors.NotReadyError``: 503 with Retry-After. (Layouts and orderings of views live on the
+projection itself: graph.analysis.per_projection.)
 
 On a small store (the seed graph: a few thousand triples) the networkx projection and every
 measure take milliseconds, so they are built on the first request that needs them, exactly as
