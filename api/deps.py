@@ -76,8 +76,8 @@ TemplatesDep = Annotated[Any, Depends(get_templates)]
 
 
 def per_version(request: Request, name: str, build: Callable[[], T]) -> T:
-    """``build()`` once per store version for this app (see AppState.cached)."""
-    return get_state(request).cached(name, build)
+    """``build()`` once per store version for this app (see api.derived.per_version)."""
+    return derived.per_version(get_state(request), name, build)
 
 
 def label_index(request: Request, store: Any, base: str) -> LabelIndex:

@@ -202,11 +202,29 @@ Policy = Literal["inline", "child process", "background"]
 
 def policy(state: Any) -> Policy:
     """The one choice of how derived data is built for this store version: a remote store in the
-    background whatever its size (AppState.cached, the projection in a child process); an embedded
+    background whatever its size (``per_version``, the projection in a child process); an embedded
     store above ``background_above_triples`` in a child process; a smaller one inline."""
     if not state.store.bulk_reads:
         return BACKGROUND
     return CHILD_PROCESS if _above_threshold(state) else INLINE
+
+
+# What a remote store builds in the background (each pulls much of the graph over HTTP).
+REMOTE_BACKGROUND = ("projection", "label_index")
+
+
+def per_version(state: Any, name: str, build: Callable[[], T]) -> T:
+    """``build()`` once per data version (``Derived.inline``). On a remote store (the BACKGROUND
+    policy, known without reading the store) the values that pull much of the graph
+    (REMOTE_BACKGROUND) are built in the background instead: the last complete one is served
+    meanwhile, and NotReadyError answers before the first."""
+    if not state.store.bulk_reads and name in REMOTE_BACKGROUND:
+        found = state.derived.latest(name, state.version, build)
+        if found is None:
+            raise NotReadyError(f"the {name.replace('_', ' ')} of the remote store is being pulled "
+                                "from the SPARQL engine; retry in a few seconds")
+        return found.value
+    return state.derived.inline(name, state.version, build)
 
 
 def is_large(request: Request) -> bool:
@@ -227,7 +245,7 @@ def _above_threshold(state: Any) -> bool:
         with state.reading() as store:
             return bool(store.select(f"SELECT ?s WHERE {{ ?s ?p ?o }} OFFSET {threshold} LIMIT 1"))
 
-    return state.cached(f"above {threshold} triples", above)
+    return per_version(state, f"above {threshold} triples", above)
 
 
 # Whole-graph measures cost seconds per 10,000 entities and relations (sampled betweenness and
@@ -287,7 +305,7 @@ def projection(request: Request) -> Any:
         raise NotReadyError("analysis and views are off for this remote store "
                             "(COOPGRAPH_REMOTE_PROJECTION=false); SPARQL, entity pages and search work")
     if chosen != CHILD_PROCESS:
-        return state.cached("projection", lambda: _build_projection(state))
+        return per_version(state, "projection", lambda: _build_projection(state))
     G = derived(request).ready("projection", state.version, lambda: _project(state))
     if G is None:
         raise _unavailable("The graph projection", derived(request).elapsed("projection"), 5)
@@ -409,13 +427,13 @@ def _measures_of_store(store_root: str, base: str) -> dict[str, Any]:
 
 def label_index(request: Request, store: Any, base: str) -> Any:
     """The name index of this store version, as the policy says: built on the request for a small
-    store (from the request's ``store``); pulled in the background for a remote one (AppState.cached);
+    store (from the request's ``store``); pulled in the background for a remote one (``per_version``);
     for a large embedded one, built in a thread (503 + Retry-After until ready)."""
     state = request.app.state.coop
     if policy(state) != CHILD_PROCESS:
         from graph.entities import LabelIndex
 
-        return state.cached("label_index", lambda: LabelIndex.build(store, base=base))
+        return per_version(state, "label_index", lambda: LabelIndex.build(store, base=base))
     found = derived(request).ready("label_index", state.version, _label_index_job(state))
     if found is None:
         raise _unavailable("The name index", derived(request).elapsed("label_index"), 5)

@@ -26,13 +26,13 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from api.derived import Derived
+from api.derived import REMOTE_BACKGROUND, Derived
 from api.result_cache import ResultCache
-from graph.errors import CoopgraphError, NotReadyError
+from graph.errors import CoopgraphError
 from graph.store import Store
 
 if TYPE_CHECKING:
@@ -46,9 +46,6 @@ log = logging.getLogger(__name__)
 REFRESH_EVERY_S = 1.0
 # A remote store without coopgraph's version triple is versioned by COUNT(*), a scan: poll it rarely.
 REMOTE_COUNT_POLL_S = 30.0
-# Derived data a remote store builds in the background (each pulls much of the graph over HTTP).
-REMOTE_BACKGROUND = ("projection", "label_index")
-T = TypeVar("T")
 
 
 class ReadWriteLock:
@@ -183,19 +180,7 @@ class AppState:
             finally:
                 writer.release()
 
-    # -- derived data ---------------------------------------------------------------------------
-    def cached(self, name: str, build: Callable[[], T]) -> T:
-        """``build()`` once per data version (see Derived.inline). On a remote store the values
-        that pull much of the graph (REMOTE_BACKGROUND) are built in the background instead: the
-        last complete one is served meanwhile, and NotReadyError answers before the first."""
-        if not self.store.bulk_reads and name in REMOTE_BACKGROUND:
-            found = self.derived.latest(name, self.version, build)
-            if found is None:
-                raise NotReadyError(f"the {name.replace('_', ' ')} of the remote store is being pulled "
-                                    "from the SPARQL engine; retry in a few seconds")
-            return found.value
-        return self.derived.inline(name, self.version, build)
-
+    # -- derived data (kept in self.derived; api/derived.py builds it) -------------------------
     def search_index(self, query: str) -> Any:
         """For a remote store, a small label index of the candidates of ``query`` (bounded queries);
         None for the embedded store, whose routes use the full index (``label_index``)."""
