@@ -2,7 +2,8 @@
 
     app           create_app(): the FastAPI factory (lifespan, routers, static files, middleware)
     settings      Settings (pydantic-settings, COOPGRAPH_* env vars)
-    state         AppState: store, executor, per-version caches, read/write gate
+    state         AppState: store, executor, read/write gate, the registry of derived data
+    derived       data derived from the store, per version, and how each is built (inline, child, background)
     data_changes  ASGI middleware: each request first lets the app notice a new store version
     deps          typed dependencies (StateDep, StoreDep, ProjectionDep, ...), per-version values
     errors        any exception -> HTTP status + one canonical JSON body / HTML page (one mapping)
