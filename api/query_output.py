@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from typing import TypedDict
-from typing import TypedDict
 
 from rich.table import Table
 

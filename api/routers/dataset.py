@@ -164,7 +164,6 @@ def stream_dump(store: Store, fmt: str) -> Iterator[bytes]:
     def run() -> None:
         try:
             # _QueueWriter has what the serializer calls (write, flush), not the whole of typing.IO.
-            # _QueueWriter has what the serializer calls (write, flush), not the whole of typing.IO.
             store.export(writer, EXPORTS[fmt][1], prefixes=PREFIXES)  # type: ignore[arg-type]
             writer.flush()
             writer._put(None)

@@ -388,7 +388,6 @@ class OxigraphStore:
             carried = {"curated": old.curated, "inputs": old.inputs} if (extend and old is not None) else {}
             state = StoreState(generation=name, previous=old.generation if old else None,
                                # ``record`` and ``carried`` hold only the str fields (curated, inputs).
-                               # ``record`` and ``carried`` hold only the str fields (curated, inputs).
                                **{**carried, **(record or {})})  # type: ignore[arg-type]
             try:
                 _commit_state(root, state)

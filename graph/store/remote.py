@@ -122,7 +122,7 @@ class RemoteStore:
     def _results(self, sparql: str) -> dict[str, Any]:
         response = self._post(self.query_url, "query", sparql, RESULTS_JSON)
         try:
-            return response.json()  # type: ignore[no-any-return]  # SPARQL JSON results are an object  # SPARQL JSON results are an object
+            return response.json()  # type: ignore[no-any-return]  # SPARQL JSON results are an object
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RemoteStoreError(f"the endpoint sent no SPARQL JSON results "
                              f"({response.headers.get('content-type')})") from exc
