@@ -185,8 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     data = generate.ensure(args.triples)
     landmarks = json.loads(generate.landmarks_path(data).read_text())
     env = {"PYTHONPATH": str(args.repo.resolve())}
-    if not args.rate_limit:  # this soak measures the query lanes; one address plays 64 clients
-        env["COOPGRAPH_RATE_LIMIT_EXEMPT"] = '["127.0.0.1"]'
+    # This soak measures the query lanes, and one address plays 64 clients: run.serving exempts
+    # 127.0.0.1 from the rate limits unless told otherwise.
+    env["COOPGRAPH_RATE_LIMIT_EXEMPT"] = "[]" if args.rate_limit else '["127.0.0.1"]'
     if args.updaters:
         env.update(COOPGRAPH_ALLOW_UPDATES="true", COOPGRAPH_UPDATE_TOKEN=TOKEN)
     env.update(item.split("=", 1) for item in args.env)
