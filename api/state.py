@@ -116,13 +116,13 @@ class AppState:
             self.lock.release_exclusive()
 
     # -- data changes ---------------------------------------------------------------------------
-    async def refresh(self, *, now: bool = False) -> None:
+    async def refresh(self) -> None:
         """Reopen the store and restart workers if the data changed since we last looked
-        (looks at most once a second unless ``now``)."""
+        (looks at most once a second)."""
         if not self.store.in_process:  # polled by _poll_remote_version, never on a request path
             return
         moment = time.monotonic()
-        if not now and moment - self._checked_at < REFRESH_EVERY_S:
+        if moment - self._checked_at < REFRESH_EVERY_S:
             return
         self._checked_at = moment
         current = self.store.version()

@@ -204,18 +204,23 @@ async def get_neighbourhood(
     def search(budget: analysis.Budget) -> dict[str, Any]:
         view = analysis.neighbourhood(G, slug, depth=depth, max_nodes=limit, types=_types(types), budget=budget)
         measures, _complete = deps.measures(request, G)  # degree only while a large graph's are computed
-        nodes = [_detail(G, n, measures, view.distances[n]) for n in view.nodes]
-        return {
-            "focus": nodes[0],
-            "depth": depth,
-            "total": view.total,
-            "truncated": view.truncated,
-            "note": _walk_note(budget),
-            "nodes": nodes,
-            "edges": _edges(G, set(view.nodes)),
-        }
+        body = _neighbourhood_body(G, view, measures, depth, budget)
+        return {"focus": body["nodes"][0], **body}
 
     return await _bounded(request, search)
+
+
+def _neighbourhood_body(G: Any, view: analysis.Neighbourhood, measures: Any, depth: int,
+                        budget: analysis.Budget) -> dict[str, Any]:
+    """What the neighbourhood and the focused graph view both answer: nodes, edges, bounds."""
+    return {
+        "depth": depth,
+        "total": view.total,
+        "truncated": view.truncated,
+        "note": _walk_note(budget),
+        "nodes": [_detail(G, n, measures, view.distances[n]) for n in view.nodes],
+        "edges": _edges(G, set(view.nodes)),
+    }
 
 
 def _walk_note(budget: analysis.Budget) -> str | None:
@@ -403,18 +408,8 @@ def _graph_view(request: Request, G: Any, focus: str | None, depth: int, wanted:
         measures = deps.measures_or_503(request, G, "PageRank")
     if focus is not None:
         view = analysis.neighbourhood(G, focus, depth=depth, max_nodes=limit, types=wanted, budget=budget)
-        nodes = [_detail(G, n, measures, view.distances[n]) for n in view.nodes]
-        return {
-            "directed": True,
-            "multigraph": True,
-            "focus": view.focus,
-            "depth": depth,
-            "total": view.total,
-            "truncated": view.truncated,
-            "note": _walk_note(budget),
-            "nodes": nodes,
-            "edges": _edges(G, set(view.nodes)),
-        }
+        return {"directed": True, "multigraph": True, "focus": view.focus,
+                **_neighbourhood_body(G, view, measures, depth, budget)}
     candidates = list(G) if wanted is None else [
         n for n in G if set(wanted) & set(G.nodes[n].get("classes") or G.nodes[n].get("types") or ())
     ]
