@@ -1,4 +1,4 @@
-"""coopgraph's HTTP API and command line; imports ``graph``, never the reverse.
+"""coopgraph's HTTP API and command line; imports ``coopgraph.graph``, never the reverse.
 
     app           create_app(): the FastAPI factory (lifespan, routers, static files, middleware)
     settings      Settings (pydantic-settings, COOPGRAPH_* env vars)
@@ -25,3 +25,6 @@
     server        run_serve(): build if needed, then uvicorn on the factory
     query_output  terminal rendering of query results for ``coopgraph query``
 """
+
+if __name__ != "coopgraph.api":  # see coopgraph/__init__.py: one module, one name
+    raise ImportError(f"import coopgraph.api, not {__name__}")

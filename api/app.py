@@ -15,14 +15,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-import graph
-from api import derived
-from api.data_changes import DataChanges
-from api.engine import QueryEngine, open_engine
-from api.errors import install_error_handlers
-from api.rate_limit import install_rate_limit
-from api.settings import Settings
-from api.state import AppState
+from coopgraph import __version__
+from coopgraph.api import derived
+from coopgraph.api.data_changes import DataChanges
+from coopgraph.api.engine import QueryEngine, open_engine
+from coopgraph.api.errors import install_error_handlers
+from coopgraph.api.rate_limit import install_rate_limit
+from coopgraph.api.settings import Settings
+from coopgraph.api.state import AppState
 
 __all__ = ["create_app", "CSP", "EMBED_CSP"]
 
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
 
     app = FastAPI(
         title="coopgraph",
-        version=graph.__version__,
+        version=__version__,
         description="A knowledge graph of regional cooperation, with the evidence for every link. "
                     "SPARQL 1.1 endpoint at /sparql; Linked Data at /id/{slug}.",
         lifespan=lifespan,
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
     _install_middleware(app)
     install_rate_limit(app, settings)  # added last = outermost: a refused request costs nothing more
     app.mount("/static/lib", StaticFiles(packages=[("pyvis", "templates/lib")]), name="pyvis-lib")
-    app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
+    app.mount("/static", StaticFiles(packages=[("coopgraph.api", "static")]), name="static")
     for router in _routers():
         app.include_router(router)
     return app
@@ -77,14 +77,14 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
 def _templates() -> Jinja2Templates:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("api", "templates"), autoescape=select_autoescape(default=True))
-    env.globals["version"] = graph.__version__
+    env = Environment(loader=PackageLoader("coopgraph.api", "templates"), autoescape=select_autoescape(default=True))
+    env.globals["version"] = __version__
     return Jinja2Templates(env=env)
 
 
 def _routers() -> list[Any]:
     """One router per resource; the order matters only where paths could overlap (none do now)."""
-    from api.routers import (
+    from coopgraph.api.routers import (
         analytics,
         dataset,
         docs,
@@ -146,7 +146,7 @@ class SparqlFastPath:
     """
 
     def __init__(self, app: Any) -> None:
-        from api.routers import sparql
+        from coopgraph.api.routers import sparql
 
         self.app = app
         self.handles = sparql.handles

@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.settings import Settings
-from graph.errors import CoopgraphError
-from graph.store import Store
+from coopgraph.api.settings import Settings
+from coopgraph.graph.errors import CoopgraphError
+from coopgraph.graph.store import Store
 
 app = typer.Typer(
     name="coopgraph",
@@ -76,7 +76,7 @@ def build(
 
     The curated triples of the previous build are replaced; everything else in the store (RDF files
     loaded with `coopgraph load`, SPARQL Updates) is kept. Unchanged data is not rebuilt."""
-    from graph.pipeline import DataPaths, run_build
+    from coopgraph.graph.pipeline import DataPaths, run_build
 
     settings = _settings(data=data, store=store, base=base, export_dir=export_dir)
     started = time.perf_counter()
@@ -139,7 +139,7 @@ def _confirm_drop(counts: dict[str, int], *, yes: bool, status: Any) -> bool:
 @reports_errors
 def validate(data: DataOpt = None, base: BaseOpt = None) -> None:
     """Run every check of `build` (ids, quotes, dates, SHACL) and write nothing."""
-    from graph.pipeline import DataPaths, check_data
+    from coopgraph.graph.pipeline import DataPaths, check_data
 
     settings = _settings(data=data, base=base)
     result, report = check_data(DataPaths(settings.data), base=settings.base)
@@ -161,7 +161,7 @@ def query(
                                      "(CONSTRUCT/DESCRIBE)")] = "table",
 ) -> None:
     """Run a SPARQL query against the store (a path, or a SPARQL endpoint URL) and print the answer."""
-    from api.query_output import render
+    from coopgraph.api.query_output import render
 
     text = _read_query(sparql)
     with _settings(store=store).open_store() as db:
@@ -192,7 +192,7 @@ def serve(
     With ``--store https://host/sparql`` every page runs on that SPARQL 1.1 engine instead."""
     import tempfile
 
-    from api.server import run_serve, stop_signals_unwind
+    from coopgraph.api.server import run_serve, stop_signals_unwind
 
     files = [p for p in data or [] if not p.is_dir()]
     folder = next((p for p in data or [] if p.is_dir()), None)
@@ -241,9 +241,9 @@ def analyse(
     import json
     from dataclasses import asdict
 
-    from graph import analysis
-    from graph.analysis_store import analysis_graph_iri, write_measures
-    from graph.network import project
+    from coopgraph.graph import analysis
+    from coopgraph.graph.analysis_store import analysis_graph_iri, write_measures
+    from coopgraph.graph.network import project
 
     choices = ("centrality", "communities", "bridges", "paths", "neighbourhood")
     if what not in choices:
@@ -369,8 +369,8 @@ def view(
     base: BaseOpt = None,
 ) -> None:
     """Write one self-contained HTML view of the graph (works offline; open it in any browser)."""
-    from graph.network import project
-    from graph.views import ViewSpec, render_standalone_html
+    from coopgraph.graph.network import project
+    from coopgraph.graph.views import ViewSpec, render_standalone_html
 
     names = tuple(n.strip() for value in types or [] for n in value.split(",") if n.strip())
     spec = ViewSpec(focus=focus, depth=depth, types=names, limit=limit, colour_by=colour, size_by=size,

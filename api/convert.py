@@ -6,11 +6,11 @@ another router (``tests/test_layering.py``).
 
 from __future__ import annotations
 
-from api import urls
-from api.negotiation import RDF_FORMATS
-from api.schemas import Alias, EntityDetail, EntitySummary, EvidenceQuote, LiteralValue, Statement
-from graph.entities import EntityRecord, EntityRef, Evidence, IndexedEntity, StatementRecord, Value
-from graph.namespaces import PREFIXES
+from coopgraph.api import urls
+from coopgraph.api.negotiation import RDF_FORMATS
+from coopgraph.api.schemas import Alias, EntityDetail, EntitySummary, EvidenceQuote, LiteralValue, Statement
+from coopgraph.graph.entities import EntityRecord, EntityRef, Evidence, IndexedEntity, StatementRecord, Value
+from coopgraph.graph.namespaces import PREFIXES
 
 __all__ = ["curie", "detail_of", "evidence_of", "statement_of", "summary_of", "value_of"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from api.state import AppState
+    from coopgraph.api.state import AppState
 
 __all__ = ["DataChanges"]
 

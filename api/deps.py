@@ -12,13 +12,13 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
-from api import derived
-from api.engine import QueryEngine
-from api.derived import Derived, is_large, label_index_if_ready, measures, measures_or_503, projection
-from api.settings import Settings
-from api.state import AppState
-from graph.entities import LabelIndex
-from graph.store import Store
+from coopgraph.api import derived
+from coopgraph.api.engine import QueryEngine
+from coopgraph.api.derived import Derived, is_large, label_index_if_ready, measures, measures_or_503, projection
+from coopgraph.api.settings import Settings
+from coopgraph.api.state import AppState
+from coopgraph.graph.entities import LabelIndex
+from coopgraph.graph.store import Store
 
 __all__ = ["StateDep", "SettingsDep", "StoreDep", "ExecutorDep", "DerivedDep", "ProjectionDep", "MeasuresDep",
            "TemplatesDep", "is_large", "label_index", "label_index_if_ready", "measures",

@@ -41,8 +41,8 @@ from typing import Any, Final, Literal, TypeVar
 
 from fastapi import Request
 
-from graph import analysis
-from graph.errors import NotReadyError
+from coopgraph.graph import analysis
+from coopgraph.graph.errors import NotReadyError
 
 __all__ = ["Derived", "derived", "projection", "measures", "measures_or_503", "is_large", "label_index",
            "label_index_if_ready", "warm_up"]
@@ -324,7 +324,7 @@ def _build_projection(state: Any) -> Any:
     """The projection of a small embedded store (here) or of a remote store (pulled in a child
     process: parsing ~160 MB of JSON results for 1M triples and building the graph, in a thread of
     the server, held the GIL long enough to delay every request by about a second)."""
-    from graph.network import project
+    from coopgraph.graph.network import project
 
     if policy(state) == BACKGROUND:
         settings = state.settings
@@ -335,7 +335,7 @@ def _build_projection(state: Any) -> Any:
 
 
 def _project(state: Any) -> Any:
-    from graph.views import warm_rankings
+    from coopgraph.graph.views import warm_rankings
 
     # Built in a child process and unpickled here: at 1M triples, 23 s of GIL-holding work
     # in a thread of the server against 3 s of unpickling (48 MB). (Only a large embedded store
@@ -365,7 +365,7 @@ def measures(request: Request, G: Any) -> tuple[dict[str, dict[str, Any]], bool]
 
 def _measures_job(G: Any, state: Any = None) -> Callable[[], Any]:
     def build() -> Any:
-        from graph.views import warm_rankings
+        from coopgraph.graph.views import warm_rankings
 
         if state is not None and state.store.in_process:
             # Minutes of pure-Python CPU at 1M triples: in a thread here they would hold the GIL
@@ -396,10 +396,10 @@ def _projection_of_store(store_root: str, base: str) -> Any:
     """In the child: the networkx projection of the embedded store."""
     import os
 
-    from graph.network import project
+    from coopgraph.graph.network import project
 
     os.nice(10)  # background work: queries and pages come first
-    from graph.store import open_store
+    from coopgraph.graph.store import open_store
 
     store = open_store(store_root)
     try:
@@ -410,8 +410,8 @@ def _projection_of_store(store_root: str, base: str) -> Any:
 
 def _project_remote(url: str, auth: Any, timeout: float, base: str) -> Any:
     """In the child: open the remote store and project it (see graph.network.project)."""
-    from graph.network import project
-    from graph.store import open_store
+    from coopgraph.graph.network import project
+    from coopgraph.graph.store import open_store
 
     with open_store(url, auth=auth, timeout=max(timeout, 600.0)) as store:
         return project(store, base=base)
@@ -431,7 +431,7 @@ def label_index(request: Request, store: Any, base: str) -> Any:
     for a large embedded one, built in a thread (503 + Retry-After until ready)."""
     state = request.app.state.coop
     if policy(state) != CHILD_PROCESS:
-        from graph.entities import LabelIndex
+        from coopgraph.graph.entities import LabelIndex
 
         return per_version(state, "label_index", lambda: LabelIndex.build(store, base=base))
     found = derived(request).ready("label_index", state.version, _label_index_job(state))
@@ -447,7 +447,7 @@ def label_index_if_ready(request: Request) -> Any:
 
 
 def _label_index_job(state: Any) -> Callable[[], Any]:
-    from graph.entities import LabelIndex
+    from coopgraph.graph.entities import LabelIndex
 
     def build() -> Any:
         with state.reading() as store:

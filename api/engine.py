@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from graph.errors import StoreError
-from graph.query_guard import QueryInfo, QueryLimits
-from graph.store import Store
+from coopgraph.graph.errors import StoreError
+from coopgraph.graph.query_guard import QueryInfo, QueryLimits
+from coopgraph.graph.store import Store
 
 if TYPE_CHECKING:
-    from api.executor import QueryOutcome
-    from api.settings import Settings
+    from coopgraph.api.executor import QueryOutcome
+    from coopgraph.api.settings import Settings
 
 __all__ = ["QueryEngine", "open_engine", "start_early"]
 
@@ -56,11 +56,11 @@ def open_engine(settings: Settings, store: Store) -> QueryEngine:
     """The engine for ``store``: worker processes on its files when it is in this process, else
     the remote engine that holds it."""
     if store.data_path is not None:
-        from api.executor import QueryExecutor  # starts worker processes; only a running app needs it
+        from coopgraph.api.executor import QueryExecutor  # starts worker processes; only a running app needs it
 
         return QueryExecutor.from_settings(settings, store.data_path)
-    from api.remote_executor import RemoteQueryExecutor
-    from graph.store.remote import RemoteStore
+    from coopgraph.api.remote_executor import RemoteQueryExecutor
+    from coopgraph.graph.store.remote import RemoteStore
 
     if not isinstance(store, RemoteStore):
         raise StoreError(f"no query engine runs on {store!r}")
@@ -71,6 +71,6 @@ def start_early(store: Store) -> None:
     """Before the server imports the app: boot what the engine starts its workers from, so that
     both overlap (on two cores); nothing for a remote engine."""
     if store.in_process:
-        from api.executor import start_forkserver_early
+        from coopgraph.api.executor import start_forkserver_early
 
         start_forkserver_early()

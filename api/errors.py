@@ -16,8 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.negotiation import HTML
-from graph.errors import CoopgraphError
+from coopgraph.api.negotiation import HTML
+from coopgraph.graph.errors import CoopgraphError
 
 __all__ = ["coopgraph_error_response", "error_body", "error_response", "exception_response",
            "install_error_handlers"]

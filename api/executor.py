@@ -40,13 +40,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from api.ipc import SparqlWorkerError, start_forkserver_early
-from api.replica import MemoryReplica, ReplicaCopy, ReplicaLost
-from api.sparql_worker import QueryJob, UpdateJob
-from api.suspects import Suspects
-from api.worker_pool import DiskPool
-from graph.errors import QueryRejectedError, QueryResourceError, QueryTimeoutError
-from graph.query_guard import QueryInfo, QueryLimits, inspect_query, query_shape
+from coopgraph.api.ipc import SparqlWorkerError, start_forkserver_early
+from coopgraph.api.replica import MemoryReplica, ReplicaCopy, ReplicaLost
+from coopgraph.api.sparql_worker import QueryJob, UpdateJob
+from coopgraph.api.suspects import Suspects
+from coopgraph.api.worker_pool import DiskPool
+from coopgraph.graph.errors import QueryRejectedError, QueryResourceError, QueryTimeoutError
+from coopgraph.graph.query_guard import QueryInfo, QueryLimits, inspect_query, query_shape
 
 __all__ = ["QueryExecutor", "QueryOutcome", "SparqlWorkerError", "start_forkserver_early"]
 

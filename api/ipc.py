@@ -30,7 +30,7 @@ from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from graph.errors import QueryError, QuerySyntaxError
+from coopgraph.graph.errors import QueryError, QuerySyntaxError
 
 __all__ = [
     "STOP_GRACE_S",
@@ -46,11 +46,11 @@ __all__ = [
 ]
 
 # One log channel for the embedded engine, whichever of its modules writes.
-log = logging.getLogger("api.executor")
+log = logging.getLogger("coopgraph.api.executor")
 
 STOP_GRACE_S = 3.0
 
-_FORKSERVER_PRELOAD = ["__main__", "api.sparql_worker", "pyoxigraph"]
+_FORKSERVER_PRELOAD = ["__main__", "coopgraph.api.sparql_worker", "pyoxigraph"]
 
 
 def start_forkserver_early() -> None:

@@ -13,9 +13,9 @@ import pyoxigraph as ox
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
-from api.negotiation import LINKED_DATA_FORMATS, RDF_FORMATS, RDF_XML, pick_format, utf8
-from graph.export import serialise
-from graph.namespaces import PREFIXES, new_graph
+from coopgraph.api.negotiation import LINKED_DATA_FORMATS, RDF_FORMATS, RDF_XML, pick_format, utf8
+from coopgraph.graph.export import serialise
+from coopgraph.graph.namespaces import PREFIXES, new_graph
 
 __all__ = ["alternates", "negotiated", "rdf_response"]
 

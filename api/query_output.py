@@ -11,10 +11,10 @@ from typing import TypedDict
 
 from rich.table import Table
 
-from api.negotiation import CSV, N_TRIPLES, SPARQL_JSON, SPARQL_XML, TSV, TURTLE
-from graph.errors import QueryError
-from graph.query_guard import QueryLimits, inspect_query
-from graph.store import Store
+from coopgraph.api.negotiation import CSV, N_TRIPLES, SPARQL_JSON, SPARQL_XML, TSV, TURTLE
+from coopgraph.graph.errors import QueryError
+from coopgraph.graph.query_guard import QueryLimits, inspect_query
+from coopgraph.graph.store import Store
 
 __all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "render"]
 

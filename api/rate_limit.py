@@ -37,8 +37,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from api.errors import error_body
-from api.negotiation import JSON, PLAIN_TEXT, utf8
+from coopgraph.api.errors import error_body
+from coopgraph.api.negotiation import JSON, PLAIN_TEXT, utf8
 
 __all__ = ["RateLimit", "RateLimits", "install_rate_limit", "COSTLY_PATHS", "CHEAP_PREFIXES"]
 

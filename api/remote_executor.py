@@ -39,8 +39,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from api.executor import QueryOutcome
-from api.negotiation import (
+from coopgraph.api.executor import QueryOutcome
+from coopgraph.api.negotiation import (
     CSV,
     FORM,
     JSON,
@@ -55,9 +55,9 @@ from api.negotiation import (
     X_TURTLE,
     XML,
 )
-from graph.errors import QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
-from graph.query_guard import QueryInfo, QueryLimits, inspect_query
-from graph.store.remote import RemoteStore, RemoteStoreError
+from coopgraph.graph.errors import QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
+from coopgraph.graph.query_guard import QueryInfo, QueryLimits, inspect_query
+from coopgraph.graph.store.remote import RemoteStore, RemoteStoreError
 
 __all__ = ["RemoteQueryExecutor"]
 

@@ -34,15 +34,15 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from api.ipc import STOP_GRACE_S, Worker, WorkerDied, exchange, forget, forkserver_context, raise_for
-from api.sparql_worker import replica_main
-from api.suspects import Suspects
-from graph.errors import QueryResourceError, QueryTimeoutError, StoreError
+from coopgraph.api.ipc import STOP_GRACE_S, Worker, WorkerDied, exchange, forget, forkserver_context, raise_for
+from coopgraph.api.sparql_worker import replica_main
+from coopgraph.api.suspects import Suspects
+from coopgraph.graph.errors import QueryResourceError, QueryTimeoutError, StoreError
 
 __all__ = ["MemoryReplica", "ReplicaCopy", "ReplicaLost"]
 
 # One log channel for the embedded engine, whichever of its modules writes.
-log = logging.getLogger("api.executor")
+log = logging.getLogger("coopgraph.api.executor")
 
 _RELOAD_BACKOFF_S = 2.0  # first reload after a loss; doubles per loss within the window
 _RELOAD_BACKOFF_MAX_S = 300.0

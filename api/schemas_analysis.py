@@ -11,8 +11,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.negotiation import JSON
-from api.schemas import EntitySummary, EvidenceQuote
+from coopgraph.api.negotiation import JSON
+from coopgraph.api.schemas import EntitySummary, EvidenceQuote
 
 __all__ = [
     "NodeDetail",

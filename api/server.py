@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from pydantic import SecretStr
 
-from api.settings import Settings
+from coopgraph.api.settings import Settings
 
 __all__ = ["run_serve", "stop_signals_unwind"]
 
@@ -21,8 +21,8 @@ def run_serve(settings: Settings, *, reload: bool = False) -> None:
     """Serve ``settings.store``; start-up on an existing store reads nothing but the store."""
     import uvicorn
 
-    from api.engine import start_early
-    from graph.pipeline import DataPaths, run_build
+    from coopgraph.api.engine import start_early
+    from coopgraph.graph.pipeline import DataPaths, run_build
 
     with settings.open_store() as store:
         if not store.in_process:
@@ -37,7 +37,7 @@ def run_serve(settings: Settings, *, reload: bool = False) -> None:
         if isinstance(value, SecretStr):  # tokens and passwords travel by environment, never argv
             value = value.get_secret_value()
         os.environ[f"COOPGRAPH_{name.upper()}"] = value if isinstance(value, str) else _env_value(value)
-    uvicorn.run("api.app:create_app", factory=True, host=settings.host, port=settings.port,
+    uvicorn.run("coopgraph.api.app:create_app", factory=True, host=settings.host, port=settings.port,
                 reload=reload, log_level="info", proxy_headers=False)
 
 

@@ -12,8 +12,8 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from graph.ids import normalise_base
-from graph.namespaces import DEFAULT_BASE
+from coopgraph.graph.ids import normalise_base
+from coopgraph.graph.namespaces import DEFAULT_BASE
 
 __all__ = ["Settings"]
 
@@ -141,7 +141,7 @@ class Settings(BaseSettings):
     def store_path(self) -> Path:
         """The embedded store's root; a clear error for a remote store."""
         if isinstance(self.store, str):
-            from graph.errors import StoreError
+            from coopgraph.graph.errors import StoreError
 
             raise StoreError(f"this needs an embedded store, not the remote endpoint {self.store}")
         return self.store
@@ -157,7 +157,7 @@ class Settings(BaseSettings):
 
     def open_store(self, *, writable: bool = False) -> Any:
         """The store these settings name: embedded (``OxigraphStore``) or remote (``RemoteStore``)."""
-        from graph.store import open_store
+        from coopgraph.graph.store import open_store
 
         return open_store(self.store, writable=writable, update_url=self.update_url, auth=self.remote_auth(),
                           timeout=self.query_timeout_s)

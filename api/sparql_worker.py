@@ -34,8 +34,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from api.negotiation import CSV, SPARQL_JSON, SPARQL_XML, TSV
-from graph.store.locks import pin_generation
+from coopgraph.api.negotiation import CSV, SPARQL_JSON, SPARQL_XML, TSV
+from coopgraph.graph.store.locks import pin_generation
 
 log = logging.getLogger(__name__)
 

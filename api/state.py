@@ -30,14 +30,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from api.derived import REMOTE_BACKGROUND, Derived
-from api.result_cache import ResultCache
-from graph.errors import CoopgraphError
-from graph.store import Store
+from coopgraph.api.derived import REMOTE_BACKGROUND, Derived
+from coopgraph.api.result_cache import ResultCache
+from coopgraph.graph.errors import CoopgraphError
+from coopgraph.graph.store import Store
 
 if TYPE_CHECKING:
-    from api.engine import QueryEngine
-    from api.settings import Settings
+    from coopgraph.api.engine import QueryEngine
+    from coopgraph.api.settings import Settings
 
 __all__ = ["AppState", "ReadWriteLock"]
 
@@ -157,7 +157,7 @@ class AppState:
             await engine.update(sparql)
             self._set_version(await asyncio.to_thread(self._remote_version))
             return
-        from graph.store.locks import WriterLock
+        from coopgraph.graph.store.locks import WriterLock
 
         async with self._write_lock:
             writer = WriterLock(self.settings.store_path, f"a SPARQL Update (server pid {os.getpid()})",
@@ -186,7 +186,7 @@ class AppState:
         None for the embedded store, whose routes use the full index (``label_index``)."""
         if self.store.bulk_reads:
             return None
-        from graph.remote_search import bounded_index
+        from coopgraph.graph.remote_search import bounded_index
 
         return bounded_index(self.store, base=self.settings.base, query=query)
 

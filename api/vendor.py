@@ -33,7 +33,7 @@ class VendorAssets:
 
 
 def _vendor_root() -> Traversable:
-    return files("api").joinpath("static", "vendor")
+    return files("coopgraph.api").joinpath("static", "vendor")
 
 
 def vendor_folder(lib: str) -> tuple[str, str]:

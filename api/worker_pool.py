@@ -27,15 +27,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from api.ipc import TimedOut, Worker, WorkerDied, exchange, forget, forkserver_context, raise_for
-from api.sparql_worker import UpdateJob, worker_main
-from api.suspects import Suspects
-from graph.errors import QueryResourceError, QueryTimeoutError, StoreError
+from coopgraph.api.ipc import TimedOut, Worker, WorkerDied, exchange, forget, forkserver_context, raise_for
+from coopgraph.api.sparql_worker import UpdateJob, worker_main
+from coopgraph.api.suspects import Suspects
+from coopgraph.graph.errors import QueryResourceError, QueryTimeoutError, StoreError
 
 __all__ = ["DiskPool"]
 
 # One log channel for the embedded engine, whichever of its modules writes.
-log = logging.getLogger("api.executor")
+log = logging.getLogger("coopgraph.api.executor")
 
 
 class DiskPool:

@@ -147,7 +147,7 @@ def check_coverage(app_routes: list[str], listed: list[Page]) -> list[str]:
 def app_routes() -> list[str]:
     """The GET routes of the app, read from its routers (the OpenAPI schema hides HTML pages)."""
     sys.path.insert(0, str(REPO))
-    from api.app import _routers, create_app
+    from coopgraph.api.app import _routers, create_app
 
     found = {r.path for r in create_app().routes if hasattr(r, "path")}
     for router in _routers():

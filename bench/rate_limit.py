@@ -23,8 +23,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.rate_limit import RateLimit, RateLimits  # noqa: E402
-from api.settings import Settings  # noqa: E402
+from coopgraph.api.rate_limit import RateLimit, RateLimits  # noqa: E402
+from coopgraph.api.settings import Settings  # noqa: E402
 
 TARGET_US = 20.0
 START = {"type": "http.response.start", "status": 200, "headers": []}

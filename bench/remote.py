@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                                  post_ask=True)
     try:
         sys.path.insert(0, str(REPO))
-        from graph.store.remote import RemoteStore
+        from coopgraph.graph.store.remote import RemoteStore
 
         with RemoteStore(engine_url + "/query", update_url=engine_url + "/update") as remote:
             remote.touch()  # coopgraph's version triple: a cheap, exact version for the server to poll

@@ -21,8 +21,8 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from graph.namespaces import DEFAULT_BASE  # noqa: E402
-from graph.pipeline import DataPaths, run_build  # noqa: E402
+from coopgraph.graph.namespaces import DEFAULT_BASE  # noqa: E402
+from coopgraph.graph.pipeline import DataPaths, run_build  # noqa: E402
 from tests.conftest import start_server, stop_server  # noqa: E402
 
 

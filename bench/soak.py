@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class Served(run.System):
-    """``coopgraph serve --data FILE`` from a given checkout (``python -m api`` on its path)."""
+    """``coopgraph serve --data FILE`` from a given checkout, on its path (``python -m coopgraph``)."""
 
     repo: Path = run.REPO
 
@@ -231,7 +231,9 @@ class Served(run.System):
 
     def command(self, work: Path, port: int, data: Path) -> list[str]:
         # -P: the checkout comes from PYTHONPATH, not from the working directory (this repository)
-        return [sys.executable, "-P", "-m", "api", "serve", "--data", str(data), "--host", "127.0.0.1",
+        # Checkouts older than the `coopgraph` package ran as `python -m api`.
+        main = "coopgraph" if (self.repo / "coopgraph").is_dir() else "api"
+        return [sys.executable, "-P", "-m", main, "serve", "--data", str(data), "--host", "127.0.0.1",
                 "--port", str(port)]
 
 

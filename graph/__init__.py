@@ -25,7 +25,8 @@ Map of the package (one job per module):
     layout          a pure-Python force layout for views (positions computed server-side)
     views           ViewSpec -> bounded view data and standalone offline HTML
 
-Nothing here reads the environment or imports ``api``: callers pass paths and settings.
+Nothing here reads the environment or imports ``coopgraph.api``: callers pass paths and settings.
 """
 
-__version__ = "0.1.0"
+if __name__ != "coopgraph.graph":  # see coopgraph/__init__.py: one module, one name
+    raise ImportError(f"import coopgraph.graph, not {__name__}")

@@ -26,9 +26,9 @@ from typing import Any, TypeVar, cast
 
 import networkx as nx
 
-from graph.ids import entity_iri, is_slug
-from graph.network import iter_hop_edges, node_for
-from graph.records import EntityRef, Evidence
+from coopgraph.graph.ids import entity_iri, is_slug
+from coopgraph.graph.network import iter_hop_edges, node_for
+from coopgraph.graph.records import EntityRef, Evidence
 
 __all__ = [
     "Budget",

@@ -22,9 +22,9 @@ from typing import Any
 
 import networkx as nx
 
-from graph.analysis import communities, summary_measures
-from graph.ids import normalise_base
-from graph.namespaces import COOP_NS
+from coopgraph.graph.analysis import communities, summary_measures
+from coopgraph.graph.ids import normalise_base
+from coopgraph.graph.namespaces import COOP_NS
 
 __all__ = [
     "analysis_graph_iri",
@@ -116,7 +116,7 @@ def write_measures_db(db: Any, G: nx.MultiDiGraph[str] | None = None, *, base: s
     """
     import pyoxigraph as ox
 
-    from graph.network import project
+    from coopgraph.graph.network import project
 
     base = normalise_base(base)
     if G is None:

@@ -23,13 +23,13 @@ from typing import NoReturn
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD
 
-from graph.errors import FactError, QuoteNotFoundError
-from graph.evidence import find_quote, near_miss
-from graph.facts import Entity, FactBase, Location, Statement, load_facts
-from graph.ids import entity_iri, evidence_iri, normalise_base
-from graph.namespaces import COOP, COOP_NS, PREFIXES, expand_curie, new_graph
-from graph.ontology import Ontology, load_ontology
-from graph.sources import Document, load_documents
+from coopgraph.graph.errors import FactError, QuoteNotFoundError
+from coopgraph.graph.evidence import find_quote, near_miss
+from coopgraph.graph.facts import Entity, FactBase, Location, Statement, load_facts
+from coopgraph.graph.ids import entity_iri, evidence_iri, normalise_base
+from coopgraph.graph.namespaces import COOP, COOP_NS, PREFIXES, expand_curie, new_graph
+from coopgraph.graph.ontology import Ontology, load_ontology
+from coopgraph.graph.sources import Document, load_documents
 
 __all__ = ["BuildResult", "BuildSummary", "build_graph", "DATATYPE_PATTERNS"]
 

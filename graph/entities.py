@@ -23,12 +23,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from graph.errors import EntityNotFoundError
-from graph.ids import entity_iri, is_slug, slug_of
-from graph.namespaces import COOP_NS, expand_curie
-from graph.ontology import Ontology, load_ontology
-from graph.records import EntityRef, Evidence
-from graph.store.base import Row
+from coopgraph.graph.errors import EntityNotFoundError
+from coopgraph.graph.ids import entity_iri, is_slug, slug_of
+from coopgraph.graph.namespaces import COOP_NS, expand_curie
+from coopgraph.graph.ontology import Ontology, load_ontology
+from coopgraph.graph.records import EntityRef, Evidence
+from coopgraph.graph.store.base import Row
 
 __all__ = [
     "DATA_STATEMENT_LIMIT", "DatasetStats", "DocumentRecord", "EntityRecord", "EntityRef", "Evidence",
@@ -608,7 +608,7 @@ def dataset_stats(store: Selectable, *, index: LabelIndex, triples: int, version
 
 
 def _curie(iri: str) -> str:
-    from graph.namespaces import PREFIXES as NAMESPACES
+    from coopgraph.graph.namespaces import PREFIXES as NAMESPACES
 
     for prefix, ns in NAMESPACES.items():
         if iri.startswith(ns):

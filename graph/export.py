@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from graph.namespaces import PREFIXES
+from coopgraph.graph.namespaces import PREFIXES
 
 __all__ = ["EXPORT_FORMATS", "serialise", "sorted_ntriples", "write_exports"]
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.errors import FactError
-from graph.ids import is_slug
-from graph.sources import parse_date_value
-from graph.yamlfile import LINE_KEY, load_yaml
+from coopgraph.graph.errors import FactError
+from coopgraph.graph.ids import is_slug
+from coopgraph.graph.sources import parse_date_value
+from coopgraph.graph.yamlfile import LINE_KEY, load_yaml
 
 __all__ = ["Location", "Entity", "Statement", "FactBase", "load_facts"]
 

@@ -35,13 +35,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from graph.errors import CoopgraphError, FactError, StoreError, disk_full
-from graph.rdf_limits import ByteReader, LimitExceeded, LoadLimits, guarded
-from graph.store.base import ONTOLOGY_GRAPH
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.graph.errors import CoopgraphError, FactError, StoreError, disk_full
+from coopgraph.graph.rdf_limits import ByteReader, LimitExceeded, LoadLimits, guarded
+from coopgraph.graph.store.base import ONTOLOGY_GRAPH
+from coopgraph.graph.store.oxigraph import OxigraphStore
 
 if TYPE_CHECKING:  # httpx is imported only by remote loads
-    from graph.store.remote import RemoteStore
+    from coopgraph.graph.store.remote import RemoteStore
 
 __all__ = ["LoadResult", "RDF_SUFFIXES", "format_of", "load_files", "load_files_remote"]
 
@@ -150,7 +150,7 @@ def load_files(
         # Runs under the writer lock, on a checkpoint of the store as it is now (empty if none).
         counts["before"] = len(db)
         if not db.contains_named_graph(ontology):  # a new store: every page of the app needs it
-            from graph.resources import ontology_file
+            from coopgraph.graph.resources import ontology_file
 
             db.load(ontology_file().read_bytes(), format=ox.RdfFormat.TURTLE, base_iri=ONTOLOGY_GRAPH,
                     to_graph=ontology)

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from graph.ids import normalise_base
-from graph.namespaces import COOP_NS
-from graph.store.base import ONTOLOGY_GRAPH
+from coopgraph.graph.ids import normalise_base
+from coopgraph.graph.namespaces import COOP_NS
+from coopgraph.graph.store.base import ONTOLOGY_GRAPH
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -153,7 +153,7 @@ def project_graph(rdf: Graph, *, base: str, version: str | None = None) -> nx.Mu
     """
     import pyoxigraph as ox
 
-    from graph.resources import ontology_file
+    from coopgraph.graph.resources import ontology_file
 
     db = ox.Store()
     db.bulk_load(rdf.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
@@ -174,7 +174,7 @@ def node_for(G: nx.MultiDiGraph[str], ref: str) -> str:
     >>> node_for(G, "a")
     'https://ex.org/id/a'
     """
-    from graph.errors import EntityNotFoundError
+    from coopgraph.graph.errors import EntityNotFoundError
 
     if ref in G:
         return ref
@@ -302,7 +302,7 @@ class _Projector:
             if cls is not None and sup is not None:
                 parents[cls].add(sup)
         if not labels and not parents:  # no ontology graph in this store: use the packaged one
-            from graph.ontology import load_ontology
+            from coopgraph.graph.ontology import load_ontology
 
             ontology = load_ontology()
             for cls, sups in ontology.superclasses.items():

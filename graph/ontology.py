@@ -8,7 +8,7 @@ from functools import cache
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from graph.resources import ontology_file, read_text
+from coopgraph.graph.resources import ontology_file, read_text
 
 __all__ = ["Ontology", "load_ontology", "ontology_graph"]
 

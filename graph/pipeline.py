@@ -25,16 +25,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-import graph
-from graph.analysis_store import analysis_graph_iri, write_measures_db
-from graph.build import BuildResult, build_graph
-from graph.errors import ShapeViolationError, StoreError, disk_full
-from graph.export import sorted_ntriples, write_exports
-from graph.resources import ontology_file, shapes_file
-from graph.store.base import ONTOLOGY_GRAPH
-from graph.store.locks import WriterLock
-from graph.store.oxigraph import OxigraphStore, read_state
-from graph.validate import ValidationReport, validate_graph
+from coopgraph import __version__
+from coopgraph.graph.analysis_store import analysis_graph_iri, write_measures_db
+from coopgraph.graph.build import BuildResult, build_graph
+from coopgraph.graph.errors import ShapeViolationError, StoreError, disk_full
+from coopgraph.graph.export import sorted_ntriples, write_exports
+from coopgraph.graph.resources import ontology_file, shapes_file
+from coopgraph.graph.store.base import ONTOLOGY_GRAPH
+from coopgraph.graph.store.locks import WriterLock
+from coopgraph.graph.store.oxigraph import OxigraphStore, read_state
+from coopgraph.graph.validate import ValidationReport, validate_graph
 
 __all__ = ["ANALYSE_MAX_QUADS", "BuildOutcome", "DataPaths", "check_data", "input_digest", "run_build",
            "uncurated_quads"]
@@ -194,14 +194,14 @@ def _triples(ntriples: bytes | Path) -> set[ox.Triple]:
 
 def input_digest(data: DataPaths, *, base: str) -> str:
     """The hash of everything a build reads: data files, ontology, shapes, base and build code."""
-    digest = hashlib.sha256(f"{graph.__version__}\n{base}\n".encode())
+    digest = hashlib.sha256(f"{__version__}\n{base}\n".encode())
     for folder in (data.facts, data.documents):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
             digest.update(f"{path.relative_to(data.root)}\n".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     for resource in (ontology_file(), shapes_file()):
         digest.update(resource.read_bytes())
-    for module in sorted((m for m in files("graph").iterdir() if m.name.endswith(".py")), key=lambda m: m.name):
+    for module in sorted((m for m in files("coopgraph.graph").iterdir() if m.name.endswith(".py")), key=lambda m: m.name):
         digest.update(module.name.encode())
         digest.update(module.read_bytes())
     return digest.hexdigest()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
-from graph.errors import QueryRejectedError
+from coopgraph.graph.errors import QueryRejectedError
 
 __all__ = ["QueryInfo", "QueryKind", "QueryLimits", "add_using_clauses", "inspect_query", "query_shape"]
 

@@ -13,17 +13,17 @@ VIS_NETWORK_DIR = "vis-9.1.2"
 
 def ontology_file() -> Traversable:
     """The OWL ontology, ``ontology/coop.ttl``."""
-    return files("ontology") / "coop.ttl"
+    return files("coopgraph.ontology") / "coop.ttl"
 
 
 def shapes_file() -> Traversable:
     """The SHACL shapes, ``ontology/shapes.ttl``."""
-    return files("ontology") / "shapes.ttl"
+    return files("coopgraph.ontology") / "shapes.ttl"
 
 
 def template_file(name: str) -> Traversable:
     """A template shipped in ``graph/templates/``."""
-    return files("graph") / "templates" / name
+    return files("coopgraph.graph") / "templates" / name
 
 
 def vis_network_asset(name: str) -> Traversable:

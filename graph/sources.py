@@ -7,9 +7,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.errors import FactError
-from graph.ids import is_slug
-from graph.yamlfile import LINE_KEY, load_yaml
+from coopgraph.graph.errors import FactError
+from coopgraph.graph.ids import is_slug
+from coopgraph.graph.yamlfile import LINE_KEY, load_yaml
 
 __all__ = ["Document", "load_documents", "parse_date_value"]
 

@@ -16,9 +16,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from graph.facts import Location
-from graph.ontology import load_ontology
-from graph.resources import read_text, shapes_file
+from coopgraph.graph.facts import Location
+from coopgraph.graph.ontology import load_ontology
+from coopgraph.graph.resources import read_text, shapes_file
 
 __all__ = ["ShapeViolation", "ValidationReport", "validate_graph", "shapes_graph"]
 

@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from graph.errors import ViewSpecError
-from graph.resources import read_text, vis_network_asset
-from graph.ids import is_slug
-from graph.records import Evidence
+from coopgraph.graph.errors import ViewSpecError
+from coopgraph.graph.resources import read_text, vis_network_asset
+from coopgraph.graph.ids import is_slug
+from coopgraph.graph.records import Evidence
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -219,7 +219,7 @@ T = TypeVar("T")
 
 def _measures(G: nx.MultiDiGraph[str]) -> dict[str, dict[str, Any]]:
     """``{node: {degree, pagerank, betweenness, community, core}}`` from graph.analysis, cached per G."""
-    from graph.analysis import per_projection, summary_measures
+    from coopgraph.graph.analysis import per_projection, summary_measures
 
     with _MEASURES_LOCK:
         table = per_projection(G, "views: measures")
@@ -280,7 +280,7 @@ _RANK_BY_PLACE_ABOVE = 20_000
 # Whole-graph orderings and maxima, per projection: O(n) work that a view of 300 nodes of a graph
 # of 200,000 must not repeat. Keyed by the measure table's identity (kept alive with it).
 def _per_graph(G: nx.MultiDiGraph[str], key: tuple[Any, ...], owner: object, compute: Callable[[], T]) -> T:
-    from graph.analysis import per_projection
+    from coopgraph.graph.analysis import per_projection
 
     with _MEASURES_LOCK:
         cache = per_projection(G, "views: whole-graph")
@@ -335,13 +335,13 @@ def select_subgraph(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[s
     ``(u, v, key)`` edge triples among them, and a sentence for the reader when something was left
     out (else None). Raises EntityNotFoundError for an unknown focus.
     """
-    from graph.network import node_for
+    from coopgraph.graph.network import node_for
 
     measures = _measures(G) if measures is None else measures
     notes: list[str] = []
     focus = node_for(G, spec.focus) if spec.focus else None
     if focus is not None:
-        from graph.analysis import neighbourhood
+        from coopgraph.graph.analysis import neighbourhood
 
         # Ask for more than we draw so the ranking below, not BFS order, decides what is cut.
         found = neighbourhood(G, focus, depth=spec.depth, max_nodes=min(10 * spec.limit, 20_000),
@@ -472,8 +472,8 @@ def _positions(G: nx.MultiDiGraph[str], nodes: list[str], edges: list[tuple[str,
                ) -> dict[str, tuple[float, float]]:
     """The server-side force layout of a view (graph/layout.py), cached per projection and node set,
     so the browser draws at once instead of running its physics before the first frame."""
-    from graph.analysis import per_projection
-    from graph.layout import force_layout
+    from coopgraph.graph.analysis import per_projection
+    from coopgraph.graph.layout import force_layout
 
     key = tuple(nodes)
     with _LAYOUTS_LOCK:
@@ -549,7 +549,7 @@ def view_data(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Ma
         if n in positions:
             item["x"], item["y"] = positions[n]
         out_nodes.append(item)
-    from graph.analysis import evidence_of
+    from coopgraph.graph.analysis import evidence_of
 
     evidence_all = G.graph.get("evidence", {})
     evidence: dict[str, dict[str, Any]] = {}
@@ -603,7 +603,7 @@ def view_data(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Ma
 def evidence_json(ev: Evidence) -> dict[str, Any]:
     """One evidence record as the JSON every answer gives it (the fields of ``api.schemas.EvidenceQuote``).
 
-    >>> from graph.records import EntityRef
+    >>> from coopgraph.graph.records import EntityRef
     >>> evidence_json(Evidence("https://ex.org/evidence/1", "A met B", 0, 7,
     ...                        EntityRef("https://ex.org/id/doc", "doc", "Doc")))["url"]
     '/documents/doc#q-0-7'
@@ -621,7 +621,7 @@ def evidence_json(ev: Evidence) -> dict[str, Any]:
 
 def _default_title(G: nx.MultiDiGraph[str], spec: ViewSpec) -> str:
     if spec.focus:
-        from graph.network import node_for
+        from coopgraph.graph.network import node_for
 
         label = G.nodes[node_for(G, spec.focus)].get("label") or spec.focus
         return f"{label}: connections within {spec.depth} step{'s' if spec.depth != 1 else ''}"
@@ -647,7 +647,7 @@ def render_standalone_html(G: nx.MultiDiGraph[str], spec: ViewSpec) -> str:
     import jinja2
     from markupsafe import Markup
 
-    from graph.resources import read_text, template_file
+    from coopgraph.graph.resources import read_text, template_file
 
     data = view_data(G, spec)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)

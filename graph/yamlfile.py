@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from graph.errors import FactError
+from coopgraph.graph.errors import FactError
 
 __all__ = ["LINE_KEY", "load_yaml"]
 

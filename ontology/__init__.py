@@ -3,7 +3,10 @@
 - ``coop.ttl``: the OWL vocabulary (classes and properties with English labels and comments),
   aligned with W3C ORG, PROV-O, schema.org, SKOS, FOAF and Dublin Core terms.
 - ``shapes.ttl``: what valid data looks like (labels, evidence, documents, posts, agreements,
-  mechanisms, the kinds of values relations link to); checked with pyshacl by ``graph/validate.py``.
+  mechanisms, the kinds of values relations link to); checked with pyshacl by ``coopgraph.graph.validate``.
 
-Read them through ``graph.resources`` (importlib.resources), never by file path.
+Read them through ``coopgraph.graph.resources`` (importlib.resources), never by file path.
 """
+
+if __name__ != "coopgraph.ontology":  # see coopgraph/__init__.py: one module, one name
+    raise ImportError(f"import coopgraph.ontology, not {__name__}")

@@ -23,9 +23,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.namespaces import DEFAULT_BASE
-from graph.pipeline import BuildOutcome, DataPaths, run_build
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.graph.namespaces import DEFAULT_BASE
+from coopgraph.graph.pipeline import BuildOutcome, DataPaths, run_build
+from coopgraph.graph.store.oxigraph import OxigraphStore
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -111,7 +111,7 @@ def start_server(store_root: Path, log_dir: Path, *, env: dict[str, str] | None 
 
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", "--factory", "coopgraph.api.app:create_app", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning"],
             cwd=REPO, env=environ, stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=preexec,
         )

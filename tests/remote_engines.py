@@ -228,7 +228,7 @@ def start_coopgraph(query_url: str, log_dir: Path, *, update_url: str | None = N
     environ = {k: v for k, v in os.environ.items() if not k.startswith("COOPGRAPH_")}
     environ.update(env or {})
     log_path = log_dir / f"coopgraph-{port}.log"
-    command = [sys.executable, "-m", "api", "serve", "--store", query_url, "--port", str(port)]
+    command = [sys.executable, "-m", "coopgraph", "serve", "--store", query_url, "--port", str(port)]
     if update_url:
         command += ["--update-url", update_url]
     with open(log_path, "wb") as log:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from api.cli import app
-from graph.pipeline import DataPaths
+from coopgraph.api.cli import app
+from coopgraph.graph.pipeline import DataPaths
 
 COUNT_ENTITIES = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
 
@@ -92,7 +92,7 @@ def test_serve_data_files_gives_a_quick_look_at_any_rdf(tmp_path: Path) -> None:
     data.write_text('<https://example.org/a> <http://www.w3.org/2000/01/rdf-schema#label> "Mine"@en .\n')
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOPGRAPH_")}
-    process = subprocess.Popen([sys.executable, "-m", "api", "serve", "--data", str(data), "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "coopgraph", "serve", "--data", str(data), "--port", str(port)],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
     try:
         deadline = time.monotonic() + 60

@@ -6,8 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from api.cli import app
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.api.cli import app
+from coopgraph.graph.store.oxigraph import OxigraphStore
 
 
 def run(cli, *args: str):  # type: ignore[no-untyped-def]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import app
-from api.settings import Settings
+from coopgraph.api.cli import app
+from coopgraph.api.settings import Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -71,7 +71,7 @@ def test_every_api_operation_has_an_example_in_openapi() -> None:
     import json
     import re
 
-    from api.app import create_app
+    from coopgraph.api.app import create_app
 
     spec = create_app().openapi()
     schemas = spec.get("components", {}).get("schemas", {})

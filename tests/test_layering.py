@@ -23,10 +23,12 @@ def test_graph_never_imports_api_or_web_frameworks(path: Path) -> None:
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
+            imported |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    assert not imported & {"api", "fastapi", "starlette", "uvicorn"}
+            imported |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    roots = {name.split(".")[0] for name in imported}
+    assert not roots & {"fastapi", "starlette", "uvicorn"}
+    assert not {name for name in imported if name == "coopgraph.api" or name.startswith("coopgraph.api.")}
 
 
 @pytest.mark.parametrize("path", GRAPH_MODULES, ids=lambda p: str(p.relative_to(REPO)))
@@ -37,7 +39,7 @@ def test_graph_never_reads_the_environment(path: Path) -> None:
 
 def test_importing_the_cli_stays_light() -> None:
     """`coopgraph query` must not pay for FastAPI, pyvis, pyshacl or networkx at import."""
-    code = ("import sys, api.cli; heavy = [m for m in ('fastapi', 'pyvis', 'pyshacl', 'networkx', 'uvicorn') "
+    code = ("import sys, coopgraph.api.cli; heavy = [m for m in ('fastapi', 'pyvis', 'pyshacl', 'networkx', 'uvicorn') "
             "if m in sys.modules]; print(','.join(heavy))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert result.stdout.strip() == ""
@@ -54,7 +56,7 @@ def _imported_modules(tree: ast.Module, package: str) -> set[str]:
             base = ".".join(parts[:len(parts) - node.level + 1]) if node.level else ""
             module = ".".join(p for p in (base, node.module or "") if p)
             found.add(module)
-            found |= {f"{module}.{alias.name}" for alias in node.names}  # `from api.routers import x`
+            found |= {f"{module}.{alias.name}" for alias in node.names}  # `from coopgraph.api.routers import x`
     return found
 
 
@@ -62,26 +64,26 @@ def _imported_modules(tree: ast.Module, package: str) -> set[str]:
 def test_routers_never_import_routers(path: Path) -> None:
     """What two routers share lives in a module of its own (api/deps.py, api/linked_data.py,
     api/convert.py, api/negotiation.py, api/urls.py) or in the library, never in a router."""
-    imported = _imported_modules(ast.parse(path.read_text(encoding="utf-8")), "api.routers")
-    assert not {m for m in imported if m.startswith("api.routers.")}
+    imported = _imported_modules(ast.parse(path.read_text(encoding="utf-8")), "coopgraph.api.routers")
+    assert not {m for m in imported if m.startswith("coopgraph.api.routers.")}
 
 
 @pytest.mark.parametrize("path", ROUTER_MODULES, ids=lambda p: str(p.relative_to(REPO)))
 def test_routers_reach_derived_data_only_through_deps(path: Path) -> None:
     """The projection, measures and indexes come from api/deps.py, so how and where they are built
     (api/derived.py, kept on api/state.py's AppState) is decided in one place."""
-    imported = _imported_modules(ast.parse(path.read_text(encoding="utf-8")), "api.routers")
-    assert not imported & {"api.derived", "api.state"}
+    imported = _imported_modules(ast.parse(path.read_text(encoding="utf-8")), "coopgraph.api.routers")
+    assert not imported & {"coopgraph.api.derived", "coopgraph.api.state"}
 
 
 def test_the_router_import_check_sees_every_form() -> None:
     """Guards the check above: absolute, from-package and relative imports of a router are all seen."""
-    for source in ("import api.routers.search", "from api.routers.search import x",
-                   "from api.routers import search", "from . import search", "from .search import x"):
-        imported = _imported_modules(ast.parse(source), "api.routers")
-        assert any(m.startswith("api.routers.") for m in imported), source
-    assert not {m for m in _imported_modules(ast.parse("from api import deps"), "api.routers")
-                if m.startswith("api.routers.")}
+    for source in ("import coopgraph.api.routers.search", "from coopgraph.api.routers.search import x",
+                   "from coopgraph.api.routers import search", "from . import search", "from .search import x"):
+        imported = _imported_modules(ast.parse(source), "coopgraph.api.routers")
+        assert any(m.startswith("coopgraph.api.routers.") for m in imported), source
+    assert not {m for m in _imported_modules(ast.parse("from coopgraph.api import deps"), "coopgraph.api.routers")
+                if m.startswith("coopgraph.api.routers.")}
 
 
 # A media type (RFC 6838): top-level type / subtype.
@@ -129,3 +131,72 @@ def test_the_media_type_check_sees_literals_and_skips_docstrings(tmp_path: Path)
                       'C = f"type=\'application/ld+json\'"\n')
     found = [media for _, media in _media_type_literals(module)]
     assert found == ["text/turtle", "text/plain", "application/ld+json"]
+
+
+BARE_NAMES = {"graph", "api", "ontology"}
+# Calls whose first argument names a module or package (a bare name there imports a second copy).
+MODULE_NAMING_CALLS = {"files", "import_module", "PackageLoader", "getLogger", "find_spec"}
+
+
+def _bare_name_uses(source: str) -> list[tuple[int, str]]:
+    """(line, text) of each place that names graph/api/ontology as a top-level module."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, f"import {a.name}") for a in node.names if a.name.split(".")[0] in BARE_NAMES]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] in BARE_NAMES:
+                found.append((node.lineno, f"from {node.module} import ..."))
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            value = node.args[0].value
+            if name in MODULE_NAMING_CALLS and isinstance(value, str) and value.split(".")[0] in BARE_NAMES:
+                found.append((node.lineno, f"{name}({value!r})"))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # "module:attribute" strings (uvicorn factories, entry points) and `-m module` arguments
+            if re.fullmatch(r"(graph|api|ontology)(\.\w+)*:\w+", node.value):
+                found.append((node.lineno, repr(node.value)))
+    return found
+
+
+def _python_sources() -> list[tuple[str, str]]:
+    """(name, Python source) of every tracked .py file and every notebook's code cells."""
+    import json
+
+    listed = subprocess.run(["git", "ls-files", "*.py", "*.ipynb"], cwd=REPO, capture_output=True, text=True,
+                            check=True).stdout.split()
+    sources = []
+    for name in listed:
+        text = (REPO / name).read_text(encoding="utf-8")
+        if name.endswith(".ipynb"):
+            cells = json.loads(text)["cells"]
+            text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+            text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("!", "%")))
+        sources.append((name, text))
+    return sources
+
+
+def test_no_module_is_imported_by_its_bare_name() -> None:
+    """`graph`, `api` and `ontology` exist only as `coopgraph.graph`, `coopgraph.api` and
+    `coopgraph.ontology`: a module imported under two names has two copies of every class, and an
+    ``except CoopgraphError`` written against one copy silently misses the other's errors."""
+    sources = _python_sources()
+    assert len(sources) > 100
+    stray = [f"{name}:{line}: {text}" for name, source in sources for line, text in _bare_name_uses(source)]
+    assert not stray, "use coopgraph.graph / coopgraph.api / coopgraph.ontology:\n" + "\n".join(stray)
+
+
+def test_the_bare_name_check_sees_every_form() -> None:
+    source = ("import graph\nimport api.cli as c\nfrom ontology import x\nfiles('graph')\n"
+              "uvicorn.run('api.app:create_app')\nlogging.getLogger('api.executor')\n"
+              "from coopgraph.graph import ids\nfrom . import deps\nfiles('coopgraph.api')\nnav = 'graph'\n")
+    assert sorted(line for line, _ in _bare_name_uses(source)) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("bare", sorted(BARE_NAMES))
+def test_a_bare_import_fails_loudly(bare: str) -> None:
+    """Even from the checkout's root (where the folders are on sys.path) the bare name refuses."""
+    result = subprocess.run([sys.executable, "-c", f"import {bare}"], cwd=REPO, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode != 0
+    assert f"import coopgraph.{bare}, not {bare}" in result.stderr

@@ -32,7 +32,7 @@ def _serve(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path, Path]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOPGRAPH_")}
     env["TMPDIR"] = str(scratch)
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "api", "serve", "--data", str(data), "--host", "127.0.0.1",
+        process = subprocess.Popen([sys.executable, "-m", "coopgraph", "serve", "--data", str(data), "--host", "127.0.0.1",
                                     "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
     deadline = time.monotonic() + 60
     while True:

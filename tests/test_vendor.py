@@ -14,7 +14,7 @@ from types import ModuleType
 import httpx
 import pytest
 
-from api import vendor
+from coopgraph.api import vendor
 from tests.conftest import LiveServer
 
 REPO = Path(__file__).resolve().parent.parent

@@ -26,11 +26,11 @@ from typing import Annotated, Any, Literal, TypeVar
 import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from api import deps
-from api.convert import evidence_of, summary_of
-from api.deps import ProjectionDep
-from api.schemas import EvidenceQuote
-from api.schemas_analysis import (
+from coopgraph.api import deps
+from coopgraph.api.convert import evidence_of, summary_of
+from coopgraph.api.deps import ProjectionDep
+from coopgraph.api.schemas import EvidenceQuote
+from coopgraph.api.schemas_analysis import (
     BridgesPage,
     CentralityPage,
     CommunitiesPage,
@@ -40,8 +40,8 @@ from api.schemas_analysis import (
     PathsPage,
     example_responses,
 )
-from graph import analysis
-from graph.network import node_for
+from coopgraph.graph import analysis
+from coopgraph.graph.network import node_for
 
 router = APIRouter(prefix="/api", tags=["analysis"])
 

@@ -18,15 +18,15 @@ from fastapi.responses import Response, StreamingResponse
 from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from api import urls
-from api.deps import SettingsDep, StateDep, StoreDep, label_index, per_version
-from api.linked_data import rdf_response
-from api.negotiation import JSON_LD, N_TRIPLES, RDF_FORMATS, RDF_XML, TURTLE, pick_format, utf8
-from api.schemas import DatasetStats
-from graph.entities import PREFIXES as SPARQL_PREFIXES
-from graph.entities import dataset_stats
-from graph.namespaces import COOP_NS, PREFIXES, new_graph
-from graph.store import Store
+from coopgraph.api import urls
+from coopgraph.api.deps import SettingsDep, StateDep, StoreDep, label_index, per_version
+from coopgraph.api.linked_data import rdf_response
+from coopgraph.api.negotiation import JSON_LD, N_TRIPLES, RDF_FORMATS, RDF_XML, TURTLE, pick_format, utf8
+from coopgraph.api.schemas import DatasetStats
+from coopgraph.graph.entities import PREFIXES as SPARQL_PREFIXES
+from coopgraph.graph.entities import dataset_stats
+from coopgraph.graph.namespaces import COOP_NS, PREFIXES, new_graph
+from coopgraph.graph.store import Store
 
 __all__ = ["EXPORTS", "router"]
 

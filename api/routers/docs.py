@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import TemplatesDep
-from api.vendor import VendorAssetsMissing, swagger_ui
+from coopgraph.api.deps import TemplatesDep
+from coopgraph.api.vendor import VendorAssetsMissing, swagger_ui
 
 router = APIRouter(include_in_schema=False)
 

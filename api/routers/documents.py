@@ -15,13 +15,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api import urls
-from api.convert import evidence_of, summary_of, value_of
-from api.deps import SettingsDep, StoreDep, TemplatesDep
-from api.linked_data import alternates, negotiated, rdf_response
-from api.negotiation import HTML, JSON, RDF_FORMATS
-from api.schemas import DocumentDetail, DocumentQuote, DocumentSummary
-from graph.entities import DocumentRecord, Value, document_detail, document_rdf, list_documents
+from coopgraph.api import urls
+from coopgraph.api.convert import evidence_of, summary_of, value_of
+from coopgraph.api.deps import SettingsDep, StoreDep, TemplatesDep
+from coopgraph.api.linked_data import alternates, negotiated, rdf_response
+from coopgraph.api.negotiation import HTML, JSON, RDF_FORMATS
+from coopgraph.api.schemas import DocumentDetail, DocumentQuote, DocumentSummary
+from coopgraph.graph.entities import DocumentRecord, Value, document_detail, document_rdf, list_documents
 
 __all__ = ["Token", "mark_tokens", "router"]
 

@@ -15,13 +15,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from api import urls
-from api.convert import curie, detail_of, summary_of
-from api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
-from api.linked_data import alternates, negotiated, rdf_response
-from api.negotiation import HTML, JSON, RDF_FORMATS, TURTLE
-from api.schemas import EntityDetail, EntitySummary, Page
-from graph.entities import EntityRecord, IndexedEntity, entity_detail, entity_rdf, resolve_class
+from coopgraph.api import urls
+from coopgraph.api.convert import curie, detail_of, summary_of
+from coopgraph.api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
+from coopgraph.api.linked_data import alternates, negotiated, rdf_response
+from coopgraph.api.negotiation import HTML, JSON, RDF_FORMATS, TURTLE
+from coopgraph.api.schemas import EntityDetail, EntitySummary, Page
+from coopgraph.graph.entities import EntityRecord, IndexedEntity, entity_detail, entity_rdf, resolve_class
 
 __all__ = ["router"]
 

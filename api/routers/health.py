@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import StateDep
-from api.negotiation import JSON
+from coopgraph.api.deps import StateDep
+from coopgraph.api.negotiation import JSON
 
 router = APIRouter(tags=["meta"])
 

@@ -12,12 +12,12 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 from rdflib.namespace import OWL, RDF, RDFS
 
-from api import urls
-from api.deps import StoreDep, TemplatesDep, per_version
-from api.negotiation import HTML, TURTLE, pick_format, utf8
-from graph.namespaces import COOP_NS, PREFIXES
-from graph.ontology import ontology_graph
-from graph.resources import ontology_file, shapes_file
+from coopgraph.api import urls
+from coopgraph.api.deps import StoreDep, TemplatesDep, per_version
+from coopgraph.api.negotiation import HTML, TURTLE, pick_format, utf8
+from coopgraph.graph.namespaces import COOP_NS, PREFIXES
+from coopgraph.graph.ontology import ontology_graph
+from coopgraph.graph.resources import ontology_file, shapes_file
 
 __all__ = ["router"]
 

@@ -26,13 +26,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api import urls, vendor
-from api.deps import ExecutorDep, SettingsDep, StoreDep, TemplatesDep
-from api.negotiation import JSON_LD, SPARQL_JSON
-from graph.errors import EntityNotFoundError
-from graph.ids import entity_iri, is_slug
-from graph.namespaces import PREFIXES
-from graph.store.base import ONTOLOGY_GRAPH
+from coopgraph.api import urls, vendor
+from coopgraph.api.deps import ExecutorDep, SettingsDep, StoreDep, TemplatesDep
+from coopgraph.api.negotiation import JSON_LD, SPARQL_JSON
+from coopgraph.graph.errors import EntityNotFoundError
+from coopgraph.graph.ids import entity_iri, is_slug
+from coopgraph.graph.namespaces import PREFIXES
+from coopgraph.graph.store.base import ONTOLOGY_GRAPH
 
 __all__ = ["Example", "ExampleParam", "ExampleSummary", "bind", "load_examples", "parse_example", "router"]
 
@@ -139,7 +139,7 @@ def _without_prologue(body: str) -> str:
 @cache
 def load_examples() -> tuple[Example, ...]:
     """Every shipped example, ordered by file name (read once per process; the files ship with us)."""
-    folder = files("api").joinpath("queries")
+    folder = files("coopgraph.api").joinpath("queries")
     examples = [parse_example(entry.name, entry.read_text(encoding="utf-8"))
                 for entry in sorted(folder.iterdir(), key=lambda e: e.name)
                 if entry.name.endswith(".rq") and entry.is_file()]

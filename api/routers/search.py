@@ -11,11 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from api import deps, urls
-from api.convert import summary_of
-from api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
-from api.schemas import SearchHit
-from graph.entities import resolve_class
+from coopgraph.api import deps, urls
+from coopgraph.api.convert import summary_of
+from coopgraph.api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
+from coopgraph.api.schemas import SearchHit
+from coopgraph.graph.entities import resolve_class
 
 __all__ = ["router"]
 
@@ -41,7 +41,7 @@ def _hits(request: Request, store: Any, base: str, q: str, types: str | None, li
         # remote stores' bounded search answers (same ranking; no typo matches of unrelated names).
         index = deps.label_index_if_ready(request)
         if index is None:
-            from graph.remote_search import bounded_index
+            from coopgraph.graph.remote_search import bounded_index
 
             index = bounded_index(store, base=base, query=q)
     if index is None:

@@ -29,14 +29,14 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from api import negotiation
-from api.deps import SettingsDep, StateDep, get_executor
-from api.errors import exception_response
-from api.negotiation import FORM, SPARQL_QUERY, SPARQL_UPDATE
-from api.result_cache import CacheKey
-from api.settings import Settings
-from graph.errors import QueryRejectedError
-from graph.query_guard import QueryLimits, add_using_clauses, inspect_query
+from coopgraph.api import negotiation
+from coopgraph.api.deps import SettingsDep, StateDep, get_executor
+from coopgraph.api.errors import exception_response
+from coopgraph.api.negotiation import FORM, SPARQL_QUERY, SPARQL_UPDATE
+from coopgraph.api.result_cache import CacheKey
+from coopgraph.api.settings import Settings
+from coopgraph.graph.errors import QueryRejectedError
+from coopgraph.graph.query_guard import QueryLimits, add_using_clauses, inspect_query
 
 __all__ = ["router", "asgi_app", "FAST_PATHS"]
 

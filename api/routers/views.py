@@ -21,11 +21,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from api import deps
-from api.deps import DerivedDep, MeasuresDep, ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep, get_executor
-from api.negotiation import CSV, GEXF, GRAPHML, HTML, JAVASCRIPT, JSON, N_TRIPLES, SPARQL_JSON, TURTLE, utf8
-from graph.errors import CoopgraphError, QueryRejectedError
-from graph.views import HARD_MAX_NODES, ViewSpec, view_data, view_subgraph
+from coopgraph.api import deps
+from coopgraph.api.deps import DerivedDep, MeasuresDep, ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep, get_executor
+from coopgraph.api.negotiation import CSV, GEXF, GRAPHML, HTML, JAVASCRIPT, JSON, N_TRIPLES, SPARQL_JSON, TURTLE, utf8
+from coopgraph.graph.errors import CoopgraphError, QueryRejectedError
+from coopgraph.graph.views import HARD_MAX_NODES, ViewSpec, view_data, view_subgraph
 
 router = APIRouter(tags=["views"])
 
@@ -168,7 +168,7 @@ async def embed_sparql(request: Request, state: StateDep, G: ProjectionDep, sett
 
 def _check_query(query: str, settings: Any) -> str:
     """The shared query guard (size, nesting, SERVICE, LOAD...), then: only forms that make a graph."""
-    from graph.query_guard import QueryLimits, inspect_query
+    from coopgraph.graph.query_guard import QueryLimits, inspect_query
 
     info = inspect_query(query, QueryLimits(max_bytes=settings.max_query_bytes,
                                             max_nesting_depth=settings.max_nesting_depth))
@@ -292,7 +292,7 @@ def _turtle(H: Any, store: Any) -> bytes:
     Parsed and written with pyoxigraph: rdflib took half a second for a 300-node view at 1M."""
     import pyoxigraph as ox
 
-    from graph.namespaces import PREFIXES
+    from coopgraph.graph.namespaces import PREFIXES
 
     triples: set[ox.Triple] = set()
     entities = [n for n in H.nodes if n.startswith(("http://", "https://"))]
@@ -402,7 +402,7 @@ _EXPORTERS = {"graphml": _graphml, "gexf": _gexf, "csv-nodes": _csv_nodes, "csv-
 @router.get("/assets/graphview.js", include_in_schema=False)
 def graphview_js() -> Response:
     """``graph/templates/graphview.js``: one script for the explorer, embeds and standalone files."""
-    from graph.resources import read_text, template_file
+    from coopgraph.graph.resources import read_text, template_file
 
     return Response(read_text(template_file("graphview.js")), media_type=utf8(JAVASCRIPT),
                     headers={"Cache-Control": "public, max-age=300"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from graph.store.base import ONTOLOGY_GRAPH, Row, Store, StoreStats
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.graph.store.base import ONTOLOGY_GRAPH, Row, Store, StoreStats
+from coopgraph.graph.store.oxigraph import OxigraphStore
 
 __all__ = ["ONTOLOGY_GRAPH", "OxigraphStore", "Row", "Store", "StoreStats", "open_store"]
 
@@ -24,7 +24,7 @@ def open_store(location: Path | str, *, writable: bool = False, update_url: str 
     text = str(location)
     match = _URL.match(text)
     if match:
-        from graph.store.remote import RemoteStore
+        from coopgraph.graph.store.remote import RemoteStore
 
         url = f"{match.group(1)}://{text[match.end():]}"
         return RemoteStore(url, update_url=update_url, auth=auth, timeout=timeout)

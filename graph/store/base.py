@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from graph.load import LoadResult
+    from coopgraph.graph.load import LoadResult
 
 __all__ = ["ONTOLOGY_GRAPH", "Row", "Store", "StoreStats"]
 

@@ -21,7 +21,7 @@ import os
 import time
 from pathlib import Path
 
-from graph.errors import StoreBusyError
+from coopgraph.graph.errors import StoreBusyError
 
 __all__ = ["WriterLock", "current_writer", "pin_generation", "remove_if_unpinned"]
 
@@ -41,7 +41,7 @@ class WriterLock:
     ...     WriterLock(root, "another writer", wait=0).acquire()
     Traceback (most recent call last):
     ...
-    graph.errors.StoreBusyError: another write is running on ...: a doctest (pid ...); ...
+    coopgraph.graph.errors.StoreBusyError: another write is running on ...: a doctest (pid ...); ...
     """
 
     def __init__(self, root: Path | str, what: str, *, wait: float | None = None) -> None:

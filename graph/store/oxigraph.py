@@ -37,12 +37,12 @@ from typing import IO, TYPE_CHECKING, ClassVar, Protocol
 
 import pyoxigraph as ox
 
-from graph.errors import QueryError, QuerySyntaxError, StoreError, disk_full
-from graph.store.base import Progress, Row, StoreStats
-from graph.store.locks import WriterLock, current_writer, pin_generation, remove_if_unpinned
+from coopgraph.graph.errors import QueryError, QuerySyntaxError, StoreError, disk_full
+from coopgraph.graph.store.base import Progress, Row, StoreStats
+from coopgraph.graph.store.locks import WriterLock, current_writer, pin_generation, remove_if_unpinned
 
 if TYPE_CHECKING:
-    from graph.load import LoadResult
+    from coopgraph.graph.load import LoadResult
 
 __all__ = ["OxigraphStore", "StoreState", "read_state", "term_value"]
 
@@ -322,7 +322,7 @@ class OxigraphStore:
     # -- writes (each a new generation; see graph/load.py) ----------------------------------------
     def load(self, files: Sequence[Path], *, graph: str | None = None, replace: bool = False,
              progress: Progress | None = None) -> LoadResult:
-        from graph.load import load_files  # graph.load builds on this module
+        from coopgraph.graph.load import load_files  # graph.load builds on this module
 
         return load_files(self.root, files, graph=graph, replace=replace, progress=progress)
 

@@ -33,11 +33,11 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
-from graph.errors import QuerySyntaxError, QueryTimeoutError, StoreError
-from graph.store.base import Progress, Row, StoreStats
+from coopgraph.graph.errors import QuerySyntaxError, QueryTimeoutError, StoreError
+from coopgraph.graph.store.base import Progress, Row, StoreStats
 
 if TYPE_CHECKING:
-    from graph.load import LoadResult
+    from coopgraph.graph.load import LoadResult
 
 __all__ = ["META_GRAPH", "RemoteStore", "RemoteStoreError", "VERSION_PREDICATE", "VERSION_SUBJECT"]
 
@@ -161,7 +161,7 @@ class RemoteStore:
     def load(self, files: Sequence[Path], *, graph: str | None = None, replace: bool = False,
              progress: Progress | None = None) -> LoadResult:
         """Parse every file, then send them in batched INSERT DATA requests (``load_files_remote``)."""
-        from graph.load import load_files_remote
+        from coopgraph.graph.load import load_files_remote
 
         return load_files_remote(self, files, graph=graph, replace=replace, progress=progress)
 

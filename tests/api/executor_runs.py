@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from api.executor import QueryExecutor
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.api.executor import QueryExecutor
+from coopgraph.graph.store.oxigraph import OxigraphStore
 
 
 def run_executor(store_root: Path, body: Callable[[QueryExecutor], Awaitable[Any]], **options: Any) -> Any:

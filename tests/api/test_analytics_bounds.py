@@ -25,9 +25,9 @@ import networkx as nx
 import pytest
 from fastapi import HTTPException
 
-from api.routers.analytics import SearchSlots
-from graph import analysis
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.api.routers.analytics import SearchSlots
+from coopgraph.graph import analysis
+from coopgraph.graph.store.oxigraph import OxigraphStore
 from tests.conftest import LiveServer, SeedBuild, start_server, stop_server
 
 SIDE = 150

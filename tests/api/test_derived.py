@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from api.derived import Derived
-from graph.errors import CoopgraphError, NotReadyError
+from coopgraph.api.derived import Derived
+from coopgraph.graph.errors import CoopgraphError, NotReadyError
 
 
 def test_a_value_is_built_once_per_version_whichever_way_it_is_asked_for() -> None:

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import rdflib
 
-from api.routers.documents import mark_tokens
-from graph.resources import shapes_file
+from coopgraph.api.routers.documents import mark_tokens
+from coopgraph.graph.resources import shapes_file
 from tests.conftest import LiveServer
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from api.executor import QueryExecutor
-from graph.errors import QueryError, QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.api.executor import QueryExecutor
+from coopgraph.graph.errors import QueryError, QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
+from coopgraph.graph.store.oxigraph import OxigraphStore
 from tests.api.costly_queries import BOMB, RUNAWAY
 from tests.api.executor_runs import run_executor
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from api.executor import QueryExecutor
-from graph.errors import QueryResourceError, QueryTimeoutError
-from graph.query_guard import QueryLimits, inspect_query, query_shape
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.api.executor import QueryExecutor
+from coopgraph.graph.errors import QueryResourceError, QueryTimeoutError
+from coopgraph.graph.query_guard import QueryLimits, inspect_query, query_shape
+from coopgraph.graph.store.oxigraph import OxigraphStore
 from tests.api.executor_runs import run_executor
 
 JSON = "application/sparql-results+json"

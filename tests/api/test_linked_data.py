@@ -165,7 +165,7 @@ def test_csp_blocks_inline_script_on_entity_page(live_server: LiveServer) -> Non
 
 def test_ld_store_fixture_exists(tmp_path: Path) -> None:
     """write_mini_store gives a store the app can open (guards the fixture used above)."""
-    from graph.store.oxigraph import OxigraphStore
+    from coopgraph.graph.store.oxigraph import OxigraphStore
 
     store = OxigraphStore(write_mini_store(tmp_path / "s"))
     assert store.ask(f"ASK {{ <{ID}chongqing-customs> ?p ?o }}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.negotiation import LINKED_DATA_FORMATS, choose_media_type, parse_accept, pick_format
+from coopgraph.api.negotiation import LINKED_DATA_FORMATS, choose_media_type, parse_accept, pick_format
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"

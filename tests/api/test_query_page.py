@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from api.routers.query_page import ExampleFileError, bind, load_examples, parse_example
+from coopgraph.api.routers.query_page import ExampleFileError, bind, load_examples, parse_example
 from tests.conftest import LiveServer
 
 BASE = "https://coopgraph.org/"

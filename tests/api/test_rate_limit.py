@@ -21,8 +21,8 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from api.rate_limit import RateLimit, RateLimits
-from api.settings import Settings
+from coopgraph.api.rate_limit import RateLimit, RateLimits
+from coopgraph.api.settings import Settings
 from tests.api.costly_queries import SLOW_COUNT, counting
 from tests.conftest import LiveServer, SeedBuild, start_server, stop_server
 

@@ -29,7 +29,7 @@ JSON = "application/sparql-results+json"
 
 @pytest.fixture(scope="module")
 def engine(seed_build: SeedBuild, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    from graph.store.oxigraph import OxigraphStore
+    from coopgraph.graph.store.oxigraph import OxigraphStore
 
     server = start_oxigraph(tmp_path_factory.mktemp("oxigraph-remote"))
     with OxigraphStore(seed_build.store_root) as seed:
@@ -208,7 +208,7 @@ def _coopgraph(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
     import os
 
     environ = {k: v for k, v in os.environ.items() if not k.startswith("COOPGRAPH_")} | (env or {})
-    return subprocess.run([sys.executable, "-m", "api", *args], cwd=REPO, env=environ, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "coopgraph", *args], cwd=REPO, env=environ, capture_output=True,
                           text=True, timeout=120)
 
 
@@ -235,8 +235,8 @@ def test_load_into_the_remote_store(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_batches_never_split_a_blank_node(engine: Engine, tmp_path: Path) -> None:
-    from graph.load import load_files_remote
-    from graph.store.remote import RemoteStore
+    from coopgraph.graph.load import load_files_remote
+    from coopgraph.graph.store.remote import RemoteStore
 
     graph = "https://example.org/graph/batched"
     lines = ["@prefix ex: <https://example.org/> ."]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import Settings
-from graph.errors import StoreError
+from coopgraph.api.settings import Settings
+from coopgraph.graph.errors import StoreError
 
 
 @pytest.mark.parametrize(("given", "url"), [

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from graph.store.base import ONTOLOGY_GRAPH
+from coopgraph.graph.store.base import ONTOLOGY_GRAPH
 from tests.conftest import LiveServer, SeedBuild, stop_server
 from tests.remote_engines import Engine, push_nquads, start_coopgraph, start_virtuoso
 
@@ -29,7 +29,7 @@ DATA_GRAPH = "https://coopgraph.org/graph/data"
 def virtuoso(seed_build: SeedBuild, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     import pyoxigraph as ox
 
-    from graph.store.oxigraph import OxigraphStore
+    from coopgraph.graph.store.oxigraph import OxigraphStore
 
     engine = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
     try:

@@ -20,9 +20,9 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from api.executor import QueryExecutor
-from graph.errors import QueryResourceError, QueryTimeoutError
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.api.executor import QueryExecutor
+from coopgraph.graph.errors import QueryResourceError, QueryTimeoutError
+from coopgraph.graph.store.oxigraph import OxigraphStore
 from tests.api.costly_queries import BOMB, RUNAWAY, SLOW_COUNT
 from tests.api.executor_runs import run_executor
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from api.result_cache import CacheKey, ResultCache
-from api.settings import Settings
+from coopgraph.api.result_cache import CacheKey, ResultCache
+from coopgraph.api.settings import Settings
 
 JSON = "application/sparql-results+json"
 

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import httpx
 import pytest
 
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.graph.store.oxigraph import OxigraphStore
 from tests.conftest import LiveServer, start_server, stop_server
 
 TOKEN = "protocol-test-token-0123456789"

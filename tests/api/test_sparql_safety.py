@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.graph.store.oxigraph import OxigraphStore
 from tests.conftest import LiveServer, start_server, stop_server
 
 TOKEN = "safety-test-token-0123456789"

@@ -39,7 +39,7 @@ def test_focused_view_carries_evidence_links(live_server: LiveServer) -> None:
 
 def test_view_evidence_has_the_one_evidence_shape(live_server: LiveServer) -> None:
     """A quote in a view is the same JSON as the same quote on the entity API (api.schemas.EvidenceQuote)."""
-    from api.schemas import EvidenceQuote
+    from coopgraph.api.schemas import EvidenceQuote
 
     data = get(live_server, "/api/view", focus="chengdu-customs", depth=1).json()
     assert all(set(q) == set(EvidenceQuote.model_fields) and q["iri"] == iri for iri, q in data["evidence"].items())
@@ -53,7 +53,7 @@ def test_explorer_receives_the_view_defaults(live_server: LiveServer) -> None:
     """The page's defaults are ViewSpec's (stated once), in its JSON config block (no inline script)."""
     import json
 
-    from graph.views import ViewSpec
+    from coopgraph.graph.views import ViewSpec
 
     page = get(live_server, "/").text
     block = re.search(r'<script type="application/json" id="xp-config">(.*?)</script>', page, re.S)

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, quote, urlparse
 import httpx
 import pytest
 
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.graph.store.oxigraph import OxigraphStore
 from tests.conftest import LiveServer, SeedBuild, start_server, stop_server
 
 pytestmark = pytest.mark.browser
@@ -239,8 +239,8 @@ def hostile_server(seed_build: SeedBuild, tmp_path_factory: pytest.TempPathFacto
     """The seed graph plus an entity whose label, alias and Chinese label are HTML/JS."""
     import pyoxigraph as ox
 
-    from graph.resources import ontology_file
-    from graph.store.base import ONTOLOGY_GRAPH
+    from coopgraph.graph.resources import ontology_file
+    from coopgraph.graph.store.base import ONTOLOGY_GRAPH
 
     root = tmp_path_factory.mktemp("hostile") / "store"
     seed = OxigraphStore(seed_build.store_root)

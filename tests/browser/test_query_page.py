@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from api.routers.query_page import load_examples
+from coopgraph.api.routers.query_page import load_examples
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser

@@ -7,11 +7,9 @@ import doctest
 import networkx as nx
 import pytest
 
-import graph.analysis
-import graph.analysis_store
-from graph import analysis
-from graph.errors import EntityNotFoundError
-from graph.network import project
+from coopgraph.graph import analysis, analysis_store
+from coopgraph.graph.errors import EntityNotFoundError
+from coopgraph.graph.network import project
 
 BASE = "https://coopgraph.org/"
 ID = BASE + "id/"
@@ -142,7 +140,7 @@ def test_summary_measures_cached_per_version() -> None:
 
 
 def test_doctests() -> None:
-    for module in (graph.analysis, graph.analysis_store):
+    for module in (analysis, analysis_store):
         assert doctest.testmod(module).failed == 0
 
 
@@ -165,7 +163,7 @@ def test_seed_path_chengdu_customs_to_singapore_has_evidence_on_every_hop(seed) 
 
 def test_path_evidence_is_the_record_entity_pages_give(seed, seed_store) -> None:  # type: ignore[no-untyped-def]
     """One shape for evidence: a quote on a path hop is the same ``Evidence`` as on the entity page."""
-    from graph.entities import entity_detail
+    from coopgraph.graph.entities import entity_detail
 
     hops = [hop for path in analysis.shortest_paths(seed, "chengdu-customs", "singapore") for hop in path.hops]
     compared = 0
@@ -191,9 +189,9 @@ def test_seed_measures(seed) -> None:
 def test_write_measures_db_into_a_store_being_filled(seed_build) -> None:
     import pyoxigraph as ox
 
-    from graph.analysis_store import analysis_graph_iri, write_measures_db
-    from graph.resources import ontology_file
-    from graph.store.base import ONTOLOGY_GRAPH
+    from coopgraph.graph.analysis_store import analysis_graph_iri, write_measures_db
+    from coopgraph.graph.resources import ontology_file
+    from coopgraph.graph.store.base import ONTOLOGY_GRAPH
 
     db = ox.Store()
     db.bulk_load(
@@ -214,7 +212,7 @@ def test_write_measures_db_into_a_store_being_filled(seed_build) -> None:
 
 def test_bidirectional_shortest_paths_are_every_shortest_path() -> None:
     """Large graphs search shortest paths from both ends: the same paths networkx finds."""
-    from graph.analysis import _bidirectional_shortest_paths
+    from coopgraph.graph.analysis import _bidirectional_shortest_paths
 
     for seed in range(20):
         U = nx.relabel_nodes(nx.gnm_random_graph(300, 600, seed=seed), lambda n: f"n{n}")
@@ -227,7 +225,7 @@ def test_bidirectional_shortest_paths_are_every_shortest_path() -> None:
 
 
 def test_neighbourhood_without_exact_total_keeps_the_same_nodes() -> None:
-    from graph.analysis import neighbourhood
+    from coopgraph.graph.analysis import neighbourhood
 
     G = nx.MultiDiGraph([("hub", f"a{i}", "p") for i in range(30)] + [(f"a{i}", f"b{i}", "p") for i in range(30)])
     exact = neighbourhood(G, "hub", depth=2, max_nodes=10)

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import build_graph
-from graph.errors import FactError, QuoteNotFoundError, ShapeViolationError
-from graph.facts import load_facts
-from graph.namespaces import DEFAULT_BASE
-from graph.pipeline import DataPaths, check_data, run_build
-from graph.sources import load_documents
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.graph.build import build_graph
+from coopgraph.graph.errors import FactError, QuoteNotFoundError, ShapeViolationError
+from coopgraph.graph.facts import load_facts
+from coopgraph.graph.namespaces import DEFAULT_BASE
+from coopgraph.graph.pipeline import DataPaths, check_data, run_build
+from coopgraph.graph.sources import load_documents
+from coopgraph.graph.store.oxigraph import OxigraphStore
 
 
 def _first_ids(data: DataPaths) -> tuple[str, str, str, str]:

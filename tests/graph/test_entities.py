@@ -8,10 +8,10 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from graph.entities import (LabelIndex, _ref, dataset_stats, document_detail, document_rdf, entity_detail,
+from coopgraph.graph.entities import (LabelIndex, _ref, dataset_stats, document_detail, document_rdf, entity_detail,
                             entity_rdf, list_documents, normalise)
-from graph.errors import EntityNotFoundError
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.graph.errors import EntityNotFoundError
+from coopgraph.graph.store.oxigraph import OxigraphStore
 
 BASE = "https://coopgraph.org/"
 ID = BASE + "id/"

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from graph.layout import force_layout
-from graph.views import ViewSpec, select_subgraph
+from coopgraph.graph.layout import force_layout
+from coopgraph.graph.views import ViewSpec, select_subgraph
 from tests.graph.test_views import synthetic_projection
 
 

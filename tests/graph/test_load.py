@@ -9,11 +9,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from api.cli import app
-from graph.errors import FactError
-from graph.load import format_of, load_files
-from graph.store.base import ONTOLOGY_GRAPH
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.api.cli import app
+from coopgraph.graph.errors import FactError
+from coopgraph.graph.load import format_of, load_files
+from coopgraph.graph.store.base import ONTOLOGY_GRAPH
+from coopgraph.graph.store.oxigraph import OxigraphStore
 
 EX = "https://example.org/"
 TRIPLES = {

@@ -13,11 +13,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from api.cli import app
-from graph.errors import FactError, StoreError, disk_full
-from graph.load import load_files
-from graph.rdf_limits import LimitExceeded, LoadLimits, guarded
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.api.cli import app
+from coopgraph.graph.errors import FactError, StoreError, disk_full
+from coopgraph.graph.load import load_files
+from coopgraph.graph.rdf_limits import LimitExceeded, LoadLimits, guarded
+from coopgraph.graph.store.oxigraph import OxigraphStore
 
 RDF = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/"'
 GOOD = '<http://example.org/s> <http://example.org/p> "kept" .\n'

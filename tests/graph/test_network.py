@@ -7,8 +7,8 @@ import doctest
 import pytest
 from rdflib import Graph
 
-import graph.network
-from graph.network import node_for, project, project_graph
+from coopgraph.graph import network
+from coopgraph.graph.network import node_for, project, project_graph
 
 BASE = "https://coopgraph.org/"
 ID = BASE + "id/"
@@ -89,7 +89,7 @@ def test_graph_data(tiny) -> None:
 
 
 def test_node_for_accepts_iri_or_slug(tiny) -> None:
-    from graph.errors import EntityNotFoundError
+    from coopgraph.graph.errors import EntityNotFoundError
 
     assert node_for(tiny, "memo") == node_for(tiny, ID + "memo") == ID + "memo"
     with pytest.raises(EntityNotFoundError):
@@ -111,7 +111,7 @@ def test_seed_projection(seed_store) -> None:
 
 
 def test_doctests() -> None:
-    assert doctest.testmod(graph.network).failed == 0
+    assert doctest.testmod(network).failed == 0
 
 
 def test_a_store_that_only_answers_select_projects_the_same(seed_store) -> None:

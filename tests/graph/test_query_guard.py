@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.errors import QueryRejectedError
-from graph.query_guard import QueryLimits, add_using_clauses, inspect_query
+from coopgraph.graph.errors import QueryRejectedError
+from coopgraph.graph.query_guard import QueryLimits, add_using_clauses, inspect_query
 
 LIMITS = QueryLimits(max_bytes=10_000, max_nesting_depth=20, service_allowlist=frozenset({"allowed.example"}))
 

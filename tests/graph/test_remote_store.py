@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.errors import QuerySyntaxError, StoreError
-from graph.store import Store, open_store
-from graph.store.remote import RemoteStore
+from coopgraph.graph.errors import QuerySyntaxError, StoreError
+from coopgraph.graph.store import Store, open_store
+from coopgraph.graph.store.remote import RemoteStore
 from tests.conftest import free_port
 
 A = "https://coopgraph.org/id/chongqing"
@@ -175,7 +175,7 @@ def test_bearer_token_is_sent() -> None:
 
 def test_cli_query_analyse_and_view_run_on_a_remote_endpoint(server: str, seed_build, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The same commands on the seed graph served by a real Oxigraph server, not our store."""
-    from api.cli import app
+    from coopgraph.api.cli import app
 
     nt = (seed_build.export_dir / "coopgraph.nt").read_bytes()
     httpx.post(server + "/update", data={"update": "DROP ALL"}, timeout=10).raise_for_status()

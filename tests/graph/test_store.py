@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.errors import QuerySyntaxError, StoreError
-from graph.store import open_store
-from graph.store.oxigraph import OxigraphStore
+from coopgraph.graph.errors import QuerySyntaxError, StoreError
+from coopgraph.graph.store import open_store
+from coopgraph.graph.store.oxigraph import OxigraphStore
 
 
 def _fill(value: str):  # type: ignore[no-untyped-def]

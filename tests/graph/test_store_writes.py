@@ -19,12 +19,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.errors import StoreBusyError
-from graph.load import load_files
-from graph.namespaces import DEFAULT_BASE
-from graph.pipeline import DataPaths, run_build
-from graph.store.locks import WriterLock, current_writer
-from graph.store.oxigraph import OxigraphStore, read_state
+from coopgraph.graph.errors import StoreBusyError
+from coopgraph.graph.load import load_files
+from coopgraph.graph.namespaces import DEFAULT_BASE
+from coopgraph.graph.pipeline import DataPaths, run_build
+from coopgraph.graph.store.locks import WriterLock, current_writer
+from coopgraph.graph.store.oxigraph import OxigraphStore, read_state
 from tests.conftest import REPO, free_port, start_server, stop_server, wait_healthy
 
 TOKEN = "a-token-of-enough-length-42"
@@ -51,7 +51,7 @@ def big_file(path: Path, lines: int, tag: str = "big") -> Path:
 
 def coopgraph(*args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOPGRAPH_")}
-    return subprocess.Popen([sys.executable, "-m", "api", *args], cwd=REPO, env=env, text=True,
+    return subprocess.Popen([sys.executable, "-m", "coopgraph", *args], cwd=REPO, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -129,7 +129,7 @@ def _drop_statement(facts: list[Path], row: dict[str, str]) -> str:
 
 def test_cli_fresh_refuses_without_a_terminal_and_says_what_it_would_drop(tmp_data: DataPaths, built: Path,
                                                                            tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    from api.cli import app
+    from coopgraph.api.cli import app
 
     mine = tmp_path / "mine.nt"
     mine.write_text(MINE)
@@ -154,12 +154,12 @@ def test_the_main_command_serves_data_loaded_before_it(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COOPGRAPH_", "MAKE"))}
     env.update({"COOPGRAPH_STORE": str(store), "COOPGRAPH_EXPORT_DIR": str(tmp_path / "export"),
                 "COOPGRAPH_PORT": str(port), "COOPGRAPH_REPLICA_MAX_TRIPLES": "0"})
-    built = subprocess.run([sys.executable, "-m", "api", "build"], cwd=REPO, env=env, capture_output=True,
+    built = subprocess.run([sys.executable, "-m", "coopgraph", "build"], cwd=REPO, env=env, capture_output=True,
                            text=True, timeout=300)
     assert built.returncode == 0, built.stderr
     mine = tmp_path / "mine.nt"
     mine.write_text(MINE)
-    loaded = subprocess.run([sys.executable, "-m", "api", "load", str(mine)], cwd=REPO, env=env,
+    loaded = subprocess.run([sys.executable, "-m", "coopgraph", "load", str(mine)], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=300)
     assert loaded.returncode == 0, loaded.stderr
     log_path = tmp_path / "make-run.log"
@@ -339,7 +339,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_full_disk_is_one_clear_line_and_the_store_stays(small_disk: Path, tmp_data: DataPaths, cli) -> None:  # type: ignore[no-untyped-def]
-    from api.cli import app
+    from coopgraph.api.cli import app
 
     root = small_disk / "store"
     run_build(tmp_data, store_root=root, export_dir=None, base=DEFAULT_BASE)

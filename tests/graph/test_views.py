@@ -11,8 +11,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph.errors import EntityNotFoundError, QueryError
-from graph.views import (
+from coopgraph.graph.errors import EntityNotFoundError, QueryError
+from coopgraph.graph.views import (
     HARD_MAX_NODES,
     ViewSpec,
     ViewSpecError,
