@@ -354,6 +354,193 @@ def load(
 
 @app.command()
 @reports_errors
+def ingest(
+    paths: Annotated[list[str] | None, typer.Argument(
+        metavar="PATH...", help="Articles: .txt, .md, .html/.htm files, folders of them, or - for stdin.")
+                             ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="The article's title (wins over the page's "
+                                              "metadata and the header block).")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Its date: YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Its source URL.")] = None,
+    publisher: Annotated[str | None, typer.Option("--publisher", help="Who published it.")] = None,
+    store: StoreOpt = None,
+    base: BaseOpt = None,
+    update_url: UpdateUrlOpt = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write what was found (mentions, links "
+                                                "with score and reason, relations with quotes) as JSON.")
+                      ] = None,
+    review_out: Annotated[Path | None, typer.Option("--review-out", help="Write the candidates as a "
+                                                    "curated-facts YAML file to review by hand.")] = None,
+    accept: Annotated[bool, typer.Option("--accept", help="Write what links automatically (exact aliases, "
+                                         "acronyms defined in the article) without review, for pipelines."
+                                         )] = False,
+    accepted_by: Annotated[str | None, typer.Option("--accepted-by", help="Who accepts, recorded in the "
+                                                    "provenance [default: your user name]")] = None,
+    no_model: Annotated[bool, typer.Option("--no-model", help="Find new entities by rules only, without the "
+                                           "statistical model (faster).")] = False,
+    remove: Annotated[str | None, typer.Option("--remove", help="Take an ingested document (its IRI, slug, "
+                                               "SHA-256 or file) and everything it alone brought out again.",
+                                               metavar="DOCUMENT")] = None,
+) -> None:
+    """Find the entities and relations new articles state, linked to the graph, with their quotes.
+
+    By default the findings wait in the review queue (the /review page of `coopgraph serve`, with the
+    update token); `--accept` writes them at once, `--review-out` into a file. The same article twice
+    adds nothing; every document's facts live in a named graph of their own, removable with --remove."""
+    from coopgraph.graph.ingest.documents import read_documents
+
+    settings = _settings(store=store, base=base, update_url=update_url)
+    if remove is not None:
+        if paths:
+            raise typer.BadParameter("give either articles to ingest or --remove DOCUMENT, not both",
+                                     param_hint="--remove")
+        _remove_document(settings, remove)
+        return
+    if not paths:
+        raise typer.BadParameter("give at least one article, folder or - (stdin)", param_hint="PATH...")
+    if (title or url) and (len(paths) > 1 or any(Path(p).is_dir() for p in paths if p != "-")):
+        raise typer.BadParameter("--title and --url name one article: give a single file",
+                                 param_hint="--title")
+    queue = not accept and review_out is None
+    if queue and isinstance(settings.store, str):
+        raise typer.BadParameter(f"the review queue lives beside an embedded store, and {settings.store} "
+                                 "is a remote endpoint: use --accept (written through --update-url) or "
+                                 "--review-out FILE.yaml", param_hint="--store")
+    # Every document is read (and refused if it cannot be) before the store is touched, so bad input
+    # anywhere in a folder changes nothing.
+    documents = list(read_documents(paths, title=title, date=date, url=url, publisher=publisher,
+                                    stdin=sys.stdin))
+    with settings.open_store() as db:
+        if not db.exists():
+            raise typer.BadParameter(f"no store at {settings.store}: run `coopgraph build` first",
+                                     param_hint="--store")
+        extractions, skipped = _extract_new(db, documents, base=settings.base, model=not no_model)
+        if report is not None:
+            _write_report(report, extractions, skipped)
+            out.print(f"report:  {report}")
+        if review_out is not None:
+            from coopgraph.graph.ingest.review_file import write_review_file
+
+            write_review_file(review_out, extractions, base=settings.base)
+            out.print(f"review:  {review_out} ({len(extractions)} document(s); move what is right into "
+                      "data/facts/ and run `coopgraph build`)")
+        if accept and extractions:
+            _accept(db, extractions, base=settings.base, accepted_by=accepted_by or _user_name())
+        elif queue and extractions:
+            from coopgraph.graph.ingest.review import ReviewQueue
+
+            review = ReviewQueue(settings.store_path / "review")
+            for extraction in extractions:
+                waiting = review.path(extraction.document.slug).exists()  # its decisions are kept
+                slug = review.add(extraction)
+                state = "is already waiting" if waiting else "waits"
+                out.print(f"queued:  {extraction.document.path} {state} for review as {slug} "
+                          "(`coopgraph serve`, then /review with the update token)")
+    if not extractions and not skipped:
+        out.print("nothing to ingest")
+
+
+def _extract_new(db: Store, documents: list[Any], *, base: str, model: bool
+                 ) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Extractions of the documents the store does not have yet; the others, with why they were skipped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from coopgraph.graph.ingest.extract import IngestContext, extract
+    from coopgraph.graph.ingest.gazetteer import Gazetteer
+    from coopgraph.graph.ingest.ner import CandidateFinder
+    from coopgraph.graph.ingest.write import ingested
+
+    with console.status("reading the graph's entities"):
+        context = IngestContext(Gazetteer.from_store(db), CandidateFinder(model=model), base)
+    extractions: list[Any] = []
+    skipped: list[dict[str, Any]] = []
+    seen: dict[str, str] = {}
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    show_bar = len(documents) > 1 and console.is_terminal  # the bar goes to stderr, and only to a terminal
+    with Progress(*columns, console=console, transient=True, disable=not show_bar) as bar:
+        task = bar.add_task("ingesting", total=len(documents))
+        for doc in documents:
+            bar.update(task, description=f"ingesting {doc.path}")
+            entry = {"path": doc.path, "sha256": doc.sha256}
+            if doc.sha256 in seen:
+                out.print(f"skipped: {doc.path}: the same text as {seen[doc.sha256]}")
+                skipped.append(entry | {"reason": "duplicate", "same_as": seen[doc.sha256]})
+            elif (iri := ingested(db, doc.sha256)) is not None:
+                out.print(f"skipped: {doc.path}: already ingested: {iri}")
+                skipped.append(entry | {"reason": "already ingested", "iri": iri})
+            else:
+                extraction = extract(doc, context)
+                extractions.append(extraction)
+                _print_extraction(extraction)
+            seen.setdefault(doc.sha256, doc.path)
+            bar.advance(task)
+    return extractions, skipped
+
+
+def _print_extraction(extraction: Any) -> None:
+    mentions = extraction.mentions
+    known = sum(1 for d in mentions if not d.new)
+    auto = sum(1 for d in mentions if d.auto)
+    new = len({d.iri for d in mentions if d.new})
+    out.print(f"found:   {extraction.document.path} ({extraction.iri}): {len(mentions)} mentions, "
+              f"{known} of known entities ({auto} linked automatically), {new} new entities, "
+              f"{len(extraction.relations)} relations")
+    for warning in extraction.warnings:
+        console.print(f"[yellow]warning:[/] {extraction.document.path}: {warning}", highlight=False)
+
+
+def _write_report(path: Path, extractions: list[Any], skipped: list[dict[str, Any]]) -> None:
+    import json
+
+    from coopgraph.graph.ingest.model import report_json
+
+    body = report_json(extractions) | {"skipped": skipped}
+    path.write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _accept(db: Store, extractions: list[Any], *, base: str, accepted_by: str) -> None:
+    """--accept: each document's automatic links in one atomic write of its own named graph."""
+    import datetime as dt
+
+    from coopgraph.graph.ingest.review import auto_accepted
+    from coopgraph.graph.ingest.write import write_accepted
+
+    when = dt.datetime.now(dt.timezone.utc)
+    _say_if_waiting(db)
+    for extraction in extractions:
+        summary = write_accepted(db, extraction, auto_accepted(extraction), base=base,
+                                 accepted_by=accepted_by, when=when)
+        if summary.already is not None:  # another ingest stored the same text meanwhile
+            out.print(f"skipped: {extraction.document.path}: already ingested: {summary.already}")
+            continue
+        out.print(f"written: {extraction.document.path} -> <{summary.graph}>: {summary.triples} triples, "
+                  f"{summary.entities} entities mentioned ({len(summary.new_entities)} new), "
+                  f"{summary.relations} relations; accepted by {accepted_by}")
+        for reason in summary.dropped:
+            console.print(f"[yellow]not written:[/] {reason}", highlight=False)
+
+
+def _remove_document(settings: Settings, ref: str) -> None:
+    from coopgraph.graph.ingest.write import remove_document
+
+    with settings.open_store() as db:
+        _say_if_waiting(db)
+        summary = remove_document(db, ref, base=settings.base)
+    out.print(f"removed: {summary.document}: <{summary.graph}> with its {summary.triples} triples; "
+              f"{len(summary.entities_gone)} entities only it had introduced are gone")
+
+
+def _user_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container: still say something true
+        return "unknown user"
+
+
+@app.command()
+@reports_errors
 def view(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write (one offline file).")],
     focus: Annotated[str | None, typer.Option("--focus", help="Slug of the entity to centre on [whole graph]")] = None,
