@@ -41,8 +41,8 @@ from typing import TextIO
 from coopgraph.graph.errors import DataError
 from coopgraph.graph.ingest.model import IngestDocument
 
-__all__ = ["IngestInputError", "read_documents", "read_document", "normalise_date", "normalise_text",
-           "SUFFIXES", "MAX_TEXT_BYTES"]
+__all__ = ["IngestInputError", "read_documents", "normalise_date", "normalise_text", "SUFFIXES",
+           "MAX_TEXT_BYTES"]
 
 # Suffix -> format. A folder contributes exactly these files.
 SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
@@ -84,7 +84,8 @@ def read_documents(paths: Sequence[str], *, title: str | None = None, date: str 
     """Each document the paths name, in order (a folder: its article files, sorted, recursively).
 
     Raises IngestInputError (naming the path) for a path that does not exist, a folder with no
-    article files, or a document that cannot be read (see ``read_document``).
+    article files, or a document that cannot be read: binary, empty, no text left after boilerplate
+    removal, an unknown encoding, more than ``MAX_TEXT_BYTES`` of text, a date that is not one.
     """
     options = _Metadata(title=_clean(title), date=_option_date(date), url=_clean(url),
                         publisher=_clean(publisher))
@@ -99,14 +100,14 @@ def read_documents(paths: Sequence[str], *, title: str | None = None, date: str 
             if not files:
                 raise IngestInputError(raw, f"the folder has no article files ({', '.join(SUFFIXES)})")
             for file in files:
-                yield read_document(file, options=options)
+                yield _read_file(file, options)
         elif path.exists():
-            yield read_document(path, options=options)
+            yield _read_file(path, options)
         else:
             raise IngestInputError(raw, "no such file or folder")
 
 
-def read_document(path: Path, *, options: _Metadata | None = None) -> IngestDocument:
+def _read_file(path: Path, options: _Metadata) -> IngestDocument:
     """One file as an IngestDocument; IngestInputError with the path and the reason if it cannot be."""
     name = str(path)
     fmt = SUFFIXES.get(path.suffix.lower())
@@ -122,7 +123,7 @@ def read_document(path: Path, *, options: _Metadata | None = None) -> IngestDocu
         raise IngestInputError(name, "cannot be read (permission denied)") from None
     except OSError as exc:
         raise IngestInputError(name, f"cannot be read ({exc.strerror or exc})") from None
-    return _document(name, data, fmt=fmt, options=options or _Metadata())
+    return _document(name, data, fmt=fmt, options=options)
 
 
 def _stdin() -> TextIO:
@@ -175,6 +176,8 @@ def _document(name: str, data: bytes, *, fmt: str | None, options: _Metadata) ->
     meta = options.over(found)
     if meta.date is not None:
         meta = replace(meta, date=_metadata_date(name, meta.date))
+    if meta.language is not None:
+        meta = replace(meta, language=_language_tag(name, meta.language))
     return IngestDocument(
         text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), path=name, title=meta.title,
         date=meta.date, url=meta.url, publisher=meta.publisher,
@@ -251,6 +254,18 @@ def _sniff(text: str) -> str:
     if head.startswith(("<!doctype html", "<html")) or re.search(r"<(html|body|article|p)[\s>]", head):
         return "html"
     return "text"
+
+
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
+_LANGUAGE_NAMES = {"english": "en", "chinese": "zh", "中文": "zh"}
+
+
+def _language_tag(name: str, value: str) -> str:
+    """A header's ``Language:`` as a language tag (it becomes the tag of the stored literals)."""
+    tag = _LANGUAGE_NAMES.get(value.strip().lower(), value.strip().lower().replace("_", "-"))
+    if not _LANGUAGE_TAG.match(tag):
+        raise IngestInputError(name, f"its language {value!r} is not a language tag (en, zh, zh-hans...)")
+    return tag
 
 
 def _language(text: str) -> str:

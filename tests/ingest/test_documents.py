@@ -185,6 +185,16 @@ def test_a_bad_date_in_the_header_names_the_file(tmp_path: Path) -> None:
     assert "is not a date" in refused(file).reason
 
 
+def test_the_language_of_a_header_is_a_tag(tmp_path: Path) -> None:
+    file = tmp_path / "article.txt"
+    file.write_text("Language: English\n----\n" + ARTICLE, encoding="utf-8")
+    assert one([str(file)]).language == "en"
+    file.write_text("Language: zh_Hans\n----\n" + ARTICLE, encoding="utf-8")
+    assert one([str(file)]).language == "zh-hans"
+    file.write_text("Language: the local one\n----\n" + ARTICLE, encoding="utf-8")
+    assert "not a language tag" in refused(file).reason
+
+
 def test_a_bad_date_option_is_refused() -> None:
     with pytest.raises(IngestInputError, match="--date"):
         list(read_documents(["-"], date="next week", stdin=io.StringIO(ARTICLE)))
