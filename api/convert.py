@@ -6,6 +6,8 @@ another router (``tests/test_layering.py``).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from coopgraph.api import urls
 from coopgraph.api.negotiation import RDF_FORMATS
 from coopgraph.api.schemas import Alias, EntityDetail, EntitySummary, EvidenceQuote, LiteralValue, Statement
@@ -13,6 +15,9 @@ from coopgraph.graph.entities import EntityRecord, EntityRef, Evidence, IndexedE
 from coopgraph.graph.namespaces import PREFIXES
 
 __all__ = ["curie", "detail_of", "evidence_of", "statement_of", "summary_of", "value_of"]
+
+_MODALITIES: dict[str, Literal["done", "planned", "stated"]] = {"done": "done", "planned": "planned",
+                                                                 "stated": "stated"}
 
 
 def summary_of(ref: EntityRef | IndexedEntity) -> EntitySummary:
@@ -26,9 +31,12 @@ def evidence_of(ev: Evidence) -> EvidenceQuote:
     """The one JSON shape of evidence (entities, documents, paths, neighbourhoods, graph views)."""
     doc = ev.document
     span = (ev.start, ev.end) if ev.start is not None and ev.end is not None else None
+    modality = _MODALITIES.get(ev.modality or "")  # an unknown value in someone's store shows as unknown
     return EvidenceQuote(iri=ev.iri, quote=ev.quote, document=doc.slug if doc else None,
                          document_title=doc.label if doc else None, start=ev.start, end=ev.end, note=ev.note,
-                         url=urls.document(doc.slug, span) if doc and doc.slug else None)
+                         url=urls.document(doc.slug, span) if doc and doc.slug else None, origin=ev.origin,
+                         modality=modality, confidence=ev.confidence, accepted_by=ev.accepted_by,
+                         extracted_at=ev.extracted_at)
 
 
 def value_of(value: Value | None) -> LiteralValue | None:

@@ -33,7 +33,9 @@ _EVIDENCE: JsonDict = {"iri": "https://coopgraph.org/evidence/4f1c2a9e0b7d6c35",
              "document": "chongqing-daily-2019-12-customs-memorandum",
              "document_title": "Chongqing Customs and Chengdu Customs signed a memorandum of cooperation",
              "start": 117, "end": 201, "note": None,
-             "url": "/documents/chongqing-daily-2019-12-customs-memorandum#q-117-201"}
+             "url": "/documents/chongqing-daily-2019-12-customs-memorandum#q-117-201",
+             "origin": "curated", "modality": "done", "confidence": None, "accepted_by": None,
+             "extracted_at": None}
 _MEMO: JsonDict = {"slug": "cq-cd-customs-memorandum", "iri": "https://coopgraph.org/id/cq-cd-customs-memorandum",
          "label": "Memorandum of cooperation between Chongqing Customs and Chengdu Customs", "label_zh": None,
          "type": "Memorandum", "url": "/id/cq-cd-customs-memorandum",
@@ -100,6 +102,17 @@ class EvidenceQuote(BaseModel):
     end: int | None = Field(description="Offset just past the quote's last character.")
     note: str | None = Field(None, description="Curator's remark, e.g. how a date's year was inferred.")
     url: str | None = Field(None, description="The quote highlighted in its document.")
+    origin: Literal["curated", "extracted"] = Field(
+        "curated", description="\"curated\": from a fact file reviewed like code; \"extracted\": found by "
+        "`coopgraph ingest` and accepted by a person or pipeline (coop:ExtractedEvidence).")
+    modality: Literal["done", "planned", "stated"] | None = Field(
+        None, description="How the quote states the fact: it happened, it is a plan or intention, or a "
+        "description or claim (null only where a store lacks it).")
+    confidence: float | None = Field(
+        None, description="Extracted evidence: how sure the extraction was, 0 to 1.")
+    accepted_by: str | None = Field(None, description="Extracted evidence: who accepted it into the graph.")
+    extracted_at: str | None = Field(
+        None, description="Extracted evidence: when it was accepted (ISO date-time).")
 
 
 class Statement(BaseModel):

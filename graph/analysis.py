@@ -516,15 +516,22 @@ def evidence_of(G: nx.MultiDiGraph[str], iris: Iterable[str]) -> tuple[Evidence,
     >>> ev, = evidence_of(G, ["https://ex.org/evidence/1"])
     >>> ev.quote, ev.start, ev.end, ev.document.iri, ev.document.label
     ('A met B', 0, 7, 'https://ex.org/id/doc', 'Doc')
+    >>> ev.origin, ev.modality
+    ('curated', None)
     """
     known = G.graph.get("evidence", {})
     base = G.graph.get("base")
     records = []
     for iri in iris:
         data = known.get(iri, {})
+        extracted = data.get("origin") == "extracted"
         records.append(Evidence(iri=iri, quote=data.get("quote"), start=data.get("start"), end=data.get("end"),
                                 document=_document_ref(data.get("document"), data.get("document_title"), base),
-                                note=data.get("note")))
+                                note=data.get("note"), origin="extracted" if extracted else "curated",
+                                modality=data.get("modality"),
+                                confidence=data.get("confidence") if extracted else None,
+                                accepted_by=data.get("accepted_by") if extracted else None,
+                                extracted_at=data.get("extracted_at") if extracted else None))
     return tuple(records)
 
 

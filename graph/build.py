@@ -5,7 +5,8 @@ Shape of the output, for an entity ``e`` and a statement ``s p o`` quoted from d
     e  a <type and every superclass> ; rdfs:label "..."@en, "..."@zh ; skos:altLabel "..."@en .
     s  p  o .                                   # plain triple: plain queries stay plain
     ev a coop:Evidence ; rdf:subject s ; rdf:predicate p ; rdf:object o ;
-       coop:quote "..." ; coop:startOffset 12 ; coop:endOffset 80 ; prov:wasDerivedFrom d .
+       coop:quote "..." ; coop:startOffset 12 ; coop:endOffset 80 ; prov:wasDerivedFrom d ;
+       coop:modality "done" | "planned" | "stated" .
     d  a coop:SourceDocument ; dcterms:title ... ; schema:text ... ; coop:sha256 ... ;
        schema:mentions e .                      # every entity a statement of d names
 
@@ -190,6 +191,7 @@ class _Builder:
             (COOP.quote, Literal(st.quote)),
             (COOP.startOffset, Literal(offsets[0])),
             (COOP.endOffset, Literal(offsets[1])),
+            (COOP.modality, Literal(st.modality)),
             (PROV.wasDerivedFrom, doc_node),
         ):
             self.graph.add((ev, p, o))

@@ -185,9 +185,19 @@ def _entity_or_404(store: Selectable, base: str, slug: str) -> str:
 
 
 # -- entity detail ---------------------------------------------------------------------------------
+# What kind of fact a piece of evidence states (modality) and, for machine-extracted evidence, how
+# sure the extraction was, who accepted it and when: the fields of ``graph.records.Evidence`` beyond
+# the quote. ``?extracted`` is bound only on evidence typed coop:ExtractedEvidence.
+_EVIDENCE_KIND = """OPTIONAL { ?ev coop:modality ?modality }
+           OPTIONAL { ?ev a coop:ExtractedEvidence . BIND("true" AS ?extracted)
+                      OPTIONAL { ?ev coop:confidence ?confidence }
+                      OPTIONAL { ?ev coop:acceptedBy ?acceptedBy }
+                      OPTIONAL { ?ev prov:wasGeneratedBy/prov:endedAtTime ?extractedAt } }"""
+_EVIDENCE_VARS = "?ev ?quote ?start ?end ?doc ?note ?modality ?extracted ?confidence ?acceptedBy ?extractedAt"
 _EVIDENCE_PATTERN = """OPTIONAL {{ ?ev rdf:subject {s} ; rdf:predicate ?p ; rdf:object {o} ;
            coop:quote ?quote ; coop:startOffset ?start ; coop:endOffset ?end ;
-           prov:wasDerivedFrom ?doc . OPTIONAL {{ ?ev skos:note ?note }} }}"""
+           prov:wasDerivedFrom ?doc . OPTIONAL {{ ?ev skos:note ?note }}
+           """ + _EVIDENCE_KIND.replace("{", "{{").replace("}", "}}") + " }}"
 
 
 def entity_detail(store: Selectable, *, base: str, slug: str, limit: int = DATA_STATEMENT_LIMIT) -> EntityRecord:
@@ -216,7 +226,7 @@ def entity_detail(store: Selectable, *, base: str, slug: str, limit: int = DATA_
     # No ORDER BY in these bounded queries: Oxigraph sorts thousands of terms slowly (3 s for a hub
     # with 16,000 incoming links at 1M triples); the page sorts what it shows, and an entity with
     # more than ``limit`` statements is marked ``truncated`` (the same index order on every call).
-    out_rows = store.select(PREFIXES + f"""SELECT ?p ?o ?isIri ?dt ?lang ?ev ?quote ?start ?end ?doc ?note WHERE {{
+    out_rows = store.select(PREFIXES + f"""SELECT ?p ?o ?isIri ?dt ?lang {_EVIDENCE_VARS} WHERE {{
         {{ SELECT DISTINCT ?p ?o WHERE {{ {me} ?p ?o . FILTER(?p NOT IN ({excluded})) }} LIMIT {limit + 1} }}
         BIND(IF(isIRI(?o), "true", "false") AS ?isIri) BIND(DATATYPE(?o) AS ?dt) BIND(LANG(?o) AS ?lang)
         {_EVIDENCE_PATTERN.format(s=me, o="?o")} }}""")
@@ -279,11 +289,11 @@ def _incoming_rows(store: Selectable, me: str, limit: int) -> list[Row]:
                 and not _BAD_IRI_CHARS.search(r["o"] + r["p"])]
     for start in range(0, len(linkable), 200):
         values = " ".join(f"({_ref(r['o'])} {_ref(r['p'])})" for r in linkable[start:start + 200])
-        for row in store.select(PREFIXES + f"""SELECT ?o ?p ?ev ?quote ?start ?end ?doc ?note WHERE {{
+        for row in store.select(PREFIXES + f"""SELECT ?o ?p {_EVIDENCE_VARS} WHERE {{
                 VALUES (?o ?p) {{ {values} }}
                 ?ev rdf:subject ?o ; rdf:predicate ?p ; rdf:object {me} ; coop:quote ?quote ;
                     coop:startOffset ?start ; coop:endOffset ?end ; prov:wasDerivedFrom ?doc .
-                OPTIONAL {{ ?ev skos:note ?note }} }}"""):
+                OPTIONAL {{ ?ev skos:note ?note }} {_EVIDENCE_KIND} }}"""):
             evidence[(row["p"], row["o"])].append(row)
     rows: list[Row] = []
     for pair in pairs:
@@ -292,8 +302,23 @@ def _incoming_rows(store: Selectable, me: str, limit: int) -> list[Row]:
 
 
 def _evidence(row: Row, refs: dict[str, EntityRef]) -> Evidence:
+    """One evidence record from a row of ``_EVIDENCE_VARS``; curated unless typed coop:ExtractedEvidence."""
+    extracted = row.get("extracted") == "true"
+    confidence = row.get("confidence")
     return Evidence(iri=row["ev"], quote=row["quote"], start=int(row["start"]), end=int(row["end"]),
-                    document=refs.get(row["doc"]), note=row.get("note"))
+                    document=refs.get(row["doc"]), note=row.get("note"),
+                    origin="extracted" if extracted else "curated", modality=row.get("modality"),
+                    confidence=_decimal(confidence) if extracted and confidence else None,
+                    accepted_by=row.get("acceptedBy") if extracted else None,
+                    extracted_at=row.get("extractedAt") if extracted else None)
+
+
+def _decimal(lexical: str) -> float | None:
+    # A malformed confidence in someone else's store shows as unknown rather than failing the page.
+    try:
+        return float(lexical)
+    except ValueError:
+        return None
 
 
 def entity_rdf(store: Constructable, *, base: str, slug: str, limit: int = DATA_STATEMENT_LIMIT) -> bytes:
@@ -367,10 +392,10 @@ def document_detail(store: Selectable, *, base: str, slug: str) -> DocumentRecor
         {_DOC_FIELDS} OPTIONAL {{ ?d schema:text ?text }} }} LIMIT 1""")
     if not rows:
         raise EntityNotFoundError(f"{slug!r} is not a source document")
-    quotes = store.select(PREFIXES + f"""SELECT ?ev ?s ?p ?o ?isIri ?dt ?lang ?quote ?start ?end ?note ?doc WHERE {{
+    quotes = store.select(PREFIXES + f"""SELECT ?s ?p ?o ?isIri ?dt ?lang {_EVIDENCE_VARS} WHERE {{
         ?ev prov:wasDerivedFrom {me} ; a coop:Evidence ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
             coop:quote ?quote ; coop:startOffset ?start ; coop:endOffset ?end .
-        BIND({me} AS ?doc) OPTIONAL {{ ?ev skos:note ?note }}
+        BIND({me} AS ?doc) OPTIONAL {{ ?ev skos:note ?note }} {_EVIDENCE_KIND}
         BIND(IF(isIRI(?o), "true", "false") AS ?isIri) BIND(DATATYPE(?o) AS ?dt) BIND(LANG(?o) AS ?lang)
     }} ORDER BY ?start ?end ?ev LIMIT {EVIDENCE_LIMIT}""")
     row = rows[0]

@@ -16,12 +16,17 @@ from coopgraph.graph.ids import is_slug
 from coopgraph.graph.sources import parse_date_value
 from coopgraph.graph.yamlfile import LINE_KEY, load_yaml
 
-__all__ = ["Location", "Entity", "Statement", "FactBase", "load_facts"]
+__all__ = ["Location", "Entity", "Statement", "FactBase", "load_facts", "MODALITIES"]
 
 ENTITY_KEYS = {"id", "type", "label", "label_zh", "aliases", "comment"}
 STATEMENT_KEYS = {
-    "subject", "predicate", "object", "value", "datatype", "lang", "source", "quote", "occurrence", "note",
+    "subject", "predicate", "object", "value", "datatype", "lang", "source", "quote", "modality",
+    "occurrence", "note",
 }
+# How a quote states its fact: it happened, it is a plan / intention / something agreed for the
+# future, or it is a description or claim. Required on every statement (no silent default), so
+# the seed graph says which of its statements are plans.
+MODALITIES = ("done", "planned", "stated")
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class Statement:
     source: str
     quote: str
     where: Location
+    modality: str = "stated"      # one of MODALITIES; load_facts requires it in every file
     object: str | None = None     # an entity id, or ...
     value: str | None = None      # ... the lexical form of a literal
     datatype: str | None = None   # a CURIE such as xsd:date, when given or implied by the YAML value
@@ -173,12 +179,19 @@ def _statement(raw: dict[str, Any], path: Path) -> Statement:
     subject, predicate = _text(raw, "subject", where), _text(raw, "predicate", where)
     source, quote = _text(raw, "source", where), _text(raw, "quote", where)
     assert subject and predicate and source and quote
+    modality = raw.get("modality")
+    if modality not in MODALITIES:
+        problem = "missing 'modality'" if modality is None else f"unknown modality {modality!r}"
+        raise FactError(f"{problem}: a statement's modality is one of {', '.join(MODALITIES)} (done: it "
+                        "happened; planned: a plan or intention; stated: a description or claim)",
+                        file=path, line=where.line)
     return Statement(
         subject=subject,
         predicate=predicate,
         source=source,
         quote=quote,
         where=where,
+        modality=modality,
         object=_text(raw, "object", where, required=False),
         value=value,
         datatype=datatype,

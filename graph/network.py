@@ -12,8 +12,10 @@
 - **edges** are the triples between two such nodes, keyed by predicate IRI, with ``predicate``,
   ``predicate_label`` (from the ontology) and ``evidence`` (IRIs into ``G.graph["evidence"]``).
 - **graph data**: ``version`` (the store version the projection was built from), ``base``,
-  ``evidence`` ``{iri: {"quote", "document", "document_title", "start", "end", "note"}}`` (read as
-  ``graph.records.Evidence`` by ``graph.analysis.evidence_of``) and
+  ``evidence`` ``{iri: {"quote", "document", "document_title", "start", "end", "note", "origin",
+  "modality", "confidence", "accepted_by", "extracted_at"}}`` (read as ``graph.records.Evidence`` by
+  ``graph.analysis.evidence_of``; ``origin`` is "extracted" for evidence typed
+  ``coop:ExtractedEvidence``, else "curated") and
   ``predicates`` ``{iri: label}``.
 
 A handful of whole-graph SELECTs, streamed row by row; no query per node, so the cost grows with
@@ -41,7 +43,8 @@ __all__ = ["project", "project_graph", "node_for", "iter_hop_edges", "DATE_DATAT
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 # Most precise first: a full date beats a year-month beats a year.
 DATE_DATATYPES = (_XSD + "date", _XSD + "gYearMonth", _XSD + "gYear")
-_EXCLUDED_TYPES = frozenset({COOP_NS + "SourceDocument", COOP_NS + "Evidence"})
+# An ingest activity is provenance, not an entity, wherever its IRI was minted.
+_EXCLUDED_TYPES = frozenset({COOP_NS + "SourceDocument", COOP_NS + "Evidence", COOP_NS + "Ingest"})
 
 _PREFIXES = """\
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -71,12 +74,16 @@ _Q_TITLES = (
     + """SELECT ?doc ?title WHERE {
   ?doc rdf:type coop:SourceDocument ; dcterms:title ?title }"""
 )
+_Q_EXTRACTED = _PREFIXES + "SELECT ?ev WHERE { ?ev rdf:type coop:ExtractedEvidence }"
 _Q_PAIRS = "SELECT ?s ?o WHERE { ?s <%s> ?o }"
 # The same, for stores that answer with plain strings (no term kinds): say which objects are IRIs.
 _Q_PAIRS_TYPED = """SELECT ?s ?o ?dt WHERE { ?s <%s> ?o
   BIND(IF(isIRI(?o), "IRI", STR(DATATYPE(?o))) AS ?dt) }"""
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_PROV = "http://www.w3.org/ns/prov#"
+# Predicate -> field. ``activity`` (the ingest that wrote extracted evidence) and ``ended`` (keyed by
+# that activity) give an extracted fact's time of acceptance.
 _EVIDENCE_FIELDS = {
     _RDF + "subject": "s",
     _RDF + "predicate": "p",
@@ -86,6 +93,11 @@ _EVIDENCE_FIELDS = {
     COOP_NS + "endOffset": "end",
     "http://www.w3.org/ns/prov#wasDerivedFrom": "doc",
     "http://www.w3.org/2004/02/skos/core#note": "note",
+    COOP_NS + "modality": "modality",
+    COOP_NS + "confidence": "confidence",
+    COOP_NS + "acceptedBy": "accepted_by",
+    _PROV + "wasGeneratedBy": "activity",
+    _PROV + "endedAtTime": "ended",
 }
 # Predicates that never link two entities nor date one: not scanned for edges.
 _NOT_RELATIONS = frozenset(_EVIDENCE_FIELDS) | {
@@ -97,6 +109,12 @@ _NOT_RELATIONS = frozenset(_EVIDENCE_FIELDS) | {
     "https://schema.org/mentions",
     "https://schema.org/text",
     COOP_NS + "sha256",
+    COOP_NS + "linkReason",
+    COOP_NS + "statedDate",
+    COOP_NS + "dateInferred",
+    COOP_NS + "machineExtracted",
+    _PROV + "used",
+    _PROV + "wasAssociatedWith",
     "http://purl.org/dc/terms/title",
     "http://purl.org/dc/terms/bibliographicCitation",
 }
@@ -371,7 +389,7 @@ class _Projector:
     ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], list[str]]]:
         """Evidence records of relations between nodes, and the evidence IRIs of each triple."""
         fields = {
-            name: self.values(predicate, iri=name in ("s", "p", "o", "doc"))
+            name: self.values(predicate, iri=name in ("s", "p", "o", "doc", "activity"))
             for predicate, name in _EVIDENCE_FIELDS.items()
             if predicate in predicates
         }
@@ -379,7 +397,10 @@ class _Projector:
             return {}, {}
         subjects, props, objects, docs = fields["s"], fields["p"], fields["o"], fields["doc"]
         quotes, starts, ends = fields.get("quote", {}), fields.get("start", {}), fields.get("end", {})
-        notes = fields.get("note", {})
+        notes, modalities = fields.get("note", {}), fields.get("modality", {})
+        confidences, accepted = fields.get("confidence", {}), fields.get("accepted_by", {})
+        activities, ended = fields.get("activity", {}), fields.get("ended", {})
+        extracted = {ev for (ev,) in self.rows(_Q_EXTRACTED, ("ev",)) if ev is not None}
         titles = {doc: title for doc, title in self.rows(_Q_TITLES, ("doc", "title")) if doc is not None}
         evidence: dict[str, dict[str, Any]] = {}
         by_triple: dict[tuple[str, str, str], list[str]] = defaultdict(list)
@@ -394,7 +415,15 @@ class _Projector:
                 "start": _int(starts.get(ev)),
                 "end": _int(ends.get(ev)),
                 "note": notes.get(ev),
+                "modality": modalities.get(ev),
             }
+            if ev in extracted:
+                activity = activities.get(ev)
+                evidence[ev].update(origin="extracted", confidence=_float(confidences.get(ev)),
+                                    accepted_by=accepted.get(ev),
+                                    extracted_at=ended.get(activity) if activity else None)
+            else:
+                evidence[ev].update(origin="curated", confidence=None, accepted_by=None, extracted_at=None)
             by_triple[(s, p, o)].append(ev)
         for evs in by_triple.values():
             evs.sort(key=lambda e: (evidence[e]["document"] or "", evidence[e]["start"] or 0, e))
@@ -459,6 +488,13 @@ def _unescape(text: str) -> str:
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
     except ValueError:
         return None
 

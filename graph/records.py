@@ -8,8 +8,9 @@ turns each into one response model (``api.schemas.EntitySummary`` / ``EvidenceQu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-__all__ = ["EntityRef", "Evidence"]
+__all__ = ["EntityRef", "Evidence", "Origin"]
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,22 @@ class EntityRef:
     type: str | None = None          # local name of its most specific class, e.g. "CustomsDistrict"
 
 
+Origin = Literal["curated", "extracted"]
+
+
 @dataclass(frozen=True)
 class Evidence:
     """The exact words of a source document that state a statement, with their character offsets
     in the document's text (``text[start:end] == quote``) and the curator's note, if any.
 
-    ``quote``, ``start`` and ``end`` are None only where a store lacks them (a partial remote copy).
+    ``origin`` says who made it: ``"curated"`` (a fact file, reviewed like code) or ``"extracted"``
+    (``coopgraph ingest`` found it and a person or pipeline accepted it; the node is typed
+    ``coop:ExtractedEvidence``). ``modality`` is how the quote states the fact: ``"done"``,
+    ``"planned"`` or ``"stated"``. ``confidence``, ``accepted_by`` and ``extracted_at`` (the end of
+    the ingest activity, an ISO date-time) describe extracted evidence and are None for curated.
+
+    ``quote``, ``start``, ``end`` and ``modality`` are None only where a store lacks them (a partial
+    remote copy, a graph built before modalities existed).
     """
 
     iri: str
@@ -37,3 +48,13 @@ class Evidence:
     end: int | None
     document: EntityRef | None
     note: str | None = None
+    origin: Origin = "curated"
+    modality: str | None = None
+    confidence: float | None = None
+    accepted_by: str | None = None
+    extracted_at: str | None = None
+
+    @property
+    def machine_extracted(self) -> bool:
+        """True for evidence that machine extraction found (``origin == "extracted"``)."""
+        return self.origin == "extracted"

@@ -515,9 +515,11 @@ def view_data(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Ma
     ``hierarchical``), ``date``,
     ``aliases``, ``documents``, ``community``, ``degree`` (relations in the whole graph).
     Edge: ``id``, ``from``, ``to``, ``label``, ``predicate``, ``evidence`` (ids into ``evidence``),
+    ``origin`` ("extracted" when every piece of its evidence was machine-extracted, else "curated"),
+    ``machine_extracted`` (the same as a flag; such edges also get vis-network's ``dashes``),
     ``smooth`` (parallel edges curve apart). Evidence: ``evidence_json`` of each record (``iri``,
     ``quote``, ``document``, ``document_title``, ``start``, ``end``, ``note``, ``url``: the sentence
-    on the documents page).
+    on the documents page; ``origin``, ``modality``, ``confidence``, ``accepted_by``, ``extracted_at``).
 
     ``measures`` (``{node: {measure: value}}``) replaces ``summary_measures(G)``: a server passes
     the degree table while a large graph's other measures are computed, with ``measures_note``
@@ -564,9 +566,14 @@ def view_data(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Ma
             evidence[ev.iri] = evidence_json(ev)
         label = str(data.get("predicate_label") or _humanise(str(k).rsplit("#", 1)[-1].rsplit("/", 1)[-1]))
         edge_id = _edge_id(u, v, k)
+        # One curated quote makes the relation curated: extraction only added another source for it.
+        extracted = bool(evs) and all(evidence_all[e].get("origin") == "extracted" for e in evs)
         item = {"id": edge_id, "from": slug_of[u], "to": slug_of[v], "label": label,
                 "predicate": data.get("predicate") or k, "evidence": evs,
+                "origin": "extracted" if extracted else "curated", "machine_extracted": extracted,
                 "title": f"{G.nodes[u].get('label')} — {label} → {G.nodes[v].get('label')}"}
+        if extracted:
+            item["dashes"] = True
         if index:
             item["smooth"] = {"enabled": True, "type": "curvedCW" if index % 2 else "curvedCCW",
                               "roundness": 0.15 * ((index + 1) // 2)}
@@ -616,7 +623,8 @@ def evidence_json(ev: Evidence) -> dict[str, Any]:
             url += f"#q-{ev.start}-{ev.end}"
     return {"iri": ev.iri, "quote": ev.quote, "document": doc.slug if doc else None,
             "document_title": doc.label if doc else None, "start": ev.start, "end": ev.end, "note": ev.note,
-            "url": url}
+            "url": url, "origin": ev.origin, "modality": ev.modality, "confidence": ev.confidence,
+            "accepted_by": ev.accepted_by, "extracted_at": ev.extracted_at}
 
 
 def _default_title(G: nx.MultiDiGraph[str], spec: ViewSpec) -> str:

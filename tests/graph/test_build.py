@@ -56,6 +56,20 @@ def test_every_statement_has_one_evidence_node_with_exact_offsets(seed_store, se
         assert docs[row["doc"]][int(row["start"]):int(row["end"])] == row["quote"]
 
 
+def test_every_evidence_states_its_modality(seed_store, seed_build) -> None:  # type: ignore[no-untyped-def]
+    """Every curated quote says whether it reports something done, a plan, or a description."""
+    rows = seed_store.select("""
+        PREFIX coop: <https://coopgraph.org/ontology#>
+        SELECT ?m (COUNT(?ev) AS ?n) WHERE { ?ev a coop:Evidence . OPTIONAL { ?ev coop:modality ?m } }
+        GROUP BY ?m""")
+    counts = {row.get("m"): int(row["n"]) for row in rows}
+    assert set(counts) == {"done", "planned", "stated"}, counts
+    assert sum(counts.values()) == seed_build.outcome.result.summary.evidence_quotes
+    facts = seed_build.outcome.result.facts
+    signed = [st for st in facts.statements if st.predicate == "hasSignatory"]
+    assert signed and all(st.modality == "done" for st in signed)
+
+
 def test_plain_triples_stay_plain(seed_store) -> None:  # type: ignore[no-untyped-def]
     """Each reified statement's triple is asserted too, in the default graph."""
     missing = seed_store.select("""
@@ -102,6 +116,7 @@ def test_typo_in_entity_id_names_file_and_line(tmp_data: DataPaths) -> None:
             object: chongqing-custom-typo
             source: {source}
             quote: "{quote}"
+            modality: stated
         """)
     with pytest.raises(FactError) as caught:
         build_graph(facts_dir=tmp_data.facts, documents_dir=tmp_data.documents, base=DEFAULT_BASE)
@@ -118,6 +133,7 @@ def test_quote_not_in_the_text_is_refused_with_a_hint(tmp_data: DataPaths) -> No
             object: {subject}
             source: {source}
             quote: "{quote.upper()}"
+            modality: stated
         """)
     with pytest.raises(QuoteNotFoundError) as caught:
         build_graph(facts_dir=tmp_data.facts, documents_dir=tmp_data.documents, base=DEFAULT_BASE)
@@ -137,6 +153,7 @@ def test_malformed_date_is_refused(tmp_data: DataPaths, value: str) -> None:
             datatype: xsd:date
             source: {source}
             quote: "{quote}"
+            modality: stated
         """)
     with pytest.raises(FactError) as caught:
         build_graph(facts_dir=tmp_data.facts, documents_dir=tmp_data.documents, base=DEFAULT_BASE)
@@ -164,6 +181,45 @@ def test_duplicate_entity_id_names_both_places(tmp_data: DataPaths) -> None:
         load_facts(tmp_data.facts)
 
 
+@pytest.mark.parametrize(("line", "problem"), [("modality: maybe", "unknown modality 'maybe'"),
+                                               ("note: no modality given", "missing 'modality'")])
+def test_unknown_or_missing_modality_names_file_and_line(tmp_data: DataPaths, line: str,
+                                                         problem: str) -> None:
+    subject, predicate, source, quote = _first_ids(tmp_data)
+    path = _write(tmp_data, "zz-broken.yaml", f"""\
+        # a statement whose modality is not one of done / planned / stated
+        statements:
+          - subject: {subject}
+            predicate: {predicate}
+            object: {subject}
+            source: {source}
+            quote: "{quote}"
+            {line}
+        """)
+    with pytest.raises(FactError) as caught:
+        build_graph(facts_dir=tmp_data.facts, documents_dir=tmp_data.documents, base=DEFAULT_BASE)
+    assert caught.value.file == str(path) and caught.value.line == 3
+    assert problem in str(caught.value) and "done, planned, stated" in str(caught.value)
+
+
+def test_evidence_without_a_modality_breaks_the_shapes(seed_build) -> None:  # type: ignore[no-untyped-def]
+    """SHACL checks what any writer of evidence (the build, ingest) must give: one known modality."""
+    from rdflib import Graph, Literal
+
+    from coopgraph.graph.namespaces import COOP
+    from coopgraph.graph.validate import validate_graph
+
+    data = Graph()
+    for triple in seed_build.outcome.result.graph:
+        data.add(triple)
+    first, second = sorted(set(data.subjects(COOP.modality, None)))[:2]
+    data.remove((first, COOP.modality, None))
+    data.set((second, COOP.modality, Literal("maybe")))
+    report = validate_graph(data)
+    assert not report.conforms
+    assert {str(first), str(second)} <= {v.focus for v in report.violations if "modality" in v.message}
+
+
 def test_unknown_class_and_property_are_refused(tmp_data: DataPaths) -> None:
     _write(tmp_data, "zz-broken.yaml", "entities:\n  - id: zz-thing\n    type: Spaceship\n    label: Z\n")
     with pytest.raises(FactError, match="unknown class 'Spaceship'"):
@@ -181,6 +237,7 @@ def test_shape_violation_names_the_fact_line(tmp_data: DataPaths) -> None:
             lang: en
             source: {source}
             quote: "{quote}"
+            modality: stated
         """)
     with pytest.raises(ShapeViolationError) as caught:
         check_data(tmp_data, base=DEFAULT_BASE)
@@ -204,6 +261,7 @@ def test_failed_build_leaves_the_previous_store_intact(tmp_data: DataPaths, tmp_
             object: {subject}
             source: {source}
             quote: "this sentence is in no document"
+            modality: stated
         """)
     with pytest.raises(QuoteNotFoundError):
         run_build(tmp_data, store_root=root, export_dir=None, base=DEFAULT_BASE)

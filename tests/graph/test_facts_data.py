@@ -22,7 +22,8 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DOCUMENT_KEYS = {"id", "title", "publisher", "source_site", "date", "language", "raw_file", "attribution"}
 ENTITY_KEYS = {"id", "type", "label", "label_zh", "aliases", "comment"}
 STATEMENT_KEYS = {"subject", "predicate", "object", "value", "datatype", "lang", "source", "quote",
-                  "occurrence", "note"}
+                  "modality", "occurrence", "note"}
+MODALITIES = {"done", "planned", "stated"}
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Page furniture that must not survive in a clean document text.
 BOILERPLATE = ("Position:", "Host:", "Source:", "QR code", "ICP", "MUST READ", "Cookie", "cookies",
@@ -146,6 +147,7 @@ def test_statement_record(item: tuple[str, dict]) -> None:  # type: ignore[type-
     file, statement = item
     assert set(statement) <= STATEMENT_KEYS, f"{file}: unknown keys {set(statement) - STATEMENT_KEYS}"
     assert ("object" in statement) != ("value" in statement), "exactly one of object and value"
+    assert statement.get("modality") in MODALITIES, f"{file}: modality must be one of {sorted(MODALITIES)}"
     ids = entity_ids()
     assert statement["subject"] in ids, f"{file}: unknown subject {statement['subject']!r}"
     if "object" in statement:

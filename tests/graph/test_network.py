@@ -34,7 +34,7 @@ TINY = f"""
     dcterms:publisher <{ID}a> .
 <{BASE}evidence/1> a coop:Evidence ; rdf:subject <{ID}a> ; rdf:predicate coop:signatoryOf ;
     rdf:object <{ID}memo> ; coop:quote "A signed the memo" ; coop:startOffset 5 ; coop:endOffset 22 ;
-    prov:wasDerivedFrom <{ID}doc> ; skos:note "Signed at the ceremony."@en .
+    prov:wasDerivedFrom <{ID}doc> ; skos:note "Signed at the ceremony."@en ; coop:modality "done" .
 <https://elsewhere.org/x> coop:locatedIn <{ID}a> .
 """
 
@@ -78,6 +78,11 @@ def test_edges_keyed_by_predicate_with_label_and_evidence(tiny) -> None:
         "start": 5,
         "end": 22,
         "note": "Signed at the ceremony.",
+        "modality": "done",
+        "origin": "curated",
+        "confidence": None,
+        "accepted_by": None,
+        "extracted_at": None,
     }
     assert tiny.get_edge_data(ID + "b", ID + "a")[COOP + "locatedIn"]["evidence"] == []
 
@@ -128,3 +133,25 @@ def test_a_store_that_only_answers_select_projects_the_same(seed_store) -> None:
     assert dict(fast.nodes(data=True)) == dict(plain.nodes(data=True))
     assert sorted(fast.edges(keys=True, data=True)) == sorted(plain.edges(keys=True, data=True))
     assert fast.graph == plain.graph
+
+
+EXTRACTED = TINY + f"""
+<{BASE}evidence/2> a coop:Evidence, coop:ExtractedEvidence ;
+    rdf:subject <{ID}b> ; rdf:predicate coop:locatedIn ; rdf:object <{ID}a> ; coop:quote "B lies in A" ; coop:startOffset 30 ; coop:endOffset 41 ;
+    prov:wasDerivedFrom <{ID}doc> ; coop:modality "stated" ; coop:confidence "0.9"^^xsd:decimal ;
+    coop:acceptedBy "analyst" ; prov:wasGeneratedBy <{ID}ingest-1> .
+<{ID}ingest-1> a prov:Activity, coop:Ingest ; rdfs:label "ingest of doc"@en ;
+    prov:endedAtTime "2026-12-03T12:00:00Z"^^xsd:dateTime ; prov:used <{ID}doc> .
+"""
+
+
+def test_extracted_evidence_is_marked_and_ingest_activities_are_not_entities() -> None:
+    G = project_graph(Graph().parse(data=EXTRACTED, format="turtle"), base=BASE)
+    assert ID + "ingest-1" not in G
+    assert G.get_edge_data(ID + "b", ID + "a")[COOP + "locatedIn"]["evidence"] == [BASE + "evidence/2"]
+    assert G.graph["evidence"][BASE + "evidence/2"] == {
+        "quote": "B lies in A", "document": "doc", "document_title": "The document", "start": 30, "end": 41,
+        "note": None, "modality": "stated", "origin": "extracted", "confidence": 0.9,
+        "accepted_by": "analyst", "extracted_at": "2026-12-03T12:00:00Z",
+    }
+    assert G.graph["evidence"][BASE + "evidence/1"]["origin"] == "curated"
