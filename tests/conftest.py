@@ -5,7 +5,15 @@ store), never touch the developer's var/ folder, bind servers to 127.0.0.1 only.
 - ``seed_store``: an OxigraphStore on it, opened read-only
 - ``tmp_data``: a writable copy of data/ for tests that break facts on purpose
 - ``live_server``: ``uvicorn --factory api.app:create_app`` in a subprocess on the seed store
+- ``app_client``: ``create_app(settings)`` on the seed store in this process, as an ``httpx.Client``
 - ``cli``: typer's CliRunner
+
+Which app fixture: a test of what the application answers (pages, JSON, negotiation, error
+bodies, headers the app's own middleware sets, OpenAPI) uses ``app_client``, or
+``in_process_app(settings)`` for other settings or stores: no port, no subprocess, and a failure
+shows the app's traceback. A test of the HTTP protocol or the process uses ``live_server`` (or
+``start_server``): real clients (SPARQLWrapper, rdflib's SPARQLStore, curl, the browser), signals
+and kills, rate limits by socket address, remote engines, and anything a real server adds.
 """
 
 from __future__ import annotations
@@ -17,15 +25,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
+from coopgraph.api.settings import Settings
 from coopgraph.graph.namespaces import DEFAULT_BASE
 from coopgraph.graph.pipeline import BuildOutcome, DataPaths, run_build
 from coopgraph.graph.store.oxigraph import OxigraphStore
+
+if TYPE_CHECKING:
+    from anyio.from_thread import BlockingPortal
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -150,6 +164,73 @@ def live_server(seed_build: SeedBuild, tmp_path_factory: pytest.TempPathFactory)
     server = start_server(seed_build.store_root, tmp_path_factory.mktemp("server-log"))
     yield server
     stop_server(server)
+
+
+# The client address the app sees for in-process requests (what rate limits key on).
+IN_PROCESS_PEER = ("127.0.0.1", 123)
+
+
+class _PortalTransport(httpx.BaseTransport):
+    """A sync httpx transport that hands each request to an ASGI app on the portal's event loop.
+
+    Written here rather than using starlette's TestClient, which warns (an error under
+    filterwarnings=error) unless the separate ``httpx2`` package is installed.
+    """
+
+    def __init__(self, portal: BlockingPortal, app: Any) -> None:
+        self._portal = portal
+        self._asgi = httpx.ASGITransport(app=app, client=IN_PROCESS_PEER)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._portal.call(self._handle, request)
+
+    async def _handle(self, request: httpx.Request) -> httpx.Response:
+        response = await self._asgi.handle_async_request(request)
+        raw = b"".join([chunk async for chunk in response.aiter_raw()])  # still encoded, as sent
+        return httpx.Response(response.status_code, headers=response.headers, stream=httpx.ByteStream(raw),
+                              extensions=response.extensions)
+
+
+@contextmanager
+def in_process_app(settings: Settings) -> Iterator[httpx.Client]:
+    """``create_app(settings)`` in this process, driven by an ``httpx.Client`` (base URL
+    http://testserver). The app's lifespan runs on an event loop in a helper thread for the whole
+    block: the store, the query engine's worker processes and the background builds start as under
+    uvicorn, and are shut down cleanly on leaving it."""
+    from anyio.from_thread import start_blocking_portal
+
+    from coopgraph.api.app import create_app
+
+    app = create_app(settings)
+    with start_blocking_portal() as portal, \
+            portal.wrap_async_context_manager(app.router.lifespan_context(app)), \
+            httpx.Client(transport=_PortalTransport(portal, app), base_url="http://testserver") as client:
+        yield client
+
+
+def app_settings(store: Path | str, **overrides: Any) -> Settings:
+    """The settings ``start_server`` gives a live server (the defaults, on ``store``), plus ``overrides``.
+
+    Built with no ``COOPGRAPH_*`` variable in the environment, like the live server's, and with
+    export_dir away from the developer's var/. One difference: the in-process client's address
+    (127.0.0.1) is exempt from rate limits, which a fast in-process run would otherwise reach where
+    an HTTP run does not (the limits are tested over real sockets in tests/api/test_rate_limit.py).
+    """
+    values: dict[str, Any] = {"store": store, "data": DATA, "export_dir": Path(str(store)).parent / "export",
+                              "rate_limit_exempt": [IN_PROCESS_PEER[0]]}
+    values.update(overrides)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("COOPGRAPH_"):
+                patch.delenv(name)
+        return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def app_client(seed_build: SeedBuild) -> Iterator[httpx.Client]:
+    """The app on the seed store, in this process, shared by the read-only application tests."""
+    with in_process_app(app_settings(seed_build.store_root, export_dir=seed_build.export_dir)) as client:
+        yield client
 
 
 def chromium_path() -> str | None:

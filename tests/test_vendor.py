@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from coopgraph.api import vendor
-from tests.conftest import LiveServer
 
 REPO = Path(__file__).resolve().parent.parent
 CDN_MARKERS = ("cdn.jsdelivr", "unpkg.com", "cdnjs", "googleapis", "gstatic", "cdn.", "yasgui.triply.cc",
@@ -88,8 +87,8 @@ def test_vendor_lookup_reports_a_missing_setup(tmp_path: Path, monkeypatch: pyte
         vendor.vendor_folder("yasgui")
 
 
-def test_query_page_loads_nothing_from_a_cdn(live_server: LiveServer) -> None:
-    html = httpx.get(f"{live_server.url}/query").text
+def test_query_page_loads_nothing_from_a_cdn(app_client: httpx.Client) -> None:
+    html = app_client.get("/query").text
     for marker in CDN_MARKERS:
         assert marker not in html, marker
     for url in re.findall(r'(?:src|href)="([^"]+)"', html):

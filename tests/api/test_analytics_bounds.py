@@ -6,9 +6,10 @@ Now each search stops at its budget (the paths found so far, flagged, or 422 whe
 and a crowd of them waits at most half a second for a slot, then gets 503 with Retry-After.
 
 The library tests check the bounded searches on real graphs (and that Yen's enumeration still
-gives networkx's answers); the HTTP tests run the real app in a subprocess with a budget of a few
-dozen steps, on a 150 x 150 grid (22,500 entities: above the size where shortest paths are
-searched from both ends) for paths and on the seed graph for neighbourhoods.
+gives networkx's answers); the HTTP tests run the real app with a budget of a few dozen steps: in
+a subprocess on a 150 x 150 grid (22,500 entities: above the size where shortest paths are
+searched from both ends) for paths and the crowd of them, in process on the seed graph for
+neighbourhoods.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from fastapi import HTTPException
 from coopgraph.api.routers.analytics import SearchSlots
 from coopgraph.graph import analysis
 from coopgraph.graph.store.oxigraph import OxigraphStore
-from tests.conftest import LiveServer, SeedBuild, start_server, stop_server
+from tests.conftest import LiveServer, SeedBuild, app_settings, in_process_app, start_server, stop_server
 
 SIDE = 150
 ID = "https://coopgraph.org/id/"
@@ -187,16 +188,10 @@ def test_paths_not_found_within_the_budget_are_422_not_an_empty_answer(client: h
 
 
 @pytest.fixture(scope="module")
-def seed_client(seed_build: SeedBuild, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+def seed_client(seed_build: SeedBuild) -> Iterator[httpx.Client]:
     """The seed graph (118 entities: its measures are computed on the request) with the small budget."""
-    tmp = tmp_path_factory.mktemp("analysis-bounds-seed")
-    server = start_server(seed_build.store_root, tmp, env={"COOPGRAPH_ANALYSIS_MAX_STEPS": str(STEPS),
-                                                          "COOPGRAPH_RATE_LIMIT_EXEMPT": '["127.0.0.1"]'})
-    try:
-        with httpx.Client(base_url=server.url, timeout=60) as http:
-            yield http
-    finally:
-        stop_server(server)
+    with in_process_app(app_settings(seed_build.store_root, analysis_max_steps=STEPS)) as http:
+        yield http
 
 
 def test_neighbourhoods_over_the_budget_say_so(seed_client: httpx.Client) -> None:

@@ -12,7 +12,6 @@ import rdflib
 
 from coopgraph.api.routers.documents import mark_tokens
 from coopgraph.graph.resources import shapes_file
-from tests.conftest import LiveServer
 
 
 def parse_rdf(body: bytes, fmt: str) -> rdflib.Graph:
@@ -75,21 +74,21 @@ def test_mark_tokens_keeps_text_and_nests_properly(spans: list[tuple[int, int]])
         assert covered == set(range(a, b))
 
 
-def test_documents_list(live_server: LiveServer) -> None:
-    docs = httpx.get(live_server.url + "/api/documents").json()
+def test_documents_list(app_client: httpx.Client) -> None:
+    docs = app_client.get("/api/documents").json()
     assert len(docs) == 2
     for doc in docs:
         assert doc["title"] and doc["publisher"]["slug"] and doc["date"] and doc["attribution"]
         assert doc["evidence_count"] > 0
-    page = httpx.get(live_server.url + "/documents").text
+    page = app_client.get("/documents").text
     for doc in docs:
         assert html.escape(doc["title"]) in page and f'href="/documents/{doc["slug"]}"' in page
 
 
-def test_document_page_marks_every_quote(live_server: LiveServer) -> None:
-    for doc in httpx.get(live_server.url + "/api/documents").json():
-        detail = httpx.get(live_server.url + f"/api/documents/{doc['slug']}").json()
-        page = httpx.get(live_server.url + f"/documents/{doc['slug']}", headers={"Accept": "text/html"}).text
+def test_document_page_marks_every_quote(app_client: httpx.Client) -> None:
+    for doc in app_client.get("/api/documents").json():
+        detail = app_client.get(f"/api/documents/{doc['slug']}").json()
+        page = app_client.get(f"/documents/{doc['slug']}", headers={"Accept": "text/html"}).text
         spans = {(q["start"], q["end"]) for q in detail["quotes"]}
         assert spans
         # Each quote is the one evidence shape (api.schemas.EvidenceQuote) plus the statement it supports.
@@ -106,28 +105,28 @@ def test_document_page_marks_every_quote(live_server: LiveServer) -> None:
             == detail["text"]
 
 
-def test_document_rdf_by_negotiation(live_server: LiveServer) -> None:
-    slug = httpx.get(live_server.url + "/api/documents").json()[0]["slug"]
-    response = httpx.get(live_server.url + f"/documents/{slug}", headers={"Accept": "text/turtle"})
+def test_document_rdf_by_negotiation(app_client: httpx.Client) -> None:
+    slug = app_client.get("/api/documents").json()[0]["slug"]
+    response = app_client.get(f"/documents/{slug}", headers={"Accept": "text/turtle"})
     assert response.headers["content-type"].startswith("text/turtle")
     g = parse_rdf(response.content, "turtle")
     assert len(set(g.subjects(rdflib.RDF.type, rdflib.URIRef("https://coopgraph.org/ontology#Evidence")))) > 0
-    assert httpx.get(live_server.url + f"/documents/{slug}").headers["content-type"].startswith("text/html")
-    assert httpx.get(live_server.url + "/documents/no-such-doc").status_code == 404
-    assert httpx.get(live_server.url + "/api/documents/chongqing-customs").status_code == 404
+    assert app_client.get(f"/documents/{slug}").headers["content-type"].startswith("text/html")
+    assert app_client.get("/documents/no-such-doc").status_code == 404
+    assert app_client.get("/api/documents/chongqing-customs").status_code == 404
 
 
-def test_ontology_html_and_turtle(live_server: LiveServer) -> None:
-    page = httpx.get(live_server.url + "/ontology", headers={"Accept": "text/html"})
+def test_ontology_html_and_turtle(app_client: httpx.Client) -> None:
+    page = app_client.get("/ontology", headers={"Accept": "text/html"})
     assert page.headers["content-type"].startswith("text/html")
     assert 'id="coop-CustomsDistrict"' in page.text and "coop:Region" in page.text
     assert 'id="coop-hasSignatory"' in page.text or 'id="coop-signatoryOf"' in page.text
-    for response in (httpx.get(live_server.url + "/ontology", headers={"Accept": "text/turtle"}),
-                     httpx.get(live_server.url + "/ontology.ttl")):
+    for response in (app_client.get("/ontology", headers={"Accept": "text/turtle"}),
+                     app_client.get("/ontology.ttl")):
         assert response.headers["content-type"].startswith("text/turtle")
         g = parse_rdf(response.content, "turtle")
         assert (rdflib.URIRef("https://coopgraph.org/ontology#Region"), rdflib.RDF.type, rdflib.OWL.Class) in g
-    shapes = httpx.get(live_server.url + "/ontology/shapes.ttl")
+    shapes = app_client.get("/ontology/shapes.ttl")
     if shapes_file().is_file():
         assert shapes.status_code == 200
         parse_rdf(shapes.content, "turtle")
@@ -135,11 +134,11 @@ def test_ontology_html_and_turtle(live_server: LiveServer) -> None:
         assert shapes.status_code == 404
 
 
-def test_void_describes_the_dataset(live_server: LiveServer) -> None:
-    stats = httpx.get(live_server.url + "/api/stats").json()
+def test_void_describes_the_dataset(app_client: httpx.Client) -> None:
+    stats = app_client.get("/api/stats").json()
     for path, accept, fmt in [("/.well-known/void", "text/turtle", "turtle"),
                               ("/void", "application/ld+json", "json-ld")]:
-        response = httpx.get(live_server.url + path, headers={"Accept": accept})
+        response = app_client.get(path, headers={"Accept": accept})
         assert response.headers["content-type"].startswith(accept)
         g = parse_rdf(response.content, fmt)
         ds = g.value(predicate=rdflib.RDF.type, object=VOID.Dataset, any=False)
@@ -155,14 +154,14 @@ def test_void_describes_the_dataset(live_server: LiveServer) -> None:
 
 
 @pytest.mark.parametrize(("fmt", "rdflib_format"), [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")])
-def test_full_dumps_hold_every_triple(live_server: LiveServer, fmt: str, rdflib_format: str) -> None:
-    triples = httpx.get(live_server.url + "/api/stats").json()["triples"]
-    response = httpx.get(live_server.url + f"/api/exports/coopgraph.{fmt}")
+def test_full_dumps_hold_every_triple(app_client: httpx.Client, fmt: str, rdflib_format: str) -> None:
+    triples = app_client.get("/api/stats").json()["triples"]
+    response = app_client.get(f"/api/exports/coopgraph.{fmt}")
     assert response.status_code == 200
     assert 'filename="coopgraph.' in response.headers["content-disposition"]
     g = parse_rdf(response.content, rdflib_format)
     assert len(g) == triples
 
 
-def test_unknown_dump_format_is_404(live_server: LiveServer) -> None:
-    assert httpx.get(live_server.url + "/api/exports/coopgraph.csv").status_code == 404
+def test_unknown_dump_format_is_404(app_client: httpx.Client) -> None:
+    assert app_client.get("/api/exports/coopgraph.csv").status_code == 404

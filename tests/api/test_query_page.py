@@ -1,5 +1,6 @@
-"""The SPARQL page and the example queries over real HTTP (``live_server``), plus the pure parts
-(parsing an ``.rq`` header, binding a parameter) as unit tests."""
+"""The SPARQL page and the example queries, answered by the app in process (``app_client``), plus
+the pure parts (parsing an ``.rq`` header, binding a parameter) as unit tests. The page's Python
+snippets run with real clients against a real server (``live_server``)."""
 
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ class _Scripts(HTMLParser):
             self._in = None
 
 
-def _page(live_server: LiveServer, **params: str) -> tuple[httpx.Response, _Scripts, dict]:  # type: ignore[type-arg]
-    response = httpx.get(f"{live_server.url}/query", params=params)
+def _page(client: httpx.Client, **params: str) -> tuple[httpx.Response, _Scripts, dict]:  # type: ignore[type-arg]
+    response = client.get("/query", params=params)
     parser = _Scripts()
     parser.feed(response.text)
     config = next(json.loads(body) for attrs, body in parser.scripts if attrs.get("id") == "query-config")
@@ -53,8 +54,8 @@ def _page(live_server: LiveServer, **params: str) -> tuple[httpx.Response, _Scri
 
 
 # -- the page -------------------------------------------------------------------------------------
-def test_query_page_serves_editor_with_local_assets(live_server: LiveServer) -> None:
-    response, parser, config = _page(live_server)
+def test_query_page_serves_editor_with_local_assets(app_client: httpx.Client) -> None:
+    response, parser, config = _page(app_client)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -68,32 +69,33 @@ def test_query_page_serves_editor_with_local_assets(live_server: LiveServer) -> 
     srcs = [attrs["src"] for attrs, _ in parser.scripts if attrs.get("src")]
     assert any(re.fullmatch(r"/static/vendor/yasgui-\d+\.\d+\.\d+/yasgui\.min\.js", s) for s in srcs), srcs
     for url in srcs + parser.styles:
-        asset = httpx.get(live_server.url + url)
+        asset = app_client.get(url)
         assert asset.status_code == 200, url
         assert len(asset.content) > 1000 or url.endswith(".css"), url
     assert config["endpoint"] == "/sparql"
-    assert config["absoluteEndpoint"] == f"{live_server.url}/sparql"
+    server_url = str(app_client.base_url).rstrip("/")
+    assert config["absoluteEndpoint"] == f"{server_url}/sparql"
     assert config["prefixes"]["id"] == BASE + "id/"
     preset = {"coop", "rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "prov", "org", "schema"}
     assert preset <= set(config["prefixes"])
     assert config["terms"]["class"] and config["terms"]["property"], "ontology terms for autocompletion"
     assert [e["name"] for e in config["examples"]] == EXAMPLES
     # The Python snippet names this server's endpoint.
-    assert f'SPARQLWrapper("{live_server.url}/sparql")' in response.text
-    assert f'SPARQLStore("{live_server.url}/sparql")' in response.text
+    assert f'SPARQLWrapper("{server_url}/sparql")' in response.text
+    assert f'SPARQLStore("{server_url}/sparql")' in response.text
 
 
-def test_query_page_opens_a_shared_query_escaped(live_server: LiveServer) -> None:
+def test_query_page_opens_a_shared_query_escaped(app_client: httpx.Client) -> None:
     hostile = 'SELECT * WHERE { ?s ?p "</script><script>alert(1)</script>" }'
-    response, _, config = _page(live_server, query=hostile)
+    response, _, config = _page(app_client, query=hostile)
     assert response.status_code == 200
     assert "<script>alert(1)" not in response.text
     assert config["query"] == hostile
 
 
 # -- /api/examples --------------------------------------------------------------------------------
-def test_examples_are_listed_with_everything_a_client_needs(live_server: LiveServer) -> None:
-    response = httpx.get(f"{live_server.url}/api/examples")
+def test_examples_are_listed_with_everything_a_client_needs(app_client: httpx.Client) -> None:
+    response = app_client.get("/api/examples")
     assert response.status_code == 200
     examples = response.json()
     assert [e["name"] for e in examples] == EXAMPLES and len(examples) >= 2
@@ -111,8 +113,8 @@ def test_examples_are_listed_with_everything_a_client_needs(live_server: LiveSer
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_every_example_runs_with_its_defaults(live_server: LiveServer, name: str) -> None:
-    response = httpx.get(f"{live_server.url}/api/examples/{name}")
+def test_every_example_runs_with_its_defaults(app_client: httpx.Client, name: str) -> None:
+    response = app_client.get(f"/api/examples/{name}")
     assert response.status_code == 200, response.text
     example = next(e for e in load_examples() if e.name == name)
     body = response.json()
@@ -126,26 +128,26 @@ def test_every_example_runs_with_its_defaults(live_server: LiveServer, name: str
         assert body, f"{name} builds an empty graph on the seed data"
 
 
-def test_example_runs_with_an_entity_parameter(live_server: LiveServer) -> None:
+def test_example_runs_with_an_entity_parameter(app_client: httpx.Client) -> None:
     example = next(e for e in load_examples() if any(p.kind == "entity" for p in e.params))
     param = next(p for p in example.params if p.kind == "entity")
     other = "chengdu-customs" if param.default != "chengdu-customs" else "chongqing-customs"
-    default = httpx.get(f"{live_server.url}/api/examples/{example.name}")
-    chosen = httpx.get(f"{live_server.url}/api/examples/{example.name}", params={param.name: other})
+    default = app_client.get(f"/api/examples/{example.name}")
+    chosen = app_client.get(f"/api/examples/{example.name}", params={param.name: other})
     assert chosen.status_code == 200, chosen.text
     assert f"{BASE}id/{other}" in chosen.text
     assert chosen.content != default.content
 
 
-def test_example_runs_with_date_parameters(live_server: LiveServer) -> None:
+def test_example_runs_with_date_parameters(app_client: httpx.Client) -> None:
     example = next((e for e in load_examples() if any(p.kind == "date" for p in e.params)), None)
     if example is None:
         pytest.skip("no example takes a date")
     names = [p.name for p in example.params if p.kind == "date"]
-    wide = httpx.get(f"{live_server.url}/api/examples/{example.name}",
-                     params={names[0]: "1900-01-01", names[-1]: "2100-12-31"})
-    narrow = httpx.get(f"{live_server.url}/api/examples/{example.name}",
-                       params={names[0]: "1900-01-01", names[-1]: "1900-01-02"})
+    wide = app_client.get(f"/api/examples/{example.name}",
+                          params={names[0]: "1900-01-01", names[-1]: "2100-12-31"})
+    narrow = app_client.get(f"/api/examples/{example.name}",
+                            params={names[0]: "1900-01-01", names[-1]: "1900-01-02"})
     assert wide.status_code == narrow.status_code == 200
     assert len(wide.json()["results"]["bindings"]) > len(narrow.json()["results"]["bindings"]) == 0
 
@@ -155,17 +157,17 @@ def test_example_runs_with_date_parameters(live_server: LiveServer) -> None:
     ("entity=no-such-entity-anywhere", 404, "no entity 'no-such-entity-anywhere'"),
     ("entity=chongqing-customs&limit=5", 400, "unknown parameter limit"),
 ])
-def test_bad_parameters_are_4xx_with_the_canonical_body(live_server: LiveServer, query: str, status: int,
+def test_bad_parameters_are_4xx_with_the_canonical_body(app_client: httpx.Client, query: str, status: int,
                                                         fragment: str) -> None:
     example = next(e for e in load_examples() if any(p.name == "entity" for p in e.params))
-    response = httpx.get(f"{live_server.url}/api/examples/{example.name}?{query}")
+    response = app_client.get(f"/api/examples/{example.name}?{query}")
     assert response.status_code == status
     body = response.json()
     assert body["ok"] is False and body["status"] == status and fragment in body["error"]
 
 
-def test_unknown_example_is_404(live_server: LiveServer) -> None:
-    response = httpx.get(f"{live_server.url}/api/examples/no-such-example")
+def test_unknown_example_is_404(app_client: httpx.Client) -> None:
+    response = app_client.get("/api/examples/no-such-example")
     assert response.status_code == 404
     assert "GET /api/examples" in response.json()["error"]
 

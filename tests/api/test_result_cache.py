@@ -9,6 +9,7 @@ import pytest
 
 from coopgraph.api.result_cache import CacheKey, ResultCache
 from coopgraph.api.settings import Settings
+from tests.conftest import SeedBuild, app_settings, in_process_app
 
 JSON = "application/sparql-results+json"
 
@@ -115,21 +116,14 @@ def test_threads_keep_the_bound() -> None:
     assert stats.bytes <= 10_000 and stats.bytes == 50 * stats.entries
 
 
-def test_the_endpoint_serves_repeated_queries_from_the_cache(seed_build, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_endpoint_serves_repeated_queries_from_the_cache(seed_build: SeedBuild) -> None:
     """With the cache on, a repeated query is answered without the executor; an update empties it."""
-    import httpx
-
-    from tests.conftest import start_server, stop_server
-
-    server = start_server(seed_build.store_root, tmp_path, env={"COOPGRAPH_RESULT_CACHE_MB": "8"})
-    try:
+    with in_process_app(app_settings(seed_build.store_root, result_cache_mb=8)) as client:
         query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
-        first = httpx.get(server.url + "/sparql", params=query, timeout=10)
-        second = httpx.get(server.url + "/sparql", params=query, timeout=10)
+        first = client.get("/sparql", params=query, timeout=10)
+        second = client.get("/sparql", params=query, timeout=10)
         assert first.status_code == second.status_code == 200
         assert first.content == second.content
         assert (first.headers["x-coopgraph-cache"], second.headers["x-coopgraph-cache"]) == ("miss", "hit")
-        other = httpx.get(server.url + "/sparql", params=query, headers={"Accept": "text/csv"}, timeout=10)
+        other = client.get("/sparql", params=query, headers={"Accept": "text/csv"}, timeout=10)
         assert other.headers["x-coopgraph-cache"] == "miss", "the media type is part of the key"
-    finally:
-        stop_server(server)
