@@ -418,12 +418,14 @@ def ingest(
         if report is not None:
             _write_report(report, extractions, skipped)
             out.print(f"report:  {report}")
-        if review_out is not None:
+        if review_out is not None and not extractions:  # an earlier file is not overwritten with nothing
+            out.print(f"review:  nothing new to review; {review_out} not written")
+        elif review_out is not None:
             from coopgraph.graph.ingest.review_file import write_review_file
 
             write_review_file(review_out, extractions, base=settings.base)
-            out.print(f"review:  {review_out} ({len(extractions)} document(s); move what is right into "
-                      "data/facts/ and run `coopgraph build`)")
+            out.print(f"review:  {review_out} ({_count(len(extractions), 'document')}; keep what is right, "
+                      "move it into data/ as its header says, and run `coopgraph build`)")
         if accept and extractions:
             _accept(db, extractions, base=settings.base, accepted_by=accepted_by or _user_name())
         elif queue and extractions:
@@ -482,9 +484,9 @@ def _print_extraction(extraction: Any) -> None:
     known = sum(1 for d in mentions if not d.new)
     auto = sum(1 for d in mentions if d.auto)
     new = len({d.iri for d in mentions if d.new})
-    out.print(f"found:   {extraction.document.path} ({extraction.iri}): {len(mentions)} mentions, "
-              f"{known} of known entities ({auto} linked automatically), {new} new entities, "
-              f"{len(extraction.relations)} relations")
+    out.print(f"found:   {extraction.document.path} ({extraction.iri}): {_count(len(mentions), 'mention')}, "
+              f"{known} of known entities ({auto} linked automatically), "
+              f"{_count(new, 'new entity', 'new entities')}, {_count(len(extraction.relations), 'relation')}")
     for warning in extraction.warnings:
         console.print(f"[yellow]warning:[/] {extraction.document.path}: {warning}", highlight=False)
 
@@ -514,8 +516,9 @@ def _accept(db: Store, extractions: list[Any], *, base: str, accepted_by: str) -
             out.print(f"skipped: {extraction.document.path}: already ingested: {summary.already}")
             continue
         out.print(f"written: {extraction.document.path} -> <{summary.graph}>: {summary.triples} triples, "
-                  f"{summary.entities} entities mentioned ({len(summary.new_entities)} new), "
-                  f"{summary.relations} relations; accepted by {accepted_by}")
+                  f"{_count(summary.entities, 'entity', 'entities')} mentioned "
+                  f"({len(summary.new_entities)} new), "
+                  f"{_count(summary.relations, 'relation')}; accepted by {accepted_by}")
         for reason in summary.dropped:
             console.print(f"[yellow]not written:[/] {reason}", highlight=False)
 
@@ -527,7 +530,12 @@ def _remove_document(settings: Settings, ref: str) -> None:
         _say_if_waiting(db)
         summary = remove_document(db, ref, base=settings.base)
     out.print(f"removed: {summary.document}: <{summary.graph}> with its {summary.triples} triples; "
-              f"{len(summary.entities_gone)} entities only it had introduced are gone")
+              f"{_count(len(summary.entities_gone), 'entity', 'entities')} only it had introduced "
+              "gone with it")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _user_name() -> str:

@@ -137,6 +137,10 @@ def test_the_same_article_twice_adds_nothing_and_remove_restores_the_store(
     assert second.exit_code == 0, second.output
     assert "already ingested: https://coopgraph.org/id/doc-" in second.output
     assert snapshot(store_root) == once
+    review = tmp_path / "review.yaml"
+    third = ingest(cli, str(article), "--store", str(store_root), "--no-model", "--review-out", str(review))
+    assert third.exit_code == 0 and "nothing new to review" in third.output and not review.exists()
+    assert snapshot(store_root) == once and not (store_root / "review").exists()
 
     removed = ingest(cli, "--remove", str(article), "--store", str(store_root))
     assert removed.exit_code == 0, removed.output
