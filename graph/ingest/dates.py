@@ -1,0 +1,92 @@
+"""Dates a sentence states ("on December 17", "in November 2018", "in 2019"), kept as partial as given.
+
+A date missing its year takes the year of the article's date, and says so (``inferred``): a reader can
+then tell "2019-12-17" read off the sentence from "12-17" completed from the byline.
+
+>>> stated_date("On December 17, they signed it.", "2019-12")
+StatedDate(value='2019-12-17', inferred=True, start=0, end=14)
+>>> stated_date("China and Singapore inked the MOU in November 2018.", None).value
+'2018-11'
+>>> stated_date("It was founded in 2019 in Chongqing.", None).value
+'2019'
+>>> stated_date("signed by the two cities in July this year", "2019-12-20").value
+'2019-07'
+>>> stated_date("No date here, 21 articles.", "2019") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["StatedDate", "stated_date", "MONTHS"]
+
+MONTHS = {name: number for number, names in enumerate(
+    (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+     ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+     ("october", "oct"), ("november", "nov"), ("december", "dec")), start=1) for name in names}
+
+_MONTH = r"(?P<{}>January|February|March|April|May|June|July|August|September|October|November|December" \
+         r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+# Most specific first: a full date before a month and year before a bare year.
+_PATTERNS = [
+    ("mdy", re.compile(_MONTH.format("m") + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b")),
+    ("dmy", re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH.format("m")
+                       + r",?\s+(?P<y>(?:19|20)\d\d)\b")),
+    ("iso", re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b")),
+    ("my", re.compile(_MONTH.format("m") + r",?\s+(?:of\s+)?(?P<y>(?:19|20)\d\d)\b")),
+    ("md", re.compile(r"\b(?i:on|since|from|by|until)\s+" + _MONTH.format("m")
+                      + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b(?!\s*,?\s*\d)")),
+    ("dm", re.compile(r"\b(?i:on|since|from|by|until)\s+(?:the\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+                      + _MONTH.format("m") + r"(?!\s*,?\s*\d)")),
+    ("m-this-year", re.compile(r"\b(?i:in)\s+" + _MONTH.format("m") + r"\s+this\s+year\b")),
+    ("y", re.compile(r"\b(?i:in|since|by|until|during|from)\s+(?:the\s+year\s+)?(?P<y>(?:19|20)\d\d)\b(?![-+\d])")),
+]
+
+
+@dataclass(frozen=True)
+class StatedDate:
+    """A date a text states: ``value`` is YYYY, YYYY-MM or YYYY-MM-DD; offsets are of the date's words."""
+
+    value: str
+    inferred: bool
+    start: int
+    end: int
+
+
+def stated_date(text: str, document_date: str | None, start: int = 0, end: int | None = None
+                ) -> StatedDate | None:
+    """The first date stated in ``text[start:end]``; a missing year comes from ``document_date``."""
+    stop = len(text) if end is None else end
+    found: list[tuple[int, StatedDate]] = []
+    for kind, pattern in _PATTERNS:
+        match = pattern.search(text, start, stop)
+        if match is None:
+            continue
+        value = _value(kind, match, document_date)
+        if value is not None:
+            found.append((match.start(), StatedDate(value[0], value[1], match.start(), match.end())))
+    if not found:
+        return None
+    # The earliest date of the text; of dates starting at one place, the most specific (listed first).
+    return min(found, key=lambda item: item[0])[1]
+
+
+def _value(kind: str, match: re.Match[str], document_date: str | None) -> tuple[str, bool] | None:
+    groups = match.groupdict()
+    month = groups.get("m")
+    number = (MONTHS.get(month.lower().rstrip(".")) if month and not month.isdigit()
+              else int(month) if month else None)
+    day = int(groups["d"]) if groups.get("d") else None
+    year = groups.get("y")
+    inferred = False
+    if year is None:
+        if not document_date or not re.match(r"\d{4}", document_date):
+            return None  # a day without a year and no article date: too little to state
+        year, inferred = document_date[:4], True
+    if number is None:
+        return year, inferred
+    if not 1 <= number <= 12 or (day is not None and not 1 <= day <= 31):
+        return None
+    return (f"{year}-{number:02d}-{day:02d}" if day is not None else f"{year}-{number:02d}"), inferred

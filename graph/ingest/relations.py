@@ -1,0 +1,497 @@
+"""Relations an article states, sentence by sentence, between the entities its mentions link to.
+
+Each rule is a pattern between two linked mentions of compatible types (the ontology's domains and
+ranges, through the superclasses of the mentions' types) with the words between them:
+
+    signing        "A and B (officially) signed a memorandum"   hasSignatory, signedOn (+ its date)
+                   "a memorandum ... signed by / between A and B"
+    post           "Shan Wei, Director of Chongqing Customs"    org:holds, org:postIn
+    members        "the X mechanism among A, B and C"; "A joined the X mechanism"   hasMember
+    establishes    "A (has) established the X mechanism"        establishesMechanism
+    action         "A will promote / support / implement / build (the construction of) B"
+                   promotes, supports, implements, builds, operates, administers, cooperatesWith
+    connects       "the X corridor ... links / connectivity between A and B"   connects
+    located        "X, Y and Z in W"; "X, located in W"; "X (Chongqing) Free Trade Zone"  locatedIn
+    based / part   "X, based in W"; "X, part of Y"               basedIn, partOf
+    names          "Liangjiang New Area Administrative Committee" administers Liangjiang New Area
+
+Precision first: a pattern fires only when the words between the two mentions are the few a
+statement of that kind uses (auxiliaries, adverbs, "the construction of" ...); anything else (a
+pronoun subject, a clause in between) is left to the reviewer. Every relation quotes the clause that
+states it (``doc.text[start:end] == quote``), with its modality (done / planned / stated) from the
+verb's tense and the words around it, and the date the sentence gives, if any.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from coopgraph.graph.ingest.dates import stated_date
+from coopgraph.graph.ingest.model import IngestDocument, LinkDecision, Modality, Relation
+from coopgraph.graph.ingest.text import fold, sentence_of
+
+__all__ = ["find_relations", "type_closure"]
+
+# Kinds of entity a rule accepts at one end, as coop classes (a mention qualifies through superclasses).
+ORGANISATION = frozenset({"GovernmentBody", "PartyBody", "Association", "InternationalOrganisation",
+                          "MediaOrganisation"})
+PLACE = frozenset({"Region"})
+ACTOR = ORGANISATION | PLACE | {"Agreement"}          # who supports, promotes, builds ... in the news
+PARTY = ORGANISATION | PLACE                           # who signs, who is a member
+THING = frozenset({"Region", "Platform", "Corridor", "Initiative", "Strategy", "Plan", "Policy", "Instruction",
+                   "Agreement", "CooperationMechanism", "CooperationArea", "Industry", "Event"})
+BUILT = frozenset({"Zone", "Platform", "Corridor", "CooperationMechanism"})
+SITED = frozenset({"Zone", "Platform", "Region"})     # what lies in a region
+
+# Words that may stand between a subject and its verb: auxiliaries, adverbs, "aims to", "plans to".
+_AUX = (r"(?:will|shall|would|is|are|was|were|has|have|had|been|be|being|going|to|plans?|planned|planning|aims?"
+        r"|aimed|aiming|at|intends?|intended|strives?|strived|continues?|continued|also|further|actively|jointly"
+        r"|vigorously|fully|steadily|officially|formally|comprehensively|mainly|expected|must|should|can|could"
+        r"|tries|try|trying|seeks?|agreed|agrees|decided|decides|set|out|still|now|already|first|recently"
+        r"|successfully|together|both|hopes?|wants?|pledged|pledges|vowed|vows|committed|commits|need|needs)")
+_AUX_GAP = re.compile(rf"(?:\s+{_AUX})*\s+", re.IGNORECASE)
+# Words that may stand between a verb and its object ("promote the opening up and development of").
+_OBJ_WORDS = (r"(?:the|a|an|its|their|further|more|continued|construction|development|opening|up|opening-up"
+              r"|implementation|sustainable|green|high-quality|quality|of|and|in|high-level|integrated"
+              r"|co-construction|building|growth|upgrading|reform|cooperation|with|joint|steady|healthy|rapid"
+              r"|deeper|deepening|new|round|better|stronger|operation|management)")
+_OBJ_GAP = re.compile(rf"\s+(?:{_OBJ_WORDS}\s+){{0,7}}", re.IGNORECASE)
+_COORD_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+and\s+|\s+as\s+well\s+as\s+)(?:the\s+)?")
+
+# verb -> (predicate, object kinds); the verb's form decides done / planned / stated.
+_ACTIONS: list[tuple[re.Pattern[str], str, frozenset[str]]] = [
+    (re.compile(r"(?:support(?:s|ed|ing)?|back(?:s|ed|ing)?)\b", re.I), "supports", THING | ORGANISATION),
+    (re.compile(r"(?:promot(?:e|es|ed|ing)|advanc(?:e|es|ed|ing)|boost(?:s|ed|ing)?)\b", re.I), "promotes", THING),
+    (re.compile(r"(?:implement(?:s|ed|ing)?|carr(?:y|ies|ied|ying)\s+out|appl(?:y|ies|ied|ying))\b", re.I),
+     "implements", frozenset({"Plan", "Policy", "Instruction", "Agreement", "CooperationMechanism", "Strategy",
+                              "Initiative"})),
+    (re.compile(r"(?:build(?:s|ing)?|built|construct(?:s|ed|ing)?|accelerat(?:e|es|ed|ing)\s+the\s+construction"
+                r"\s+of|(?:speed(?:s|ing)?|sped)\s+up\s+the\s+construction\s+of)\b", re.I), "builds", BUILT),
+    (re.compile(r"(?:operat(?:e|es|ed|ing)|run(?:s|ning)?|ran)\b", re.I), "operates", frozenset({"Platform"})),
+    (re.compile(r"(?:administer(?:s|ed|ing)?|manag(?:e|es|ed|ing))\b", re.I), "administers",
+     frozenset({"Zone", "Initiative", "PilotProgramme", "Platform"})),
+    (re.compile(r"(?:cooperat(?:e|es|ed|ing)|work(?:s|ed|ing)?|partner(?:s|ed|ing)?)\s+with\b", re.I),
+     "cooperatesWith", PARTY),
+    (re.compile(r"(?:establish(?:es|ed|ing)?|set(?:s|ting)?\s+up|launch(?:es|ed|ing)?|creat(?:e|es|ed|ing))\b", re.I),
+     "establishesMechanism", frozenset({"CooperationMechanism"})),
+]
+
+_PLANNED = re.compile(r"\b(?:will|shall|going\s+to|plans?\s+to|planned\s+to|planning\s+to|aims?\s+(?:to|at)"
+                      r"|aimed\s+(?:to|at)|intends?\s+to|is\s+to|are\s+to|expected\s+to|strives?\s+to|seeks?\s+to"
+                      r"|tries\s+to|try\s+to|must|should|agreed\s+to|decided\s+to|hopes?\s+to|pledged\s+to"
+                      r"|vowed\s+to|committed\s+to|continues?\s+to|need\s+to|would)\b", re.I)
+_PAST = re.compile(r"\b(?:has|have|had)\s+(?:\w+\s+)?\w+ed\b|\b(?:signed|inked|concluded|established|launched"
+                   r"|built|set\s+up|created|promoted|supported|implemented|constructed|joined|linked|connected"
+                   r"|held|opened|completed|applied|carried\s+out|cooperated|operated|administered|was|were)\b", re.I)
+
+
+@dataclass(frozen=True)
+class _Found:
+    subject: LinkDecision
+    predicate: str
+    object: LinkDecision | None
+    start: int
+    end: int
+    modality: Modality
+    confidence: float
+    rule: str
+    value: str | None = None
+    dated: bool = True            # whether the sentence's date applies (not to "stated" facts)
+
+
+@cache
+def _ontology_closure() -> dict[str, frozenset[str]]:
+    from coopgraph.graph.namespaces import COOP_NS
+    from coopgraph.graph.ontology import load_ontology
+    ontology = load_ontology()
+    return {cls.removeprefix(COOP_NS): frozenset(c.removeprefix(COOP_NS) for c in supers if c.startswith(COOP_NS))
+            for cls, supers in ontology.superclasses.items() if cls.startswith(COOP_NS)}
+
+
+def type_closure(types: Sequence[str]) -> frozenset[str]:
+    """The coop classes and all their coop superclasses.
+
+    >>> sorted(type_closure(("Port",)))
+    ['Facility', 'Platform', 'Port']
+    """
+    closure = _ontology_closure()
+    out: set[str] = set()
+    for t in types:
+        out |= closure.get(t, frozenset({t}))
+    return frozenset(out)
+
+
+def _is(decision: LinkDecision, kinds: frozenset[str]) -> bool:
+    return bool(type_closure(decision.types) & kinds)
+
+
+def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
+                   spans: Sequence[tuple[int, int]]) -> list[Relation]:
+    """The relations each sentence of ``doc`` states between the entities of ``decisions``."""
+    spans = list(spans)
+    by_sentence: dict[tuple[int, int], list[LinkDecision]] = {}
+    for d in decisions:
+        by_sentence.setdefault(sentence_of(spans, d.mention.start), []).append(d)
+    found: list[_Found] = []
+    topic: LinkDecision | None = None   # whom "they", "it", "we", "the Bureau" refer to
+    for (s_start, s_end), in_sentence in sorted(by_sentence.items()):
+        if s_start == s_end:
+            continue
+        ms = sorted(in_sentence, key=lambda d: (d.mention.start, -d.mention.end))
+        found.extend(_signing(doc.text, s_start, s_end, ms, doc.date))
+        posts = _posts(doc.text, ms)
+        found.extend(posts)
+        # a speaker's organisation is what the rest of their statement is about
+        speaker = next((f.object for f in posts if f.predicate == "org:postIn"), None)
+        topic = speaker or topic
+        # "... said that Liangjiang New Area tries ...": what the speaker talks about comes next
+        for said in _SAID.finditer(doc.text, s_start, s_end):
+            named = next((d for d in ms if d.mention.start == said.end()), None)
+            if named is not None and _is(named, ACTOR - {"Agreement"}):
+                topic = named
+        found.extend(_members(doc.text, s_start, s_end, ms))
+        found.extend(_actions(doc.text, s_end, ms))
+        if topic is not None:
+            found.extend(_actions(doc.text, s_end, ms, topic, _references(doc.text, s_start, s_end, topic)))
+        first = ms[0]
+        if re.fullmatch(r"(?:the\s+)?", doc.text[s_start:first.mention.start], re.I) and _is(
+                first, ORGANISATION | frozenset({"Zone", "Municipality", "Province", "City"})):
+            topic = first
+        found.extend(_connects(doc.text, s_end, ms))
+        found.extend(_located(doc.text, s_end, ms))
+    found.extend(_names(doc.text, decisions))
+    return _relations(doc, found, spans)
+
+
+def _relations(doc: IngestDocument, found: list[_Found], spans: list[tuple[int, int]]) -> list[Relation]:
+    best: dict[tuple[str, str, str], Relation] = {}
+    for f in found:
+        if f.object is not None and f.object.iri == f.subject.iri:
+            continue
+        date = None
+        if f.dated and f.modality != "stated":
+            s_start, s_end = sentence_of(spans, f.start)
+            date = stated_date(doc.text, doc.date, s_start, s_end)
+        rel = Relation(subject=f.subject, predicate=f.predicate, object=f.object, quote=doc.text[f.start:f.end],
+                       start=f.start, end=f.end, modality=f.modality, confidence=f.confidence, value=f.value,
+                       date=date.value if date else None, date_inferred=bool(date and date.inferred), rule=f.rule)
+        key = (f.subject.iri, f.predicate, f.object.iri if f.object is not None else f"value:{f.value}")
+        if key not in best or rel.confidence > best[key].confidence:
+            best[key] = rel
+    return sorted(best.values(), key=lambda r: (r.start, r.end, r.predicate))
+
+
+def _modality(text: str, start: int, end: int) -> Modality:
+    words = text[start:end]
+    if _PLANNED.search(words):
+        return "planned"
+    if _PAST.search(words):
+        return "done"
+    return "stated"
+
+
+def _group_after(text: str, ms: list[LinkDecision], at: int, kinds: frozenset[str], limit: int
+                 ) -> list[LinkDecision]:
+    """The coordinated mentions ("A, B and C") starting at ``at`` (after blanks / "the")."""
+    first = next((d for d in ms if d.mention.start >= at), None)
+    if first is None or not re.fullmatch(r"\s*(?:the\s+)?", text[at:first.mention.start], re.I):
+        return []
+    group = [first]
+    for d in ms:
+        if d.mention.start <= group[-1].mention.start or d.mention.start >= limit:
+            continue
+        if d.mention.start < group[-1].mention.end:
+            continue  # nested in the previous one
+        if _COORD_GAP.fullmatch(text[group[-1].mention.end:d.mention.start]):
+            group.append(d)
+        else:
+            break
+    return [d for d in group if _is(d, kinds)] if all(_is(d, kinds) for d in group) else []
+
+
+def _group_before(text: str, ms: list[LinkDecision], end: int, kinds: frozenset[str]) -> list[LinkDecision]:
+    """The coordinated mentions ending at ``end`` ("A and B" before "signed")."""
+    before = [d for d in ms if d.mention.end <= end]
+    if not before:
+        return []
+    group = [before[-1]]
+    if group[0].mention.end != end:
+        return []
+    for d in reversed(before[:-1]):
+        if d.mention.end > group[-1].mention.start:
+            continue
+        if _COORD_GAP.fullmatch(text[d.mention.end:group[-1].mention.start]):
+            group.append(d)
+        else:
+            break
+    group.reverse()
+    return group if all(_is(d, kinds) for d in group) else []
+
+
+_SIGN = re.compile(r"\b(?:signed|inked|concluded|sign|signs|signing|entered\s+into)\b", re.I)
+
+
+def _signing(text: str, s_start: int, s_end: int, ms: list[LinkDecision], document_date: str | None
+             ) -> list[_Found]:
+    out: list[_Found] = []
+    agreements = [d for d in ms if _is(d, frozenset({"Agreement"}))]
+    for verb in _SIGN.finditer(text, s_start, s_end):
+        # "A and B (officially) signed a memorandum ..."
+        head = re.search(r"(?:\s+(?:have|has|had|will|officially|formally|jointly|also|today|yesterday|finally"
+                         r"|successfully))*\s+$", text[s_start:verb.start()])
+        agreement = next((a for a in agreements if a.mention.start >= verb.end()
+                          and re.fullmatch(r"\s+(?:a|an|the|their|two|new|\w+)?\s*(?:\w+\s+)?",
+                                           text[verb.end():a.mention.start])), None)
+        parties: list[LinkDecision] = []
+        start = end = verb.start()
+        if head is not None and agreement is not None:
+            parties = _group_before(text, ms, s_start + head.start(), PARTY)
+            if parties:
+                start, end = parties[0].mention.start, agreement.mention.end
+        if not parties:
+            # "... a memorandum (...) signed by A and B" / "the agreement between A and B"
+            by = re.match(r"\s+by\s+", text[verb.end():s_end])
+            agreement = next((a for a in reversed(agreements) if a.mention.end <= verb.start()
+                              and len(text[a.mention.end:verb.start()].split()) <= 14
+                              and not re.search(r"[;:]", text[a.mention.end:verb.start()])), None)
+            if by is not None and agreement is not None:
+                parties = _group_after(text, ms, verb.end() + by.end(), PARTY, s_end)
+                if parties:
+                    start, end = agreement.mention.start, parties[-1].mention.end
+        if not parties or agreement is None or len(parties) < 2:
+            continue
+        modality = _modality(text, s_start, verb.end())
+        if modality == "stated" and verb.group().lower() in ("signed", "inked", "concluded", "entered into"):
+            modality = "done"
+        for party in parties:
+            out.append(_Found(agreement, "hasSignatory", party, start, end, modality, 0.9, "signing"))
+        date = stated_date(text, document_date, s_start, s_end)
+        if date is not None and modality == "done":
+            d_start, d_end = min(start, date.start), max(end, date.end)
+            out.append(_Found(agreement, "signedOn", None, d_start, d_end, "done", 0.85, "signing-date",
+                              value=date.value))
+    for agreement in agreements:
+        between = re.match(r"\s+between\s+", text[agreement.mention.end:s_end])
+        if between is None:
+            continue
+        parties = _group_after(text, ms, agreement.mention.end + between.end(), PARTY, s_end)
+        if len(parties) >= 2:
+            for party in parties:
+                out.append(_Found(agreement, "hasSignatory", party, agreement.mention.start, parties[-1].mention.end,
+                                  "stated", 0.8, "agreement-between", dated=False))
+    return out
+
+
+def _posts(text: str, ms: list[LinkDecision]) -> list[_Found]:
+    out: list[_Found] = []
+    posts = [d for d in ms if "Post" in d.types]
+    people = [d for d in ms if _is(d, frozenset({"Person"}))]
+    for post in posts:
+        for person in people:
+            after = person.mention.end <= post.mention.start and re.fullmatch(
+                r",\s+(?:the\s+)?", text[person.mention.end:post.mention.start])
+            before = post.mention.end <= person.mention.start and re.fullmatch(
+                r"\s+", text[post.mention.end:person.mention.start])
+            if after or before:
+                start = min(person.mention.start, post.mention.start)
+                end = max(person.mention.end, post.mention.end)
+                out.append(_Found(person, "org:holds", post, start, end, "stated", 0.9 if after else 0.8,
+                                  "post-holder", dated=False))
+        for org in ms:
+            inside = post.mention.start < org.mention.start and org.mention.end <= post.mention.end
+            if inside and _is(org, ORGANISATION) and re.search(
+                    r"\s(?:of|at)\s+(?:the\s+)?$", text[post.mention.start:org.mention.start]):
+                out.append(_Found(post, "org:postIn", org, post.mention.start, post.mention.end, "stated", 0.85,
+                                  "post-in", dated=False))
+    return out
+
+
+_AMONG = re.compile(r"\s+(?:among|between|of|including|comprising|consisting\s+of)\s+", re.I)
+_JOIN = re.compile(r"(?:\s+" + _AUX + r")*\s+(?:join(?:s|ed|ing)?|became\s+(?:a\s+)?members?\s+of"
+                   r"|is\s+(?:a\s+)?member\s+of|are\s+members\s+of)\s+(?:the\s+)?", re.I)
+
+
+def _members(text: str, s_start: int, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
+    out: list[_Found] = []
+    for mechanism in ms:
+        if not _is(mechanism, frozenset({"CooperationMechanism"})):
+            continue
+        among = _AMONG.match(text, mechanism.mention.end, s_end)
+        if among is not None:
+            members = _group_after(text, ms, among.end(), PARTY, s_end)
+            if len(members) >= 2:
+                for member in members:
+                    out.append(_Found(mechanism, "hasMember", member, mechanism.mention.start,
+                                      members[-1].mention.end, "stated", 0.85, "mechanism-members", dated=False))
+        # "A and B joined the X mechanism"
+        for d in ms:
+            if d.mention.end > mechanism.mention.start:
+                break
+            join = _JOIN.fullmatch(text, d.mention.end, mechanism.mention.start)
+            if join is None:
+                continue
+            for member in _group_before(text, ms, d.mention.end, PARTY):
+                out.append(_Found(mechanism, "hasMember", member, member.mention.start, mechanism.mention.end,
+                                  _modality(text, d.mention.end, mechanism.mention.start) if "join" in
+                                  join.group().lower() else "stated", 0.8, "joins-mechanism"))
+    return out
+
+
+_SAID = re.compile(r"\b(?:said|says|introduced|stated|noted|added|announced|explained)(?:\s+that)?[\s:,]+"
+                   r"(?:the\s+)?", re.I)
+_PRONOUN = re.compile(r"\b(?i:they|it|we)\b|\b[Tt]he\s+(?:Administration\s+|Administrative\s+)?"
+                      r"(?:Bureau|Committee|Customs|Government|Commission)\b")
+
+
+def _references(text: str, s_start: int, s_end: int, topic: LinkDecision) -> list[tuple[int, int]]:
+    """Where a sentence refers to the topic by a pronoun or a bare head word of its type."""
+    out = []
+    for match in _PRONOUN.finditer(text, s_start, s_end):
+        word = match.group().lower()
+        if word in ("it",) and not _is(topic, frozenset({"Zone", "Region", "GovernmentBody"})):
+            continue
+        if word.startswith("the ") and word.split()[-1] not in fold(topic.mention.text) and not (
+                word.endswith("bureau") and _is(topic, frozenset({"AdministrativeBureau"}))):
+            continue
+        out.append((match.start(), match.end()))
+    return out
+
+
+def _actions(text: str, s_end: int, ms: list[LinkDecision], topic: LinkDecision | None = None,
+             references: list[tuple[int, int]] | None = None) -> list[_Found]:
+    """Subject-verb-object statements; with ``references``, the subject is the topic they refer to."""
+    out: list[_Found] = []
+    subjects: list[tuple[int, LinkDecision, int, int]] = (
+        [(i, d, d.mention.start, d.mention.end) for i, d in enumerate(ms)] if references is None
+        else [(sum(d.mention.start < r_end for d in ms), topic, r_start, r_end)
+              for r_start, r_end in references if topic is not None])
+    for i, subject, subject_start, subject_end in subjects:
+        if not _is(subject, ACTOR):
+            continue
+        aux = _AUX_GAP.match(text, subject_end, s_end)
+        if aux is None:
+            continue
+        verb_at = aux.end()
+        # "to" alone after an agreement is a purpose ("signed a memorandum to promote X"): the
+        # agreement is the subject; after anything else it needs a verb phrase like "aims to".
+        for pattern, predicate, kinds in _ACTIONS:
+            verb = pattern.match(text, verb_at, s_end)
+            if verb is None:
+                continue
+            if predicate in ("cooperatesWith", "administers") and not _is(subject, PARTY):
+                break
+            gap = _OBJ_GAP.match(text, verb.end(), s_end)
+            at = gap.end() if gap else verb.end()
+            after = ms[i + 1:] if references is None else ms[i:]
+            objects = _group_after(text, after, at, kinds, s_end)
+            if not objects and gap is not None:
+                # the gap regex is greedy: the object may start inside it ("the Guoyuan Port")
+                objects = _group_after(text, after, verb.end(), kinds, s_end)
+            if not objects:
+                break
+            modality = _modality(text, subject_end, verb.end())
+            if modality == "stated" and text[subject_end:verb_at].strip().lower().startswith("to "):
+                modality = "planned"   # "(signed an agreement) to promote X": what it is for
+            words = len(text[subject_end:objects[0].mention.start].split())
+            confidence = (0.85 if words <= 4 else 0.75) - (0.15 if references is not None else 0.0)
+            rule = f"action:{predicate}" + ("/reference" if references is not None else "")
+            for obj in objects:
+                out.append(_Found(subject, predicate, obj, subject_start, objects[-1].mention.end,
+                                  modality, round(confidence, 2), rule))
+            break
+    return out
+
+
+_LINK = re.compile(r"\b(?:connect(?:s|ed|ing)?|link(?:s|ed|ing)?|connectivity\s+between|(?:a\s+)?link\s+between)"
+                   r"\s+(?:the\s+)?", re.I)
+
+
+def _connects(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
+    out: list[_Found] = []
+    for corridor in ms:
+        if not _is(corridor, frozenset({"Corridor"})):
+            continue
+        window_end = min(s_end, corridor.mention.end + 160)
+        for link in _LINK.finditer(text, corridor.mention.end, window_end):
+            between = text[corridor.mention.end:link.start()]
+            if re.search(r"[;:]", between) or any(corridor.mention.end <= d.mention.start < link.start()
+                                                  and _is(d, frozenset({"Corridor"})) for d in ms):
+                break
+            ends = _group_after(text, ms, link.end(), THING, s_end)
+            if len(ends) >= 2 or (ends and re.search(r"\bwith\b", text[ends[0].mention.end:s_end][:8])):
+                for end_ in ends:
+                    out.append(_Found(corridor, "connects", end_, corridor.mention.start, ends[-1].mention.end,
+                                      _modality(text, corridor.mention.end, link.end()), 0.8, "corridor-connects"))
+            break
+    return out
+
+
+_IN = re.compile(r",?\s+(?:(?:which\s+is\s+|is\s+|are\s+)?located\s+in|situated\s+in|in)\s+(?:the\s+)?", re.I)
+_BASED = re.compile(r",?\s+(?:(?:which\s+is\s+|is\s+)?(?:based|headquartered|seated)\s+in)\s+(?:the\s+)?", re.I)
+_PART = re.compile(r",?\s+(?:(?:which\s+is\s+|is\s+)?(?:a\s+|an\s+)?(?:part|component)\s+of)\s+(?:the\s+)?", re.I)
+
+
+def _located(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
+    out: list[_Found] = []
+    for i, d in enumerate(ms):
+        for pattern, predicate, subjects, objects in (
+                (_BASED, "basedIn", ORGANISATION, PLACE), (_IN, "locatedIn", SITED, PLACE),
+                (_PART, "partOf", SITED | BUILT, SITED | BUILT | frozenset({"Initiative"}))):
+            match = pattern.match(text, d.mention.end, s_end)
+            if match is None:
+                continue
+            target = next((o for o in ms[i + 1:] if o.mention.start >= match.end()), None)
+            if target is None or target.mention.start != match.end() or not _is(target, objects):
+                continue
+            # the subject and the coordinated names before it ("A, B, and C in W")
+            group = _group_before(text, ms[:i + 1], d.mention.end, subjects) or []
+            if not group or (predicate == "locatedIn" and _is(target, frozenset({"Zone", "Platform"}))
+                             and not _is(d, frozenset({"Platform", "Zone"}))):
+                continue
+            if predicate == "locatedIn" and not match.group().strip(", ").lower().startswith(("located", "situated")):
+                # a bare "in": "X in Chongqing" states where X is only for places, zones and facilities
+                if not all(_is(g, frozenset({"Zone", "Platform"})) and not _is(g, _WIDE) for g in group):
+                    continue
+            for g in group:
+                out.append(_Found(g, predicate, target, group[0].mention.start, target.mention.end, "stated",
+                                  0.8, f"{predicate}-phrase", dated=False))
+    return out
+
+
+_WIDE = frozenset({"EconomicZone", "CityCluster"})   # spans several places: "X in Y" is about something else
+_ADMINISTRATION_HEADS = re.compile(r"\s+(?:administrative\s+committee|management\s+committee|administrative\s+bureau"
+                                   r"|administration\s+bureau|administration)$")
+
+
+def _names(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
+    """What a name says: "X Administrative Committee" administers X; "X (Chongqing) Free Trade Zone" and
+    "Chongqing Y Port" lie in Chongqing. Only with X a mention of the same article."""
+    by_name: dict[str, LinkDecision] = {}
+    for d in decisions:
+        by_name.setdefault(fold(d.mention.text), d)
+    out: list[_Found] = []
+    done: set[tuple[str, str]] = set()
+    for d in decisions:
+        name = fold(d.mention.text)
+        if (d.iri, "names") in done:
+            continue
+        done.add((d.iri, "names"))
+        head = _ADMINISTRATION_HEADS.search(name)
+        if head and _is(d, ORGANISATION):
+            target = by_name.get(name[:head.start()])
+            if target is not None and _is(target, frozenset({"Zone", "Initiative", "Region", "PilotProgramme"})):
+                out.append(_Found(d, "administers", target, d.mention.start, d.mention.end, "stated", 0.8,
+                                  "name-administers", dated=False))
+        if _is(d, frozenset({"Zone", "Platform"})) and not _is(d, _WIDE) and " " in name:
+            paren = re.search(r"\(([^)]+)\)", name)
+            first = paren.group(1) if paren else name.split()[0]
+            target = by_name.get(first)
+            if target is not None and _is(target, PLACE) and not _is(target, frozenset({"Zone"})) \
+                    and target.iri != d.iri and (paren or _is(target, frozenset({"City", "Municipality",
+                                                                                   "Province"}))):
+                out.append(_Found(d, "locatedIn", target, d.mention.start, d.mention.end, "stated", 0.7,
+                                  "name-located", dated=False))
+    return out

@@ -1,0 +1,227 @@
+"""Candidate new entities: head-word typing, rules, acronyms, junk, and the statistical model."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coopgraph.graph.ingest.model import IngestDocument, Mention
+from coopgraph.graph.ingest.ner import CandidateFinder, defined_acronyms, head_types
+from coopgraph.graph.ingest.text import sentences
+
+ROOT = Path(__file__).resolve().parents[2]
+MEMORANDUM_ARTICLE = ROOT / "data" / "documents" / "chongqing-daily-2019-12-customs-memorandum.txt"
+OPENING_UP_ARTICLE = ROOT / "data" / "documents" / "ichongqing-2019-05-22-opening-up.txt"
+
+
+def _doc(text: str, date: str | None = "2019-12") -> IngestDocument:
+    return IngestDocument(text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), path="test", date=date)
+
+
+def _find(finder: CandidateFinder, text: str, date: str | None = "2019-12") -> list[Mention]:
+    mentions = finder.find(_doc(text, date), sentences(text))
+    for m in mentions:  # every mention is exactly the text at its offsets, inside its sentence
+        assert text[m.start:m.end] == m.text
+        assert m.sentence[0] <= m.start < m.end <= m.sentence[1]
+    return mentions
+
+
+def _by_text(mentions: list[Mention]) -> dict[str, Mention]:
+    return {m.text: m for m in mentions}
+
+
+@pytest.fixture(scope="module")
+def rules() -> CandidateFinder:
+    return CandidateFinder(model=False)
+
+
+@pytest.fixture(scope="module")
+def with_model() -> CandidateFinder:
+    return CandidateFinder(model=True)
+
+
+@pytest.mark.parametrize(("name", "types"), [
+    ("Chongqing Customs", ("CustomsDistrict",)),
+    ("Sichuan Province", ("Province",)),
+    ("Tianjin Municipality", ("Municipality",)),
+    ("Western Land-Sea Corridor", ("Corridor",)),
+    ("China (Guangxi) Pilot Free Trade Zone", ("FreeTradeZone",)),
+    ("Liangjiang New Area", ("NewArea",)),
+    ("Guoyuan Port", ("Port",)),
+    ("Tuanjiecun Logistics Park", ("LogisticsCentre",)),
+    ("Belt and Road Initiative", ("Initiative",)),
+    ("Western Development Strategy", ("Strategy",)),
+    ("2020 Framework Plan for Comprehensively Deepening the Reform of the Customs Services", ("FrameworkPlan",)),
+    ("Customs Pilot Programme", ("PilotProgramme",)),
+    ("ILSTC Interprovincial Joint Meeting", ("JointMeeting",)),
+    ("Memorandum of Understanding between Chongqing Customs and Chengdu Customs", ("Memorandum",)),
+    ("CPC Chongqing Municipal Committee", ("PartyCommittee",)),
+    ("Liangjiang New Area Administrative Committee", ("AdministrativeCommittee",)),
+    ("CCI Administrative Bureau", ("AdministrativeBureau",)),
+    ("Chongqing Municipal People's Government", ("Government",)),
+    ("General Administration of Customs of the People's Republic of China", ("CustomsAdministration",)),
+    ("China-ASEAN Expo", ("Event",)),
+    ("Smart China Summit", ("Meeting",)),
+    ("Chongqing", ()),
+])
+def test_head_words_give_the_coop_class(name: str, types: tuple[str, ...]) -> None:
+    assert head_types(name) == types
+
+
+def test_names_in_a_sentence_are_typed_by_their_head_words(rules: CandidateFinder) -> None:
+    text = ("Kunming Customs will support the Kunming Logistics Park and the Yunnan Pilot Free Trade Zone, "
+            "said the Yunnan Provincial Commerce Department.")
+    found = _by_text(_find(rules, text))
+    assert found["Kunming Customs"].types == ("CustomsDistrict",)
+    assert found["Kunming Logistics Park"].types == ("LogisticsCentre",)
+    assert found["Yunnan Pilot Free Trade Zone"].types == ("FreeTradeZone",)
+    assert found["Yunnan Provincial Commerce Department"].types == ("GovernmentBody",)
+    assert all(m.source == "rule:name" for m in found.values())
+
+
+def test_a_memorandum_is_named_by_its_parties_and_date(rules: CandidateFinder) -> None:
+    text = ("On March 3, Nanning Customs and Kunming Customs signed a memorandum of cooperation in Nanning. "
+            "The memorandum of cooperation covers five areas. "
+            "In 2021, Nanning Customs and Guiyang Customs signed a memorandum of cooperation as well.")
+    memoranda = [m for m in _find(rules, text) if m.source == "rule:agreement"]
+    assert [m.text for m in memoranda] == ["memorandum of cooperation"] * 3
+    assert all(m.types == ("Memorandum",) for m in memoranda)
+    first, again, other = (m.label for m in memoranda)
+    assert first == "Memorandum of cooperation between Nanning Customs and Kunming Customs (2019-03-03)"
+    assert again == first                       # "the memorandum" is the one the article introduced
+    assert other == "Memorandum of cooperation between Nanning Customs and Guiyang Customs (2021)"
+    assert other != first                       # different parties: never the same name
+
+
+def test_a_person_and_the_post_they_hold(rules: CandidateFinder) -> None:
+    text = "Li Ming, the chief of Guiyang Customs, said the port would open. President Xi Jinping agreed."
+    found = _by_text(_find(rules, text))
+    assert found["Li Ming"].types == ("Person",) and found["Li Ming"].source == "rule:post-person"
+    assert found["chief of Guiyang Customs"].types == ("Post",)
+    # the post keeps its organisation as a mention of its own, inside it
+    assert found["Guiyang Customs"].types == ("CustomsDistrict",)
+    assert found["President"].types == ("Post",)
+    assert found["Xi Jinping"].types == ("Person",)
+
+
+def test_posts_and_people_of_the_seed_articles(rules: CandidateFinder) -> None:
+    memorandum = _by_text(_find(rules, MEMORANDUM_ARTICLE.read_text(encoding="utf-8"), "2019-12"))
+    assert memorandum["Shanwei"].types == ("Person",)
+    assert memorandum["chief of Chongqing Customs"].types == ("Post",)
+    opening = _by_text(_find(rules, OPENING_UP_ARTICLE.read_text(encoding="utf-8"), "2019-05-22"))
+    assert opening["Shan Wei"].types == ("Person",)
+    assert opening["Wang Zhijie"].types == ("Person",)
+    assert opening["Executive Deputy Director of Liangjiang New Area Administrative Committee"].types == ("Post",)
+    assert opening["Liangjiang New Area Administrative Committee"].types == ("AdministrativeCommittee",)
+    assert opening["Han Baochang"].types == ("Person",)
+    assert opening["Xinyi Li"].types == ("Person",)          # the byline
+    assert "EDITOR" not in opening
+
+
+def test_rules_for_mechanisms_programmes_meetings_and_visits_in_the_seed_articles(rules: CandidateFinder) -> None:
+    memorandum = _by_text(_find(rules, MEMORANDUM_ARTICLE.read_text(encoding="utf-8"), "2019-12"))
+    assert memorandum["system of joint meeting of principal officials"].types == ("JointMeeting",)
+    assert memorandum["consultation mechanism of counterpart departments"].types == ("ConsultationMechanism",)
+    assert memorandum["fourth plenary session of the 19th CPC central committee"].types == ("Meeting",)
+    assert memorandum["Chengdu-Chongqing economic zone"].types == ("EconomicZone",)
+    package = memorandum["cooperation agreement"]
+    assert package.label is not None and package.label.endswith("(2019-07)")
+    assert "Chengdu-Chongqing city agglomeration" in package.label
+    opening = _by_text(_find(rules, OPENING_UP_ARTICLE.read_text(encoding="utf-8"), "2019-05-22"))
+    assert opening["customs clearance cooperation mechanism"].types == ("CooperationMechanism",)
+    assert opening["two-stage access pilot program"].types == ("PilotProgramme",)
+    assert opening["President Xi Jinping's visit to Chongqing"].types == ("Visit",)
+    assert opening["ILSTC Interprovincial Joint Meeting"].types == ("JointMeeting",)
+    assert opening["Belt and Road Initiative"].types == ("Initiative",)
+    mou = opening["MOU"]
+    assert mou.types == ("Memorandum",) and mou.label == "Memorandum between China and Singapore (2018-11)"
+    # a generic "international cooperative mechanism" is no name
+    assert not any("international cooperative mechanism" in t for t in opening)
+
+
+def test_acronyms_defined_in_the_text() -> None:
+    text = OPENING_UP_ARTICLE.read_text(encoding="utf-8")
+    acronyms = defined_acronyms(text)
+    assert {a: m.text for a, m in acronyms.items()} == {
+        "ILSTC": "New International Land-Sea Trade Corridor",
+        "CFTZ": "China (Chongqing) Pilot Free Trade Zone",
+        "CCI": "China-Singapore (Chongqing) Demonstration Initiative on Strategic Connectivity",
+    }
+    for mention in acronyms.values():
+        assert text[mention.start:mention.end] == mention.text
+    assert acronyms["ILSTC"].types == ("Corridor",)
+    assert acronyms["CFTZ"].types == ("FreeTradeZone",)
+    # letters that do not fit the words before them are no definition
+    mixed = defined_acronyms("The Chongqing Customs (ABC) office and the Gansu Port (GP).")
+    assert set(mixed) == {"GP"}
+    assert (mixed["GP"].text, mixed["GP"].start, mixed["GP"].types) == ("Gansu Port", 43, ("Port",))
+
+
+def test_later_bare_acronyms_are_acronym_mentions(rules: CandidateFinder) -> None:
+    text = ("They serve the Western Trade Corridor (WTC) well. Later, the WTC grew. "
+            "WTC trains run daily.")
+    mentions = _find(rules, text)
+    acronym = [m for m in mentions if m.source == "acronym"]
+    assert [m.text for m in acronym] == ["WTC", "WTC"]
+    assert all(m.types == ("Corridor",) for m in acronym)
+    long_form = [m for m in mentions if m.source == "rule:acronym-definition"]
+    assert [m.text for m in long_form] == ["Western Trade Corridor"]
+
+
+@pytest.mark.parametrize("junk", ["EDITOR", "December 17", "2019", "21", "The", "Meanwhile", "the Bureau"])
+def test_junk_is_not_a_candidate(rules: CandidateFinder, junk: str) -> None:
+    text = ("By Zhang Wei, EDITOR\n\nMeanwhile, on December 17 in 2019, the Bureau listed 21 measures. "
+            "The Chengdu Logistics Park opened.")
+    found = _by_text(_find(rules, text))
+    assert junk not in found
+    assert "Chengdu Logistics Park" in found          # ... while a real name is kept
+
+
+def test_mentions_never_start_with_the_nor_end_with_a_possessive_nor_cross_sentences(rules: CandidateFinder) -> None:
+    text = "The Lanzhou Customs's plan works. The Xining New Area. Gansu Province leads."
+    mentions = _find(rules, text)
+    texts = [m.text for m in mentions]
+    assert "Lanzhou Customs" in texts and "Xining New Area" in texts and "Gansu Province" in texts
+    assert not any(t.lower().startswith("the ") or t.endswith("'s") for t in texts)
+
+
+def test_without_the_model_spacy_is_never_imported() -> None:
+    code = (
+        "import sys, hashlib\n"
+        "from coopgraph.graph.ingest.ner import CandidateFinder\n"
+        "from coopgraph.graph.ingest.model import IngestDocument\n"
+        "from coopgraph.graph.ingest.text import sentences\n"
+        "text = 'Chongqing Customs and Chengdu Customs signed a memorandum of cooperation in Chongqing.'\n"
+        "doc = IngestDocument(text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), path='-')\n"
+        "found = CandidateFinder(model=False).find(doc, sentences(text))\n"
+        "assert [m.text for m in found][:2] == ['Chongqing Customs', 'Chengdu Customs'], found\n"
+        "assert 'spacy' not in sys.modules and 'thinc' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_model_finds_places_and_people_no_head_word_types(with_model: CandidateFinder) -> None:
+    text = ("Officials from Guangxi and Yunnan met in Kunming on Monday. "
+            "Zhou Hong welcomed the guests from Singapore.")
+    found = _by_text(_find(with_model, text))
+    for place in ("Guangxi", "Yunnan", "Kunming", "Singapore"):
+        assert found[place].source == "ner" and found[place].types == ("Region",)
+    assert found["Zhou Hong"].types == ("Person",)
+    assert "Monday" not in found and "Officials" not in found
+
+
+def test_the_model_on_a_seed_article(with_model: CandidateFinder) -> None:
+    opening = _by_text(_find(with_model, OPENING_UP_ARTICLE.read_text(encoding="utf-8"), "2019-05-22"))
+    for place in ("Guangxi", "Guizhou", "Gansu", "Qinghai", "Xinjiang", "Yunnan", "Ningxia", "Sichuan",
+                  "Western China", "Singapore"):
+        assert opening[place].types == ("Region",), place
+    # rules still win where they know better than the model
+    assert opening["Chongqing Multimodal Transport Center"].types == ("LogisticsCentre",)
+    assert opening["Shan Wei"].source == "rule:post-person"
+    assert "EDITOR" not in opening
