@@ -1,0 +1,600 @@
+"""Mentions -> what each one is: an entity of the graph (linked or for review) or a new entity.
+
+Every mention gets one ``LinkDecision`` with a score (0..100) and a reason (``model.REASONS``):
+
+1. *Exact alias* (a label match of the gazetteer, or a candidate whose text is a label): linked
+   automatically only when exactly one entity having that label is compatible and no veto applies.
+   Several compatible entities: ``ambiguous``, for review. A common-noun alias of an agreement,
+   meeting or mechanism ("memorandum of cooperation") links automatically only when the document
+   also names one of its parties or the sentence gives its date; otherwise it goes to review.
+2. *Acronym defined here*: "New International Land-Sea Trade Corridor (ILSTC)" makes every "ILSTC"
+   of the article the entity its long form is (linked or new), never another one.
+3. *Fuzzy*, only for names of several words: ``token_sort_ratio`` >= ``FUZZY_THRESHOLD`` against
+   the graph's multi-word labels; never linked automatically, the candidates go to review.
+
+Hard vetoes remove a candidate entity whatever its score: an incompatible type (over the coop class
+tree: a class is compatible with its ancestors and descendants, unknown types with everything), a
+different number or ordinal ("Second" / "Third"), a different date or different parties for an
+agreement, memorandum, meeting or mechanism (from the sentence's dates and other mentions), a
+different administrative suffix ("Sichuan City" is not the province), a confusable pair (Shanxi /
+Shaanxi). When every candidate is vetoed, or none is close, the mention is proposed as a new
+entity; the same new name twice in one article is one new entity. Nothing is merged through a third
+name (no transitive merging).
+
+Overlaps between gazetteer mentions and NER/rule candidates: a known label covering the candidate's
+span wins; a longer candidate containing a known label is read as a name of its own, for review
+when only organisational words are added ("Chongqing Customs Bureau"), else as a new entity beside
+the known mention inside it ("Chongqing Airport" and "Chongqing").
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from rapidfuzz import fuzz
+
+from coopgraph.graph.ids import entity_iri, slugify
+from coopgraph.graph.ingest.gazetteer import SUFFIX_TYPES, Gazetteer, KnownEntity, fast_fold, is_cjk, name_key
+from coopgraph.graph.ingest.model import Candidate, IngestDocument, LinkDecision, Mention
+from coopgraph.graph.namespaces import COOP_NS
+from coopgraph.graph.ontology import load_ontology
+
+__all__ = ["link", "new_entity_iri", "types_compatible", "FUZZY_THRESHOLD", "CONFUSABLE"]
+
+FUZZY_THRESHOLD = 90          # token_sort_ratio at or above which a multi-word name is a candidate
+_SHOWN_BELOW_THRESHOLD = 75   # near misses listed with a new entity, so a reviewer can still relink
+_MAX_CANDIDATES = 5
+_MAX_SLUG = 80
+
+# Pairs of names one letter or syllable apart that are different places.
+CONFUSABLE: frozenset[frozenset[str]] = frozenset(frozenset(pair) for pair in (
+    ("shanxi", "shaanxi"), ("guangxi", "guangdong"), ("hubei", "hebei"), ("hunan", "henan"),
+    ("jilin", "jinlin"), ("jiangxi", "jiangsu"), ("shandong", "guangdong"), ("ningxia", "ningbo"),
+    ("guangxi", "jiangxi"), ("hainan", "henan"), ("hainan", "hunan"), ("liaoning", "ningxia"),
+))
+# Things with dates and parties: two of them are the same only if those agree.
+_DATED_CLASSES = ("Agreement", "CooperationMechanism", "Event")
+# Words that turn a name into its own organisation's name ("Chongqing Customs Bureau").
+_ORGANISATION_WORDS = frozenset("""bureau office department administration authority branch headquarters
+agency service services station""".split())
+_ORDINALS = {w: i for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(), start=1)}
+_MONTHS = {name: i for i, names in enumerate((
+    "january jan", "february feb", "march mar", "april apr", "may", "june jun", "july jul",
+    "august aug", "september sep sept", "october oct", "november nov", "december dec"), start=1)
+    for name in names.split()}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DATE_PATTERNS = [re.compile(p) for p in (
+    r"\b(?P<year>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<day>\d\d)\b",
+    r"\b" + _MONTH + r" (?P<day>\d{1,2})(?:st|nd|rd|th)?,? (?P<year>(?:19|20)\d\d)\b",
+    r"\b(?P<day>\d{1,2}) " + _MONTH + r",? (?P<year>(?:19|20)\d\d)\b",
+    r"\b" + _MONTH + r",? (?P<year>(?:19|20)\d\d)\b",
+    r"\b" + _MONTH + r" (?P<day>\d{1,2})(?:st|nd|rd|th)?\b",
+    r"\b(?P<year>(?:19|20)\d\d)\b",
+)]
+_NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?|[a-z]+")
+
+DatePart = tuple[int | None, int | None, int | None]
+
+
+@dataclass
+class _Context:
+    """What the vetoes look at beyond the name: the sentence's dates and its other mentions."""
+
+    text: str
+    document_iris: set[str]                                   # entities the gazetteer found anywhere
+    spans: dict[tuple[int, int], list[tuple[int, int]]]       # sentence -> spans of its mentions
+    mentions: dict[tuple[int, int], list[tuple[Mention, tuple[str, ...], tuple[str, ...]]]]  # (m, iris, types)
+    _dates: dict[tuple[int, int], list[DatePart]] = field(default_factory=dict)
+    exact: dict[tuple[str, str, tuple[str, ...]], tuple[list[Candidate], list[Candidate]]] = field(
+        default_factory=dict)                                 # exact-alias vetoes of names without dates
+
+    def dates(self, sentence: tuple[int, int]) -> list[DatePart]:
+        """The dates the sentence states (read when a dated entity needs them, once)."""
+        if sentence not in self._dates:
+            self._dates[sentence] = _dates(self.text, sentence, self.spans.get(sentence, []))
+        return self._dates[sentence]
+
+
+@dataclass
+class _NewEntities:
+    """The new entities one article proposes, by name: one IRI per name."""
+
+    base: str
+    taken: set[str]
+    by_key: dict[str, str] = field(default_factory=dict)
+
+    def iri(self, label: str) -> str:
+        key = _name_key(label)
+        if key not in self.by_key:
+            self.by_key[key] = new_entity_iri(self.base, label, self.taken)
+        return self.by_key[key]
+
+
+def new_entity_iri(base: str, label: str, taken: set[str]) -> str:
+    """``{base}id/{slug of label}``, with ``-2``, ``-3``... when taken; the slug is added to ``taken``.
+
+    >>> taken = {"chongqing-customs"}
+    >>> new_entity_iri("https://x.org/", "Chongqing Customs", taken)
+    'https://x.org/id/chongqing-customs-2'
+    >>> new_entity_iri("https://x.org/", "Chongqing Customs", taken)
+    'https://x.org/id/chongqing-customs-3'
+    """
+    slug = slugify(label)[:_MAX_SLUG].strip("-") or "entity"
+    candidate, n = slug, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{slug}-{n}"
+    taken.add(candidate)
+    return entity_iri(base, candidate)
+
+
+def link(doc: IngestDocument, known: Sequence[Mention], candidates: Sequence[Mention],
+         acronyms: Mapping[str, Mention], gazetteer: Gazetteer, *, base: str) -> list[LinkDecision]:
+    """One decision per mention (known and candidate, overlaps resolved), in text order."""
+    new = _NewEntities(base=base, taken=set(gazetteer.slugs))
+    known_list, own_names, nested = _resolve_overlaps(list(known), list(candidates), gazetteer)
+    context = _context(doc.text, known_list + own_names + [outer for outer, _inner in nested], gazetteer)
+    decisions: dict[tuple[int, int], LinkDecision] = {}
+    for mention in known_list:
+        decisions[(mention.start, mention.end)] = _link_known(mention, gazetteer, context, new)
+    for mention in own_names:
+        decisions[(mention.start, mention.end)] = _link_candidate(mention, gazetteer, context, new)
+    for mention, inner in nested:
+        decisions[(mention.start, mention.end)] = _link_nested(mention, inner, gazetteer, context, new)
+    _link_acronyms(doc.text, acronyms, decisions, gazetteer, context, new)
+    return [decisions[key] for key in sorted(decisions)]
+
+
+# -- overlaps ------------------------------------------------------------------------------------------
+
+
+def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer: Gazetteer
+                      ) -> tuple[list[Mention], list[Mention], list[tuple[Mention, Mention]]]:
+    """(known mentions kept, candidates standing alone, (candidate, known inside) for review)."""
+    kept_candidates: list[Mention] = []
+    occupied = bytearray(max((m.end for m in candidates), default=0))
+    for mention in sorted(candidates, key=lambda m: (-(m.end - m.start), m.start)):
+        if mention.end <= mention.start or not mention.text.strip():
+            continue
+        if not any(occupied[mention.start:mention.end]):  # overlapping candidates: the longest stays
+            occupied[mention.start:mention.end] = b"\x01" * (mention.end - mention.start)
+            kept_candidates.append(mention)
+    alone: list[Mention] = []
+    nested: list[tuple[Mention, Mention]] = []
+    dropped_known: set[tuple[int, int]] = set()
+    known = sorted(known, key=lambda k: k.start)   # known mentions never overlap each other
+    starts = [k.start for k in known]
+    for mention in kept_candidates:
+        first = max(0, bisect_left(starts, mention.start) - 1)
+        overlapping = [k for k in known[first:bisect_left(starts, mention.end)]
+                       if k.start < mention.end and k.end > mention.start]
+        if not overlapping:
+            alone.append(mention)
+            continue
+        if any(k.start <= mention.start and k.end >= mention.end for k in overlapping):
+            continue  # the known label covers the candidate: the label wins
+        if any(k.start < mention.start or k.end > mention.end for k in overlapping):
+            continue  # crossing spans: the candidate is a mis-cut name
+        if len(overlapping) == 1 and _only_organisation_words(mention, overlapping[0]):
+            nested.append((mention, overlapping[0]))  # "Chongqing Customs Bureau": for review
+            dropped_known.add((overlapping[0].start, overlapping[0].end))
+        else:
+            alone.append(mention)  # a name of its own; the known names inside it stay
+    return [k for k in known if (k.start, k.end) not in dropped_known], alone, nested
+
+
+def _only_organisation_words(outer: Mention, inner: Mention) -> bool:
+    extra = (fast_fold(outer.text[:inner.start - outer.start]) + " " + fast_fold(outer.text[inner.end - outer.start:])).split()
+    extra = [w for w in extra if w not in ("the", "'s", "of")]
+    return bool(extra) and all(w.strip(".,") in _ORGANISATION_WORDS for w in extra)
+
+
+# -- context ---------------------------------------------------------------------------------------------
+
+
+def _context(text: str, mentions: Iterable[Mention], gazetteer: Gazetteer) -> _Context:
+    by_sentence: dict[tuple[int, int], list[tuple[Mention, tuple[str, ...], tuple[str, ...]]]] = {}
+    spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    document_iris: set[str] = set()
+    for mention in mentions:
+        if mention.source == "label" and mention.label is not None:
+            entities = gazetteer.lookup(mention.label)
+            iris = tuple(e.iri for e in entities)
+            types = tuple(dict.fromkeys(t for e in entities for t in e.types[:1])) or mention.types
+            document_iris.update(iris)
+        else:
+            iris, types = (), mention.types
+        by_sentence.setdefault(mention.sentence, []).append((mention, iris, types))
+        spans.setdefault(mention.sentence, []).append((mention.start, mention.end))
+    return _Context(text=text, document_iris=document_iris, spans=spans, mentions=by_sentence)
+
+
+def _dates(text: str, sentence: tuple[int, int], inside_names: list[tuple[int, int]]) -> list[DatePart]:
+    """The dates a sentence gives (year, month, day; None where not given), outside any name."""
+    start, end = sentence
+    folded = fast_fold(text[start:end])
+    taken: list[tuple[int, int]] = [(s - start, e - start) for s, e in inside_names]
+    found: list[DatePart] = []
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(folded):
+            if any(match.start() < e and match.end() > s for s, e in taken):
+                continue
+            taken.append((match.start(), match.end()))
+            parts = match.groupdict()
+            month = parts.get("month")
+            found.append((int(parts["year"]) if parts.get("year") else None,
+                          _MONTHS[month] if month else (int(parts["m"]) if parts.get("m") else None),
+                          int(parts["day"]) if parts.get("day") else None))
+    return found
+
+
+def _date_agrees(known: str, stated: DatePart) -> bool:
+    parts = [int(p) for p in known.split("-") if p.isdigit()]
+    return all(s is None or i >= len(parts) or parts[i] == s for i, s in enumerate(stated))
+
+
+# -- types -------------------------------------------------------------------------------------------
+
+
+def types_compatible(guessed: Sequence[str], entity_types: Sequence[str]) -> bool:
+    """Whether a mention guessed as ``guessed`` can be an entity of ``entity_types`` (coop local names).
+
+    Compatible: unknown on either side, or one class is an ancestor of the other (Agreement /
+    Memorandum); City and Municipality (a municipality is a city); a bare organisation class
+    (GovernmentBody, PartyBody...) guessed by a model with any organisation.
+
+    >>> types_compatible(("City",), ("Province", "ProvinceLevelDivision", "Region"))
+    False
+    >>> types_compatible(("Agreement",), ("Memorandum", "Agreement"))
+    True
+    """
+    if not guessed or not entity_types:
+        return True
+    ontology = load_ontology()
+    supers = {t: {s[len(COOP_NS):] for s in ontology.superclasses.get(COOP_NS + t, frozenset({COOP_NS + t}))
+                  if s.startswith(COOP_NS)} for t in (*guessed, *entity_types)}
+    entity_closure = set().union(*(supers[t] for t in entity_types))
+    specific = [t for t in entity_types if not any(t != o and t in supers[o] for o in entity_types)]
+    for guess in guessed:
+        if guess in entity_closure or any(s in supers[guess] for s in specific):
+            return True
+        if {guess, *specific} <= {"City", "Municipality"}:
+            return True
+        if _is_organisation_root(guess) and any(_is_organisation(t) for t in entity_types):
+            return True
+    return False
+
+
+def _is_organisation(cls: str) -> bool:
+    return "http://www.w3.org/ns/org#Organization" in load_ontology().superclasses.get(COOP_NS + cls, ())
+
+
+def _is_organisation_root(cls: str) -> bool:
+    supers = load_ontology().superclasses.get(COOP_NS + cls, frozenset())
+    return _is_organisation(cls) and not any(s.startswith(COOP_NS) and s != COOP_NS + cls for s in supers)
+
+
+# -- vetoes -----------------------------------------------------------------------------------------
+
+
+def _veto(name: str, mention: Mention, label: str, entity: KnownEntity, context: _Context,
+          gazetteer: Gazetteer, *, by_name: bool) -> str | None:
+    """The veto reason for reading ``mention`` (text ``name``) as ``entity`` (by its ``label``), or None."""
+    suffix = _suffix_veto(name, label, mention.types, entity)
+    if suffix is not None:
+        return suffix
+    if not types_compatible(mention.types, entity.types):
+        return "vetoed:type"
+    if by_name:
+        if _numbers(name) != _numbers(label):
+            return "vetoed:number"
+        if _confusable(name, label):
+            return "vetoed:confusable"
+    # an exact proper name names its own parties; a common-noun alias or a near name must agree with them
+    if any(cls in entity.types for cls in _DATED_CLASSES) and (by_name or gazetteer.descriptive(label)):
+        stated = context.dates(mention.sentence)
+        if entity.dates and stated and not any(_date_agrees(d, s) for d in entity.dates for s in stated):
+            return "vetoed:date"
+        if _other_parties(mention, entity, context, gazetteer) or _parties_in_name_differ(name, label, entity,
+                                                                                           gazetteer):
+            return "vetoed:parties"
+    return None
+
+
+def _suffix_veto(name: str, label: str, guessed: Sequence[str], entity: KnownEntity) -> str | None:
+    mine, theirs = _suffix(name), _suffix(label)
+    if mine and theirs and mine != theirs and not set(SUFFIX_TYPES[mine]) & set(SUFFIX_TYPES[theirs]):
+        return "vetoed:suffix"
+    if mine and mine != theirs and not set(SUFFIX_TYPES[mine]) & set(entity.types):
+        return "vetoed:suffix"
+    return None
+
+
+_SUFFIX_AT_END = re.compile(r"(?:^| )(" + "|".join(sorted(SUFFIX_TYPES, key=len, reverse=True)) + r")$")
+
+
+def _suffix(name: str) -> str | None:
+    match = _SUFFIX_AT_END.search(name_key(name))
+    return match.group(1) if match else None
+
+
+def _numbers(name: str) -> set[int]:
+    values = set()
+    for token in _NUMBER.findall(fast_fold(name)):
+        digits = token.rstrip("stndrh")
+        if digits.isdigit():
+            values.add(int(digits))
+        elif token in _ORDINALS:
+            values.add(_ORDINALS[token])
+    return values
+
+
+def _confusable(name: str, label: str) -> bool:
+    mine, theirs = set(_tokens(name)), set(_tokens(label))
+    return any(frozenset((a, b)) in CONFUSABLE for a in mine - theirs for b in theirs - mine)
+
+
+def _tokens(name: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", fast_fold(name))
+
+
+def _party_types(entity: KnownEntity, gazetteer: Gazetteer) -> set[str]:
+    return {gazetteer.entities[p].types[0] for p in entity.parties if p in gazetteer.entities
+            and gazetteer.entities[p].types}
+
+
+def _other_parties(mention: Mention, entity: KnownEntity, context: _Context, gazetteer: Gazetteer) -> bool:
+    """The sentence names something of the kind that signs or sits in ``entity`` that is not one of its parties."""
+    if not entity.parties:
+        return False
+    kinds = _party_types(entity, gazetteer)
+    # parties that are organisations: any organisation named beside it could be a signatory
+    organisations = bool(kinds) and all(_is_organisation(k) for k in kinds)
+    for other, iris, types in context.mentions.get(mention.sentence, []):
+        if other is mention or (other.start == mention.start and other.end == mention.end):
+            continue
+        if not types or not (types[0] in kinds or (organisations and _is_organisation(types[0]))):
+            continue
+        if not iris or not set(iris) & set(entity.parties):
+            return True
+    return False
+
+
+def _parties_in_name_differ(name: str, label: str, entity: KnownEntity, gazetteer: Gazetteer) -> bool:
+    """The entity's label names a party the mention does not ("... Chengdu Customs" / "... Kunming Customs")."""
+    folded_name, folded_label = name_key(name), name_key(label)
+    for party in entity.parties:
+        known = gazetteer.entities.get(party)
+        if known is None:
+            continue
+        names = {name_key(n) for n in known.labels}
+        in_label = any(_contains_words(folded_label, n) for n in names)
+        if in_label and not any(_contains_words(folded_name, n) for n in names):
+            return True
+    return False
+
+
+def _contains_words(text: str, words: str) -> bool:
+    return bool(words) and re.search(r"(?<![a-z0-9])" + re.escape(words) + r"(?![a-z0-9])", text) is not None
+
+
+# -- decisions ---------------------------------------------------------------------------------------
+
+
+def _link_known(mention: Mention, gazetteer: Gazetteer, context: _Context, new: _NewEntities) -> LinkDecision:
+    label = mention.label or mention.text
+    entities = gazetteer.lookup(label)
+    return _decide_exact(mention, label, entities, gazetteer, context, new)
+
+
+def _decide_exact(mention: Mention, label: str, entities: list[KnownEntity], gazetteer: Gazetteer,
+                  context: _Context, new: _NewEntities) -> LinkDecision:
+    # a name repeated through an article gets the same answer unless its sentence matters (dated things)
+    key = (mention.text, label, mention.types)
+    sentence_free = not any(c in e.types for e in entities for c in _DATED_CLASSES)
+    cached = context.exact.get(key) if sentence_free else None
+    if cached is None:
+        passing: list[Candidate] = []
+        vetoed: list[Candidate] = []
+        for entity in entities:
+            reason = _veto(mention.text, mention, label, entity, context, gazetteer, by_name=False)
+            if reason is None:
+                passing.append(_candidate(entity, 100.0, "exact-alias"))
+            else:
+                vetoed.append(_candidate(entity, 100.0, reason))
+        cached = (passing, vetoed)
+        if sentence_free:
+            context.exact[key] = cached
+    passing, vetoed = cached
+    if len(passing) == 1:
+        entity = gazetteer.entities[passing[0].iri]
+        auto, score = True, 100.0
+        if gazetteer.descriptive(label) and any(c in entity.types for c in _DATED_CLASSES) \
+                and not _supported(mention, entity, context):
+            auto, score = False, 80.0  # "memorandum of cooperation" alone could be any memorandum
+        return _existing(mention, entity, score, "exact-alias", auto, tuple(passing + vetoed))
+    if len(passing) > 1:
+        ranked = tuple(replace(c, reason="ambiguous") for c in passing) + tuple(vetoed)
+        return _existing(mention, gazetteer.entities[passing[0].iri], 100.0 / len(passing), "ambiguous", False,
+                         ranked)
+    return _new(mention, new, vetoed[0].reason if vetoed else "new", tuple(vetoed))
+
+
+def _supported(mention: Mention, entity: KnownEntity, context: _Context) -> bool:
+    """The document names one of the entity's parties, or the sentence states its date."""
+    if set(entity.parties) & context.document_iris:
+        return True
+    stated = context.dates(mention.sentence)
+    return any(s[0] is not None and _date_agrees(d, s) for d in entity.dates for s in stated)
+
+
+def _link_candidate(mention: Mention, gazetteer: Gazetteer, context: _Context, new: _NewEntities) -> LinkDecision:
+    name = _strip_the(mention.text)
+    # a common word or a one-letter name is no alias on its own (the gazetteer's rule, here too)
+    exact = gazetteer.lookup(name) if gazetteer.kind(name) not in ("short", "generic") else []
+    if exact:
+        return _decide_exact(mention, name, exact, gazetteer, context, new)
+    passing, vetoed, near = _fuzzy_candidates(mention, name, gazetteer, context)
+    if passing:
+        top = passing[0]
+        return _existing(mention, gazetteer.entities[top.iri], top.score, top.reason, False,
+                         tuple(passing + vetoed)[:_MAX_CANDIDATES])
+    reason = vetoed[0].reason if vetoed else "new"
+    return _new(mention, new, reason, tuple(vetoed + near)[:_MAX_CANDIDATES])
+
+
+def _fuzzy_candidates(mention: Mention, name: str, gazetteer: Gazetteer, context: _Context
+                      ) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
+    """(close and not vetoed, close but vetoed, near misses) for a multi-word name."""
+    passing: list[Candidate] = []
+    vetoed: list[Candidate] = []
+    near: list[Candidate] = []
+    if len(name.split()) < 2 or any(is_cjk(c) for c in name):
+        return passing, vetoed, near
+    for entity, _score in gazetteer.fuzzy(name, limit=_MAX_CANDIDATES):
+        label, score = _closest_label(name, entity)
+        if score < _SHOWN_BELOW_THRESHOLD:
+            continue
+        # near misses are vetoed too, so a reviewer sees why a similar name is another entity
+        reason = _veto(name, mention, label, entity, context, gazetteer, by_name=True)
+        if reason is not None:
+            vetoed.append(_candidate(entity, score, reason))
+        elif score >= FUZZY_THRESHOLD:
+            passing.append(_candidate(entity, score, f"fuzzy:{int(score)}"))
+        else:
+            near.append(_candidate(entity, score, f"fuzzy:{int(score)}"))
+    return passing, vetoed, near
+
+
+def _closest_label(name: str, entity: KnownEntity) -> tuple[str, float]:
+    folded = _comparable(name)
+    scored = [(fuzz.token_sort_ratio(folded, _comparable(label)), label) for label in entity.labels
+              if len(label.split()) >= 2]
+    if not scored:
+        return entity.label, 0.0
+    score, label = max(scored)
+    return label, float(score)
+
+
+def _comparable(name: str) -> str:
+    """A name as the fuzzy scorer compares it: folded, hyphens as blanks, ordinals as numbers ("2nd" = "second")."""
+    words = fast_fold(name).replace("-", " ").split()
+    return " ".join(str(_ORDINALS[w]) if w in _ORDINALS else (w[:-2] if re.fullmatch(r"\d+(st|nd|rd|th)", w) else w)
+                    for w in words)
+
+
+def _link_nested(mention: Mention, inner: Mention, gazetteer: Gazetteer, context: _Context,
+                 new: _NewEntities) -> LinkDecision:
+    """A candidate that is a known name plus organisational words: never linked without review."""
+    decision = _link_candidate(mention, gazetteer, context, new)
+    if not decision.new:
+        return replace(decision, auto=False)
+    inner_entities = gazetteer.lookup(inner.label or inner.text)
+    if len(inner_entities) != 1:
+        return decision
+    entity = inner_entities[0]
+    reason = _veto(mention.text, mention, entity.label, entity, context, gazetteer, by_name=True)
+    score = float(fuzz.token_sort_ratio(fast_fold(_strip_the(mention.text)), fast_fold(inner.label or inner.text)))
+    if reason is not None:
+        return replace(decision, reason=reason, candidates=(_candidate(entity, score, reason),))
+    return _existing(mention, entity, score, f"fuzzy:{int(score)}", False, (_candidate(entity, score,
+                                                                                      f"fuzzy:{int(score)}"),))
+
+
+def _link_acronyms(text: str, acronyms: Mapping[str, Mention], decisions: dict[tuple[int, int], LinkDecision],
+                   gazetteer: Gazetteer, context: _Context, new: _NewEntities) -> None:
+    """Every use of an acronym the article defines is what its long form is (linked or new)."""
+    for acronym, long_form in sorted(acronyms.items()):
+        if len(acronym) < 2:
+            continue
+        target = _decision_for(long_form, decisions)
+        if target is None:
+            target = _link_candidate(long_form, gazetteer, context, new)
+            decisions[(long_form.start, long_form.end)] = target
+        if target.new:
+            target = replace(target, aliases=tuple(dict.fromkeys((*target.aliases, acronym))))
+            _share_aliases(decisions, target)
+        for match in re.finditer(r"(?<![\w])" + re.escape(acronym) + r"(?![\w])", text):
+            span = (match.start(), match.end())
+            existing = decisions.get(span)
+            if existing is not None and existing.mention.source == "label":
+                if existing.iri != target.iri:
+                    # the graph says this acronym is another entity: a person decides which
+                    alternatives = (_candidate_of(target, "acronym-defined-here"),
+                                    _candidate_of(existing, existing.reason))
+                    decisions[span] = replace(existing, reason="ambiguous", auto=False, candidates=alternatives)
+                continue
+            if any(s < span[1] and e > span[0] and (s, e) != span for s, e in decisions):
+                continue  # part of a longer name
+            mention = existing.mention if existing is not None else Mention(
+                text=match.group(), start=span[0], end=span[1], sentence=_sentence_of(long_form, span, context),
+                source="acronym", types=long_form.types)
+            decisions[span] = LinkDecision(
+                mention=mention, iri=target.iri, label=target.label, types=target.types, new=target.new,
+                score=target.score, reason="acronym-defined-here", auto=target.auto and not target.new,
+                candidates=target.candidates, aliases=target.aliases)
+
+
+def _decision_for(mention: Mention, decisions: Mapping[tuple[int, int], LinkDecision]) -> LinkDecision | None:
+    exact = decisions.get((mention.start, mention.end))
+    if exact is not None:
+        return exact
+    for (start, end), decision in decisions.items():
+        if start <= mention.start and end >= mention.end:
+            return decision
+    return None
+
+
+def _share_aliases(decisions: dict[tuple[int, int], LinkDecision], target: LinkDecision) -> None:
+    for span, decision in list(decisions.items()):
+        if decision.new and decision.iri == target.iri:
+            decisions[span] = replace(decision, aliases=target.aliases)
+
+
+def _sentence_of(long_form: Mention, span: tuple[int, int], context: _Context) -> tuple[int, int]:
+    for sentence in context.mentions:
+        if sentence[0] <= span[0] < sentence[1]:
+            return sentence
+    return long_form.sentence if long_form.sentence[0] <= span[0] < long_form.sentence[1] else span
+
+
+def _candidate(entity: KnownEntity, score: float, reason: str) -> Candidate:
+    return Candidate(iri=entity.iri, label=entity.label, types=entity.types, score=score, reason=reason)
+
+
+def _candidate_of(decision: LinkDecision, reason: str) -> Candidate:
+    return Candidate(iri=decision.iri, label=decision.label, types=decision.types, score=decision.score,
+                     reason=reason)
+
+
+def _existing(mention: Mention, entity: KnownEntity, score: float, reason: str, auto: bool,
+              candidates: tuple[Candidate, ...]) -> LinkDecision:
+    return LinkDecision(mention=mention, iri=entity.iri, label=entity.label, types=entity.types, new=False,
+                        score=round(score, 1), reason=reason, auto=auto, candidates=candidates)
+
+
+def _new(mention: Mention, new: _NewEntities, reason: str, candidates: tuple[Candidate, ...]) -> LinkDecision:
+    label = _strip_the(mention.text)
+    closest = max((c.score for c in candidates), default=0.0)
+    # a new entity's score says how sure it is not one of the graph's: far from every name is sure
+    return LinkDecision(mention=mention, iri=new.iri(label), label=label, types=mention.types, new=True,
+                        score=round(100.0 - closest if reason == "new" else 100.0 - closest / 2, 1),
+                        reason=reason, auto=False, candidates=candidates)
+
+
+def _strip_the(text: str) -> str:
+    name = " ".join(text.split())
+    if fast_fold(name).startswith("the "):
+        name = name[4:]
+    if fast_fold(name).endswith("'s"):
+        name = name[:-2]
+    return name
+
+
+def _name_key(label: str) -> str:
+    return name_key(_strip_the(label))

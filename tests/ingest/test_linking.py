@@ -1,0 +1,331 @@
+"""Linking: exact aliases, acronyms defined in the article, fuzzy names for review, the hard vetoes,
+new entities, overlaps between known labels and candidates; on small graphs and on the seed store."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
+
+from coopgraph.graph.ingest.gazetteer import Gazetteer
+from coopgraph.graph.ingest.linking import link, new_entity_iri, types_compatible
+from coopgraph.graph.ingest.model import REASONS, IngestDocument, LinkDecision, Mention
+from coopgraph.graph.ingest.text import sentence_of, sentences
+from coopgraph.graph.store.oxigraph import OxigraphStore
+
+COOP = Namespace("https://coopgraph.org/ontology#")
+BASE = "https://example.org/"
+ID = Namespace(BASE + "id/")
+SEED = "https://coopgraph.org/id/"
+DOCUMENTS = Path(__file__).resolve().parents[2] / "data" / "documents"
+
+
+def entity(graph: Graph, slug: str, cls: str, label: str, *aliases: str) -> URIRef:
+    node = ID[slug]
+    graph.add((node, RDF.type, COOP[cls]))
+    graph.add((node, RDFS.label, Literal(label, lang="en")))
+    for alias in aliases:
+        graph.add((node, SKOS.altLabel, Literal(alias, lang="en")))
+    return node
+
+
+@pytest.fixture
+def gazetteer() -> Gazetteer:
+    g = Graph()
+    entity(g, "chongqing", "Municipality", "Chongqing")
+    entity(g, "chengdu", "City", "Chengdu")
+    entity(g, "sichuan", "Province", "Sichuan")
+    entity(g, "shaanxi-ftz", "FreeTradeZone", "Shaanxi Pilot Free Trade Zone")
+    entity(g, "yangtze-belt", "EconomicZone", "Yangtze River Economic Belt")
+    cq = entity(g, "chongqing-customs", "CustomsDistrict", "Chongqing Customs")
+    cd = entity(g, "chengdu-customs", "CustomsDistrict", "Chengdu Customs")
+    entity(g, "kunming-customs", "CustomsDistrict", "Kunming Customs")
+    memo = entity(g, "cq-cd-memo", "Memorandum", "Memorandum of cooperation between Chongqing Customs and Chengdu Customs",
+                  "memorandum of cooperation")
+    for party in (cq, cd):
+        g.add((memo, COOP.hasSignatory, party))
+    g.add((memo, COOP.signedOn, Literal("2019-12-17", datatype=XSD.date)))
+    meeting = entity(g, "cq-cd-joint-meeting", "JointMeeting",
+                     "Joint meeting of principal officials of Chongqing Customs and Chengdu Customs")
+    for party in (cq, cd):
+        g.add((meeting, COOP.hasMember, party))
+    entity(g, "second-joint-meeting", "JointMeeting", "Second ILSTC Interprovincial Joint Meeting")
+    entity(g, "ilstc", "Corridor", "New International Land-Sea Trade Corridor", "ILSTC")
+    entity(g, "taiping-town-a", "Region", "Taiping Town")
+    entity(g, "taiping-town-b", "Region", "Taiping Town")
+    return Gazetteer.from_graph(g)
+
+
+def document(text: str) -> IngestDocument:
+    return IngestDocument(text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), path="test.txt")
+
+
+def candidate(text: str, name: str, *types: str, occurrence: int = 1, source: str = "ner") -> Mention:
+    """A candidate mention as the NER/rules stage gives it (the ``occurrence``-th ``name`` in ``text``)."""
+    start = -1
+    for _ in range(occurrence):
+        start = text.index(name, start + 1)
+    return Mention(text=name, start=start, end=start + len(name), sentence=sentence_of(sentences(text), start),
+                   source=source, types=types)
+
+
+def run(gazetteer: Gazetteer, text: str, candidates: list[Mention] | None = None,
+        acronyms: dict[str, Mention] | None = None) -> list[LinkDecision]:
+    known = gazetteer.find(text, sentences(text))
+    decisions = link(document(text), known, candidates or [], acronyms or {}, gazetteer, base=BASE)
+    for d in decisions:
+        assert d.reason.split(":")[0] in REASONS or d.reason in REASONS, d.reason
+        assert 0 <= d.score <= 100
+        assert text[d.mention.start:d.mention.end] == d.mention.text
+        assert not (d.auto and d.new)
+    spans = [(d.mention.start, d.mention.end) for d in decisions]
+    assert spans == sorted(set(spans)), "one decision per mention"
+    return decisions
+
+
+def by_text(decisions: list[LinkDecision]) -> dict[str, LinkDecision]:
+    return {d.mention.text: d for d in decisions}
+
+
+def slug(iri: str) -> str:
+    return iri.rsplit("/", 1)[1]
+
+
+# -- exact aliases -------------------------------------------------------------------------------------
+
+
+def test_an_exact_alias_of_one_entity_links_automatically(gazetteer: Gazetteer) -> None:
+    d = by_text(run(gazetteer, "Chongqing Customs met the press."))["Chongqing Customs"]
+    assert (slug(d.iri), d.reason, d.auto, d.new, d.score) == ("chongqing-customs", "exact-alias", True, False, 100)
+
+
+def test_a_label_of_several_entities_goes_to_review(gazetteer: Gazetteer) -> None:
+    d = run(gazetteer, "They met in Taiping Town.")[0]
+    assert (d.reason, d.auto, d.new) == ("ambiguous", False, False)
+    assert sorted(slug(c.iri) for c in d.candidates) == ["taiping-town-a", "taiping-town-b"]
+
+
+def test_coordinated_customs_link_to_both_districts(gazetteer: Gazetteer) -> None:
+    decisions = run(gazetteer, "The Chongqing and Chengdu customs signed it.")
+    assert [(d.mention.text, slug(d.iri), d.auto) for d in decisions] == [
+        ("Chongqing", "chongqing-customs", True), ("Chengdu customs", "chengdu-customs", True)]
+
+
+def test_a_common_noun_alias_needs_its_parties_or_date_to_link_automatically(gazetteer: Gazetteer) -> None:
+    alone = by_text(run(gazetteer, "A memorandum of cooperation was signed."))["memorandum of cooperation"]
+    assert (slug(alone.iri), alone.auto, alone.new) == ("cq-cd-memo", False, False)
+    text = "Chongqing Customs and Chengdu Customs signed a memorandum of cooperation on December 17."
+    with_parties = by_text(run(gazetteer, text))["memorandum of cooperation"]
+    assert (slug(with_parties.iri), with_parties.auto, with_parties.reason) == ("cq-cd-memo", True, "exact-alias")
+
+
+# -- vetoes on known labels: memoranda with other dates or parties are other memoranda ----------------------
+
+
+def test_a_memorandum_signed_on_another_date_is_another_memorandum(gazetteer: Gazetteer) -> None:
+    text = "On 5 March 2021, Chongqing Customs and Chengdu Customs signed a memorandum of cooperation."
+    d = by_text(run(gazetteer, text))["memorandum of cooperation"]
+    assert (d.new, d.reason, d.auto) == (True, "vetoed:date", False)
+    assert slug(d.candidates[0].iri) == "cq-cd-memo" and d.candidates[0].reason == "vetoed:date"
+    assert not slug(d.iri).startswith("cq-cd-memo")
+
+
+def test_a_memorandum_between_other_parties_is_another_memorandum(gazetteer: Gazetteer) -> None:
+    text = "Chongqing Customs and Kunming Customs signed a memorandum of cooperation."
+    d = by_text(run(gazetteer, text))["memorandum of cooperation"]
+    assert (d.new, d.reason, d.auto) == (True, "vetoed:parties", False)
+    # an organisation the graph does not know, found by the NER, counts as another party too
+    text = "Chongqing Customs and Guiyang Customs signed a memorandum of cooperation."
+    d = by_text(run(gazetteer, text, [candidate(text, "Guiyang Customs", "CustomsDistrict")]))[
+        "memorandum of cooperation"]
+    assert (d.new, d.reason) == (True, "vetoed:parties")
+
+
+def test_two_memoranda_with_different_parties_and_dates_stay_distinct(gazetteer: Gazetteer) -> None:
+    text = ("Chongqing Customs and Chengdu Customs signed a memorandum of cooperation on December 17, 2019. "
+            "Chongqing Customs and Kunming Customs signed a memorandum of cooperation on May 3, 2021.")
+    memos = [d for d in run(gazetteer, text) if d.mention.text == "memorandum of cooperation"]
+    assert [(slug(d.iri), d.new, d.auto) for d in memos][0] == ("cq-cd-memo", False, True)
+    assert memos[1].new and memos[1].iri != memos[0].iri and memos[1].reason.startswith("vetoed:")
+
+
+# -- fuzzy names and their vetoes -------------------------------------------------------------------------
+
+
+def test_a_close_multi_word_name_goes_to_review_never_linked(gazetteer: Gazetteer) -> None:
+    text = "The Yangtze River Economic Belts grow."
+    d = by_text(run(gazetteer, text, [candidate(text, "Yangtze River Economic Belts")]))["Yangtze River Economic Belts"]
+    assert slug(d.iri) == "yangtze-belt" and d.reason.startswith("fuzzy:") and int(d.reason[6:]) >= 90
+    assert (d.auto, d.new) == (False, False)
+
+
+def test_fuzzy_type_veto(gazetteer: Gazetteer) -> None:
+    text = "The Yangtze River Economic Belts grow."
+    d = run(gazetteer, text, [candidate(text, "Yangtze River Economic Belts", "Person")])[0]
+    assert (d.new, d.reason, d.candidates[0].reason) == (True, "vetoed:type", "vetoed:type")
+
+
+def test_two_joint_meetings_of_different_bodies_stay_distinct(gazetteer: Gazetteer) -> None:
+    name = "Joint meeting of principal officials of Chongqing Customs and Kunming Customs"
+    text = f"The {name} was held."
+    d = by_text(run(gazetteer, text, [candidate(text, name, "JointMeeting")]))[name]
+    assert (d.new, d.reason, d.auto) == (True, "vetoed:parties", False)
+    assert slug(d.candidates[0].iri) == "cq-cd-joint-meeting"
+
+
+def test_different_ordinals_are_different_meetings(gazetteer: Gazetteer) -> None:
+    name = "Third ILSTC Interprovincial Joint Meeting"
+    text = f"The {name} opened."
+    d = by_text(run(gazetteer, text, [candidate(text, name, "JointMeeting")]))[name]
+    assert (d.new, d.reason) == (True, "vetoed:number")
+    name = "2nd ILSTC Interprovincial Joint Meeting"   # the same number written otherwise is no veto
+    text = f"The {name} opened."
+    d = by_text(run(gazetteer, text, [candidate(text, name, "JointMeeting")]))[name]
+    assert (d.new, slug(d.iri), d.auto) == (False, "second-joint-meeting", False)
+
+
+def test_shanxi_is_not_shaanxi(gazetteer: Gazetteer) -> None:
+    name = "Shanxi Pilot Free Trade Zone"
+    text = f"The {name} opened."
+    d = run(gazetteer, text, [candidate(text, name, "FreeTradeZone")])[0]
+    assert (d.new, d.reason, slug(d.candidates[0].iri)) == (True, "vetoed:confusable", "shaanxi-ftz")
+
+
+def test_a_city_suffix_is_not_the_province(gazetteer: Gazetteer) -> None:
+    decisions = by_text(run(gazetteer, "From Sichuan Province to Sichuan City."))
+    province, city = decisions["Sichuan Province"], decisions["Sichuan City"]
+    assert (slug(province.iri), province.auto, province.reason) == ("sichuan", True, "exact-alias")
+    assert (city.new, city.reason, city.auto) == (True, "vetoed:suffix", False)
+    # a municipality is also called a city
+    chongqing = by_text(run(gazetteer, "Chongqing City grew."))["Chongqing City"]
+    assert (slug(chongqing.iri), chongqing.auto) == ("chongqing", True)
+
+
+def test_types_compatible_over_the_class_tree() -> None:
+    assert types_compatible((), ("Province",)) and types_compatible(("Region",), ())
+    assert types_compatible(("Region",), ("Province", "ProvinceLevelDivision", "Region"))
+    assert types_compatible(("Memorandum",), ("Agreement",))
+    assert not types_compatible(("City",), ("Province", "ProvinceLevelDivision", "Region"))
+    assert not types_compatible(("Person",), ("CustomsDistrict", "GovernmentBody"))
+    assert types_compatible(("GovernmentBody",), ("PartyCommittee", "PartyBody"))  # a model's "organisation"
+
+
+# -- acronyms, new entities, overlaps --------------------------------------------------------------------------
+
+
+def test_an_acronym_defined_here_is_its_long_forms_entity(gazetteer: Gazetteer) -> None:
+    text = "The Yangtze River Economic Belt (YREB) grows. The YREB has nine provinces."
+    long_form = candidate(text, "Yangtze River Economic Belt", source="rule:acronym-definition")
+    decisions = run(gazetteer, text, acronyms={"YREB": long_form})
+    yreb = [d for d in decisions if d.mention.text == "YREB"]
+    assert len(yreb) == 2
+    assert all((slug(d.iri), d.reason, d.auto) == ("yangtze-belt", "acronym-defined-here", True) for d in yreb)
+
+
+def test_a_new_long_form_and_its_acronym_are_one_new_entity(gazetteer: Gazetteer) -> None:
+    text = "The Western Logistics Alliance (WLA) was founded. The WLA has ten members. Western Logistics Alliance grows."
+    long_form = candidate(text, "Western Logistics Alliance", "Association", source="rule:acronym-definition")
+    again = candidate(text, "Western Logistics Alliance", "Association", occurrence=2)
+    decisions = run(gazetteer, text, [long_form, again], {"WLA": long_form})
+    iris = {d.iri for d in decisions}
+    assert iris == {BASE + "id/western-logistics-alliance"}
+    assert all(d.new and not d.auto for d in decisions) and len(decisions) == 4
+    assert all("WLA" in d.aliases for d in decisions)
+
+
+def test_an_acronym_the_graph_gives_to_another_entity_goes_to_review(gazetteer: Gazetteer) -> None:
+    text = "The Inland Lake Shipping Trade Channel (ILSTC) opened. The ILSTC is short."
+    long_form = candidate(text, "Inland Lake Shipping Trade Channel", source="rule:acronym-definition")
+    decisions = [d for d in run(gazetteer, text, [long_form], {"ILSTC": long_form}) if d.mention.text == "ILSTC"]
+    assert decisions and all((d.reason, d.auto) == ("ambiguous", False) for d in decisions)
+    assert {slug(c.iri) for c in decisions[0].candidates} == {"inland-lake-shipping-trade-channel", "ilstc"}
+
+
+def test_the_same_new_name_twice_is_one_new_entity(gazetteer: Gazetteer) -> None:
+    text = "Guoyuan Port grew. Later, the Guoyuan Port doubled."
+    decisions = run(gazetteer, text, [candidate(text, "Guoyuan Port", "Port"), candidate(text, "the Guoyuan Port")])
+    assert [d.iri for d in decisions] == [BASE + "id/guoyuan-port"] * 2
+    assert all(d.new and d.reason == "new" and d.label == "Guoyuan Port" for d in decisions)
+
+
+def test_new_iris_never_collide_with_the_graph(gazetteer: Gazetteer) -> None:
+    text = "The CQ CD Memo grew."
+    d = by_text(run(gazetteer, text, [candidate(text, "CQ CD Memo")]))["CQ CD Memo"]
+    assert d.new and d.iri == BASE + "id/cq-cd-memo-2"  # "cq-cd-memo" is an entity of the graph
+    taken = {"a-b"}
+    assert new_entity_iri(BASE, "A b", taken) == BASE + "id/a-b-2" and "a-b-2" in taken
+    assert new_entity_iri(BASE, "重庆", set()) == BASE + "id/entity"
+
+
+def test_a_known_label_covering_the_candidate_wins(gazetteer: Gazetteer) -> None:
+    text = "Chongqing Customs said so."
+    decisions = run(gazetteer, text, [candidate(text, "Chongqing Customs", "GovernmentBody"),
+                                      candidate(text, "Customs", "GovernmentBody")])
+    assert [(d.mention.source, slug(d.iri), d.auto) for d in decisions] == [("label", "chongqing-customs", True)]
+
+
+def test_a_longer_name_around_a_known_label_is_reviewed_not_linked(gazetteer: Gazetteer) -> None:
+    text = "The Chongqing Customs Bureau said so."
+    decisions = run(gazetteer, text, [candidate(text, "Chongqing Customs Bureau", "GovernmentBody")])
+    assert len(decisions) == 1
+    d = decisions[0]
+    assert (d.mention.text, slug(d.iri), d.auto, d.new) == ("Chongqing Customs Bureau", "chongqing-customs", False, False)
+    assert d.reason.startswith("fuzzy:")
+
+
+def test_a_new_name_containing_a_place_keeps_the_place(gazetteer: Gazetteer) -> None:
+    text = "Chongqing Jiangbei Airport opened."
+    decisions = run(gazetteer, text, [candidate(text, "Chongqing Jiangbei Airport", "Facility")])
+    assert [(d.mention.text, d.new, d.auto) for d in decisions] == [
+        ("Chongqing", False, True), ("Chongqing Jiangbei Airport", True, False)]
+
+
+# -- the seed store -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_gazetteer(seed_store: OxigraphStore) -> Gazetteer:
+    return Gazetteer.from_store(seed_store)
+
+
+def test_seed_article_auto_links_are_right(seed_gazetteer: Gazetteer) -> None:
+    text = (DOCUMENTS / "chongqing-daily-2019-12-customs-memorandum.txt").read_text()
+    decisions = run(seed_gazetteer, text)
+    auto = {(d.mention.text, d.iri[len(SEED):]) for d in decisions if d.auto}
+    assert {("Chongqing Customs", "chongqing-customs"), ("Chengdu Customs", "chengdu-customs"),
+            ("memorandum of cooperation", "cq-cd-customs-memorandum"),
+            ("memorandum of understanding", "cq-cd-customs-memorandum")} <= auto
+    assert all(not d.new for d in decisions)
+
+
+def test_seed_memoranda_stay_distinct(seed_gazetteer: Gazetteer) -> None:
+    # the seed's China-Singapore MOU (2018-11) and the customs memorandum (2019-12-17) are two
+    text = "In November 2018, China and Singapore signed a memorandum of understanding."
+    d = by_text(run(seed_gazetteer, text))["memorandum of understanding"]
+    assert d.iri != SEED + "cq-cd-customs-memorandum" and (d.new, d.reason) == (True, "vetoed:date")
+    text = "Chongqing Customs and Kunming Customs signed a memorandum of understanding."
+    d = by_text(run(seed_gazetteer, text, [candidate(text, "Kunming Customs", "CustomsDistrict")]))[
+        "memorandum of understanding"]
+    assert (d.new, d.reason) == (True, "vetoed:parties")
+
+
+def test_seed_joint_meetings_stay_distinct(seed_gazetteer: Gazetteer) -> None:
+    name = "Joint meeting of principal officials of Chongqing Customs and Kunming Customs"
+    text = f"The {name} was held."
+    d = by_text(run(seed_gazetteer, text, [candidate(text, name, "JointMeeting")]))[name]
+    assert (d.new, d.reason) == (True, "vetoed:parties")
+    name = "Second ILSTC Interprovincial Joint Meeting"
+    text = f"The {name} was held."
+    d = by_text(run(seed_gazetteer, text, [candidate(text, name, "JointMeeting")]))[name]
+    assert (d.new, d.reason) == (True, "vetoed:number")
+
+
+def test_seed_province_suffixes(seed_gazetteer: Gazetteer) -> None:
+    decisions = by_text(run(seed_gazetteer, "Sichuan Province borders Sichuan City, Guangxi and Shaanxi Province."))
+    assert decisions["Sichuan Province"].iri == SEED + "sichuan" and decisions["Sichuan Province"].auto
+    assert (decisions["Sichuan City"].new, decisions["Sichuan City"].reason) == (True, "vetoed:suffix")
+    assert decisions["Guangxi"].iri == SEED + "guangxi"
+    assert "Shaanxi Province" not in decisions  # not in the graph, and no candidate proposed it
