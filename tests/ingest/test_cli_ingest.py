@@ -1,29 +1,22 @@
-"""`coopgraph ingest` end to end (typer's CliRunner, in-process) on a temp copy of the seed store.
-
-The extraction stages (graph/ingest/gazetteer, ner, linking, relations, extract, review, review_file)
-are written by other engineers alongside this command: the tests that run an extraction skip with
-"waiting for <module>" until those modules are in the tree (``needs_pipeline``). The refusals (bad
-input, a remote store without --accept/--review-out, wrong option mixes) need none of them and run now.
+"""`coopgraph ingest` end to end (typer's CliRunner, in-process) on a temp copy of the seed store,
+and on a real Oxigraph server as a remote store; the whole pipeline runs (rules only: --no-model).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
 from coopgraph.api.cli import app
 from coopgraph.graph.store.oxigraph import OxigraphStore
+from coopgraph.graph.store.remote import META_GRAPH
 from tests.conftest import SeedBuild
-
-PIPELINE = ["extract", "gazetteer", "ner", "linking", "relations", "write", "review", "review_file"]
-_missing = [m for m in PIPELINE if importlib.util.find_spec(f"coopgraph.graph.ingest.{m}") is None]
-needs_pipeline = pytest.mark.skipif(
-    bool(_missing), reason=f"waiting for coopgraph.graph.ingest.{', '.join(_missing)} (being written)")
+from tests.remote_engines import Engine, push_nquads, start_oxigraph
 
 # An article in the style of the seed sources, naming entities the seed graph has, with a header block.
 ARTICLE = """Title: Chongqing and Chengdu customs deepen clearance cooperation
@@ -81,7 +74,6 @@ def said(result: Result) -> str:
 
 # -- end to end --------------------------------------------------------------------------------------
 
-@needs_pipeline
 def test_accept_writes_the_document_and_the_report_has_every_field(
         cli: CliRunner, store_root: Path, article: Path, tmp_path: Path) -> None:
     before = snapshot(store_root)
@@ -122,7 +114,6 @@ def test_accept_writes_the_document_and_the_report_has_every_field(
                          '?agent <http://www.w3.org/2000/01/rdf-schema#label> "Test Analyst" } }')
 
 
-@needs_pipeline
 def test_the_same_article_twice_adds_nothing_and_remove_restores_the_store(
         cli: CliRunner, store_root: Path, article: Path, tmp_path: Path) -> None:
     original = snapshot(store_root)
@@ -148,7 +139,6 @@ def test_the_same_article_twice_adds_nothing_and_remove_restores_the_store(
     assert snapshot(store_root)[0] == original[0]
 
 
-@needs_pipeline
 def test_by_default_the_findings_wait_in_the_review_queue(cli: CliRunner, store_root: Path,
                                                           article: Path) -> None:
     before = snapshot(store_root)
@@ -159,7 +149,6 @@ def test_by_default_the_findings_wait_in_the_review_queue(cli: CliRunner, store_
     assert any((store_root / "review").iterdir())
 
 
-@needs_pipeline
 def test_review_out_writes_a_facts_file_and_leaves_the_store(cli: CliRunner, store_root: Path, article: Path,
                                                              tmp_path: Path) -> None:
     before = snapshot(store_root)
@@ -171,7 +160,6 @@ def test_review_out_writes_a_facts_file_and_leaves_the_store(cli: CliRunner, sto
     assert not (store_root / "review").exists()
 
 
-@needs_pipeline
 def test_stdin_with_options(cli: CliRunner, store_root: Path, tmp_path: Path) -> None:
     report = tmp_path / "r.json"
     body = ARTICLE.split("----\n", 1)[1]
@@ -181,6 +169,29 @@ def test_stdin_with_options(cli: CliRunner, store_root: Path, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     (doc,) = json.loads(report.read_text(encoding="utf-8"))["documents"]
     assert (doc["path"], doc["title"], doc["date"]) == ("-", "From a pipe", "2020-06")
+
+
+def test_a_folder_of_articles_in_order_without_a_bar_off_a_terminal(cli: CliRunner, store_root: Path,
+                                                                    tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "b.txt").write_text(ARTICLE, encoding="utf-8")
+    (folder / "a.html").write_text(
+        '<html><head><meta charset="utf-8"><title>Qinzhou port</title>'
+        '<meta property="og:site_name" content="Port News"></head><body><nav><a href="/">Home</a></nav>'
+        "<article><p>Qinzhou port handled more rail-sea intermodal transport containers in 2020, and "
+        "Chongqing Customs said clearance along the New International Land-Sea Trade Corridor was faster."
+        "</p></article><footer>Copyright 2020 Port News. Tel: 0771-1234567</footer></body></html>",
+        encoding="utf-8")
+    report = tmp_path / "r.json"
+    result = ingest(cli, str(folder), "--store", str(store_root), "--no-model", "--review-out",
+                    str(tmp_path / "review.yaml"), "--report", str(report))
+    assert result.exit_code == 0, result.output
+    assert "ingesting" not in result.output  # the progress bar is for a terminal only
+    documents = json.loads(report.read_text(encoding="utf-8"))["documents"]
+    assert [Path(d["path"]).name for d in documents] == ["a.html", "b.txt"]
+    assert (documents[0]["title"], documents[0]["publisher"]) == ("Qinzhou port", "Port News")
+    assert result.output.count("found:") == 2
 
 
 # -- refusals: nothing changes ---------------------------------------------------------------------
@@ -243,3 +254,40 @@ def test_removing_what_is_not_there_says_so(cli: CliRunner, store_root: Path) ->
     assert result.exit_code != 0
     assert "doc-0123456789abcdef" in result.output
     assert snapshot(store_root) == before
+
+
+# -- a remote store ------------------------------------------------------------------------------
+
+def remote_quads(engine: Engine) -> int:
+    """Quads of the engine but the store's version marker (a write adds it to a store loaded directly)."""
+    query = (f"SELECT (COUNT(*) AS ?n) {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} "
+             f"FILTER (?g != <{META_GRAPH}>) }} }}")
+    response = httpx.post(engine.query_url, data={"query": query},
+                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.mark.slow
+def test_accept_and_remove_on_a_remote_store(cli: CliRunner, seed_build: SeedBuild, article: Path,
+                                             tmp_path: Path) -> None:
+    engine = start_oxigraph(tmp_path / "oxigraph")
+    try:
+        with OxigraphStore(seed_build.store_root) as seed:
+            push_nquads(engine, seed.dump())
+        remote = ["--store", engine.query_url, "--update-url", engine.update_url]
+        before = remote_quads(engine)
+        report = tmp_path / "r.json"
+        first = ingest(cli, str(article), *remote, "--accept", "--no-model", "--report", str(report))
+        assert first.exit_code == 0, first.output
+        assert "written:" in first.output
+        once = remote_quads(engine)
+        assert once > before
+        (doc,) = json.loads(report.read_text(encoding="utf-8"))["documents"]
+        again = ingest(cli, str(article), *remote, "--accept", "--no-model")
+        assert again.exit_code == 0 and f"already ingested: {doc['iri']}" in again.output
+        assert remote_quads(engine) == once
+        removed = ingest(cli, "--remove", doc["iri"], *remote)
+        assert removed.exit_code == 0, removed.output
+        assert remote_quads(engine) == before
+    finally:
+        engine.stop()
