@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from coopgraph.graph.ingest.dates import stated_date
 from coopgraph.graph.ingest.model import IngestDocument, Mention
-from coopgraph.graph.ingest.text import fold, sentence_of
+from coopgraph.graph.ingest.text import fold, sentence_of, sentences
 
 if TYPE_CHECKING:  # spaCy is imported only when the model is first needed
     from spacy.language import Language
@@ -93,8 +93,8 @@ _HEADS: dict[str, tuple[str, ...]] = {
     "conference": ("Meeting",), "plenary session": ("Meeting",), "session": ("Meeting",), "meeting": ("Meeting",),
 }
 # One regex for every head (longest first, so "administrative committee" wins over "committee").
-_HEAD_AT_END = re.compile(r"(?:^|[ -])(" + "|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True))
-                          + r")$")
+_HEAD_AT_END = re.compile(
+    r"(?:^|[ -])(" + "|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True)) + r")$")
 
 # Titles of posts; a post is a title, optionally "of"/"at" an organisation.
 _TITLE_WORDS = (r"(?:Executive\s+|Deputy\s+|Vice\s+|Acting\s+|Standing\s+|First\s+|Chief\s+|General\s+|Party\s+)*"
@@ -126,6 +126,8 @@ _CHUNK = re.compile(
 _AND_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]+\s+and\s+$")
 
 _DETERMINER = re.compile(r"^(?:the|a|an|this|that|its|their|our)\s+", re.IGNORECASE)
+# the same without "^", for .match(text, pos): "^" never matches at a pos > 0
+_LEADING_DETERMINER = re.compile(r"(?:the|a|an|this|that|its|their|our)\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 
@@ -244,7 +246,7 @@ class CandidateFinder:
         labels: dict[str, tuple[str, ...]] = {}
         nlp = self._pipeline() if windows else None
         parsed_windows = nlp.pipe((text[s:e] for s, e in windows), batch_size=64) if nlp is not None else ()
-        for (w_start, w_end), parsed in zip(windows, parsed_windows, strict=True):
+        for (w_start, _w_end), parsed in zip(windows, parsed_windows, strict=True):
             for ent in parsed.ents:
                 if ent.label_ not in SPACY_TYPES:
                     continue
@@ -290,7 +292,6 @@ def defined_acronyms(text: str) -> dict[str, Mention]:
         if long_form is None:
             continue
         if spans is None:
-            from coopgraph.graph.ingest.text import sentences
             spans = sentences(text)
         start, end = long_form
         out[acronym] = Mention(text=text[start:end], start=start, end=end, sentence=sentence_of(spans, start),
@@ -366,7 +367,8 @@ def _chunks(text: str, start: int, end: int) -> Iterable[_Span]:
         c_start, c_end = _trim(text, c_start, c_end)
         name = text[c_start:c_end]
         # a head word alone ("the Bureau") points back to a name; "(ILSTC)" is an acronym's definition
-        if not _good(name) or name.lower() in _HEADS or (text[c_start - 1:c_start] == "(" and text[c_end:c_end + 1] == ")"):
+        in_parentheses = text[c_start - 1:c_start] == "(" and text[c_end:c_end + 1] == ")"
+        if not _good(name) or name.lower() in _HEADS or in_parentheses:
             continue
         types = head_types(text[c_start:c_end])
         joined = _AND_NAME.search(text, max(start, c_start - 20), c_start)
@@ -403,7 +405,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
                 text[end - 1] == "." and _INITIALS_END.search(text[start:end - 1] + ".")
                 and text[start:end].count(".") > 1):
             end -= 1
-        article = _DETERMINER.match(text, start, end)
+        article = _LEADING_DETERMINER.match(text, start, end)
         if article:
             start = article.end()
         possessive = _POSSESSIVE.search(text[start:end])
@@ -500,7 +502,7 @@ _AGREEMENT = re.compile(
     r"(?:memorandum|memoranda)\s+of\s+(?:cooperation|understanding)|MOUs?|MoUs?"
     r"|(?:(?:framework|strategic|cooperation|cooperative|trade|investment|\"package\"|package)\s+){1,3}"
     r"agreements?)\b")
-_PARTIES_BEFORE = re.compile(rf"(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})\s+(?:\w+\s+){{0,2}}?"
+_PARTIES_BEFORE = re.compile(rf"(?P<a>{_NAME})\s+and\s+(?:the\s+)?(?P<b>{_NAME})\s+(?:\w+\s+){{0,2}}?"
                              r"(?:signed|inked|concluded|sign|will sign|have signed|has signed|entered into)\b")
 _PARTIES_AFTER = re.compile(rf"\b(?:between|by)\s+(?:the\s+)?(?P<a>{_NAME})\s+and\s+(?:the\s+)?(?P<b>{_NAME})")
 _MECHANISM = re.compile(

@@ -27,11 +27,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from coopgraph.graph.ingest.dates import stated_date
 from coopgraph.graph.ingest.model import IngestDocument, LinkDecision, Modality, Relation
-from coopgraph.graph.ingest.text import fold, sentence_of
+from coopgraph.graph.ingest.text import sentence_of
 
 __all__ = ["find_relations", "type_closure"]
 
@@ -52,12 +52,12 @@ _AUX = (r"(?:will|shall|would|is|are|was|were|has|have|had|been|be|being|going|t
         r"|vigorously|fully|steadily|officially|formally|comprehensively|mainly|expected|must|should|can|could"
         r"|tries|try|trying|seeks?|agreed|agrees|decided|decides|set|out|still|now|already|first|recently"
         r"|successfully|together|both|hopes?|wants?|pledged|pledges|vowed|vows|committed|commits|need|needs)")
-_AUX_GAP = re.compile(rf"(?:\s+{_AUX})*\s+", re.IGNORECASE)
+_AUX_GAP = re.compile(rf"(?:\s+(?:{_AUX}|takes?\s+the\s+lead\s+in|took\s+the\s+lead\s+in))*\s+", re.IGNORECASE)
 # Words that may stand between a verb and its object ("promote the opening up and development of").
 _OBJ_WORDS = (r"(?:the|a|an|its|their|further|more|continued|construction|development|opening|up|opening-up"
               r"|implementation|sustainable|green|high-quality|quality|of|and|in|high-level|integrated"
               r"|co-construction|building|growth|upgrading|reform|cooperation|with|joint|steady|healthy|rapid"
-              r"|deeper|deepening|new|round|better|stronger|operation|management)")
+              r"|deeper|deepening|new|round|better|stronger|operation|management|pattern)")
 _OBJ_GAP = re.compile(rf"\s+(?:{_OBJ_WORDS}\s+){{0,7}}", re.IGNORECASE)
 _COORD_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+and\s+|\s+as\s+well\s+as\s+)(?:the\s+)?")
 
@@ -73,7 +73,8 @@ _ACTIONS: list[tuple[re.Pattern[str], str, frozenset[str]]] = [
     (re.compile(r"(?:operat(?:e|es|ed|ing)|run(?:s|ning)?|ran)\b", re.I), "operates", frozenset({"Platform"})),
     (re.compile(r"(?:administer(?:s|ed|ing)?|manag(?:e|es|ed|ing))\b", re.I), "administers",
      frozenset({"Zone", "Initiative", "PilotProgramme", "Platform"})),
-    (re.compile(r"(?:cooperat(?:e|es|ed|ing)|work(?:s|ed|ing)?|partner(?:s|ed|ing)?)\s+with\b", re.I),
+    (re.compile(r"(?:cooperat(?:e|es|ed|ing)|work(?:s|ed|ing)?|partner(?:s|ed|ing)?|(?:deepen|strengthen|expand"
+                r"|enhance)(?:s|ed|ing)?\s+(?:its\s+|their\s+)?cooperation)\s+with\b", re.I),
      "cooperatesWith", PARTY),
     (re.compile(r"(?:establish(?:es|ed|ing)?|set(?:s|ting)?\s+up|launch(?:es|ed|ing)?|creat(?:e|es|ed|ing))\b", re.I),
      "establishesMechanism", frozenset({"CooperationMechanism"})),
@@ -86,6 +87,16 @@ _PLANNED = re.compile(r"\b(?:will|shall|going\s+to|plans?\s+to|planned\s+to|plan
 _PAST = re.compile(r"\b(?:has|have|had)\s+(?:\w+\s+)?\w+ed\b|\b(?:signed|inked|concluded|established|launched"
                    r"|built|set\s+up|created|promoted|supported|implemented|constructed|joined|linked|connected"
                    r"|held|opened|completed|applied|carried\s+out|cooperated|operated|administered|was|were)\b", re.I)
+
+
+# Names compared the way text.fold() compares them (dashes, quotes, case), without its per-character loop:
+# here only equality matters, not offsets.
+_NORM = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+                       "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\n": " ", "\u00a0": " "})
+
+
+def _norm(name: str) -> str:
+    return name.translate(_NORM).lower()
 
 
 @dataclass(frozen=True)
@@ -111,7 +122,8 @@ def _ontology_closure() -> dict[str, frozenset[str]]:
             for cls, supers in ontology.superclasses.items() if cls.startswith(COOP_NS)}
 
 
-def type_closure(types: Sequence[str]) -> frozenset[str]:
+@lru_cache(maxsize=4096)
+def type_closure(types: tuple[str, ...]) -> frozenset[str]:
     """The coop classes and all their coop superclasses.
 
     >>> sorted(type_closure(("Port",)))
@@ -238,6 +250,8 @@ def _signing(text: str, s_start: int, s_end: int, ms: list[LinkDecision], docume
              ) -> list[_Found]:
     out: list[_Found] = []
     agreements = [d for d in ms if _is(d, frozenset({"Agreement"}))]
+    if not agreements:
+        return out
     for verb in _SIGN.finditer(text, s_start, s_end):
         # "A and B (officially) signed a memorandum ..."
         head = re.search(r"(?:\s+(?:have|has|had|will|officially|formally|jointly|also|today|yesterday|finally"
@@ -353,7 +367,7 @@ def _references(text: str, s_start: int, s_end: int, topic: LinkDecision) -> lis
         word = match.group().lower()
         if word in ("it",) and not _is(topic, frozenset({"Zone", "Region", "GovernmentBody"})):
             continue
-        if word.startswith("the ") and word.split()[-1] not in fold(topic.mention.text) and not (
+        if word.startswith("the ") and word.split()[-1] not in _norm(topic.mention.text) and not (
                 word.endswith("bureau") and _is(topic, frozenset({"AdministrativeBureau"}))):
             continue
         out.append((match.start(), match.end()))
@@ -471,11 +485,11 @@ def _names(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
     "Chongqing Y Port" lie in Chongqing. Only with X a mention of the same article."""
     by_name: dict[str, LinkDecision] = {}
     for d in decisions:
-        by_name.setdefault(fold(d.mention.text), d)
+        by_name.setdefault(_norm(d.mention.text), d)
     out: list[_Found] = []
     done: set[tuple[str, str]] = set()
     for d in decisions:
-        name = fold(d.mention.text)
+        name = _norm(d.mention.text)
         if (d.iri, "names") in done:
             continue
         done.add((d.iri, "names"))
