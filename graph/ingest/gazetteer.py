@@ -71,6 +71,8 @@ west east north south central western eastern northern southern new internationa
 SUFFIX_TYPES: dict[str, tuple[str, ...]] = {
     "province": ("Province",), "municipality": ("Municipality",), "city": ("City", "Municipality"),
     "customs": ("CustomsDistrict", "CustomsAdministration"), "autonomous region": ("AutonomousRegion",),
+    "zhuang autonomous region": ("AutonomousRegion",), "hui autonomous region": ("AutonomousRegion",),
+    "uygur autonomous region": ("AutonomousRegion",), "uyghur autonomous region": ("AutonomousRegion",),
     "new area": ("NewArea",), "free trade zone": ("FreeTradeZone",), "pilot free trade zone": ("FreeTradeZone",),
     "county": ("Region",), "district": ("Region",), "prefecture": ("Region",), "zone": ("Zone",),
 }

@@ -60,6 +60,10 @@ _DATED_CLASSES = ("Agreement", "CooperationMechanism", "Event")
 # Words that turn a name into its own organisation's name ("Chongqing Customs Bureau").
 _ORGANISATION_WORDS = frozenset("""bureau office department administration authority branch headquarters
 agency service services station""".split())
+# A common-noun alias of this many content words or more is taken as specific (see ``_specific``).
+_SPECIFIC_WORDS = 4
+_FUNCTION_WORDS = frozenset("a an the of and in on at for to with by from between".split())
+_COORDINATION = re.compile(r",|;| and | & ", re.IGNORECASE)
 _ORDINALS = {w: i for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(), start=1)}
@@ -87,6 +91,7 @@ class _Context:
 
     text: str
     document_iris: set[str]                                   # entities the gazetteer found anywhere
+    named_iris: set[str]                                      # ... found by a proper name or an acronym
     spans: dict[tuple[int, int], list[tuple[int, int]]]       # sentence -> spans of its mentions
     mentions: dict[tuple[int, int], list[tuple[Mention, tuple[str, ...], tuple[str, ...]]]]  # (m, iris, types)
     _dates: dict[tuple[int, int], list[DatePart]] = field(default_factory=dict)
@@ -183,9 +188,19 @@ def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer
         if len(overlapping) == 1 and _only_organisation_words(mention, overlapping[0]):
             nested.append((mention, overlapping[0]))  # "Chongqing Customs Bureau": for review
             dropped_known.add((overlapping[0].start, overlapping[0].end))
-        else:
-            alone.append(mention)  # a name of its own; the known names inside it stay
+            continue
+        alone.append(mention)
+        if len(overlapping) == 1 and not _COORDINATION.search(mention.text) \
+                and not _names_a_place(overlapping[0], gazetteer):
+            # one name inside another ("ILSTC" in "ILSTC Research Institute"): the longer name is the mention
+            dropped_known.add((overlapping[0].start, overlapping[0].end))
+        # else: a place inside a name ("Customs of Sichuan": its jurisdiction) or a name built of
+        # several known ones ("Memorandum between A and B"): they stay mentions of their own
     return [k for k in known if (k.start, k.end) not in dropped_known], alone, nested
+
+
+def _names_a_place(mention: Mention, gazetteer: Gazetteer) -> bool:
+    return any("Region" in e.types for e in gazetteer.lookup(mention.label or mention.text))
 
 
 def _only_organisation_words(outer: Mention, inner: Mention) -> bool:
@@ -201,17 +216,21 @@ def _context(text: str, mentions: Iterable[Mention], gazetteer: Gazetteer) -> _C
     by_sentence: dict[tuple[int, int], list[tuple[Mention, tuple[str, ...], tuple[str, ...]]]] = {}
     spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
     document_iris: set[str] = set()
+    named_iris: set[str] = set()
     for mention in mentions:
         if mention.source == "label" and mention.label is not None:
             entities = gazetteer.lookup(mention.label)
             iris = tuple(e.iri for e in entities)
             types = tuple(dict.fromkeys(t for e in entities for t in e.types[:1])) or mention.types
             document_iris.update(iris)
+            if len(iris) == 1 and gazetteer.kind(mention.label) in ("name", "acronym"):
+                named_iris.update(iris)
         else:
             iris, types = (), mention.types
         by_sentence.setdefault(mention.sentence, []).append((mention, iris, types))
         spans.setdefault(mention.sentence, []).append((mention.start, mention.end))
-    return _Context(text=text, document_iris=document_iris, spans=spans, mentions=by_sentence)
+    return _Context(text=text, document_iris=document_iris, named_iris=named_iris, spans=spans,
+                    mentions=by_sentence)
 
 
 def _dates(text: str, sentence: tuple[int, int], inside_names: list[tuple[int, int]]) -> list[DatePart]:
@@ -414,8 +433,7 @@ def _decide_exact(mention: Mention, label: str, entities: list[KnownEntity], gaz
     if len(passing) == 1:
         entity = gazetteer.entities[passing[0].iri]
         auto, score = True, 100.0
-        if gazetteer.descriptive(label) and any(c in entity.types for c in _DATED_CLASSES) \
-                and not _supported(mention, entity, context):
+        if gazetteer.descriptive(label) and not _specific(label) and not _supported(mention, entity, context):
             auto, score = False, 80.0  # "memorandum of cooperation" alone could be any memorandum
         return _existing(mention, entity, score, "exact-alias", auto, tuple(passing + vetoed))
     if len(passing) > 1:
@@ -425,8 +443,19 @@ def _decide_exact(mention: Mention, label: str, entities: list[KnownEntity], gaz
     return _new(mention, new, vetoed[0].reason if vetoed else "new", tuple(vetoed))
 
 
+def _specific(label: str) -> bool:
+    """A common-noun phrase long enough to name one thing ("overall national security concept")."""
+    return sum(1 for word in name_key(label).split() if word not in _FUNCTION_WORDS) >= _SPECIFIC_WORDS
+
+
 def _supported(mention: Mention, entity: KnownEntity, context: _Context) -> bool:
-    """The document names one of the entity's parties, or the sentence states its date."""
+    """Whether a common-noun alias ("western region") may stand for ``entity`` in this article: the
+    article also calls it by a proper name (one sense per article), or, for an agreement, meeting
+    or mechanism, names one of its parties or the sentence states its date."""
+    if entity.iri in context.named_iris:
+        return True
+    if not any(c in entity.types for c in _DATED_CLASSES):
+        return False
     if set(entity.parties) & context.document_iris:
         return True
     stated = context.dates(mention.sentence)
@@ -498,7 +527,8 @@ def _link_nested(mention: Mention, inner: Mention, gazetteer: Gazetteer, context
     if len(inner_entities) != 1:
         return decision
     entity = inner_entities[0]
-    reason = _veto(mention.text, mention, entity.label, entity, context, gazetteer, by_name=True)
+    # the organisational word is what made a model guess another type ("Bureau"): no type veto here
+    reason = _veto(mention.text, replace(mention, types=()), entity.label, entity, context, gazetteer, by_name=True)
     score = float(fuzz.token_sort_ratio(fast_fold(_strip_the(mention.text)), fast_fold(inner.label or inner.text)))
     if reason is not None:
         return replace(decision, reason=reason, candidates=(_candidate(entity, score, reason),))

@@ -122,6 +122,21 @@ def test_a_common_noun_alias_needs_its_parties_or_date_to_link_automatically(gaz
     assert (slug(with_parties.iri), with_parties.auto, with_parties.reason) == ("cq-cd-memo", True, "exact-alias")
 
 
+def test_a_short_common_noun_alias_links_automatically_only_beside_a_proper_name(gazetteer: Gazetteer) -> None:
+    g = Graph()
+    entity(g, "western-china", "Region", "Western China", "western region")
+    entity(g, "trade", "Industry", "International trade")
+    entity(g, "security", "Policy", "Overall national security concept")
+    small = Gazetteer.from_graph(g)
+    alone = by_text(run(small, "Trade in the western region grew."))["western region"]
+    assert (slug(alone.iri), alone.reason, alone.auto, alone.new) == ("western-china", "exact-alias", False, False)
+    beside = by_text(run(small, "Western China is large; trade in the western region grew."))["western region"]
+    assert (slug(beside.iri), beside.auto) == ("western-china", True)
+    assert not by_text(run(small, "They boost international trade."))["international trade"].auto
+    # four content words and more name one thing
+    assert by_text(run(small, "the overall national security concept"))["overall national security concept"].auto
+
+
 # -- vetoes on known labels: memoranda with other dates or parties are other memoranda ----------------------
 
 
@@ -269,18 +284,29 @@ def test_a_known_label_covering_the_candidate_wins(gazetteer: Gazetteer) -> None
 
 def test_a_longer_name_around_a_known_label_is_reviewed_not_linked(gazetteer: Gazetteer) -> None:
     text = "The Chongqing Customs Bureau said so."
-    decisions = run(gazetteer, text, [candidate(text, "Chongqing Customs Bureau", "GovernmentBody")])
+    decisions = run(gazetteer, text, [candidate(text, "Chongqing Customs Bureau", "AdministrativeBureau")])
     assert len(decisions) == 1
     d = decisions[0]
     assert (d.mention.text, slug(d.iri), d.auto, d.new) == ("Chongqing Customs Bureau", "chongqing-customs", False, False)
     assert d.reason.startswith("fuzzy:")
 
 
-def test_a_new_name_containing_a_place_keeps_the_place(gazetteer: Gazetteer) -> None:
+def test_a_new_name_containing_one_known_name_is_one_mention_but_places_stay(gazetteer: Gazetteer) -> None:
+    text = "The ILSTC Research Institute opened."
+    decisions = run(gazetteer, text, [candidate(text, "ILSTC Research Institute", "Association")])
+    assert [(d.mention.text, d.new, d.auto) for d in decisions] == [("ILSTC Research Institute", True, False)]
+    # a place inside a name is where the named thing is (or what it governs): it stays a mention
     text = "Chongqing Jiangbei Airport opened."
     decisions = run(gazetteer, text, [candidate(text, "Chongqing Jiangbei Airport", "Facility")])
     assert [(d.mention.text, d.new, d.auto) for d in decisions] == [
         ("Chongqing", False, True), ("Chongqing Jiangbei Airport", True, False)]
+
+
+def test_a_name_built_of_several_known_names_keeps_them(gazetteer: Gazetteer) -> None:
+    text = "The Chongqing Customs and Kunming Customs Accord was signed."
+    decisions = run(gazetteer, text, [candidate(text, "Chongqing Customs and Kunming Customs Accord", "Agreement")])
+    assert [(d.mention.text, d.new) for d in decisions] == [
+        ("Chongqing Customs", False), ("Chongqing Customs and Kunming Customs Accord", True), ("Kunming Customs", False)]
 
 
 # -- the seed store -----------------------------------------------------------------------------------------
