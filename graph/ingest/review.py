@@ -42,8 +42,7 @@ from coopgraph.graph.ingest.model import (
     Mention,
     Relation,
 )
-from coopgraph.graph.ingest.write import WriteSummary, write_accepted
-from coopgraph.graph.store.base import Store
+from coopgraph.graph.ingest.write import DocumentStore, WriteSummary, write_accepted
 
 __all__ = ["AUTO_NEW_SCORE", "Accepted", "Decision", "ReviewError", "ReviewItem", "ReviewQueue",
            "ReviewSummary", "auto_accepted", "reason_code",
@@ -305,13 +304,13 @@ class ReviewQueue:
                 self._save(review)
         return chosen
 
-    def accepted(self, slug: str, store: Store, *, base: str) -> Accepted:
+    def accepted(self, slug: str, store: DocumentStore, *, base: str) -> Accepted:
         """The Accepted the decisions so far make: relink targets checked against ``store`` (an
         unknown one raises ReviewError), and every accepted new entity given an IRI the store does
         not have yet (a new entity never merges silently with one written since it was proposed)."""
         return _accepted(self.load(slug), store, base=base)
 
-    def apply(self, slug: str, store: Store, *, base: str, accepted_by: str) -> WriteSummary:
+    def apply(self, slug: str, store: DocumentStore, *, base: str, accepted_by: str) -> WriteSummary:
         """Write the accepted part (one atomic write); then, and only then, drop the pending file.
 
         The summary's ``dropped`` lists accepted relations not written (a rejected end, a new end
@@ -362,7 +361,7 @@ class ReviewQueue:
 
 # -- decisions turned into what is written --------------------------------------------------------------
 
-def _accepted(review: ReviewItem, store: Store, *, base: str) -> Accepted:
+def _accepted(review: ReviewItem, store: DocumentStore, *, base: str) -> Accepted:
     extraction = review.extraction
     mentions: dict[int, LinkDecision] = {}
     rejected, relations = set(), set()
@@ -386,7 +385,7 @@ def _accepted(review: ReviewItem, store: Store, *, base: str) -> Accepted:
     return Accepted(mentions=mentions, relations=frozenset(relations), rejected=frozenset(rejected))
 
 
-def _relinked(proposed: LinkDecision, target: str, store: Store) -> LinkDecision:
+def _relinked(proposed: LinkDecision, target: str, store: DocumentStore) -> LinkDecision:
     rows = store.select(
         f"SELECT ?label WHERE {{ {{ <{target}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }} UNION "
         f"{{ GRAPH ?g {{ <{target}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }} }} }} LIMIT 1")
@@ -398,7 +397,7 @@ def _relinked(proposed: LinkDecision, target: str, store: Store) -> LinkDecision
                    types=known.types if known else (), score=100.0, aliases=())
 
 
-def _as_new(proposed: LinkDecision, store: Store, *, base: str, minted: dict[str, str]) -> LinkDecision:
+def _as_new(proposed: LinkDecision, store: DocumentStore, *, base: str, minted: dict[str, str]) -> LinkDecision:
     """The mention as a new entity: its proposed IRI while the store does not have it, else a free one."""
     if proposed.new:
         label, types, key = proposed.label, proposed.types, proposed.iri
@@ -413,11 +412,11 @@ def _as_new(proposed: LinkDecision, store: Store, *, base: str, minted: dict[str
                    reason=proposed.reason if proposed.new else "new")
 
 
-def _exists(store: Store, iri: str) -> bool:
+def _exists(store: DocumentStore, iri: str) -> bool:
     return store.ask(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ GRAPH ?g {{ <{iri}> ?p ?o }} }} }}")
 
 
-def _free_iri(store: Store, base: str, label: str, taken: set[str]) -> str:
+def _free_iri(store: DocumentStore, base: str, label: str, taken: set[str]) -> str:
     """``{base}id/{slug of label}``, with -2, -3... when the store (or this review) has it already."""
     slug = slugify(label) or "entity"
     for n in range(1, 1000):

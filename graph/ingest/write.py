@@ -12,7 +12,7 @@ Everything one ingested document brings lives in the named graph ``{base}graph/i
          coop:confidence ; coop:linkReason ; coop:acceptedBy ; coop:statedDate ; coop:dateInferred ;
          prov:wasGeneratedBy act .
     act  a prov:Activity, coop:Ingest ; prov:endedAtTime ; prov:wasAssociatedWith agent ; prov:used doc .
-    agent a prov:Agent ; rdfs:label "who accepted" .
+    agent a prov:Agent ; rdfs:label "who accepted"@en .
 
 The graph is written with one ``store.replace_graph`` (a new generation on the embedded store, one
 SPARQL Update request on a remote one), so a failed or killed write leaves the store as it was, and
@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD
@@ -40,12 +40,12 @@ from coopgraph.graph.ids import entity_iri, evidence_iri, is_slug, normalise_bas
 from coopgraph.graph.ingest.model import Extraction, IngestDocument, LinkDecision, Relation
 from coopgraph.graph.namespaces import COOP, COOP_NS, expand_curie, new_graph
 from coopgraph.graph.ontology import load_ontology
-from coopgraph.graph.store.base import Store
+from coopgraph.graph.store.base import Row
 
 if TYPE_CHECKING:
     from coopgraph.graph.ingest.review import Accepted
 
-__all__ = ["RemoveSummary", "WriteSummary", "document_graph_iri", "document_iri", "facts_graph",
+__all__ = ["DocumentStore", "RemoveSummary", "WriteSummary", "document_graph_iri", "document_iri", "facts_graph",
            "ingested", "remove_document", "write_accepted"]
 
 _DATE_TYPES = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
@@ -56,6 +56,22 @@ _IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")  # nothing that could end an 
 # Characters Python's str.splitlines() breaks lines at that N-Triples leaves raw inside literals: the
 # remote store splits the N-Triples into lines, so they are written as \u escapes (same literal).
 _LINE_BREAKERS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+class DocumentStore(Protocol):
+    """What writing, finding and removing a document needs of a store. Every ``Store`` has it; the
+    web app hands in a narrower object that sends the write through its own update path."""
+
+    @property
+    def location(self) -> str: ...
+
+    def select(self, sparql: str) -> list[Row]: ...
+
+    def ask(self, sparql: str) -> bool: ...
+
+    def construct(self, sparql: str) -> bytes: ...
+
+    def replace_graph(self, graph: str, ntriples: bytes, *, what: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -96,7 +112,7 @@ def document_graph_iri(base: str, slug: str) -> str:
     return f"{normalise_base(base)}graph/ingest/{slug}"
 
 
-def ingested(store: Store, sha256: str) -> str | None:
+def ingested(store: DocumentStore, sha256: str) -> str | None:
     """The IRI of the document (ingested, or curated in the default graph) whose text has this
     SHA-256, or None: the same text is never stored twice."""
     if not _SHA256.match(sha256):
@@ -152,7 +168,7 @@ def facts_graph(extraction: Extraction, accepted: Accepted, *, base: str, accept
     g.add((activity, PROV.wasAssociatedWith, agent))
     g.add((activity, PROV.used, doc_node))
     g.add((agent, RDF.type, PROV.Agent))
-    g.add((agent, RDFS.label, Literal(accepted_by)))
+    g.add((agent, RDFS.label, Literal(accepted_by, lang="en")))  # the shapes want every label @en or @zh
 
     for relation, subject, obj in relations:
         predicate = expand_curie(relation.predicate)
@@ -183,7 +199,7 @@ def facts_graph(extraction: Extraction, accepted: Accepted, *, base: str, accept
     return g
 
 
-def write_accepted(store: Store, extraction: Extraction, accepted: Accepted, *, base: str, accepted_by: str,
+def write_accepted(store: DocumentStore, extraction: Extraction, accepted: Accepted, *, base: str, accepted_by: str,
                    when: dt.datetime | None = None) -> WriteSummary:
     """Write the accepted part of ``extraction`` as the document's named graph, in one atomic write.
 
@@ -216,7 +232,7 @@ def write_accepted(store: Store, extraction: Extraction, accepted: Accepted, *, 
                         new_entities=tuple(new), relations=len(relations), dropped=tuple(dropped))
 
 
-def remove_document(store: Store, ref: str, *, base: str) -> RemoveSummary:
+def remove_document(store: DocumentStore, ref: str, *, base: str) -> RemoveSummary:
     """Drop the named graph of one ingested document, and nothing else.
 
     ``ref`` is the document's IRI, its slug (``doc-<16 hex>``), its SHA-256 or a unique prefix of
@@ -361,7 +377,7 @@ def _first_line(text: str) -> str | None:
     return None
 
 
-def _existing(store: Store, iris: list[str]) -> list[str]:
+def _existing(store: DocumentStore, iris: list[str]) -> list[str]:
     """Those of ``iris`` the store says anything about, in any graph."""
     if not iris:
         return []
@@ -371,7 +387,7 @@ def _existing(store: Store, iris: list[str]) -> list[str]:
     return sorted(r["e"] for r in rows)
 
 
-def _machine_entity_triples(store: Store, iris: Iterable[str]) -> Graph:
+def _machine_entity_triples(store: DocumentStore, iris: Iterable[str]) -> Graph:
     """Type, label and alias triples of the linked entities another ingested document introduced."""
     values = " ".join(f"<{iri}>" for iri in iris)
     found = new_graph()
@@ -393,7 +409,7 @@ def _ntriples(g: Graph) -> bytes:
     return text.encode("utf-8")
 
 
-def _resolve_document(store: Store, ref: str, *, base: str) -> str:
+def _resolve_document(store: DocumentStore, ref: str, *, base: str) -> str:
     """The IRI of the document ``ref`` names (see ``remove_document``)."""
     ref = ref.strip()
     if ref.startswith(("http://", "https://")):

@@ -161,7 +161,7 @@ def test_accepted_facts_land_in_the_documents_graph_with_prov_o(store_root: Path
             prov:wasGeneratedBy ?activity .
         ?activity a prov:Activity, coop:Ingest ; prov:endedAtTime ?when ; prov:used <{extraction.iri}> ;
                   prov:wasAssociatedWith ?agent .
-        ?agent a prov:Agent ; rdfs:label "Test Analyst" .
+        ?agent a prov:Agent ; rdfs:label "Test Analyst"@en .
         FILTER (DATATYPE(?when) = xsd:dateTime)
     }}""")
     assert ask(store_root, f"""GRAPH <{graph}> {{ ?ev rdf:predicate coop:supports ; coop:modality "stated" ;
