@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 from coopgraph.graph.ingest.dates import stated_date
@@ -157,7 +157,7 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
         posts = _posts(doc.text, ms)
         found.extend(posts)
         # a speaker's organisation is what the rest of their statement is about
-        speaker = next((f.object for f in posts if f.predicate == "org:postIn"), None)
+        speaker = next((f.object for f in posts if f.predicate == "org:postIn"), None) or _post_organisation(ms)
         topic = speaker or topic
         # "... said that Liangjiang New Area tries ...": what the speaker talks about comes next
         for said in _SAID.finditer(doc.text, s_start, s_end):
@@ -183,9 +183,12 @@ def _relations(doc: IngestDocument, found: list[_Found], spans: list[tuple[int, 
     for f in found:
         if f.object is not None and f.object.iri == f.subject.iri:
             continue
+        s_start, s_end = sentence_of(spans, f.start)
+        if _HEADLINE.fullmatch(doc.text, s_start, s_end):
+            # a headline states in short what the body says in full: the body's sentence is the quote
+            f = replace(f, confidence=round(f.confidence - 0.1, 2))
         date = None
         if f.dated and f.modality != "stated":
-            s_start, s_end = sentence_of(spans, f.start)
             date = stated_date(doc.text, doc.date, s_start, s_end)
         rel = Relation(subject=f.subject, predicate=f.predicate, object=f.object, quote=doc.text[f.start:f.end],
                        start=f.start, end=f.end, modality=f.modality, confidence=f.confidence, value=f.value,
@@ -194,6 +197,9 @@ def _relations(doc: IngestDocument, found: list[_Found], spans: list[tuple[int, 
         if key not in best or rel.confidence > best[key].confidence:
             best[key] = rel
     return sorted(best.values(), key=lambda r: (r.start, r.end, r.predicate))
+
+
+_HEADLINE = re.compile(r"[^\n]{1,150}(?<![.!?\"'\u201d\u2019:;,])")
 
 
 def _modality(text: str, start: int, end: int) -> Modality:
@@ -299,6 +305,18 @@ def _signing(text: str, s_start: int, s_end: int, ms: list[LinkDecision], docume
     return out
 
 
+def _post_organisation(ms: list[LinkDecision]) -> LinkDecision | None:
+    """The organisation named inside a post held by someone in this sentence ("Director of [X]")."""
+    for post in ms:
+        if "Post" not in post.types:
+            continue
+        for org in ms:
+            if post.mention.start < org.mention.start and org.mention.end <= post.mention.end \
+                    and _is(org, ORGANISATION):
+                return org
+    return None
+
+
 def _posts(text: str, ms: list[LinkDecision]) -> list[_Found]:
     out: list[_Found] = []
     posts = [d for d in ms if "Post" in d.types]
@@ -365,7 +383,10 @@ def _references(text: str, s_start: int, s_end: int, topic: LinkDecision) -> lis
     out = []
     for match in _PRONOUN.finditer(text, s_start, s_end):
         word = match.group().lower()
-        if word in ("it",) and not _is(topic, frozenset({"Zone", "Region", "GovernmentBody"})):
+        # "it" is a zone, a place or a body; "they" and "we" are people speaking for an organisation
+        if word == "it" and not _is(topic, frozenset({"Zone", "Region", "GovernmentBody"})):
+            continue
+        if word in ("they", "we") and not _is(topic, ORGANISATION):
             continue
         if word.startswith("the ") and word.split()[-1] not in _norm(topic.mention.text) and not (
                 word.endswith("bureau") and _is(topic, frozenset({"AdministrativeBureau"}))):
