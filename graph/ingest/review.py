@@ -397,7 +397,8 @@ def _relinked(proposed: LinkDecision, target: str, store: DocumentStore) -> Link
                    types=known.types if known else (), score=100.0, aliases=())
 
 
-def _as_new(proposed: LinkDecision, store: DocumentStore, *, base: str, minted: dict[str, str]) -> LinkDecision:
+def _as_new(proposed: LinkDecision, store: DocumentStore, *, base: str,
+            minted: dict[str, str]) -> LinkDecision:
     """The mention as a new entity: its proposed IRI while the store does not have it, else a free one."""
     if proposed.new:
         label, types, key = proposed.label, proposed.types, proposed.iri

@@ -45,8 +45,8 @@ from coopgraph.graph.store.base import Row
 if TYPE_CHECKING:
     from coopgraph.graph.ingest.review import Accepted
 
-__all__ = ["DocumentStore", "RemoveSummary", "WriteSummary", "document_graph_iri", "document_iri", "facts_graph",
-           "ingested", "remove_document", "write_accepted"]
+__all__ = ["DocumentStore", "RemoveSummary", "WriteSummary", "document_graph_iri", "document_iri",
+           "facts_graph", "ingested", "remove_document", "write_accepted"]
 
 _DATE_TYPES = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -199,8 +199,8 @@ def facts_graph(extraction: Extraction, accepted: Accepted, *, base: str, accept
     return g
 
 
-def write_accepted(store: DocumentStore, extraction: Extraction, accepted: Accepted, *, base: str, accepted_by: str,
-                   when: dt.datetime | None = None) -> WriteSummary:
+def write_accepted(store: DocumentStore, extraction: Extraction, accepted: Accepted, *, base: str,
+                   accepted_by: str, when: dt.datetime | None = None) -> WriteSummary:
     """Write the accepted part of ``extraction`` as the document's named graph, in one atomic write.
 
     A text already in the store (ingested, or curated with the same SHA-256) writes nothing:
