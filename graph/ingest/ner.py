@@ -439,17 +439,22 @@ def _merge(windows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+# Mentions that may hold others: a post its organisation, an article or area of cooperation what
+# it is about, a session the body holding it.
+_CONTAINERS = frozenset({("Post",), ("AgreementArticle",), ("CooperationArea",), ("Meeting",)})
+
+
 def _resolve(text: str, found: list[_Span]) -> list[_Span]:
-    """One span per stretch of text: rules first, then longer spans; posts keep their organisation."""
+    """One span per stretch of text: rules first, then longer spans; containers keep what they name."""
     chosen: list[_Span] = []
     seen: set[tuple[int, int]] = set()
     for span in sorted(found, key=lambda s: (s.rank < 3, -(s.end - s.start), -s.rank, s.start)):
         if (span.start, span.end) in seen or span.end <= span.start:
             continue
         clash = [c for c in chosen if c.start < span.end and span.start < c.end]
-        inside_post = clash and all(c.types[:1] == ("Post",) and c.start <= span.start and span.end <= c.end
-                                    and span.types[:1] != ("Post",) for c in clash)
-        if clash and not inside_post:
+        nested = clash and all(c.types[:1] in _CONTAINERS and c.start <= span.start and span.end <= c.end
+                               and span.types[:1] not in _CONTAINERS for c in clash)
+        if clash and not nested:
             continue
         chosen.append(span)
         seen.add((span.start, span.end))
@@ -592,9 +597,54 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
         if lead and lead.group().split()[0].lower() in _STOP:
             s += len(lead.group())
         add(s, m.end("name"), "name-head", head_types(m.group("name")) or ("Zone",))
+    if "articles" in lower or "points" in lower or "items" in lower:
+        for s, e in _agreement_items(sentence):
+            add(s, e, "agreement-article", ("AgreementArticle",))
+    if "cooperat" in lower:
+        for s, e in _cooperation_areas(sentence):
+            add(s, e, "cooperation-area", ("CooperationArea",))
     for m in (_CORRIDOR.finditer(sentence) if "corridor" in lower else ()):
         add(m.start("name"), m.end("name"), "corridor", ("Corridor",))
     return out
+
+
+_ITEMS_INTRO = re.compile(r"\b(?:\d+|[a-z]+(?:-[a-z]+)?)\s+(?:articles|points|items)\s+(?:of\s+\w+)?\s*,?\s*"
+                          r"(?:including|namely|such\s+as)\s*:?\s*", re.I)
+_AREAS_INTRO = re.compile(r"\bcooperat(?:e|es|ed|ing|ion)\s+(?:in|on)\s+(?=\w+ing\b)", re.I)
+
+
+def _agreement_items(sentence: str) -> list[tuple[int, int]]:
+    """The articles an agreement lists: "21 articles of cooperation, including to X; to Y; and to Z"."""
+    intro = _ITEMS_INTRO.search(sentence)
+    if intro is None:
+        return []
+    out = []
+    # items are "to ..." clauses separated by semicolons, the last one after "and"
+    for item in re.finditer(r"(?:^|;\s*)(?:and\s+)?to\s+(?P<what>[^;.]+)", sentence[intro.end():]):
+        what = item.group("what")
+        # an article is its first clause: not its purpose ("... to promote X") nor a second verb
+        cut = _SECOND_CLAUSE.search(what)
+        end = item.start("what") + (cut.start() if cut else len(what))
+        out.append((intro.end() + item.start("what"), intro.end() + end))
+    return out if len(out) >= 2 else []
+
+
+_SECOND_CLAUSE = re.compile(r"\s+(?:to|and(?:\s+further)?|so\s+as\s+to|in\s+order\s+to)\s+(?:further\s+)?"
+                            r"(?:promote|support|expand|share|improve|strengthen|build|deepen|enhance|ensure|help"
+                            r"|make|create|accelerate|boost|advance)\b")
+
+
+def _cooperation_areas(sentence: str) -> list[tuple[int, int]]:
+    """Fields of cooperation listed as gerunds: "cooperate in promoting X, implementing Y, and Z-ing W"."""
+    intro = _AREAS_INTRO.search(sentence)
+    if intro is None:
+        return []
+    rest = sentence[intro.end():]
+    out = []
+    for item in re.finditer(r"(?:^|,\s+(?:and\s+)?|\s+and\s+)(?P<what>[a-z]+ing\b[^,.;]*?)(?=,\s|\s+and\s+[a-z]+ing\b|[.;]|$)",
+                            rest):
+        out.append((intro.end() + item.start("what"), intro.end() + item.end("what")))
+    return out if len(out) >= 2 else []
 
 
 _GENERIC_MODIFIERS = frozenset("""cooperation cooperative international domestic such new a an the this that

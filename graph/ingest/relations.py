@@ -25,6 +25,7 @@ verb's tense and the words around it, and the date the sentence gives, if any.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
@@ -175,6 +176,8 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
         found.extend(_connects(doc.text, s_end, ms))
         found.extend(_located(doc.text, s_end, ms))
     found.extend(_names(doc.text, decisions))
+    found.extend(_agreement_parts(doc.text, decisions, spans))
+    found.extend(_held_by(doc.text, decisions))
     return _relations(doc, found, spans)
 
 
@@ -281,6 +284,12 @@ def _signing(text: str, s_start: int, s_end: int, ms: list[LinkDecision], docume
                 parties = _group_after(text, ms, verb.end() + by.end(), PARTY, s_end)
                 if parties:
                     start, end = agreement.mention.start, parties[-1].mention.end
+        if agreement is not None and not parties and verb.group().lower() == "signed":
+            # "the agreement ... signed by the two cities in July": no named parties, but the date
+            date = stated_date(text, document_date, verb.end(), s_end)
+            if date is not None and not re.search(r"[;:]", text[verb.end():date.start]):
+                out.append(_Found(agreement, "signedOn", None, agreement.mention.start, date.end, "done", 0.75,
+                                  "signed-date", value=date.value))
         if not parties or agreement is None or len(parties) < 2:
             continue
         modality = _modality(text, s_start, verb.end())
@@ -529,4 +538,84 @@ def _names(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
                                                                                    "Province"}))):
                 out.append(_Found(d, "locatedIn", target, d.mention.start, d.mention.end, "stated", 0.7,
                                   "name-located", dated=False))
+    return out
+
+
+_NUMBER_OF_ARTICLES = re.compile(r"\b(?:agreed\s+on|signed|contains?|includes?|has|have|with|consists?\s+of)\s+"
+                                 r"(\d{1,3})\s+articles\b", re.I)
+_ITEM_ADVERBS = re.compile(r"(?:jointly|further|actively|vigorously|fully|continuously)\s+", re.I)
+
+
+def _agreement_parts(text: str, decisions: Sequence[LinkDecision], spans: list[tuple[int, int]]) -> list[_Found]:
+    """The articles and areas of cooperation an agreement lists, what they are about, how many articles.
+
+    The agreement is the one named in the sentence, or else the last one named in the two sentences
+    before ("To be more specific, the two sides agreed on 21 articles of cooperation, including ...").
+    """
+    out: list[_Found] = []
+    ordered = sorted(decisions, key=lambda d: d.mention.start)
+    agreements = [d for d in ordered if _is(d, frozenset({"Agreement"}))]
+    if not agreements:
+        return out
+    starts = [s for s, _ in spans]
+
+    def agreement_for(at: int) -> LinkDecision | None:
+        index = bisect_right(starts, at) - 1
+        earliest = spans[max(0, index - 2)][0] if index >= 0 else 0
+        before = [a for a in agreements if earliest <= a.mention.start and a.mention.end <= at]
+        same = [a for a in agreements if index >= 0 and spans[index][0] <= a.mention.start < spans[index][1]]
+        candidates = same or before
+        return candidates[-1] if candidates else None
+
+    for part in ordered:
+        if not _is(part, frozenset({"CooperationArea"})):
+            continue
+        agreement = agreement_for(part.mention.start)
+        if agreement is None:
+            continue
+        predicate = "hasArticle" if _is(part, frozenset({"AgreementArticle"})) else "coversArea"
+        out.append(_Found(agreement, predicate, part, part.mention.start, part.mention.end, "stated", 0.75,
+                          f"agreement-{'article' if predicate == 'hasArticle' else 'area'}", dated=False))
+        inside = [d for d in ordered if part.mention.start <= d.mention.start and d.mention.end <= part.mention.end
+                  and d is not part and _is(d, THING - {"CooperationArea"})]
+        for inner in inside:
+            out.append(_Found(part, "concerns", inner, part.mention.start, part.mention.end, "stated", 0.7,
+                              "area-concerns", dated=False))
+        # "(to) jointly support the construction of X": what the agreement itself supports / promotes
+        adverbs = _ITEM_ADVERBS.match(text, part.mention.start)
+        verb_at = adverbs.end() if adverbs else part.mention.start
+        # (an area, "cooperate in promoting X", is what the parties do together, not the agreement)
+        for pattern, verb_predicate, kinds in _ACTIONS[:2] if predicate == "hasArticle" else ():
+            verb = pattern.match(text, verb_at, part.mention.end)
+            if verb is None:
+                continue
+            gap = _OBJ_GAP.match(text, verb.end(), part.mention.end)
+            objects = _group_after(text, inside, gap.end() if gap else verb.end(), kinds, part.mention.end) or \
+                _group_after(text, inside, verb.end(), kinds, part.mention.end)
+            for obj in objects:
+                out.append(_Found(agreement, verb_predicate, obj, part.mention.start, obj.mention.end, "planned",
+                                  0.7, f"agreement-{verb_predicate}"))
+    for s_start, s_end in spans:
+        for match in _NUMBER_OF_ARTICLES.finditer(text, s_start, s_end):
+            agreement = agreement_for(match.start())
+            if agreement is not None:
+                out.append(_Found(agreement, "numberOfArticles", None, match.start(), match.end(), "stated", 0.7,
+                                  "number-of-articles", value=match.group(1), dated=False))
+    return out
+
+
+def _held_by(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
+    """ "the fourth plenary session of the 19th CPC Central Committee": the body holding the session."""
+    out: list[_Found] = []
+    for meeting in decisions:
+        if not _is(meeting, frozenset({"Meeting"})):
+            continue
+        for body in decisions:
+            inside = meeting.mention.start < body.mention.start and body.mention.end <= meeting.mention.end
+            if inside and _is(body, ORGANISATION) and re.search(
+                    r"\s(?:of|by)\s+(?:the\s+)?(?:\d+(?:st|nd|rd|th)\s+)?$",
+                    text[meeting.mention.start:body.mention.start]):
+                out.append(_Found(meeting, "heldBy", body, meeting.mention.start, meeting.mention.end, "stated",
+                                  0.8, "session-of", dated=False))
+                break
     return out
