@@ -242,6 +242,14 @@ class Gazetteer:
         if len(self._automaton):
             self._automaton.make_automaton()
         self._fuzzy_keys = [key for key in self.keys if len(key.split()) >= 2]
+        # people's names in pinyin are written split or joined ("Shan Wei", "Shanwei", "Xi Jin-ping")
+        self._compact: dict[str, list[str]] = defaultdict(list)
+        for entity in self.entities.values():
+            if "Person" in entity.types:
+                for label in entity.labels:
+                    compact = _compact(label)
+                    if len(compact) >= 4 and entity.iri not in self._compact[compact]:
+                        self._compact[compact].append(entity.iri)
 
     # -- construction ------------------------------------------------------------------------------
 
@@ -314,6 +322,10 @@ class Gazetteer:
     def descriptive(self, name: str) -> bool:
         """Whether ``name`` is a common-noun phrase of the graph ("memorandum of cooperation")."""
         return self.kind(name) == "descriptive"
+
+    def same_letters(self, name: str) -> list[KnownEntity]:
+        """People whose name has the same letters as ``name`` ("Shanwei" -> Shan Wei)."""
+        return [self.entities[iri] for iri in self._compact.get(_compact(name), ())]
 
     def fuzzy(self, name: str, limit: int = 5) -> list[tuple[KnownEntity, float]]:
         """The closest entities by a multi-word label (token_sort_ratio, 0..100), best first."""
@@ -424,6 +436,10 @@ class Gazetteer:
                 if any(set(self.entities[iri].types) & set(head_types) for iri in self.keys[phrase]):
                     return first, phrase
         return None
+
+
+def _compact(name: str) -> str:
+    return "".join(c for c in name_key(_strip_possessive(name)) if c.isalnum())
 
 
 def _merge_kinds(found: set[str]) -> str:

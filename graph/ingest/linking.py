@@ -22,9 +22,15 @@ entity; the same new name twice in one article is one new entity. Nothing is mer
 name (no transitive merging).
 
 Overlaps between gazetteer mentions and NER/rule candidates: a known label covering the candidate's
-span wins; a longer candidate containing a known label is read as a name of its own, for review
-when only organisational words are added ("Chongqing Customs Bureau"), else as a new entity beside
-the known mention inside it ("Chongqing Airport" and "Chongqing").
+span wins. A longer candidate containing a known label is a name of its own: for review against
+that entity when it only adds words naming the same body ("Chongqing Customs Bureau", "... District
+P.R.CHINA"), else linked like any candidate. The known mention inside stays a mention when the
+longer one is a description ("implementing the overall national security concept"), names what it
+is "of" ("Customs of Sichuan") or is built of several names ("Memorandum between A and B"); inside a
+longer proper name ("Chongqing Yuelai International Convention Center") it is not a mention.
+
+Persons' names written split or joined ("Shanwei" / "Shan Wei") and titles the press uses for one
+post ("chief" / "director") are compared alike; such matches go to review like fuzzy ones.
 """
 
 from __future__ import annotations
@@ -45,7 +51,8 @@ from coopgraph.graph.ontology import load_ontology
 __all__ = ["link", "new_entity_iri", "types_compatible", "FUZZY_THRESHOLD", "CONFUSABLE"]
 
 FUZZY_THRESHOLD = 90          # token_sort_ratio at or above which a multi-word name is a candidate
-_SHOWN_BELOW_THRESHOLD = 75   # near misses listed with a new entity, so a reviewer can still relink
+_SHOWN_BELOW_THRESHOLD = 75
+_SAME_LETTERS = 95.0          # a person's name split or joined otherwise ("Shanwei" / "Shan Wei"): for review   # near misses listed with a new entity, so a reviewer can still relink
 _MAX_CANDIDATES = 5
 _MAX_SLUG = 80
 
@@ -63,6 +70,11 @@ agency service services station""".split())
 # A common-noun alias of this many content words or more is taken as specific (see ``_specific``).
 _SPECIFIC_WORDS = 4
 _FUNCTION_WORDS = frozenset("a an the of and in on at for to with by from between".split())
+# Words that can be added to a body's name without making it another body.
+_SAME_BODY_WORDS = _ORGANISATION_WORDS | frozenset("""district province city municipality county prefecture
+china p.r.china p.r.c prc people's republic""".split())
+_OF_BEFORE = re.compile(r"\bof (the )?$")
+_TITLES = {"chief": "director", "head": "director", "commissioner": "director"}
 _COORDINATION = re.compile(r",|;| and | & ", re.IGNORECASE)
 _ORDINALS = {w: i for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
@@ -190,23 +202,31 @@ def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer
             dropped_known.add((overlapping[0].start, overlapping[0].end))
             continue
         alone.append(mention)
-        if len(overlapping) == 1 and not _COORDINATION.search(mention.text) \
-                and not _names_a_place(overlapping[0], gazetteer):
-            # one name inside another ("ILSTC" in "ILSTC Research Institute"): the longer name is the mention
+        if len(overlapping) == 1 and _title_cased(mention.text) and not _COORDINATION.search(mention.text) \
+                and not _OF_BEFORE.search(fast_fold(mention.text[:overlapping[0].start - mention.start])):
+            # a name inside a longer proper name ("Chongqing" in "Chongqing Yuelai International
+            # Convention Center", "China (Chongqing) Pilot Free Trade Zone"): the longer name is the mention
             dropped_known.add((overlapping[0].start, overlapping[0].end))
-        # else: a place inside a name ("Customs of Sichuan": its jurisdiction) or a name built of
-        # several known ones ("Memorandum between A and B"): they stay mentions of their own
+        # else: what the name is "of" ("Customs of Sichuan", "Director of Chongqing Customs"), a
+        # name built of several known ones ("Memorandum between A and B") or a known name inside a
+        # description ("implementing the overall national security concept"): they stay mentions
     return [k for k in known if (k.start, k.end) not in dropped_known], alone, nested
 
 
-def _names_a_place(mention: Mention, gazetteer: Gazetteer) -> bool:
-    return any("Region" in e.types for e in gazetteer.lookup(mention.label or mention.text))
+def _title_cased(name: str) -> bool:
+    """Every word but the small ones starts with a capital or a digit: a proper name, not a description."""
+    words = [w for w in re.findall(r"[^\W_][\w'’.-]*", name) if w.lower() not in _FUNCTION_WORDS]
+    return bool(words) and all(w[0].isupper() or w[0].isdigit() for w in words)
 
 
 def _only_organisation_words(outer: Mention, inner: Mention) -> bool:
-    extra = (fast_fold(outer.text[:inner.start - outer.start]) + " " + fast_fold(outer.text[inner.end - outer.start:])).split()
-    extra = [w for w in extra if w not in ("the", "'s", "of")]
-    return bool(extra) and all(w.strip(".,") in _ORGANISATION_WORDS for w in extra)
+    """Whether ``outer`` is ``inner`` plus words that name the same body otherwise ("Chongqing Customs
+    Bureau", "Director of Chongqing Customs District P.R.CHINA")."""
+    before = fast_fold(outer.text[:inner.start - outer.start])
+    after = fast_fold(outer.text[inner.end - outer.start:])
+    extra = [w.strip(".,()") for w in f"{before} {after}".split()]
+    extra = [w for w in extra if w and w not in ("the", "'s", "of")]
+    return bool(extra) and all(w in _SAME_BODY_WORDS for w in extra)
 
 
 # -- context ---------------------------------------------------------------------------------------------
@@ -469,12 +489,19 @@ def _link_candidate(mention: Mention, gazetteer: Gazetteer, context: _Context, n
     if exact:
         return _decide_exact(mention, name, exact, gazetteer, context, new)
     passing, vetoed, near = _fuzzy_candidates(mention, name, gazetteer, context)
+    for person in gazetteer.same_letters(name):
+        if person.iri not in {c.iri for c in passing + vetoed}:
+            reason = _veto(name, mention, person.label, person, context, gazetteer, by_name=False)
+            target = passing if reason is None else vetoed
+            target.insert(0, _candidate(person, _SAME_LETTERS, reason or f"fuzzy:{int(_SAME_LETTERS)}"))
     if passing:
         top = passing[0]
         return _existing(mention, gazetteer.entities[top.iri], top.score, top.reason, False,
                          tuple(passing + vetoed)[:_MAX_CANDIDATES])
-    reason = vetoed[0].reason if vetoed else "new"
-    return _new(mention, new, reason, tuple(vetoed + near)[:_MAX_CANDIDATES])
+    shown = sorted(vetoed + near, key=lambda c: -c.score)[:_MAX_CANDIDATES]
+    # the reason is why the closest entity is not it: its veto, or just that nothing is close enough
+    reason = shown[0].reason if shown and shown[0].reason.startswith("vetoed:") else "new"
+    return _new(mention, new, reason, tuple(shown))
 
 
 def _fuzzy_candidates(mention: Mention, name: str, gazetteer: Gazetteer, context: _Context
@@ -511,10 +538,11 @@ def _closest_label(name: str, entity: KnownEntity) -> tuple[str, float]:
 
 
 def _comparable(name: str) -> str:
-    """A name as the fuzzy scorer compares it: folded, hyphens as blanks, ordinals as numbers ("2nd" = "second")."""
+    """A name as the fuzzy scorer compares it: folded, hyphens as blanks, ordinals as numbers
+    ("2nd" = "second"), one word for the titles the press uses for one post ("chief" = "director")."""
     words = fast_fold(name).replace("-", " ").split()
-    return " ".join(str(_ORDINALS[w]) if w in _ORDINALS else (w[:-2] if re.fullmatch(r"\d+(st|nd|rd|th)", w) else w)
-                    for w in words)
+    return " ".join(_TITLES.get(w, str(_ORDINALS[w]) if w in _ORDINALS else (
+        w[:-2] if re.fullmatch(r"\d+(st|nd|rd|th)", w) else w)) for w in words)
 
 
 def _link_nested(mention: Mention, inner: Mention, gazetteer: Gazetteer, context: _Context,
