@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run build test bench bench-pages clean
+.PHONY: setup run build test bench bench-pages bench-ingest clean
 
 setup: $(STAMP) api/static/vendor/.stamp
 
@@ -39,6 +39,10 @@ bench: setup
 
 bench-pages: setup
 	$(PY) bench/pages.py
+
+# Ingest quality (leave one out on the seed articles) and throughput (1,000 synthetic articles).
+bench-ingest: setup
+	$(PY) bench/ingest.py
 
 clean:
 	rm -rf $(VENV) node_modules api/static/vendor var tests/artifacts
