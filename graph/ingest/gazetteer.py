@@ -522,13 +522,10 @@ _QUERIES = {
                             "?s ?p ?l (LANG(?l) AS ?lang)"),
     "dates": _in_any_graph("?s ?p ?d", "isLiteral(?d) && (" + " || ".join(
         f"DATATYPE(?d) = <{_XSD}{t}>" for t in _DATE_TYPES) + ")", "?s ?d"),
-    "parties": "SELECT DISTINCT ?s ?o WHERE { "
-               + _in_any_graph("?s ?p ?o . VALUES ?p { " + " ".join(f"<{p}>" for p in _FORWARD) + " }",
-                               "isIRI(?o)", "?s ?o").removeprefix("SELECT DISTINCT ?s ?o WHERE ")
-               + " UNION "
-               + _in_any_graph("?o ?p ?s . VALUES ?p { " + " ".join(f"<{p}>" for p in _INVERSE) + " }",
-                               "isIRI(?o)", "?s ?o").removeprefix("SELECT DISTINCT ?s ?o WHERE ")
-               + " }",
+    # forward (memo hasSignatory party) and inverse (party signatoryOf memo) statements alike
+    "parties": _in_any_graph("{ ?s ?p ?o VALUES ?p { " + " ".join(f"<{p}>" for p in _FORWARD) + " } } UNION "
+                             "{ ?o ?p ?s VALUES ?p { " + " ".join(f"<{p}>" for p in _INVERSE) + " } }",
+                             "isIRI(?o) && isIRI(?s)", "?s ?o"),
 }
 
 

@@ -228,6 +228,22 @@ def test_types_compatible_over_the_class_tree() -> None:
     assert types_compatible(("GovernmentBody",), ("PartyCommittee", "PartyBody"))  # a model's "organisation"
 
 
+def test_a_persons_name_joined_and_a_posts_other_title_go_to_review() -> None:
+    g = Graph()
+    entity(g, "shan-wei", "Person", "Shan Wei")
+    customs = entity(g, "chongqing-customs", "CustomsDistrict", "Chongqing Customs")
+    entity(g, "director", "Post", "Director of Chongqing Customs")
+    g.add((ID.director, URIRef("http://www.w3.org/ns/org#postIn"), customs))
+    small = Gazetteer.from_graph(g)
+    text = "Shanwei, chief of Chongqing Customs, spoke."
+    decisions = by_text(run(small, text, [candidate(text, "Shanwei", "Person"),
+                                          candidate(text, "chief of Chongqing Customs", "Post")]))
+    person, post = decisions["Shanwei"], decisions["chief of Chongqing Customs"]
+    assert (slug(person.iri), person.auto, person.new, person.reason) == ("shan-wei", False, False, "fuzzy:95")
+    assert (slug(post.iri), post.auto, post.new, post.reason) == ("director", False, False, "fuzzy:100")
+    assert decisions["Chongqing Customs"].auto  # what the post is "of" stays a mention
+
+
 # -- acronyms, new entities, overlaps --------------------------------------------------------------------------
 
 
