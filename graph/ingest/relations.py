@@ -52,7 +52,7 @@ _AUX = (r"(?:will|shall|would|is|are|was|were|has|have|had|been|be|being|going|t
         r"|aimed|aiming|at|intends?|intended|strives?|strived|continues?|continued|also|further|actively|jointly"
         r"|vigorously|fully|steadily|officially|formally|comprehensively|mainly|expected|must|should|can|could"
         r"|tries|try|trying|seeks?|agreed|agrees|decided|decides|set|out|still|now|already|first|recently"
-        r"|successfully|together|both|hopes?|wants?|pledged|pledges|vowed|vows|committed|commits|need|needs)")
+        r"|successfully|together|both|hopes?|wants?|pledged|pledges|vowed|vows|committed|commits|need|needs|schemes?)")
 _AUX_GAP = re.compile(rf"(?:\s+(?:{_AUX}|takes?\s+the\s+lead\s+in|took\s+the\s+lead\s+in))*\s+", re.IGNORECASE)
 # Words that may stand between a verb and its object ("promote the opening up and development of").
 _OBJ_WORDS = (r"(?:the|a|an|its|their|further|more|continued|construction|development|opening|up|opening-up"
@@ -66,7 +66,8 @@ _COORD_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+and\s+|\s+a
 _ACTIONS: list[tuple[re.Pattern[str], str, frozenset[str]]] = [
     (re.compile(r"(?:support(?:s|ed|ing)?|back(?:s|ed|ing)?)\b", re.I), "supports", THING | ORGANISATION),
     (re.compile(r"(?:promot(?:e|es|ed|ing)|advanc(?:e|es|ed|ing)|boost(?:s|ed|ing)?)\b", re.I), "promotes", THING),
-    (re.compile(r"(?:implement(?:s|ed|ing)?|carr(?:y|ies|ied|ying)\s+out|appl(?:y|ies|ied|ying))\b", re.I),
+    (re.compile(r"(?:implement(?:s|ed|ing)?|carr(?:y|ies|ied|ying)\s+out|appl(?:y|ies|ied|ying)"
+                r"|(?:accelerat(?:e|es|ed|ing)\s+)?the\s+implementation\s+of)\b", re.I),
      "implements", frozenset({"Plan", "Policy", "Instruction", "Agreement", "CooperationMechanism", "Strategy",
                               "Initiative"})),
     (re.compile(r"(?:build(?:s|ing)?|built|construct(?:s|ed|ing)?|accelerat(?:e|es|ed|ing)\s+the\s+construction"
@@ -406,7 +407,11 @@ def _references(text: str, s_start: int, s_end: int, topic: LinkDecision) -> lis
 
 def _actions(text: str, s_end: int, ms: list[LinkDecision], topic: LinkDecision | None = None,
              references: list[tuple[int, int]] | None = None) -> list[_Found]:
-    """Subject-verb-object statements; with ``references``, the subject is the topic they refer to."""
+    """Subject-verb-object statements; with ``references``, the subject is the topic they refer to.
+
+    A subject keeps its verb phrases joined by ", ", "and", "as well as" ("X will promote A, build B
+    and support C") up to the next subject of its own ("..., and Y will ...") or a semicolon.
+    """
     out: list[_Found] = []
     subjects: list[tuple[int, LinkDecision, int, int]] = (
         [(i, d, d.mention.start, d.mention.end) for i, d in enumerate(ms)] if references is None
@@ -416,37 +421,64 @@ def _actions(text: str, s_end: int, ms: list[LinkDecision], topic: LinkDecision 
         if not _is(subject, ACTOR):
             continue
         aux = _AUX_GAP.match(text, subject_end, s_end)
-        if aux is None:
+        if aux is None or not re.match(r"[a-z]", text[aux.end():aux.end() + 1]):
             continue
-        verb_at = aux.end()
-        # "to" alone after an agreement is a purpose ("signed a memorandum to promote X"): the
-        # agreement is the subject; after anything else it needs a verb phrase like "aims to".
-        for pattern, predicate, kinds in _ACTIONS:
-            verb = pattern.match(text, verb_at, s_end)
-            if verb is None:
-                continue
-            if predicate in ("cooperatesWith", "administers") and not _is(subject, PARTY):
-                break
-            gap = _OBJ_GAP.match(text, verb.end(), s_end)
-            at = gap.end() if gap else verb.end()
-            after = ms[i + 1:] if references is None else ms[i:]
-            objects = _group_after(text, after, at, kinds, s_end)
-            if not objects and gap is not None:
-                # the gap regex is greedy: the object may start inside it ("the Guoyuan Port")
-                objects = _group_after(text, after, verb.end(), kinds, s_end)
-            if not objects:
-                break
-            modality = _modality(text, subject_end, verb.end())
-            if modality == "stated" and text[subject_end:verb_at].strip().lower().startswith("to "):
-                modality = "planned"   # "(signed an agreement) to promote X": what it is for
-            words = len(text[subject_end:objects[0].mention.start].split())
-            confidence = (0.85 if words <= 4 else 0.75) - (0.15 if references is not None else 0.0)
-            rule = f"action:{predicate}" + ("/reference" if references is not None else "")
-            for obj in objects:
-                out.append(_Found(subject, predicate, obj, subject_start, objects[-1].mention.end,
-                                  modality, round(confidence, 2), rule))
-            break
+        after = ms[i + 1:] if references is None else ms[i:]
+        clause_end = _clause_end(text, s_end, aux.end(), after)
+        reference_penalty = 0.15 if references is not None else 0.0
+        rule_suffix = "/reference" if references is not None else ""
+        out.extend(_verb_phrase(text, clause_end, subject, subject_start, subject_end, aux.end(), after,
+                                reference_penalty, f"{rule_suffix}"))
+        for conjunct in _CONJUNCT.finditer(text, aux.end(), clause_end):
+            out.extend(_verb_phrase(text, clause_end, subject, subject_start, subject_end, conjunct.end(), after,
+                                    reference_penalty + 0.1, f"{rule_suffix}/conjunct"))
     return out
+
+
+_CONJUNCT = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+|\s+as\s+well\s+as\s+|\s+while\s+)"
+                       r"(?:also\s+|further\s+|actively\s+|then\s+|continue\s+to\s+|strive\s+to\s+)*(?=[a-z])")
+_NEW_SUBJECT = re.compile(r"(?:,?\s+(?:which|who))?\s+(?:will|is|are|has|have|was|were|shall|aims?|plans?|should"
+                          r"|must|can|would)\b", re.I)
+
+
+def _clause_end(text: str, s_end: int, at: int, after: list[LinkDecision]) -> int:
+    """Where one subject's statement ends: a semicolon, or the next mention that has a verb of its own."""
+    end = s_end
+    semicolon = text.find(";", at, s_end)
+    if semicolon != -1:
+        end = semicolon
+    for d in after:
+        if at < d.mention.start < end and _NEW_SUBJECT.match(text, d.mention.end, end):
+            return d.mention.start
+    return end
+
+
+def _verb_phrase(text: str, end: int, subject: LinkDecision, subject_start: int, subject_end: int, verb_at: int,
+                 after: list[LinkDecision], penalty: float, rule_suffix: str) -> list[_Found]:
+    """The relations one verb phrase at ``verb_at`` states of ``subject``, if it is one we know."""
+    for pattern, predicate, kinds in _ACTIONS:
+        verb = pattern.match(text, verb_at, end)
+        if verb is None:
+            continue
+        if predicate in ("cooperatesWith", "administers") and not _is(subject, PARTY):
+            return []
+        gap = _OBJ_GAP.match(text, verb.end(), end)
+        objects = _group_after(text, after, gap.end() if gap else verb.end(), kinds, end)
+        if not objects and gap is not None:
+            # the gap regex is greedy: the object may start inside it ("the Guoyuan Port")
+            objects = _group_after(text, after, verb.end(), kinds, end)
+        if not objects:
+            return []
+        modality = _modality(text, subject_end, verb.end())
+        if modality == "stated" and text[subject_end:verb_at].strip().lower().startswith("to "):
+            modality = "planned"   # "(signed an agreement) to promote X": what it is for
+        words = len(text[subject_end:objects[0].mention.start].split())
+        confidence = round((0.85 if words <= 4 else 0.75) - penalty, 2)
+        # the quote: from the subject to the last object, or from the verb when the subject is far
+        start = subject_start if verb_at - subject_end < 120 else verb.start()
+        return [_Found(subject, predicate, obj, start, objects[-1].mention.end, modality, confidence,
+                       f"action:{predicate}{rule_suffix}") for obj in objects]
+    return []
 
 
 _LINK = re.compile(r"\b(?:connect(?:s|ed|ing)?|link(?:s|ed|ing)?|connectivity\s+between|(?:a\s+)?link\s+between)"
