@@ -14,8 +14,9 @@ Which labels make mentions on their own (the rule, so a text's common words neve
 - *acronym*: written all in capitals in the graph ("CCI", "ILSTC"): matched only where the text also
   writes it in capitals.
 - *descriptive*: a Latin label of several words all in lower case after the first ("memorandum of
-  cooperation", "International trade"): matched; the linker decides how far to trust it
-  (``Gazetteer.descriptive``).
+  cooperation", "International trade"), or made only of common words whatever their capitals
+  ("Memorandum of Understanding", "Joint Meeting"): matched; the linker decides how far to trust
+  it (``Gazetteer.descriptive``).
 - *name*: everything else (proper names, Chinese labels): matched.
 
 Boundaries: a match that starts or ends with a Latin letter or digit must not touch another one
@@ -66,6 +67,11 @@ memorandum agreement initiative strategy plan policy programme program project i
 logistics equipment finance investment construction manufacturing transport railway highway
 west east north south central western eastern northern southern new international national
 """.split())
+
+# Words of names that are still common nouns ("Memorandum of Understanding", "Framework Agreement").
+_COMMON_NAME_WORDS = frozenset("""understanding cooperation cooperative joint framework strategic partnership
+comprehensive economic development bilateral multilateral regional consultation coordination""".split())
+_SMALL_WORDS = frozenset("a an the of and in on at for to with by from between".split())
 
 # Administrative suffixes and the coop classes each one implies (the linker's suffix veto).
 SUFFIX_TYPES: dict[str, tuple[str, ...]] = {
@@ -195,6 +201,9 @@ def _label_kind(label: str, class_words: frozenset[str]) -> str:
     plain_first = first.islower() or (first[:1].isupper() and first[1:].islower())
     if rest and plain_first and all(w.islower() for w in rest) and not any(c.isdigit() for c in label):
         return "descriptive"
+    content = [w for w in words if w not in _SMALL_WORDS]
+    if content and all(w in GENERIC_WORDS or w in class_words or w in _COMMON_NAME_WORDS for w in content):
+        return "descriptive"  # "Memorandum of Understanding", "Joint Meeting": capitals, yet no name
     return "name"
 
 

@@ -165,6 +165,15 @@ def test_generic_and_short_labels_make_no_mention_on_their_own(gazetteer: Gazett
     assert gazetteer.descriptive("western region") and not gazetteer.descriptive("Western China")
 
 
+def test_a_label_of_common_words_is_descriptive_whatever_its_capitals() -> None:
+    g = Graph()
+    entity(g, "mou", "Memorandum", "China-Singapore MOU", "Memorandum of Understanding")
+    entity(g, "meeting", "JointMeeting", "ILSTC Interprovincial Joint Meeting", "Joint Meeting")
+    gazetteer = Gazetteer.from_graph(g)
+    assert gazetteer.kind("Memorandum of Understanding") == gazetteer.kind("Joint Meeting") == "descriptive"
+    assert gazetteer.kind("ILSTC Interprovincial Joint Meeting") == "name"
+
+
 def test_acronyms_match_only_in_capitals(gazetteer: Gazetteer) -> None:
     assert found(gazetteer, "The ILSTC and the CCI grew.") == [("ILSTC", "ilstc"), ("CCI", "cci")]
     assert found(gazetteer, "cci ilstc") == []
