@@ -26,12 +26,12 @@ trailing "'s" dropped, blanks collapsed).
   mention is linked to (automatically or proposed for review). Precision, per linked mention: the
   entity is one the mention's text names in the curated data (*judge* below).
 - **New entities** (gold entities the graph lacks). An extracted new entity matches a gold entity
-  when its mention text or proposed label equals one of the gold entity's names, or (when no name
-  is equal) its span overlaps an occurrence of one of those names in the text by at least half of
-  the longer of the two spans. Recall: share of gold new entities matched by at least one new entity, for the classes
-  the issue targets (organisations, places, people, agreements, mechanisms, corridors) and for all
-  classes. Precision: share of distinct new IRIs that match a gold new entity (one that matches a
-  known gold entity is a missed link, not a right answer).
+  when its mention text or proposed label equals one of the gold entity's names, or (when no name is
+  equal) its span overlaps an occurrence of one of those names in the text by at least half of the
+  longer of the two spans. Recall: share of gold new entities matched by at least one new entity,
+  for the classes the issue targets (organisations, places, people, agreements, mechanisms,
+  corridors) and for all classes. Precision: share of distinct new IRIs that match a gold new entity
+  (one that matches a known gold entity is a missed link, not a right answer).
 - **Linking precision**: automatic links whose entity the judge accepts / automatic links.
   The judge of a mention: if its span lies strictly inside a longer occurrence of the name of a
   curated organisation, place, facility, corridor or person, the entities of that name (a leftover
@@ -48,7 +48,8 @@ trailing "'s" dropped, blanks collapsed).
   quote and its ends map to the gold subject and object (either direction), a known end by its IRI
   and a new end by the matching above; a literal statement matches on subject and value. *Typed*
   also needs the same predicate in the same direction, or its owl:inverseOf reversed, or either
-  direction for a symmetric one.
+  direction for a symmetric one. A relation that states a gold statement's fact with another quote
+  (the title, a later sentence) does not match; the list marks it "quoted elsewhere".
 
 **Throughput.** 1,000 synthetic articles (``--n``) of 400-900 words, written from templates over the
 region's vocabulary by a seeded generator (same seed, same articles), none of them sentences of the
@@ -96,16 +97,40 @@ BASE = DEFAULT_BASE
 COOP = "https://coopgraph.org/ontology#"
 
 # The issue's targets, printed beside the figures.
-TARGETS = {"known recall": 0.95, "known precision": 0.97, "new recall (target classes)": 0.80,
-           "linking precision": 0.98, "relation precision (typed)": 0.85, "relation recall (typed)": 0.50}
+TARGETS = {
+    "known recall": 0.95,
+    "known precision": 0.97,
+    "new recall (target classes)": 0.80,
+    "linking precision": 0.98,
+    "relation precision (typed)": 0.85,
+    "relation recall (typed)": 0.50,
+}
 # The figures every run prints (the smoke test checks each label appears).
-QUALITY_FIGURES = ("known recall", "known precision", "new recall (target classes)", "new recall (all classes)",
-                   "new precision", "linking precision", "wrong merges", "relation precision (typed)",
-                   "relation recall (typed)", "relation precision (untyped)", "relation recall (untyped)")
+QUALITY_FIGURES = (
+    "known recall",
+    "known precision",
+    "new recall (target classes)",
+    "new recall (all classes)",
+    "new precision",
+    "linking precision",
+    "wrong merges",
+    "relation precision (typed)",
+    "relation recall (typed)",
+    "relation precision (untyped)",
+    "relation recall (untyped)",
+)
 SPEED_FIGURES = ("docs/s", "words/s", "peak RSS MiB", "load s")
 # The classes whose new entities the issue sets a recall target for (and their subclasses).
-TARGET_CLASSES = ("foaf:Organization", "org:Organization", "Region", "Facility", "Person", "Agreement",
-                  "CooperationMechanism", "Corridor")
+TARGET_CLASSES = (
+    "foaf:Organization",
+    "org:Organization",
+    "Region",
+    "Facility",
+    "Person",
+    "Agreement",
+    "CooperationMechanism",
+    "Corridor",
+)
 # The classes whose names hold no other entity's mention (see Scorer.proper).
 LEFTOVER_CLASSES = ("foaf:Organization", "org:Organization", "Region", "Facility", "Person", "Corridor")
 
@@ -150,7 +175,7 @@ def quote_span(text: str, statement: Statement) -> tuple[int, int]:
 
 def slug_of(iri: str) -> str:
     prefix = f"{BASE}id/"
-    return iri[len(prefix):] if iri.startswith(prefix) else iri
+    return iri[len(prefix) :] if iri.startswith(prefix) else iri
 
 
 @dataclass
@@ -172,12 +197,25 @@ class Vocabulary:
         for a, _, b in onto.graph.triples((None, OWL.inverseOf, None)):
             inverse[short(str(a))], inverse[short(str(b))] = short(str(b)), short(str(a))
         symmetric = {short(str(p)) for p in onto.graph.subjects(RDF.type, OWL.SymmetricProperty)}
-        return cls({short(k): frozenset(short(c) for c in v) for k, v in onto.superclasses.items()},
-                   inverse, symmetric)
+        return cls(
+            {short(k): frozenset(short(c) for c in v) for k, v in onto.superclasses.items()},
+            inverse,
+            symmetric,
+        )
 
     def in_classes(self, entity: Entity, classes: tuple[str, ...]) -> bool:
         closure = set().union(*(self.superclasses.get(t, frozenset({t})) for t in entity.types))
         return any(t in closure for t in classes)
+
+    def compatible(self, guessed: tuple[str, ...], types: tuple[str, ...]) -> bool:
+        """One of the guessed classes is one of the types, or a sub- or superclass of one."""
+        for g in guessed:
+            for t in types:
+                if t in self.superclasses.get(g, frozenset({g})) or g in self.superclasses.get(
+                    t, frozenset({t})
+                ):
+                    return True
+        return False
 
     def in_target_classes(self, entity: Entity) -> bool:
         return self.in_classes(entity, TARGET_CLASSES)
@@ -185,10 +223,15 @@ class Vocabulary:
 
 def short(iri: str) -> str:
     """A coop term by its local name, others as a CURIE (as fact files and Relation.predicate write them)."""
-    for prefix, ns in (("", COOP), ("org:", "http://www.w3.org/ns/org#"), ("foaf:", "http://xmlns.com/foaf/0.1/"),
-                       ("schema:", "https://schema.org/"), ("prov:", "http://www.w3.org/ns/prov#")):
+    for prefix, ns in (
+        ("", COOP),
+        ("org:", "http://www.w3.org/ns/org#"),
+        ("foaf:", "http://xmlns.com/foaf/0.1/"),
+        ("schema:", "https://schema.org/"),
+        ("prov:", "http://www.w3.org/ns/prov#"),
+    ):
         if iri.startswith(ns):
-            return prefix + iri[len(ns):]
+            return prefix + iri[len(ns) :]
     return iri.removeprefix("coop:")
 
 
@@ -208,10 +251,13 @@ def entities_named(facts: FactBase, article: str, documents: dict[str, Document]
     return named
 
 
-def write_other_data(held_out: str, other: str, facts: FactBase, documents: dict[str, Document],
-                     root: Path) -> tuple[set[str], list[str]]:
+def write_other_data(
+    held_out: str, other: str, facts: FactBase, documents: dict[str, Document], root: Path
+) -> tuple[set[str], list[str]]:
     """data/ for a build from ``other``'s facts only; returns the kept entity ids and the dropped aliases."""
-    raw = [yaml.safe_load(p.read_text(encoding="utf-8")) or {} for p in sorted((DATA / "facts").glob("*.yaml"))]
+    raw = [
+        yaml.safe_load(p.read_text(encoding="utf-8")) or {} for p in sorted((DATA / "facts").glob("*.yaml"))
+    ]
     keep = entities_named(facts, other, documents)
     held_text, other_text = documents[held_out].text, documents[other].text
     entities, dropped = [], []
@@ -224,13 +270,16 @@ def write_other_data(held_out: str, other: str, facts: FactBase, documents: dict
                 dropped.append(f"{item['id']}: {alias}")
             else:
                 aliases.append(alias)
-        entities.append({**item, "aliases": aliases} if aliases else {k: v for k, v in item.items() if k != "aliases"})
+        entities.append(
+            {**item, "aliases": aliases} if aliases else {k: v for k, v in item.items() if k != "aliases"}
+        )
     statements = [s for part in raw for s in part.get("statements") or [] if s["source"] == other]
     (root / "facts").mkdir(parents=True)
     (root / "documents").mkdir()
     (root / "facts" / "facts.yaml").write_text(
         yaml.safe_dump({"entities": entities, "statements": statements}, allow_unicode=True, sort_keys=False),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     for suffix in (".txt", ".yaml"):
         shutil.copy(DATA / "documents" / f"{other}{suffix}", root / "documents" / f"{other}{suffix}")
     return keep, dropped
@@ -246,8 +295,15 @@ def build_store(data_root: Path, store_root: Path) -> Any:
 
 def ingest_document(doc: Document) -> IngestDocument:
     """The article exactly as the curated build stores it, so gold quotes index the same text."""
-    return IngestDocument(text=doc.text, sha256=doc.sha256, path=doc.text_file, title=doc.title, date=doc.date,
-                          publisher=doc.publisher, format="text")
+    return IngestDocument(
+        text=doc.text,
+        sha256=doc.sha256,
+        path=doc.text_file,
+        title=doc.title,
+        date=doc.date,
+        publisher=doc.publisher,
+        format="text",
+    )
 
 
 def context(store: Any, *, model: bool) -> Any:
@@ -268,22 +324,22 @@ class Score:
 
     known_gold: int = 0
     known_found: int = 0
-    known_linked: int = 0          # linked mentions (auto or review)
+    known_linked: int = 0  # linked mentions (auto or review)
     known_linked_ok: int = 0
     new_gold_target: int = 0
     new_found_target: int = 0
     new_gold_all: int = 0
     new_found_all: int = 0
-    new_proposed: int = 0          # distinct new IRIs
+    new_proposed: int = 0  # distinct new IRIs
     new_proposed_ok: int = 0
     auto_links: int = 0
     auto_links_ok: int = 0
     wrong_merges: int = 0
     gold_relations: int = 0
     extracted_relations: int = 0
-    rel_tp_typed: int = 0          # extracted relations that match a gold statement
+    rel_tp_typed: int = 0  # extracted relations that match a gold statement
     rel_tp_untyped: int = 0
-    rel_found_typed: int = 0       # gold statements matched by an extracted relation
+    rel_found_typed: int = 0  # gold statements matched by an extracted relation
     rel_found_untyped: int = 0
     lists: dict[str, list[str]] = field(default_factory=dict)
 
@@ -332,7 +388,9 @@ class Scorer:
         # mention inside one of their names is a leftover of it ("Chongqing" of "Chongqing Customs").
         # Agreements, mechanisms, areas of cooperation, posts and instructions name other entities
         # inside their names, rightly ("the ILSTC" in the memorandum on co-building the ILSTC).
-        self.proper = {e for e, entity in facts.entities.items() if vocab.in_classes(entity, LEFTOVER_CLASSES)}
+        self.proper = {
+            e for e, entity in facts.entities.items() if vocab.in_classes(entity, LEFTOVER_CLASSES)
+        }
         # every occurrence in the text of every curated name: (start, end, entity ids)
         self.spans: list[tuple[int, int, frozenset[str]]] = []
         for name, ids in self.by_name.items():
@@ -345,8 +403,11 @@ class Scorer:
 
     def leftover_of(self, start: int, end: int) -> set[str]:
         """The entities of the longest proper name that strictly holds [start, end), if one does."""
-        covering = [s for s in self.spans if s[0] <= start and end <= s[1] and (s[1] - s[0]) > (end - start)
-                    and s[2] & self.proper]
+        covering = [
+            s
+            for s in self.spans
+            if s[0] <= start and end <= s[1] and (s[1] - s[0]) > (end - start) and s[2] & self.proper
+        ]
         return set(max(covering, key=lambda s: s[1] - s[0])[2]) if covering else set()
 
     def judge(self, start: int, end: int, text: str) -> set[str]:
@@ -356,8 +417,13 @@ class Scorer:
     def named(self, start: int, end: int, text: str) -> set[str]:
         """The curated entities whose names are the mention's text, narrowed by the gold quotes holding it."""
         ids = set(self.by_name.get(norm(text), set()))
-        quoted = {x for s, (qs, qe) in zip(self.statements, self.quotes, strict=True) if qs <= start and end <= qe
-                  for x in (s.subject, s.object) if x}
+        quoted = {
+            x
+            for s, (qs, qe) in zip(self.statements, self.quotes, strict=True)
+            if qs <= start and end <= qe
+            for x in (s.subject, s.object)
+            if x
+        }
         return ids & quoted or ids
 
     def match_new(self, d: LinkDecision) -> set[str]:
@@ -370,6 +436,16 @@ class Scorer:
             overlap = min(end, m.end) - max(start, m.start)
             if overlap > 0 and overlap * 2 >= max(end - start, m.end - m.start):
                 ids |= entity_ids
+        if ids or not d.types:
+            return ids
+        # A short form ("the MOU") inside the quote of a gold statement about an entity of its class.
+        for statement, (qs, qe) in zip(self.statements, self.quotes, strict=True):
+            if qs <= m.start and m.end <= qe:
+                ids |= {
+                    e
+                    for e in (statement.subject, statement.object)
+                    if e and self.vocab.compatible(d.types, self.facts.entities[e].types)
+                }
         return ids
 
     def ends(self, d: LinkDecision | None) -> set[str]:
@@ -388,15 +464,22 @@ class Scorer:
             return False
         subjects = self.ends(r.subject)
         if g.object is None:
-            return (r.object is None and r.value is not None and g.value is not None
-                    and norm(r.value) == norm(g.value) and g.subject in subjects
-                    and (not typed or short(r.predicate) == short(g.predicate)))
+            return (
+                r.object is None
+                and r.value is not None
+                and g.value is not None
+                and norm(r.value) == norm(g.value)
+                and g.subject in subjects
+                and (not typed or short(r.predicate) == short(g.predicate))
+            )
         objects = self.ends(r.object)
         forward = g.subject in subjects and g.object in objects
         backward = g.object in subjects and g.subject in objects
         if not typed:
             return forward or backward
-        return (forward and self.predicate_matches(r, g, True)) or (backward and self.predicate_matches(r, g, False))
+        return (forward and self.predicate_matches(r, g, True)) or (
+            backward and self.predicate_matches(r, g, False)
+        )
 
     def score(self, x: Extraction) -> Score:
         sc = Score(known_gold=len(self.known), new_gold_all=len(self.new))
@@ -415,14 +498,19 @@ class Scorer:
                 new_found |= matched & self.new
                 proposed[d.iri] = proposed.get(d.iri, False) or bool(matched & self.new)
                 if matched & self.known and not matched & self.new:
-                    sc.note("new but known (missed links)", f"{shown} is {', '.join(sorted(matched & self.known))}")
+                    sc.note(
+                        "new but known (missed links)",
+                        f"{shown} is {', '.join(sorted(matched & self.known))}",
+                    )
                 continue
             judged = self.judge(m.start, m.end, m.text)
             ok = slug_of(d.iri) in judged
             sc.known_linked += 1
             sc.known_linked_ok += ok
             if not ok:
-                sc.note("links judged wrong", f"{shown}; the text names {sorted(judged) or 'no curated entity'}")
+                sc.note(
+                    "links judged wrong", f"{shown}; the text names {sorted(judged) or 'no curated entity'}"
+                )
             if d.auto:
                 sc.auto_links += 1
                 sc.auto_links_ok += ok
@@ -433,7 +521,9 @@ class Scorer:
         sc.new_found_all = len(new_found)
         target = {e for e in self.new if self.vocab.in_target_classes(self.facts.entities[e])}
         sc.new_gold_target, sc.new_found_target = len(target), len(new_found & target)
-        for missing in sorted(self.new - new_found, key=lambda e: (e not in target, e)):  # target classes first
+        for missing in sorted(
+            self.new - new_found, key=lambda e: (e not in target, e)
+        ):  # target classes first
             entity = self.facts.entities[missing]
             tag = "" if missing in target else " (not a target class)"
             sc.note("new entities missed", f"{where}: {entity.label} ({'/'.join(entity.types)}){tag}")
@@ -441,8 +531,11 @@ class Scorer:
         for d in x.mentions:
             if d.new and not proposed[d.iri]:
                 proposed[d.iri] = True  # list each false new entity once
-                sc.note("new entities not in the gold", f"{where}: {d.label!r} ({'/'.join(d.types) or '?'}) "
-                        f"from {d.mention.text!r} [{d.mention.source}]")
+                sc.note(
+                    "new entities not in the gold",
+                    f"{where}: {d.label!r} ({'/'.join(d.types) or '?'}) "
+                    f"from {d.mention.text!r} [{d.mention.source}]",
+                )
         self.score_relations(x, sc)
         return sc
 
@@ -453,22 +546,37 @@ class Scorer:
         found_typed, found_untyped = set(), set()
         for r in x.relations:
             typed = [i for i, g in enumerate(gold) if self.relation_match(r, g, self.quotes[i], typed=True)]
-            untyped = [i for i, g in enumerate(gold) if self.relation_match(r, g, self.quotes[i], typed=False)]
+            untyped = [
+                i for i, g in enumerate(gold) if self.relation_match(r, g, self.quotes[i], typed=False)
+            ]
             found_typed.update(typed)
             found_untyped.update(untyped)
             sc.rel_tp_typed += bool(typed)
             sc.rel_tp_untyped += bool(untyped)
             if not typed:
                 obj = r.object.label if r.object is not None else repr(r.value)
-                kind = "wrong predicate or direction" if untyped else "no gold statement"
-                sc.note("relations not in the gold", f"{where}: {r.subject.label} {r.predicate} {obj} ({kind}; "
-                        f"rule {r.rule or '?'}) in {shorten(r.quote)!r}")
+                elsewhere = [g for g in gold if self.relation_match(r, g, (r.start, r.end), typed=True)]
+                kind = (
+                    "wrong predicate or direction"
+                    if untyped
+                    else "a gold statement's fact, quoted elsewhere"
+                    if elsewhere
+                    else "no gold statement"
+                )
+                sc.note(
+                    "relations not in the gold",
+                    f"{where}: {r.subject.label} {r.predicate} {obj} ({kind}; "
+                    f"rule {r.rule or '?'}) in {shorten(r.quote)!r}",
+                )
         sc.rel_found_typed, sc.rel_found_untyped = len(found_typed), len(found_untyped)
         for i, g in enumerate(gold):
             if i not in found_typed:
                 obj = self.label(g.object) if g.object else repr(g.value)
-                sc.note("gold relations missed", f"{where}: {self.label(g.subject)} {g.predicate} {obj} "
-                        f"in {shorten(g.quote)!r}{' (found untyped)' if i in found_untyped else ''}")
+                sc.note(
+                    "gold relations missed",
+                    f"{where}: {self.label(g.subject)} {g.predicate} {obj} "
+                    f"in {shorten(g.quote)!r}{' (found untyped)' if i in found_untyped else ''}",
+                )
 
 
 def shorten(text: str, width: int = 90) -> str:
@@ -492,13 +600,17 @@ def quality(args: argparse.Namespace) -> None:
             other = next(a for a in articles if a != held_out)
             root = Path(tmp) / held_out
             known, dropped = write_other_data(held_out, other, facts, documents, root / "data")
-            say(f"\n{held_out}: graph from {other}'s facts ({len(known)} entities; aliases dropped as "
-                f"held-out only: {len(dropped)}{': ' + '; '.join(dropped) if dropped else ''})")
+            say(
+                f"\n{held_out}: graph from {other}'s facts ({len(known)} entities; aliases dropped as "
+                f"held-out only: {len(dropped)}{': ' + '; '.join(dropped) if dropped else ''})"
+            )
             store = build_store(root / "data", root / "store")
             try:
                 scorer = Scorer(held_out, documents[held_out], facts, known, vocab)
-                say(f"  gold: {len(scorer.known)} known entities, {len(scorer.new)} new, "
-                    f"{len(scorer.statements)} statements")
+                say(
+                    f"  gold: {len(scorer.known)} known entities, {len(scorer.new)} new, "
+                    f"{len(scorer.statements)} statements"
+                )
                 for mode in modes:
                     extraction = extract(ingest_document(documents[held_out]), context(store, model=mode))
                     results[mode].append((held_out, scorer.score(extraction)))
@@ -540,9 +652,16 @@ def short_name(article: str) -> str:
 
 
 def print_lists(total: Score, show: int) -> None:
-    order = ["WRONG MERGES", "links judged wrong", "known entities missed", "new but known (missed links)",
-             "new entities missed", "new entities not in the gold", "gold relations missed",
-             "relations not in the gold"]
+    order = [
+        "WRONG MERGES",
+        "links judged wrong",
+        "known entities missed",
+        "new but known (missed links)",
+        "new entities missed",
+        "new entities not in the gold",
+        "gold relations missed",
+        "relations not in the gold",
+    ]
     for name in order:
         items = total.lists.get(name, [])
         say(f"\n{name}: {len(items)}" + (f" (first {show})" if len(items) > show else ""))
@@ -554,33 +673,173 @@ def print_lists(total: Score, show: int) -> None:
 # Synthetic articles: the region's vocabulary in templates of our own
 
 
-PROVINCES = ["Sichuan Province", "Yunnan Province", "Guizhou Province", "Shaanxi Province", "Gansu Province",
-             "Qinghai Province", "Hunan Province", "Hubei Province", "Guangxi Zhuang Autonomous Region",
-             "Ningxia Hui Autonomous Region", "Xinjiang Uygur Autonomous Region", "Inner Mongolia Autonomous Region",
-             "Tibet Autonomous Region", "Hainan Province", "Guangdong Province", "Shanxi Province"]
-CITIES = ["Chengdu", "Kunming", "Guiyang", "Nanning", "Xi'an", "Lanzhou", "Xining", "Yinchuan", "Urumqi", "Lhasa",
-          "Hohhot", "Changsha", "Wuhan", "Luzhou", "Yibin", "Mianyang", "Zunyi", "Liuzhou", "Qinzhou", "Beihai",
-          "Fangchenggang", "Wanzhou", "Fuling", "Yongchuan", "Dazhou", "Nanchong", "Zigong", "Pingxiang", "Ruili"]
-COUNTRIES = ["Singapore", "Laos", "Vietnam", "Thailand", "Myanmar", "Malaysia", "Cambodia", "Germany", "Poland",
-             "Kazakhstan", "Russia", "Indonesia", "the Philippines", "Hungary"]
-CORRIDORS = ["the New International Land-Sea Trade Corridor", "the China-Europe Railway Express",
-             "the China-Laos Railway", "the Yangtze River golden waterway", "the Western Land-Sea Corridor",
-             "the Chongqing-Xinjiang-Europe railway", "the Nanning-Hanoi cross-border road route",
-             "the rail-sea intermodal route via Qinzhou Port", "the Beibu Gulf shipping lane",
-             "the China-Myanmar Economic Corridor"]
-ZONE_KINDS = ["Pilot Free Trade Zone", "Comprehensive Bonded Zone", "High-tech Industrial Development Zone",
-              "Economic and Technological Development Zone", "Bonded Logistics Center", "International Logistics Park",
-              "Cross-border E-commerce Comprehensive Pilot Zone"]
-TOPICS = ["customs clearance", "cross-border e-commerce", "cold-chain logistics", "bonded maintenance",
-          "the digital economy", "new energy vehicles", "integrated circuits", "trade facilitation",
-          "port services", "agricultural exports", "inland shipping", "financial services for trade",
-          "the single window for international trade", "inspection and quarantine", "talent exchange"]
-SURNAMES = ["Zhang", "Wang", "Li", "Zhao", "Chen", "Yang", "Huang", "Zhou", "Wu", "Xu", "Sun", "Ma", "Zhu", "Hu",
-            "Guo", "He", "Lin", "Luo", "Gao", "Liang", "Tang", "Deng", "Feng", "Cao", "Peng"]
-GIVEN = ["Wei", "Jun", "Min", "Hong", "Lei", "Jing", "Qiang", "Hua", "Yan", "Bo", "Tao", "Xiaoming", "Jianguo",
-         "Lihua", "Guoqing", "Haiyan", "Zhiqiang", "Yuming", "Dongmei", "Xinyi"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+PROVINCES = [
+    "Sichuan Province",
+    "Yunnan Province",
+    "Guizhou Province",
+    "Shaanxi Province",
+    "Gansu Province",
+    "Qinghai Province",
+    "Hunan Province",
+    "Hubei Province",
+    "Guangxi Zhuang Autonomous Region",
+    "Ningxia Hui Autonomous Region",
+    "Xinjiang Uygur Autonomous Region",
+    "Inner Mongolia Autonomous Region",
+    "Tibet Autonomous Region",
+    "Hainan Province",
+    "Guangdong Province",
+    "Shanxi Province",
+]
+CITIES = [
+    "Chengdu",
+    "Kunming",
+    "Guiyang",
+    "Nanning",
+    "Xi'an",
+    "Lanzhou",
+    "Xining",
+    "Yinchuan",
+    "Urumqi",
+    "Lhasa",
+    "Hohhot",
+    "Changsha",
+    "Wuhan",
+    "Luzhou",
+    "Yibin",
+    "Mianyang",
+    "Zunyi",
+    "Liuzhou",
+    "Qinzhou",
+    "Beihai",
+    "Fangchenggang",
+    "Wanzhou",
+    "Fuling",
+    "Yongchuan",
+    "Dazhou",
+    "Nanchong",
+    "Zigong",
+    "Pingxiang",
+    "Ruili",
+]
+COUNTRIES = [
+    "Singapore",
+    "Laos",
+    "Vietnam",
+    "Thailand",
+    "Myanmar",
+    "Malaysia",
+    "Cambodia",
+    "Germany",
+    "Poland",
+    "Kazakhstan",
+    "Russia",
+    "Indonesia",
+    "the Philippines",
+    "Hungary",
+]
+CORRIDORS = [
+    "the New International Land-Sea Trade Corridor",
+    "the China-Europe Railway Express",
+    "the China-Laos Railway",
+    "the Yangtze River golden waterway",
+    "the Western Land-Sea Corridor",
+    "the Chongqing-Xinjiang-Europe railway",
+    "the Nanning-Hanoi cross-border road route",
+    "the rail-sea intermodal route via Qinzhou Port",
+    "the Beibu Gulf shipping lane",
+    "the China-Myanmar Economic Corridor",
+]
+ZONE_KINDS = [
+    "Pilot Free Trade Zone",
+    "Comprehensive Bonded Zone",
+    "High-tech Industrial Development Zone",
+    "Economic and Technological Development Zone",
+    "Bonded Logistics Center",
+    "International Logistics Park",
+    "Cross-border E-commerce Comprehensive Pilot Zone",
+]
+TOPICS = [
+    "customs clearance",
+    "cross-border e-commerce",
+    "cold-chain logistics",
+    "bonded maintenance",
+    "the digital economy",
+    "new energy vehicles",
+    "integrated circuits",
+    "trade facilitation",
+    "port services",
+    "agricultural exports",
+    "inland shipping",
+    "financial services for trade",
+    "the single window for international trade",
+    "inspection and quarantine",
+    "talent exchange",
+]
+SURNAMES = [
+    "Zhang",
+    "Wang",
+    "Li",
+    "Zhao",
+    "Chen",
+    "Yang",
+    "Huang",
+    "Zhou",
+    "Wu",
+    "Xu",
+    "Sun",
+    "Ma",
+    "Zhu",
+    "Hu",
+    "Guo",
+    "He",
+    "Lin",
+    "Luo",
+    "Gao",
+    "Liang",
+    "Tang",
+    "Deng",
+    "Feng",
+    "Cao",
+    "Peng",
+]
+GIVEN = [
+    "Wei",
+    "Jun",
+    "Min",
+    "Hong",
+    "Lei",
+    "Jing",
+    "Qiang",
+    "Hua",
+    "Yan",
+    "Bo",
+    "Tao",
+    "Xiaoming",
+    "Jianguo",
+    "Lihua",
+    "Guoqing",
+    "Haiyan",
+    "Zhiqiang",
+    "Yuming",
+    "Dongmei",
+    "Xinyi",
+]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+GOODS = ["laptops", "motorcycles", "auto parts", "tea", "machinery"]
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth"]
 
 
@@ -604,65 +863,121 @@ class ArticleWriter:
         return f"{self.pick(CITIES + [short_province(p) for p in PROVINCES])} Customs"
 
     def government(self) -> str:
-        return self.pick([f"the {self.pick(CITIES)} Municipal People's Government",
-                          f"the People's Government of {self.province()}",
-                          f"the {self.pick(CITIES)} Commerce Bureau",
-                          f"the {self.short_province()} Department of Commerce",
-                          f"the {self.pick(CITIES)} Port and Logistics Office"])
+        return self.pick(
+            [
+                f"the {self.pick(CITIES)} Municipal People's Government",
+                f"the People's Government of {self.province()}",
+                f"the {self.pick(CITIES)} Commerce Bureau",
+                f"the {self.short_province()} Department of Commerce",
+                f"the {self.pick(CITIES)} Port and Logistics Office",
+            ]
+        )
 
     def party(self) -> str:
-        return self.rng.choice([self.customs(), self.government(), self.zone(), f"the government of {self.pick(COUNTRIES)}"])
+        return self.rng.choice(
+            [self.customs(), self.government(), self.zone(), f"the government of {self.pick(COUNTRIES)}"]
+        )
 
     def zone(self) -> str:
         return f"the {self.pick(CITIES)} {self.pick(ZONE_KINDS)}"
 
     def date(self) -> str:
         month = self.pick(MONTHS)
-        return self.rng.choice([f"on {month} {self.rng.randint(1, 28)}, {self.year}", f"on {month} {self.rng.randint(1, 28)}",
-                                f"in {month} {self.year}", f"in {self.year}", f"last {month}"])
+        return self.rng.choice(
+            [
+                f"on {month} {self.rng.randint(1, 28)}, {self.year}",
+                f"on {month} {self.rng.randint(1, 28)}",
+                f"in {month} {self.year}",
+                f"in {self.year}",
+                f"last {month}",
+            ]
+        )
 
     def person(self) -> str:
         name = f"{self.pick(SURNAMES)} {self.pick(GIVEN)}"
-        post = self.rng.choice([f"director of {self.customs()}", f"mayor of {self.pick(CITIES)}",
-                                f"secretary of the CPC {self.pick(CITIES)} Municipal Committee",
-                                f"vice governor of {self.province()}",
-                                f"deputy director of the {self.pick(CITIES)} {self.pick(ZONE_KINDS)} Administrative Committee",
-                                f"general manager of the {self.pick(CITIES)} Port Group"])
+        post = self.rng.choice(
+            [
+                f"director of {self.customs()}",
+                f"mayor of {self.pick(CITIES)}",
+                f"secretary of the CPC {self.pick(CITIES)} Municipal Committee",
+                f"vice governor of {self.province()}",
+                f"deputy director of the {self.pick(CITIES)} {self.pick(ZONE_KINDS)} "
+                "Administrative Committee",
+                f"general manager of the {self.pick(CITIES)} Port Group",
+            ]
+        )
         return self.rng.choice([f"{name}, {post},", f"{cap(post)} {name},", f"{name}, the {post},"])
 
     def sentence(self) -> str:
         r = self.rng
         a, b = self.party(), self.party()
         templates = [
-            lambda: f"{cap(a)} and {b} signed a memorandum of understanding on {self.pick(TOPICS)} {self.date()}.",
-            lambda: f"{cap(self.date())}, {a} signed a framework agreement with {b}, covering {r.randint(5, 30)} "
-                    f"articles of cooperation in {self.pick(TOPICS)} and {self.pick(TOPICS)}.",
-            lambda: f"According to {self.person()} the two sides will set up a joint meeting mechanism that meets "
-                    f"every {self.pick(['quarter', 'half year', 'year'])} to review progress.",
-            lambda: f"{cap(a)} will build a {self.pick(TOPICS)} platform in {self.zone()} by {self.year + r.randint(1, 5)}.",
-            lambda: f"{cap(self.pick(CORRIDORS))} connects {self.pick(CITIES)} with {self.pick(COUNTRIES)} and "
-                    f"{self.pick(COUNTRIES)}, and {r.randint(100, 9000)} trains ran on it in {self.year}.",
-            lambda: f"{cap(self.zone())} is located in {self.pick(CITIES)}, {self.province()}, and covers "
-                    f"{r.randint(5, 120)} square kilometres.",
-            lambda: f"{self.person()} said that {a} would further promote {self.pick(TOPICS)} along "
-                    f"{self.pick(CORRIDORS)}.",
-            lambda: f"The customs clearance cooperation mechanism of the {self.pick(ORDINALS)} group of "
-                    f"{r.randint(3, 13)} western provincial regions now includes {self.short_province()} and "
-                    f"{self.short_province()}.",
-            lambda: f"Under the plan, {a} and {b} are expected to cut the time of {self.pick(TOPICS)} by "
-                    f"{r.randint(10, 60)} percent within {r.randint(2, 5)} years.",
-            lambda: f"In {self.year}, foreign trade through {self.pick(CITIES)} reached {r.randint(10, 900)}.{r.randint(0, 9)} "
-                    f"billion yuan, up {r.randint(2, 40)}.{r.randint(0, 9)} percent year on year.",
-            lambda: f"{cap(a)} supports the construction of {self.pick(CORRIDORS)} and will open a new logistics "
-                    f"hub in {self.pick(CITIES)}.",
-            lambda: f"The {self.pick(ORDINALS)} joint conference of {a} and {b} was held in {self.pick(CITIES)} "
-                    f"{self.date()}.",
-            lambda: f"{cap(b)} is a member of the {self.short_province()}-{self.pick(COUNTRIES).removeprefix('the ')} "
-                    f"cooperation council, which was founded {self.date()}.",
-            lambda: f"Officials from {a} visited {self.pick(COUNTRIES)} {self.date()} to discuss {self.pick(TOPICS)}.",
-            lambda: f"Next year, {a} plans to launch a pilot program for {self.pick(TOPICS)} in {self.zone()}.",
-            lambda: f"Companies in {self.pick(CITIES)} exported {self.pick(['laptops', 'motorcycles', 'auto parts', 'tea', 'machinery'])} "
-                    f"worth {r.randint(1, 90)} million US dollars to {self.pick(COUNTRIES)} through {self.pick(CORRIDORS)}.",
+            lambda: (
+                f"{cap(a)} and {b} signed a memorandum of understanding on {self.pick(TOPICS)} {self.date()}."
+            ),
+            lambda: (
+                f"{cap(self.date())}, {a} signed a framework agreement with {b}, covering {r.randint(5, 30)} "
+                f"articles of cooperation in {self.pick(TOPICS)} and {self.pick(TOPICS)}."
+            ),
+            lambda: (
+                f"According to {self.person()} the two sides will set up a joint meeting mechanism "
+                "that meets "
+                f"every {self.pick(['quarter', 'half year', 'year'])} to review progress."
+            ),
+            lambda: (
+                f"{cap(a)} will build a {self.pick(TOPICS)} platform in {self.zone()} "
+                f"by {self.year + r.randint(1, 5)}."
+            ),
+            lambda: (
+                f"{cap(self.pick(CORRIDORS))} connects {self.pick(CITIES)} with {self.pick(COUNTRIES)} and "
+                f"{self.pick(COUNTRIES)}, and {r.randint(100, 9000)} trains ran on it in {self.year}."
+            ),
+            lambda: (
+                f"{cap(self.zone())} is located in {self.pick(CITIES)}, {self.province()}, and covers "
+                f"{r.randint(5, 120)} square kilometres."
+            ),
+            lambda: (
+                f"{self.person()} said that {a} would further promote {self.pick(TOPICS)} along "
+                f"{self.pick(CORRIDORS)}."
+            ),
+            lambda: (
+                f"The customs clearance cooperation mechanism of the {self.pick(ORDINALS)} group of "
+                f"{r.randint(3, 13)} western provincial regions now includes {self.short_province()} and "
+                f"{self.short_province()}."
+            ),
+            lambda: (
+                f"Under the plan, {a} and {b} are expected to cut the time of {self.pick(TOPICS)} by "
+                f"{r.randint(10, 60)} percent within {r.randint(2, 5)} years."
+            ),
+            lambda: (
+                f"In {self.year}, foreign trade through {self.pick(CITIES)} reached "
+                f"{r.randint(10, 900)}.{r.randint(0, 9)} "
+                f"billion yuan, up {r.randint(2, 40)}.{r.randint(0, 9)} percent year on year."
+            ),
+            lambda: (
+                f"{cap(a)} supports the construction of {self.pick(CORRIDORS)} and will open a new logistics "
+                f"hub in {self.pick(CITIES)}."
+            ),
+            lambda: (
+                f"The {self.pick(ORDINALS)} joint conference of {a} and {b} was held in {self.pick(CITIES)} "
+                f"{self.date()}."
+            ),
+            lambda: (
+                f"{cap(b)} is a member of the "
+                f"{self.short_province()}-{self.pick(COUNTRIES).removeprefix('the ')} "
+                f"cooperation council, which was founded {self.date()}."
+            ),
+            lambda: (
+                f"Officials from {a} visited {self.pick(COUNTRIES)} {self.date()} "
+                f"to discuss {self.pick(TOPICS)}."
+            ),
+            lambda: (
+                f"Next year, {a} plans to launch a pilot program for {self.pick(TOPICS)} in {self.zone()}."
+            ),
+            lambda: (
+                f"Companies in {self.pick(CITIES)} exported {self.pick(GOODS)} worth {r.randint(1, 90)} "
+                f"million US dollars to {self.pick(COUNTRIES)} through {self.pick(CORRIDORS)}."
+            ),
         ]
         return r.choice(templates)()
 
@@ -683,7 +998,7 @@ class ArticleWriter:
 
 
 def short_province(name: str) -> str:
-    """"Guangxi" of "Guangxi Zhuang Autonomous Region", "Inner Mongolia" of "Inner Mongolia Autonomous Region"."""
+    """The short name of a province-level division: "Guangxi" of "Guangxi Zhuang Autonomous Region"."""
     return re.sub(r" (Province|(Zhuang |Hui |Uygur )?Autonomous Region)$", "", name)
 
 
@@ -698,8 +1013,16 @@ def synthetic_articles(n: int, *, seed: int = 11) -> list[IngestDocument]:
     for i in range(n):
         title, text = ArticleWriter(rng).article(i)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        out.append(IngestDocument(text=text, sha256=digest, path=f"synthetic/{i:04d}.txt", title=title,
-                                  date=f"{2015 + i % 10}-{1 + i % 12:02d}-{1 + i % 28:02d}", format="text"))
+        out.append(
+            IngestDocument(
+                text=text,
+                sha256=digest,
+                path=f"synthetic/{i:04d}.txt",
+                title=title,
+                date=f"{2015 + i % 10}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                format="text",
+            )
+        )
     return out
 
 
@@ -729,9 +1052,17 @@ def speed_worker(mode: str, n: int, runs: int, seed: int) -> dict[str, Any]:
             relations += len(x.relations)
         times.append(time.perf_counter() - t0)
     words = sum(len(d.text.split()) for d in docs)
-    return {"mode": mode, "n": n, "words": words, "runs": times, "load": load, "mentions": mentions,
-            "relations": relations, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "stages": stage_seconds(docs, ctx)}
+    return {
+        "mode": mode,
+        "n": n,
+        "words": words,
+        "runs": times,
+        "load": load,
+        "mentions": mentions,
+        "relations": relations,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "stages": stage_seconds(docs, ctx),
+    }
 
 
 def stage_seconds(docs: list[IngestDocument], ctx: Any) -> dict[str, float]:
@@ -764,32 +1095,60 @@ def stage_seconds(docs: list[IngestDocument], ctx: Any) -> dict[str, float]:
 def speed(args: argparse.Namespace) -> None:
     docs = synthetic_articles(args.n, seed=args.seed)
     words = [len(d.text.split()) for d in docs]
-    say(f"\n=== throughput: {args.n} synthetic articles (seed {args.seed}), {min(words)}-{max(words)} words, "
-        f"median {statistics.median(words):.0f}; median of {args.runs} runs of the whole set ===")
+    say(
+        f"\n=== throughput: {args.n} synthetic articles (seed {args.seed}), {min(words)}-{max(words)} words, "
+        f"median {statistics.median(words):.0f}; median of {args.runs} runs of the whole set ==="
+    )
     rows = []
     for mode in ("model", "rules"):
         if mode == "model" and args.no_model:
             continue
         child = subprocess.run(
-            [sys.executable, __file__, "--speed-worker", mode, "--n", str(args.n), "--runs", str(args.runs),
-             "--seed", str(args.seed)], capture_output=True, text=True, check=False, timeout=3600)
+            [
+                sys.executable,
+                __file__,
+                "--speed-worker",
+                mode,
+                "--n",
+                str(args.n),
+                "--runs",
+                str(args.runs),
+                "--seed",
+                str(args.seed),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=3600,
+        )
         if child.returncode != 0:
             raise SystemExit(f"the {mode} run failed:\n{child.stderr[-3000:]}")
         rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
     target = {"model": 20, "rules": 200}
-    say(f"{'mode':<26}{'docs/s':>9}{'words/s':>10}{'min-max docs/s':>17}{'peak RSS MiB':>14}{'load s':>8}"
-        f"{'mentions':>10}{'relations':>11}{'target':>8}")
+    say(
+        f"{'mode':<26}{'docs/s':>9}{'words/s':>10}{'min-max docs/s':>17}{'peak RSS MiB':>14}{'load s':>8}"
+        f"{'mentions':>10}{'relations':>11}{'target':>8}"
+    )
     for row in rows:
         rates = [row["n"] / t for t in row["runs"]]
         median = row["n"] / statistics.median(row["runs"])
         name = "with the statistical model" if row["mode"] == "model" else "rules only (model=False)"
-        say(f"{name:<26}{median:>9.1f}{median * row['words'] / row['n']:>10.0f}"
+        say(
+            f"{name:<26}{median:>9.1f}{median * row['words'] / row['n']:>10.0f}"
             f"{f'{min(rates):.1f}-{max(rates):.1f}':>17}{row['peak_rss_mib']:>14.0f}{row['load']:>8.1f}"
-            f"{row['mentions']:>10}{row['relations']:>11}{'≥' + str(target[row['mode']]):>8}")
-    say("where the time goes (one more pass, stage by stage): "
-        + " | ".join(f"{'model' if row['mode'] == 'model' else 'rules'}: "
-                     + ", ".join(f"{name} {100 * sec / sum(row['stages'].values()):.0f}%"
-                                 for name, sec in row["stages"].items()) for row in rows))
+            f"{row['mentions']:>10}{row['relations']:>11}{'≥' + str(target[row['mode']]):>8}"
+        )
+    say(
+        "where the time goes (one more pass, stage by stage): "
+        + " | ".join(
+            f"{'model' if row['mode'] == 'model' else 'rules'}: "
+            + ", ".join(
+                f"{name} {100 * sec / sum(row['stages'].values()):.0f}%"
+                for name, sec in row["stages"].items()
+            )
+            for row in rows
+        )
+    )
 
 
 def main(argv: Iterable[str] | None = None) -> None:
@@ -798,7 +1157,9 @@ def main(argv: Iterable[str] | None = None) -> None:
     parts.add_argument("--quality-only", action="store_true", help="only the leave-one-out quality scores")
     parts.add_argument("--speed-only", action="store_true", help="only the throughput on synthetic articles")
     parser.add_argument("--n", type=int, default=1000, help="synthetic articles for the throughput (1000)")
-    parser.add_argument("--runs", type=int, default=3, help="runs over the whole set; docs/s is the median (3)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs over the whole set; docs/s is the median (3)"
+    )
     parser.add_argument("--seed", type=int, default=11, help="seed of the synthetic articles (11)")
     parser.add_argument("--no-model", action="store_true", help="skip the statistical model (rules only)")
     parser.add_argument("--show", type=int, default=25, help="items listed per list of misses (25)")
@@ -817,8 +1178,10 @@ def main(argv: Iterable[str] | None = None) -> None:
         say(f"wrote {args.n} articles to {args.dump}")
         return
     load = os.getloadavg()
-    say(f"machine: nproc {os.cpu_count()}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
-        + ("  (busy: the throughput figures are lower bounds)" if load[0] > (os.cpu_count() or 1) else ""))
+    say(
+        f"machine: nproc {os.cpu_count()}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        + ("  (busy: the throughput figures are lower bounds)" if load[0] > (os.cpu_count() or 1) else "")
+    )
     if not args.speed_only:
         quality(args)
     if not args.quality_only:
