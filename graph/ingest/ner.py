@@ -84,7 +84,7 @@ _HEADS: dict[str, tuple[str, ...]] = {
     "plan": ("Plan",), "programme": ("PilotProgramme",), "program": ("PilotProgramme",),
     "pilot program": ("PilotProgramme",), "pilot programme": ("PilotProgramme",), "policy": ("Policy",),
     "concept": ("Policy",),
-    "joint meeting": ("JointMeeting",), "consultation mechanism": ("ConsultationMechanism",),
+    "inter-customs cooperation": ("BilateralCooperation",), "joint meeting": ("JointMeeting",), "consultation mechanism": ("ConsultationMechanism",),
     "mechanism": ("CooperationMechanism",),
     "memorandum": ("Memorandum",), "memorandum of understanding": ("Memorandum",),
     "memorandum of cooperation": ("Memorandum",), "mou": ("Memorandum",), "agreement": ("Agreement",),
@@ -441,7 +441,7 @@ def _merge(windows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 # Mentions that may hold others: a post its organisation, an article or area of cooperation what
 # it is about, a session the body holding it.
-_CONTAINERS = frozenset({("Post",), ("AgreementArticle",), ("CooperationArea",), ("Meeting",)})
+_CONTAINERS = frozenset({("Post",), ("AgreementArticle",), ("CooperationArea",), ("Meeting",), ("Visit",)})
 
 
 def _resolve(text: str, found: list[_Span]) -> list[_Span]:
@@ -684,7 +684,8 @@ def _specific_mechanism(name: str) -> bool:
 
 def _agreement_topic(sentence: str, end: int) -> str:
     """What an agreement is on, when the sentence says it right after its name ("... agreement on X")."""
-    topic = re.match(r"\s+on\s+(?:\w[\w\-']*\s+){0,10}?\w[\w\-']*(?=\s+(?:signed|was|is|by|in|which|that)\b|[,.;]|$)",
+    topic = re.match(r"\s+on\s+(?!(?:the\s+)?\d|(?:January|February|March|April|May|June|July|August|September"
+                     r"|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)(?:\w[\w\-']*\s+){0,10}?\w[\w\-']*(?=\s+(?:signed|was|is|by|in|which|that)\b|[,.;]|$)",
                      sentence[end:])
     return topic.group().strip() if topic else ""
 

@@ -80,6 +80,9 @@ _ACTIONS: list[tuple[re.Pattern[str], str, frozenset[str]]] = [
      "cooperatesWith", PARTY),
     (re.compile(r"(?:establish(?:es|ed|ing)?|set(?:s|ting)?\s+up|launch(?:es|ed|ing)?|creat(?:e|es|ed|ing))\b", re.I),
      "establishesMechanism", frozenset({"CooperationMechanism"})),
+    (re.compile(r"(?:lead(?:s|ing)?|led|convene(?:s|d)?|host(?:s|ed|ing)?)(?:\s+the\s+(?:preparation|preparations"
+                r"|organisation|organization|work)\s+(?:for|of))?\b", re.I),
+     "leadsMechanism", frozenset({"CooperationMechanism"})),
 ]
 
 _PLANNED = re.compile(r"\b(?:will|shall|going\s+to|plans?\s+to|planned\s+to|planning\s+to|aims?\s+(?:to|at)"
@@ -179,6 +182,7 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
     found.extend(_names(doc.text, decisions))
     found.extend(_agreement_parts(doc.text, decisions, spans))
     found.extend(_held_by(doc.text, decisions))
+    found.extend(_visits(doc.text, decisions))
     return _relations(doc, found, spans)
 
 
@@ -352,6 +356,9 @@ def _posts(text: str, ms: list[LinkDecision]) -> list[_Found]:
 
 
 _AMONG = re.compile(r"\s+(?:among|between|of|including|comprising|consisting\s+of)\s+", re.I)
+_MEMBER_COUNT = re.compile(r"(\d{1,3})\s+(?:provinces|members|cities|countries|parties|regions|municipalities"
+                           r"|provincial[- ]level\s+regions)\b", re.I)
+_HAS_MECHANISM = frozenset({"Initiative", "Corridor", "Strategy"})
 _JOIN = re.compile(r"(?:\s+" + _AUX + r")*\s+(?:join(?:s|ed|ing)?|became\s+(?:a\s+)?members?\s+of"
                    r"|is\s+(?:a\s+)?member\s+of|are\s+members\s+of)\s+(?:the\s+)?", re.I)
 
@@ -362,6 +369,17 @@ def _members(text: str, s_start: int, s_end: int, ms: list[LinkDecision]) -> lis
         if not _is(mechanism, frozenset({"CooperationMechanism"})):
             continue
         among = _AMONG.match(text, mechanism.mention.end, s_end)
+        count = _MEMBER_COUNT.match(text, among.end(), s_end) if among is not None else None
+        if count is not None:
+            out.append(_Found(mechanism, "numberOfMembers", None, mechanism.mention.start, count.end(), "stated",
+                              0.75, "mechanism-member-count", value=count.group(1), dated=False))
+        # "the three-level cooperative mechanism of the CCI": the initiative it belongs to
+        owner = re.match(r"\s+of\s+(?:the\s+)?", text[mechanism.mention.end:s_end])
+        if owner is not None:
+            owners = _group_after(text, ms, mechanism.mention.end + owner.end(), _HAS_MECHANISM, s_end)
+            for o in owners[:1]:
+                out.append(_Found(o, "hasMechanism", mechanism, mechanism.mention.start, o.mention.end, "stated",
+                                  0.75, "mechanism-of", dated=False))
         if among is not None:
             members = _group_after(text, ms, among.end(), PARTY, s_end)
             if len(members) >= 2:
@@ -561,6 +579,12 @@ def _names(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
             if target is not None and _is(target, frozenset({"Zone", "Initiative", "Region", "PilotProgramme"})):
                 out.append(_Found(d, "administers", target, d.mention.start, d.mention.end, "stated", 0.8,
                                   "name-administers", dated=False))
+        if _is(d, frozenset({"CooperationMechanism"})) and " " in name:
+            # "ILSTC Interprovincial Joint Meeting": the mechanism of the corridor it is named after
+            owner = by_name.get(name.split()[0])
+            if owner is not None and owner.iri != d.iri and _is(owner, _HAS_MECHANISM):
+                out.append(_Found(owner, "hasMechanism", d, d.mention.start, d.mention.end, "stated", 0.7,
+                                  "name-mechanism", dated=False))
         if _is(d, frozenset({"Zone", "Platform"})) and not _is(d, _WIDE) and " " in name:
             paren = re.search(r"\(([^)]+)\)", name)
             first = paren.group(1) if paren else name.split()[0]
@@ -650,4 +674,23 @@ def _held_by(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
                 out.append(_Found(meeting, "heldBy", body, meeting.mention.start, meeting.mention.end, "stated",
                                   0.8, "session-of", dated=False))
                 break
+    return out
+
+
+def _visits(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
+    """ "President Xi Jinping's visit to Chongqing": who visits and where, inside the visit's name."""
+    out: list[_Found] = []
+    for visit in decisions:
+        if not _is(visit, frozenset({"Visit"})):
+            continue
+        inside = [d for d in decisions if visit.mention.start <= d.mention.start and d.mention.end <= visit.mention.end
+                  and d is not visit]
+        to = re.search(r"\s(?:visit|trip|tour)\s+to\s+", text[visit.mention.start:visit.mention.end])
+        for d in inside:
+            if _is(d, frozenset({"Person"})) and (to is None or d.mention.start < visit.mention.start + to.start()):
+                out.append(_Found(visit, "visitor", d, visit.mention.start, visit.mention.end, "stated", 0.8,
+                                  "visit-visitor", dated=False))
+            elif to is not None and _is(d, PLACE) and d.mention.start == visit.mention.start + to.end():
+                out.append(_Found(visit, "place", d, visit.mention.start, visit.mention.end, "stated", 0.8,
+                                  "visit-place", dated=False))
     return out

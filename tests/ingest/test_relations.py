@@ -312,3 +312,72 @@ def test_key_facts_of_the_opening_up_article() -> None:
         assert fact in keys, fact
     assert keys[("liangjiang-new-area", "builds", "cftz")].modality == "planned"
     assert keys[("china-singapore-ilstc-mou", "signedOn", "2018-11")].date_inferred is False
+
+
+def test_articles_and_areas_an_agreement_lists() -> None:
+    finder = CandidateFinder(model=False)
+    text = ("Lanzhou Customs and Xining Customs signed a memorandum of cooperation on May 2, 2020. "
+            "Under the memorandum of cooperation, the two customs will cooperate in promoting trade facilitation, "
+            "strengthening risk control, and sharing information. "
+            "The two sides agreed on 12 articles of cooperation, including to jointly support the construction "
+            "of the Western Corridor; to promote the Hexi Logistics Park; and to prevent smuggling.")
+    doc = _doc(text)
+    spans = sentences(text)
+    decisions = [LinkDecision(m, BASE + "x-" + fold(m.label or m.text).replace(" ", "-"), m.text, m.types, True,
+                              0.0, "new", False) for m in finder.find(doc, spans)]
+    relations = find_relations(doc, decisions, spans)
+    by_rule: dict[str, list[str]] = {}
+    for r in relations:
+        assert text[r.start:r.end] == r.quote
+        by_rule.setdefault(r.rule, []).append(r.quote if r.object is None else r.object.mention.text)
+    assert by_rule["agreement-area"] == ["promoting trade facilitation", "strengthening risk control",
+                                         "sharing information"]
+    assert by_rule["agreement-article"] == [
+        "jointly support the construction of the Western Corridor", "promote the Hexi Logistics Park",
+        "prevent smuggling"]
+    assert by_rule["number-of-articles"] == ["agreed on 12 articles"]
+    assert by_rule["area-concerns"] == ["Western Corridor", "Hexi Logistics Park"]
+    assert by_rule["agreement-supports"] == ["Western Corridor"]
+    # every part belongs to the one memorandum the article named (by its parties and date)
+    memo = {r.subject.iri for r in relations if r.rule.startswith(("agreement-", "number-of"))}
+    assert memo == {BASE + "x-memorandum-of-cooperation-between-lanzhou-customs-and-xining-customs-(2020-05-02)"}
+
+
+def test_a_visit_its_visitor_and_place() -> None:
+    finder = CandidateFinder(model=False)
+    text = "During Premier Li Qiang's visit to Gansu, officials spoke."
+    doc = _doc(text)
+    spans = sentences(text)
+    mentions = finder.find(doc, spans)
+    visit = next(m for m in mentions if m.types == ("Visit",))
+    assert visit.text == "Premier Li Qiang's visit to Gansu"
+    decisions = [LinkDecision(visit, BASE + "visit", visit.text, visit.types, True, 0, "new", False)]
+    decisions += _decisions(text, {"Li Qiang": ("li-qiang", ("Person",)), "Gansu": ("gansu", ("Province",))})
+    assert _triples(find_relations(doc, decisions, spans)) == {("visit", "visitor", "li-qiang"),
+                                                               ("visit", "place", "gansu")}
+
+
+def test_mechanisms_of_a_corridor_their_size_and_who_leads_them() -> None:
+    entities = {"WLSC": ("wlsc", ("Corridor",)), "WLSC cooperative mechanism": ("wlsc-mech", ("CooperationMechanism",)),
+                "WLSC Joint Meeting": ("wlsc-meeting", ("JointMeeting",)),
+                "Lanzhou Bureau": ("bureau", ("AdministrativeBureau",)),
+                "two-level cooperative mechanism": ("two-level", ("CooperationMechanism",))}
+    text = ("The WLSC grows. The WLSC cooperative mechanism among 9 provinces meets yearly. "
+            "Lanzhou Bureau will lead the preparation for the WLSC Joint Meeting. "
+            "The two-level cooperative mechanism of the WLSC works.")
+    assert _triples(_relations(text, entities)) == {
+        ("wlsc", "hasMechanism", "wlsc-mech"), ("wlsc-mech", "numberOfMembers", "=9"),
+        ("wlsc", "hasMechanism", "wlsc-meeting"), ("bureau", "leadsMechanism", "wlsc-meeting"),
+        ("wlsc", "hasMechanism", "two-level")}
+
+
+def test_a_subject_keeps_its_coordinated_verb_phrases_until_another_subject() -> None:
+    entities = {"Lanzhou New Area": ("lna", ("NewArea",)), "Zhongchuan Port": ("port", ("Port",)),
+                "Hexi Logistics Park": ("park", ("LogisticsCentre",)), "Gansu": ("gansu", ("Province",)),
+                "Western Corridor": ("corridor", ("Corridor",))}
+    text = ("Lanzhou New Area will attach importance to talent, build Zhongchuan Port and accelerate the "
+            "construction of Hexi Logistics Park, and Gansu will support the Western Corridor.")
+    relations = _relations(text, entities)
+    assert _triples(relations) == {("lna", "builds", "port"), ("lna", "builds", "park"),
+                                   ("gansu", "supports", "corridor")}
+    assert {r.modality for r in relations} == {"planned"}
