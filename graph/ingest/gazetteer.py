@@ -49,7 +49,7 @@ from coopgraph.graph.ontology import load_ontology
 from coopgraph.graph.store.base import ONTOLOGY_GRAPH, Row
 
 __all__ = ["KnownEntity", "Gazetteer", "GENERIC_WORDS", "SUFFIX_TYPES", "fast_fold", "matching_form", "name_key",
-           "is_cjk"]
+           "is_cjk", "has_cjk"]
 
 # Classes of things a text does not name: records about texts and statements, and the clauses of
 # an agreement (their "labels" are paraphrased sentences, which would swallow real names inside).
@@ -95,11 +95,15 @@ _HEADS: dict[str, tuple[str, tuple[str, ...]]] = {
 _HEAD_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_HEADS, key=len, reverse=True)) + r")(?![\w])")
 _SUFFIX_RE = re.compile(r" (" + "|".join(sorted(SUFFIX_TYPES, key=len, reverse=True)) + r")(?![\w])")
 _BLANK_RUN = re.compile(r"  +")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")  # what fold makes "-"
 _WORD_RE = re.compile(r"[^\s,;:()]+")
 _MAX_CONJUNCT_WORDS = 3
 _MAX_CONJUNCTS = 6
 
+_FUZZY_FLOOR = 65       # below this a label is not even a near miss (the linker's threshold is higher)
+_FUZZY_CACHE = 20_000   # names whose fuzzy answer is kept (names recur across the articles of a run)
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]")
 _FULLWIDTH = {ord("\uff08"): "(", ord("\uff09"): ")", ord("\uff0c"): ",", ord("-"): " "}
 _PARTY_PREDICATES = ("hasSignatory", "hasMember", "heldBy")
 _PARTY_INVERSES = ("signatoryOf", "memberOf")
@@ -130,6 +134,11 @@ def is_cjk(char: str) -> bool:
     code = ord(char)
     return (0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
             or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FA1F)
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds a character of a script written without spaces (see ``is_cjk``)."""
+    return _CJK.search(text) is not None
 
 
 def _is_word_char(char: str) -> bool:
@@ -185,7 +194,7 @@ def name_key(label: str) -> str:
 
 def _label_kind(label: str, class_words: frozenset[str]) -> str:
     """short | generic | acronym | descriptive | name (see the module docstring)."""
-    if any(is_cjk(c) for c in label):
+    if has_cjk(label):
         return "name"
     alnum = [c for c in label if c.isalnum()]
     if len(alnum) <= 2:
@@ -251,6 +260,7 @@ class Gazetteer:
         if len(self._automaton):
             self._automaton.make_automaton()
         self._fuzzy_keys = [key for key in self.keys if len(key.split()) >= 2]
+        self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
         # people's names in pinyin are written split or joined ("Shan Wei", "Shanwei", "Xi Jin-ping")
         self._compact: dict[str, list[str]] = defaultdict(list)
         for entity in self.entities.values():
@@ -341,13 +351,18 @@ class Gazetteer:
         query = name_key(_strip_possessive(name))
         if len(query.split()) < 2 or not self._fuzzy_keys:
             return []
-        best: dict[str, float] = {}
-        for key, score, _index in process.extract(query, self._fuzzy_keys, scorer=fuzz.token_sort_ratio,
-                                                  limit=max(limit * 3, 10), score_cutoff=60):
-            for iri in self.keys[key]:
-                best[iri] = max(best.get(iri, 0.0), float(score))
-        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [(self.entities[iri], score) for iri, score in ranked]
+        ranked = self._fuzzy_cache.get(query)
+        if ranked is None:
+            best: dict[str, float] = {}
+            for key, score, _index in process.extract(query, self._fuzzy_keys, scorer=fuzz.token_sort_ratio,
+                                                      processor=None, limit=15, score_cutoff=_FUZZY_FLOOR):
+                for iri in self.keys[key]:
+                    best[iri] = max(best.get(iri, 0.0), float(score))
+            ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+            if len(self._fuzzy_cache) >= _FUZZY_CACHE:
+                self._fuzzy_cache.clear()  # bounded: a long run of many articles keeps recent names only
+            self._fuzzy_cache[query] = ranked
+        return [(self.entities[iri], score) for iri, score in ranked[:limit]]
 
     # -- matching ------------------------------------------------------------------------------------
 
@@ -448,7 +463,7 @@ class Gazetteer:
 
 
 def _compact(name: str) -> str:
-    return "".join(c for c in name_key(_strip_possessive(name)) if c.isalnum())
+    return _NOT_ALNUM.sub("", name_key(_strip_possessive(name)))
 
 
 def _merge_kinds(found: set[str]) -> str:

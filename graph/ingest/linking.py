@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from coopgraph.graph.ids import entity_iri, slugify
-from coopgraph.graph.ingest.gazetteer import SUFFIX_TYPES, Gazetteer, KnownEntity, fast_fold, is_cjk, name_key
+from coopgraph.graph.ingest.gazetteer import SUFFIX_TYPES, Gazetteer, KnownEntity, fast_fold, has_cjk, name_key
 from coopgraph.graph.ingest.model import Candidate, IngestDocument, LinkDecision, Mention
 from coopgraph.graph.namespaces import COOP_NS
 from coopgraph.graph.ontology import load_ontology
@@ -510,7 +510,7 @@ def _fuzzy_candidates(mention: Mention, name: str, gazetteer: Gazetteer, context
     passing: list[Candidate] = []
     vetoed: list[Candidate] = []
     near: list[Candidate] = []
-    if len(name.split()) < 2 or any(is_cjk(c) for c in name):
+    if len(name.split()) < 2 or has_cjk(name):
         return passing, vetoed, near
     for entity, _score in gazetteer.fuzzy(name, limit=_MAX_CANDIDATES):
         label, score = _closest_label(name, entity)
@@ -646,10 +646,11 @@ def _new(mention: Mention, new: _NewEntities, reason: str, candidates: tuple[Can
 
 
 def _strip_the(text: str) -> str:
+    """A name without a leading "the" and a possessive "'s", blanks collapsed."""
     name = " ".join(text.split())
-    if fast_fold(name).startswith("the "):
+    if name[:4].lower() == "the ":
         name = name[4:]
-    if fast_fold(name).endswith("'s"):
+    if len(name) > 2 and name[-1] in "sS" and fast_fold(name[-2]) == "'":
         name = name[:-2]
     return name
 
