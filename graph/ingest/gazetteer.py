@@ -236,6 +236,7 @@ class Gazetteer:
     slugs: set[str] = field(default_factory=set)
     keys: dict[str, list[str]] = field(init=False)
     kinds: dict[str, str] = field(init=False)
+    place_keys: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         class_words = frozenset(w for iri in load_ontology().classes if iri.startswith(COOP_NS)
@@ -260,6 +261,10 @@ class Gazetteer:
         if len(self._automaton):
             self._automaton.make_automaton()
         self._fuzzy_keys = [key for key in self.keys if len(key.split()) >= 2]
+        # names of places, to tell "Changsha ... Government" from "Chengdu ... Government"
+        self.place_keys = frozenset(key for key, iris in self.keys.items()
+                                    if self.kinds[key] in ("name", "acronym")
+                                    and any("Region" in self.entities[iri].types for iri in iris))
         self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
         # people's names in pinyin are written split or joined ("Shan Wei", "Shanwei", "Xi Jin-ping")
         self._compact: dict[str, list[str]] = defaultdict(list)

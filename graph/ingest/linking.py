@@ -52,6 +52,7 @@ __all__ = ["link", "new_entity_iri", "types_compatible", "FUZZY_THRESHOLD", "CON
 
 FUZZY_THRESHOLD = 90          # token_sort_ratio at or above which a multi-word name is a candidate
 _SHOWN_BELOW_THRESHOLD = 75
+_MAX_PLACE_WORDS = 4          # the longest place name looked for inside another name
 _SAME_LETTERS = 95.0          # a person's name split or joined otherwise ("Shanwei" / "Shan Wei"): for review   # near misses listed with a new entity, so a reviewer can still relink
 _MAX_CANDIDATES = 5
 _MAX_SLUG = 80
@@ -342,7 +343,21 @@ def _veto(name: str, mention: Mention, label: str, entity: KnownEntity, context:
         if _other_parties(mention, entity, context, gazetteer) or _parties_in_name_differ(name, label, entity,
                                                                                            gazetteer):
             return "vetoed:parties"
+    if by_name and _other_place(name, label, gazetteer):
+        return "vetoed:confusable"
     return None
+
+
+def _other_place(name: str, label: str, gazetteer: Gazetteer) -> bool:
+    """The entity's name holds a place the mention does not: "Changsha Municipal People's Government"
+    is not "Chengdu Municipal People's Government", however close the letters."""
+    label_words, name_key_ = name_key(label).split(), name_key(name)
+    for size in range(1, min(_MAX_PLACE_WORDS, len(label_words) - 1) + 1):
+        for i in range(len(label_words) - size + 1):
+            words = " ".join(label_words[i:i + size])
+            if words in gazetteer.place_keys and not _contains_words(name_key_, words):
+                return True
+    return False
 
 
 def _suffix_veto(name: str, label: str, guessed: Sequence[str], entity: KnownEntity) -> str | None:

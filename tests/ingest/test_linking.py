@@ -209,6 +209,21 @@ def test_shanxi_is_not_shaanxi(gazetteer: Gazetteer) -> None:
     assert (d.new, d.reason, slug(d.candidates[0].iri)) == (True, "vetoed:confusable", "shaanxi-ftz")
 
 
+def test_a_name_with_another_place_in_it_is_another_entity() -> None:
+    g = Graph()
+    entity(g, "chengdu", "City", "Chengdu")
+    entity(g, "chengdu-government", "Government", "Chengdu Municipal People's Government")
+    small = Gazetteer.from_graph(g)
+    name = "Changsha Municipal People's Government"
+    text = f"The {name} agreed."
+    d = run(small, text, [candidate(text, name, "Government")])[0]
+    assert (d.new, d.reason, slug(d.candidates[0].iri)) == (True, "vetoed:confusable", "chengdu-government")
+    name = "Chengdu Municipal People’s Governments"  # the same place: a close name goes to review
+    text = f"The {name} agreed."
+    d = by_text(run(small, text, [candidate(text, name, "Government")]))[name]
+    assert (d.new, slug(d.iri), d.auto) == (False, "chengdu-government", False)
+
+
 def test_a_city_suffix_is_not_the_province(gazetteer: Gazetteer) -> None:
     decisions = by_text(run(gazetteer, "From Sichuan Province to Sichuan City."))
     province, city = decisions["Sichuan Province"], decisions["Sichuan City"]
