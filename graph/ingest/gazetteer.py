@@ -261,6 +261,10 @@ class Gazetteer:
         if len(self._automaton):
             self._automaton.make_automaton()
         self._fuzzy_keys = [key for key in self.keys if len(key.split()) >= 2]
+        # only names of places and bodies take an administrative suffix ("Sichuan Province"); a post's
+        # name does not ("Director of Chongqing Customs" + "District" is the district's name, not the post's)
+        self._suffixable = frozenset(key for key, iris in self.keys.items() if any(
+            {"Region", "GovernmentBody"} & set(self.entities[iri].types) for iri in iris))
         # names of places, to tell "Changsha ... Government" from "Chengdu ... Government"
         self.place_keys = frozenset(key for key, iris in self.keys.items()
                                     if self.kinds[key] in ("name", "acronym")
@@ -402,7 +406,7 @@ class Gazetteer:
         for start_index, end_index, key in _longest_first(found):
             types: tuple[str, ...] = ()
             suffix = _SUFFIX_RE.match(form, end_index)
-            if suffix is not None and not key.endswith(suffix.group(1)):
+            if suffix is not None and not key.endswith(suffix.group(1)) and key in self._suffixable:
                 # "Sichuan Province": the suffix belongs to the name; it says what the name is
                 end_index = suffix.end()
                 types = SUFFIX_TYPES[suffix.group(1)]

@@ -361,6 +361,8 @@ def _other_place(name: str, label: str, gazetteer: Gazetteer) -> bool:
 
 
 def _suffix_veto(name: str, label: str, guessed: Sequence[str], entity: KnownEntity) -> str | None:
+    if "Post" in entity.types or "Person" in entity.types:
+        return None  # "Director of X Customs District": the suffix is the body's, not the post's
     mine, theirs = _suffix(name), _suffix(label)
     if mine and theirs and mine != theirs and not set(SUFFIX_TYPES[mine]) & set(SUFFIX_TYPES[theirs]):
         return "vetoed:suffix"

@@ -257,6 +257,10 @@ def test_a_persons_name_joined_and_a_posts_other_title_go_to_review() -> None:
     assert (slug(person.iri), person.auto, person.new, person.reason) == ("shan-wei", False, False, "fuzzy:95")
     assert (slug(post.iri), post.auto, post.new, post.reason) == ("director", False, False, "fuzzy:100")
     assert decisions["Chongqing Customs"].auto  # what the post is "of" stays a mention
+    text = "Shan Wei, Director of Chongqing Customs District, spoke."
+    decisions = by_text(run(small, text, [candidate(text, "Director of Chongqing Customs District", "Post")]))
+    post = decisions["Director of Chongqing Customs District"]
+    assert (slug(post.iri), post.auto, post.new) == ("director", False, False)
 
 
 # -- acronyms, new entities, overlaps --------------------------------------------------------------------------
