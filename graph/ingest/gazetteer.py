@@ -48,8 +48,8 @@ from coopgraph.graph.namespaces import COOP_NS
 from coopgraph.graph.ontology import load_ontology
 from coopgraph.graph.store.base import ONTOLOGY_GRAPH, Row
 
-__all__ = ["KnownEntity", "Gazetteer", "GENERIC_WORDS", "SUFFIX_TYPES", "fast_fold", "matching_form", "name_key",
-           "is_cjk", "has_cjk"]
+__all__ = ["KnownEntity", "Gazetteer", "GENERIC_WORDS", "SUFFIX_TYPES", "fast_fold", "matching_form",
+           "name_key", "is_cjk", "has_cjk"]
 
 # Classes of things a text does not name: records about texts and statements, and the clauses of
 # an agreement (their "labels" are paraphrased sentences, which would swallow real names inside).
@@ -79,7 +79,8 @@ SUFFIX_TYPES: dict[str, tuple[str, ...]] = {
     "customs": ("CustomsDistrict", "CustomsAdministration"), "autonomous region": ("AutonomousRegion",),
     "zhuang autonomous region": ("AutonomousRegion",), "hui autonomous region": ("AutonomousRegion",),
     "uygur autonomous region": ("AutonomousRegion",), "uyghur autonomous region": ("AutonomousRegion",),
-    "new area": ("NewArea",), "free trade zone": ("FreeTradeZone",), "pilot free trade zone": ("FreeTradeZone",),
+    "new area": ("NewArea",), "free trade zone": ("FreeTradeZone",),
+    "pilot free trade zone": ("FreeTradeZone",),
     "county": ("Region",), "district": ("Region",), "prefecture": ("Region",), "zone": ("Zone",),
 }
 # Heads of coordinated forms ("Chongqing and Chengdu Customs"): the head as a label ends, and the
@@ -88,7 +89,8 @@ _HEADS: dict[str, tuple[str, tuple[str, ...]]] = {
     "customs": ("customs", ("CustomsDistrict",)),
     "province": ("province", ("Province",)), "provinces": ("province", ("Province",)),
     "city": ("city", ("City", "Municipality")), "cities": ("city", ("City", "Municipality")),
-    "municipality": ("municipality", ("Municipality",)), "municipalities": ("municipality", ("Municipality",)),
+    "municipality": ("municipality", ("Municipality",)),
+    "municipalities": ("municipality", ("Municipality",)),
     "county": ("county", ()), "counties": ("county", ()),
     "district": ("district", ()), "districts": ("district", ()),
 }
@@ -316,7 +318,8 @@ class Gazetteer:
             if row["s"] not in nameable:
                 continue
             # the English (or untagged) rdfs:label first, then other labels, then aliases
-            rank = 0 if row["p"] == _LABEL and row.get("lang", "") in ("en", "") else (1 if row["p"] == _LABEL else 2)
+            is_label = row["p"] == _LABEL
+            rank = 0 if is_label and row.get("lang", "") in ("en", "") else (1 if is_label else 2)
             labels[row["s"]].append((rank, row["l"]))
         dates: dict[str, set[str]] = defaultdict(set)
         for row in rows("dates"):

@@ -43,17 +43,25 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from coopgraph.graph.ids import entity_iri, slugify
-from coopgraph.graph.ingest.gazetteer import SUFFIX_TYPES, Gazetteer, KnownEntity, fast_fold, has_cjk, name_key
+from coopgraph.graph.ingest.gazetteer import (
+    SUFFIX_TYPES,
+    Gazetteer,
+    KnownEntity,
+    fast_fold,
+    has_cjk,
+    name_key,
+)
 from coopgraph.graph.ingest.model import Candidate, IngestDocument, LinkDecision, Mention
+from coopgraph.graph.ingest.text import sentence_of, sentences
 from coopgraph.graph.namespaces import COOP_NS
 from coopgraph.graph.ontology import load_ontology
 
 __all__ = ["link", "new_entity_iri", "types_compatible", "FUZZY_THRESHOLD", "CONFUSABLE"]
 
 FUZZY_THRESHOLD = 90          # token_sort_ratio at or above which a multi-word name is a candidate
-_SHOWN_BELOW_THRESHOLD = 75
+_SHOWN_BELOW_THRESHOLD = 75   # near misses listed with a new entity, so a reviewer can still relink
 _MAX_PLACE_WORDS = 4          # the longest place name looked for inside another name
-_SAME_LETTERS = 95.0          # a person's name split or joined otherwise ("Shanwei" / "Shan Wei"): for review   # near misses listed with a new entity, so a reviewer can still relink
+_SAME_LETTERS = 95.0          # a person's name split or joined otherwise ("Shanwei" / "Shan Wei"): review
 _MAX_CANDIDATES = 5
 _MAX_SLUG = 80
 
@@ -106,7 +114,8 @@ class _Context:
     document_iris: set[str]                                   # entities the gazetteer found anywhere
     named_iris: set[str]                                      # ... found by a proper name or an acronym
     spans: dict[tuple[int, int], list[tuple[int, int]]]       # sentence -> spans of its mentions
-    mentions: dict[tuple[int, int], list[tuple[Mention, tuple[str, ...], tuple[str, ...]]]]  # (m, iris, types)
+    # sentence -> (mention, IRIs its label names, its types) for every mention in it
+    mentions: dict[tuple[int, int], list[tuple[Mention, tuple[str, ...], tuple[str, ...]]]]
     _dates: dict[tuple[int, int], list[DatePart]] = field(default_factory=dict)
     exact: dict[tuple[str, str, tuple[str, ...]], tuple[list[Candidate], list[Candidate]]] = field(
         default_factory=dict)                                 # exact-alias vetoes of names without dates
@@ -405,7 +414,7 @@ def _party_types(entity: KnownEntity, gazetteer: Gazetteer) -> set[str]:
 
 
 def _other_parties(mention: Mention, entity: KnownEntity, context: _Context, gazetteer: Gazetteer) -> bool:
-    """The sentence names something of the kind that signs or sits in ``entity`` that is not one of its parties."""
+    """The sentence names something of the kind that signs or sits in ``entity``, not one of its parties."""
     if not entity.parties:
         return False
     kinds = _party_types(entity, gazetteer)
@@ -422,7 +431,7 @@ def _other_parties(mention: Mention, entity: KnownEntity, context: _Context, gaz
 
 
 def _parties_in_name_differ(name: str, label: str, entity: KnownEntity, gazetteer: Gazetteer) -> bool:
-    """The entity's label names a party the mention does not ("... Chengdu Customs" / "... Kunming Customs")."""
+    """The entity's label names a party the mention does not ("... Chengdu Customs" / "... Kunming")."""
     folded_name, folded_label = name_key(name), name_key(label)
     for party in entity.parties:
         known = gazetteer.entities.get(party)
@@ -475,8 +484,8 @@ def _decide_exact(mention: Mention, label: str, entities: list[KnownEntity], gaz
         return _existing(mention, entity, score, "exact-alias", auto, tuple(passing + vetoed))
     if len(passing) > 1:
         ranked = tuple(replace(c, reason="ambiguous") for c in passing) + tuple(vetoed)
-        return _existing(mention, gazetteer.entities[passing[0].iri], 100.0 / len(passing), "ambiguous", False,
-                         ranked)
+        top = gazetteer.entities[passing[0].iri]
+        return _existing(mention, top, 100.0 / len(passing), "ambiguous", False, ranked)
     return _new(mention, new, vetoed[0].reason if vetoed else "new", tuple(vetoed))
 
 
@@ -499,7 +508,8 @@ def _supported(mention: Mention, entity: KnownEntity, context: _Context) -> bool
     return any(s[0] is not None and _date_agrees(d, s) for d in entity.dates for s in stated)
 
 
-def _link_candidate(mention: Mention, gazetteer: Gazetteer, context: _Context, new: _NewEntities) -> LinkDecision:
+def _link_candidate(mention: Mention, gazetteer: Gazetteer, context: _Context,
+                    new: _NewEntities) -> LinkDecision:
     name = _strip_the(mention.text)
     # a common word or a one-letter name is no alias on its own (the gazetteer's rule, here too)
     exact = gazetteer.lookup(name) if gazetteer.kind(name) not in ("short", "generic") else []
@@ -573,17 +583,20 @@ def _link_nested(mention: Mention, inner: Mention, gazetteer: Gazetteer, context
         return decision
     entity = inner_entities[0]
     # the organisational word is what made a model guess another type ("Bureau"): no type veto here
-    reason = _veto(mention.text, replace(mention, types=()), entity.label, entity, context, gazetteer, by_name=True)
-    score = float(fuzz.token_sort_ratio(fast_fold(_strip_the(mention.text)), fast_fold(inner.label or inner.text)))
+    untyped = replace(mention, types=())
+    reason = _veto(mention.text, untyped, entity.label, entity, context, gazetteer, by_name=True)
+    score = float(fuzz.token_sort_ratio(_comparable(_strip_the(mention.text)),
+                                        _comparable(inner.label or inner.text)))
     if reason is not None:
         return replace(decision, reason=reason, candidates=(_candidate(entity, score, reason),))
-    return _existing(mention, entity, score, f"fuzzy:{int(score)}", False, (_candidate(entity, score,
-                                                                                      f"fuzzy:{int(score)}"),))
+    fuzzy = f"fuzzy:{int(score)}"
+    return _existing(mention, entity, score, fuzzy, False, (_candidate(entity, score, fuzzy),))
 
 
 def _link_acronyms(text: str, acronyms: Mapping[str, Mention], decisions: dict[tuple[int, int], LinkDecision],
                    gazetteer: Gazetteer, context: _Context, new: _NewEntities) -> None:
     """Every use of an acronym the article defines is what its long form is (linked or new)."""
+    spans = sentences(text) if acronyms else []
     for acronym, long_form in sorted(acronyms.items()):
         if len(acronym) < 2:
             continue
@@ -602,12 +615,13 @@ def _link_acronyms(text: str, acronyms: Mapping[str, Mention], decisions: dict[t
                     # the graph says this acronym is another entity: a person decides which
                     alternatives = (_candidate_of(target, "acronym-defined-here"),
                                     _candidate_of(existing, existing.reason))
-                    decisions[span] = replace(existing, reason="ambiguous", auto=False, candidates=alternatives)
+                    decisions[span] = replace(existing, reason="ambiguous", auto=False,
+                                              candidates=alternatives)
                 continue
             if any(s < span[1] and e > span[0] and (s, e) != span for s, e in decisions):
                 continue  # part of a longer name
             mention = existing.mention if existing is not None else Mention(
-                text=match.group(), start=span[0], end=span[1], sentence=_sentence_of(long_form, span, context),
+                text=match.group(), start=span[0], end=span[1], sentence=sentence_of(spans, span[0]),
                 source="acronym", types=long_form.types)
             decisions[span] = LinkDecision(
                 mention=mention, iri=target.iri, label=target.label, types=target.types, new=target.new,
@@ -629,13 +643,6 @@ def _share_aliases(decisions: dict[tuple[int, int], LinkDecision], target: LinkD
     for span, decision in list(decisions.items()):
         if decision.new and decision.iri == target.iri:
             decisions[span] = replace(decision, aliases=target.aliases)
-
-
-def _sentence_of(long_form: Mention, span: tuple[int, int], context: _Context) -> tuple[int, int]:
-    for sentence in context.mentions:
-        if sentence[0] <= span[0] < sentence[1]:
-            return sentence
-    return long_form.sentence if long_form.sentence[0] <= span[0] < long_form.sentence[1] else span
 
 
 def _candidate(entity: KnownEntity, score: float, reason: str) -> Candidate:
