@@ -25,8 +25,8 @@ longest wins, then the leftmost. A leading "the" is never part of a label; a pos
 outside the match. A match followed by an administrative suffix that its label lacks ("Sichuan
 Province") takes the suffix into the mention, with the types the suffix implies, so the linker can
 check them ("Sichuan City" is not the province). Coordinated forms, "Chongqing and Chengdu Customs",
-"the Sichuan and Yunnan provinces", give one mention per conjunct when "<A> <head>" is a label (or
-"<A>" names an entity of the head's type).
+"the Sichuan and Yunnan provinces", "the customs of Chongqing and Chengdu", give one mention per
+conjunct when "<A> <head>" is a label (or "<A>" names an entity of the head's type) for every one.
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ _HEADS: dict[str, tuple[str, tuple[str, ...]]] = {
 _HEAD_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_HEADS, key=len, reverse=True)) + r")(?![\w])")
 _SUFFIX_RE = re.compile(r" (" + "|".join(sorted(SUFFIX_TYPES, key=len, reverse=True)) + r")(?![\w])")
 _BLANK_RUN = re.compile(r"  +")
+_OF_RE = re.compile(r" of (?:the )?")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")  # what fold makes "-"
 _WORD_RE = re.compile(r"[^\s,;:()]+")
@@ -419,7 +420,7 @@ class Gazetteer:
     def _coordinated_groups(self, form: str, offsets: list[int]) -> list[list[_Match]]:
         groups = []
         for head in _HEAD_RE.finditer(form):
-            conjuncts = self._conjuncts(form, head)
+            conjuncts = self._conjuncts(form, head) or self._conjuncts_after(form, head)
             if conjuncts:
                 groups.append([_Match(offsets[s], offsets[e - 1] + 1, key)
                                for s, e, key in conjuncts])
@@ -457,20 +458,61 @@ class Gazetteer:
         result[-1] = (last_start, head.end(), last_key)  # the last conjunct carries the head
         return result
 
+    def _conjuncts_after(self, form: str, head: re.Match[str]) -> list[tuple[int, int, str]]:
+        """"<head> of <A>, <B> and <C>" ("the customs of Chongqing and Chengdu") -> one per conjunct;
+        the first one's span starts at the head."""
+        of = _OF_RE.match(form, head.end())
+        if of is None:
+            return []
+        head_word, head_types = _HEADS[head.group(1)]
+        words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(form, of.end(),
+                                                                           min(len(form), of.end() + 120))]
+        result: list[tuple[int, int, str]] = []
+        position, after_and = 0, None
+        for _ in range(_MAX_CONJUNCTS):
+            conjunct = None
+            for size in range(min(_MAX_CONJUNCT_WORDS, len(words) - position), 0, -1):
+                phrase = " ".join(w[2] for w in words[position:position + size])
+                key = self._conjunct_key(phrase, head_word, head_types)
+                if key is not None:
+                    conjunct = (size, key)
+                    break
+            if conjunct is None:
+                break
+            size, key = conjunct
+            result.append((words[position][0], words[position + size - 1][1], key))
+            position += size
+            if after_and is not None or position >= len(words):
+                break
+            if words[position][2] in ("and", "&"):
+                after_and, position = len(result), position + 1
+            elif "," not in form[words[position - 1][1]:words[position][0]]:
+                break
+        if after_and is None or len(result) <= after_and:
+            return []  # the conjunct after "and" must name something too
+        result[0] = (head.start(), result[0][1], result[0][2])
+        return result
+
     def _conjunct(self, words: list[tuple[int, int, str]], position: int, head_word: str,
                   head_types: tuple[str, ...]) -> tuple[int, str] | None:
         """The longest run of words ending at ``position`` that, with the head, names an entity."""
         for size in range(min(_MAX_CONJUNCT_WORDS, position), 0, -1):
             first = position - size
-            phrase = " ".join(w[2] for w in words[first:position])
-            if phrase in ("and", "&") or phrase.startswith(("and ", "the ")):
-                continue
-            with_head = f"{phrase} {head_word}"
-            if self.kinds.get(with_head) not in (None, "short", "generic"):
-                return first, with_head
-            if head_types and self.kinds.get(phrase) not in (None, "short", "generic"):
-                if any(set(self.entities[iri].types) & set(head_types) for iri in self.keys[phrase]):
-                    return first, phrase
+            key = self._conjunct_key(" ".join(w[2] for w in words[first:position]), head_word, head_types)
+            if key is not None:
+                return first, key
+        return None
+
+    def _conjunct_key(self, phrase: str, head_word: str, head_types: tuple[str, ...]) -> str | None:
+        """The label "<phrase> <head>" names, or "<phrase>" when it names an entity of the head's type."""
+        if phrase in ("and", "&") or phrase.startswith(("and ", "the ")):
+            return None
+        with_head = f"{phrase} {head_word}"
+        if self.kinds.get(with_head) not in (None, "short", "generic"):
+            return with_head
+        if head_types and self.kinds.get(phrase) not in (None, "short", "generic"):
+            if any(set(self.entities[iri].types) & set(head_types) for iri in self.keys[phrase]):
+                return phrase
         return None
 
 

@@ -200,6 +200,10 @@ def test_an_administrative_suffix_joins_the_mention_with_its_types(gazetteer: Ga
      [("Chongqing", "chongqing-customs"), ("Chengdu Customs", "chengdu-customs")]),
     ("in the Sichuan and Yunnan provinces",
      [("Sichuan", "sichuan"), ("Yunnan provinces", "yunnan")]),
+    ("the customs of Chongqing and Chengdu met",
+     [("customs of Chongqing", "chongqing-customs"), ("Chengdu", "chengdu-customs")]),
+    ("the provinces of Sichuan, Yunnan and Sichuan",
+     [("provinces of Sichuan", "sichuan"), ("Yunnan", "yunnan"), ("Sichuan", "sichuan")]),
 ])
 def test_coordinated_forms_resolve_to_every_conjunct(gazetteer: Gazetteer, text: str,
                                                     expected: list[tuple[str, str]]) -> None:
@@ -209,6 +213,7 @@ def test_coordinated_forms_resolve_to_every_conjunct(gazetteer: Gazetteer, text:
 def test_a_coordinated_form_needs_every_conjunct_to_name_something(gazetteer: Gazetteer) -> None:
     # "Kunming Customs" is not a label: no coordinated reading, the plain matches stand
     assert found(gazetteer, "Chongqing and Kunming Customs") == [("Chongqing", "chongqing")]
+    assert found(gazetteer, "the customs of Chongqing and Kunming") == [("Chongqing", "chongqing")]
     # a municipality is not a province: "Chongqing ... provinces" is no coordinated form
     assert found(gazetteer, "Chongqing and Sichuan provinces") == [("Chongqing", "chongqing"),
                                                                     ("Sichuan", "sichuan")]
