@@ -22,9 +22,10 @@ Which labels make mentions on their own (the rule, so a text's common words neve
 Boundaries: a match that starts or ends with a Latin letter or digit must not touch another one
 ("Chongqing" is not in "Chongqinger"); Chinese labels match anywhere. Overlapping matches: the
 longest wins, then the leftmost. A leading "the" is never part of a label; a possessive "'s" is
-outside the match. A match followed by an administrative suffix that its label lacks ("Sichuan
-Province") takes the suffix into the mention, with the types the suffix implies, so the linker can
-check them ("Sichuan City" is not the province). Coordinated forms, "Chongqing and Chengdu Customs",
+outside the match. A name hyphened to a capitalised word is part of a longer name ("China" in
+"China-Europe freight train" is no mention). The name of a place or body followed by an
+administrative suffix that its label lacks ("Sichuan Province") takes the suffix into the mention,
+with the types the suffix implies, so the linker can check them ("Sichuan City" is not the province). Coordinated forms, "Chongqing and Chengdu Customs",
 "the Sichuan and Yunnan provinces", "the customs of Chongqing and Chengdu", give one mention per
 conjunct when "<A> <head>" is a label (or "<A>" names an entity of the head's type) for every one.
 """
