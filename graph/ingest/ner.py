@@ -221,7 +221,7 @@ class CandidateFinder:
                     found.append(chunk)
                 else:
                     untyped.append(chunk)
-        covered = _Coverage([s for s in found if s.rank >= 2])
+        covered = _Coverage([s for s in found if s.rank >= 2], len(text))
         untyped = [c for c in untyped if not covered.overlaps(c.start, c.end)]
         if self.model:
             found.extend(self._model_spans(text, spans, untyped))
@@ -340,41 +340,55 @@ def _acronym_spans(text: str, acronyms: dict[str, Mention]) -> list[_Span]:
 
 
 class _Coverage:
-    def __init__(self, spans: Iterable[_Span]) -> None:
-        self.spans = sorted((s.start, s.end) for s in spans)
+    def __init__(self, spans: Iterable[_Span], length: int) -> None:
+        self.covered = bytearray(length)
+        for s in spans:
+            self.covered[s.start:s.end] = b"\x01" * (s.end - s.start)
 
     def overlaps(self, start: int, end: int) -> bool:
-        return any(s < end and start < e for s, e in self.spans)
+        return self.covered.find(1, start, end) != -1
 
 
 def _chunks(text: str, start: int, end: int) -> Iterable[_Span]:
-    sentence = text[start:end]
-    for match in _CHUNK.finditer(sentence):
-        c_start, c_end = start + match.start(), start + match.end()
-        # a title at the front is a post, not part of the name ("Director of Chongqing Customs")
-        title = _TITLE_FRONT.match(text, c_start, c_end)
-        if title:
-            c_start = title.end()
-        # leading words that start sentences, not names ("During President Xi", "According")
-        while True:
-            first = _FIRST_WORD.match(text, c_start, c_end)
-            if first is None or first.group().strip().lower() not in _STOP:
-                break
-            c_start = first.end()
-        ordinal = _ORDINAL_FRONT.match(text[c_start:c_end])
-        if ordinal:  # "19th CPC": the ordinal counts sessions, it is not part of the name
-            c_start += ordinal.end()
-        c_start, c_end = _trim(text, c_start, c_end)
-        name = text[c_start:c_end]
-        # a head word alone ("the Bureau") points back to a name; "(ILSTC)" is an acronym's definition
-        in_parentheses = text[c_start - 1:c_start] == "(" and text[c_end:c_end + 1] == ")"
-        if not _good(name) or name.lower() in _HEADS or in_parentheses:
+    for match in _CHUNK.finditer(text, start, end):
+        shape = _chunk_shape(match.group())
+        if shape is None:
             continue
-        types = head_types(text[c_start:c_end])
-        joined = _AND_NAME.search(text, max(start, c_start - 20), c_start)
-        if joined and types and types[0] in _PROGRAMME_TYPES:
+        c_start, c_end, types = match.start() + shape[0], match.start() + shape[1], shape[2]
+        # "(ILSTC)" is an acronym's definition, not a name of its own
+        if text[c_start - 1:c_start] == "(" and text[c_end:c_end + 1] == ")":
+            continue
+        joined = _AND_NAME.search(text, max(start, c_start - 20), c_start) if types[:1] and \
+            types[0] in _PROGRAMME_TYPES else None
+        if joined:
             c_start = joined.start()
         yield _Span(c_start, c_end, "rule:name", types, rank=1)
+
+
+@lru_cache(maxsize=65536)
+def _chunk_shape(raw: str) -> tuple[int, int, tuple[str, ...]] | None:
+    """Where the name is in a capitalised run (offsets into ``raw``) and its head-word types; None if
+    it is no name. Depends on the run alone, so a run seen before costs a dictionary lookup."""
+    c_start, c_end = 0, len(raw)
+    # a title at the front is a post, not part of the name ("Director of Chongqing Customs")
+    title = _TITLE_FRONT.match(raw)
+    if title:
+        c_start = title.end()
+    # leading words that start sentences, not names ("During President Xi", "According")
+    while True:
+        first = _FIRST_WORD.match(raw, c_start, c_end)
+        if first is None or first.group().strip().lower() not in _STOP:
+            break
+        c_start = first.end()
+    ordinal = _ORDINAL_FRONT.match(raw[c_start:c_end])
+    if ordinal:  # "19th CPC": the ordinal counts sessions, it is not part of the name
+        c_start += ordinal.end()
+    c_start, c_end = _trim(raw, c_start, c_end)
+    name = raw[c_start:c_end]
+    # a head word alone ("the Bureau") points back to a name
+    if not _good(name) or name.lower() in _HEADS:
+        return None
+    return c_start, c_end, head_types(name)
 
 
 _PROGRAMME_TYPES = frozenset({"Initiative", "Strategy", "Plan", "FrameworkPlan", "Policy", "PilotProgramme"})
@@ -448,16 +462,18 @@ def _resolve(text: str, found: list[_Span]) -> list[_Span]:
     """One span per stretch of text: rules first, then longer spans; containers keep what they name."""
     chosen: list[_Span] = []
     seen: set[tuple[int, int]] = set()
+    plain = bytearray(len(text))       # characters taken by a chosen mention
+    boxes = bytearray(len(text))       # characters inside a chosen container
     for span in sorted(found, key=lambda s: (s.rank < 3, -(s.end - s.start), -s.rank, s.start)):
-        if (span.start, span.end) in seen or span.end <= span.start:
+        start, end = span.start, span.end
+        if (start, end) in seen or end <= start or plain.find(1, start, end) != -1:
             continue
-        clash = [c for c in chosen if c.start < span.end and span.start < c.end]
-        nested = clash and all(c.types[:1] in _CONTAINERS and c.start <= span.start and span.end <= c.end
-                               and span.types[:1] not in _CONTAINERS for c in clash)
-        if clash and not nested:
-            continue
+        container = span.types[:1] in _CONTAINERS
+        if boxes.find(1, start, end) != -1 and (container or boxes.find(0, start, end) != -1):
+            continue  # crosses a container, or is a container inside one
         chosen.append(span)
-        seen.add((span.start, span.end))
+        seen.add((start, end))
+        (boxes if container else plain)[start:end] = b"\x01" * (end - start)
     return sorted(chosen, key=lambda s: (s.start, s.end))
 
 
@@ -537,6 +553,12 @@ _CORRIDOR = re.compile(r"\b(?P<name>new\s+(?:international\s+)?land[\s-]+and[\s-
                        r"|new\s+(?:international\s+)?land-sea\s+(?:trade\s+)?corridor)\b", re.IGNORECASE)
 
 
+_TITLE_GATE = re.compile(r"director|chief|head|chair|president|secretary|governor|mayor|minister|commissioner"
+                         r"|manager|spokes|ambassador|consul|ceo|premier|leader|dean")
+_NAME_HEAD_GATE = re.compile(r"economic|cluster|agglomeration|freight|railway|corridor|free trade|new area"
+                             r"|pilot zone|inter-customs|cooperation zone")
+
+
 def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> list[_Span]:
     sentence = text[start:end]
     lower = sentence.lower()
@@ -548,7 +570,8 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
         if e > s and (_good(text[s:e]) or rule == "post"):
             out.append(_Span(s, e, f"rule:{rule}", types, label, rank=3))
 
-    for m in (_POST_AFTER.finditer(sentence) if "," in sentence else ()):
+    titled = _TITLE_GATE.search(lower) is not None
+    for m in (_POST_AFTER.finditer(sentence) if titled and "," in sentence else ()):
         person = m.group("person")
         if person.split()[0].lower() in _STOP or head_types(person):
             continue
@@ -559,7 +582,7 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
             post_end = org_e - start
             add(m.start("org"), m.end("org"), "post-organisation", head_types(text[org_s:org_e]))
         add(m.start("post"), post_end, "post", ("Post",))
-    for m in _STANDALONE_TITLES.finditer(sentence):
+    for m in _STANDALONE_TITLES.finditer(sentence) if titled else ():
         if not m.group("name")[0].isupper() or m.group("name").split()[0].lower() in _STOP:
             continue
         add(m.start("title"), m.end("title"), "post", ("Post",))
@@ -590,7 +613,7 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
         add(m.start("name"), m.end("name"), "session", ("Meeting",))
     for m in (_VISIT.finditer(sentence) if "visit" in lower or "tour" in lower or "trip" in lower else ()):
         add(m.start("person"), m.end("name"), "visit", ("Visit",))
-    for m in _NAME_HEAD.finditer(sentence):
+    for m in _NAME_HEAD.finditer(sentence) if _NAME_HEAD_GATE.search(lower) else ():
         name = m.group("name")
         lead = re.match(r"(?:[A-Z][a-z]*\s+)+?(?=[A-Z])", name)
         s = m.start("name")

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
-from coopgraph.graph.ingest.dates import stated_date
+from coopgraph.graph.ingest.dates import StatedDate, stated_date
 from coopgraph.graph.ingest.model import IngestDocument, LinkDecision, Modality, Relation
 from coopgraph.graph.ingest.text import sentence_of
 
@@ -142,7 +142,10 @@ def type_closure(types: tuple[str, ...]) -> frozenset[str]:
 
 
 def _is(decision: LinkDecision, kinds: frozenset[str]) -> bool:
-    return bool(type_closure(decision.types) & kinds)
+    return not type_closure(decision.types).isdisjoint(kinds)
+
+
+_LEADING_THE = re.compile(r"(?:the\s+)?", re.I)
 
 
 def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
@@ -154,50 +157,63 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
         by_sentence.setdefault(sentence_of(spans, d.mention.start), []).append(d)
     found: list[_Found] = []
     topic: LinkDecision | None = None   # whom "they", "it", "we", "the Bureau" refer to
+    everywhere: set[str] = set()        # the classes mentioned in the document: rules for others are skipped
     for (s_start, s_end), in_sentence in sorted(by_sentence.items()):
         if s_start == s_end:
             continue
         ms = sorted(in_sentence, key=lambda d: (d.mention.start, -d.mention.end))
-        found.extend(_signing(doc.text, s_start, s_end, ms, doc.date))
-        posts = _posts(doc.text, ms)
-        found.extend(posts)
-        # a speaker's organisation is what the rest of their statement is about
-        speaker = next((f.object for f in posts if f.predicate == "org:postIn"), None) or _post_organisation(ms)
-        topic = speaker or topic
+        present = frozenset().union(*(type_closure(d.types) for d in ms))
+        everywhere |= present
+        if "Agreement" in present:
+            found.extend(_signing(doc.text, s_start, s_end, ms, doc.date))
+        if "Post" in present:
+            posts = _posts(doc.text, ms)
+            found.extend(posts)
+            # a speaker's organisation is what the rest of their statement is about
+            speaker = next((f.object for f in posts if f.predicate == "org:postIn"), None) or _post_organisation(ms)
+            topic = speaker or topic
         # "... said that Liangjiang New Area tries ...": what the speaker talks about comes next
         for said in _SAID.finditer(doc.text, s_start, s_end):
             named = next((d for d in ms if d.mention.start == said.end()), None)
             if named is not None and _is(named, ACTOR - {"Agreement"}):
                 topic = named
-        found.extend(_members(doc.text, s_start, s_end, ms))
+        if "CooperationMechanism" in present:
+            found.extend(_members(doc.text, s_start, s_end, ms))
         found.extend(_actions(doc.text, s_end, ms))
         if topic is not None:
             found.extend(_actions(doc.text, s_end, ms, topic, _references(doc.text, s_start, s_end, topic)))
         first = ms[0]
-        if re.fullmatch(r"(?:the\s+)?", doc.text[s_start:first.mention.start], re.I) and _is(
+        if _LEADING_THE.fullmatch(doc.text, s_start, first.mention.start) and _is(
                 first, ORGANISATION | frozenset({"Zone", "Municipality", "Province", "City"})):
             topic = first
-        found.extend(_connects(doc.text, s_end, ms))
+        if "Corridor" in present:
+            found.extend(_connects(doc.text, s_end, ms))
         found.extend(_located(doc.text, s_end, ms))
     found.extend(_names(doc.text, decisions))
-    found.extend(_agreement_parts(doc.text, decisions, spans))
-    found.extend(_held_by(doc.text, decisions))
-    found.extend(_visits(doc.text, decisions))
+    if "Agreement" in everywhere:
+        found.extend(_agreement_parts(doc.text, decisions, spans))
+    if "Meeting" in everywhere:
+        found.extend(_held_by(doc.text, decisions))
+    if "Visit" in everywhere:
+        found.extend(_visits(doc.text, decisions))
     return _relations(doc, found, spans)
 
 
 def _relations(doc: IngestDocument, found: list[_Found], spans: list[tuple[int, int]]) -> list[Relation]:
     best: dict[tuple[str, str, str], Relation] = {}
+    dates: dict[tuple[int, int], StatedDate | None] = {}    # one date per sentence, looked for once
     for f in found:
         if f.object is not None and f.object.iri == f.subject.iri:
             continue
         s_start, s_end = sentence_of(spans, f.start)
-        if _HEADLINE.fullmatch(doc.text, s_start, s_end):
+        if s_end - s_start <= 150 and _HEADLINE.fullmatch(doc.text, s_start, s_end):
             # a headline states in short what the body says in full: the body's sentence is the quote
             f = replace(f, confidence=round(f.confidence - 0.1, 2))
         date = None
         if f.dated and f.modality != "stated":
-            date = stated_date(doc.text, doc.date, s_start, s_end)
+            if (s_start, s_end) not in dates:
+                dates[(s_start, s_end)] = stated_date(doc.text, doc.date, s_start, s_end)
+            date = dates[(s_start, s_end)]
         rel = Relation(subject=f.subject, predicate=f.predicate, object=f.object, quote=doc.text[f.start:f.end],
                        start=f.start, end=f.end, modality=f.modality, confidence=f.confidence, value=f.value,
                        date=date.value if date else None, date_inferred=bool(date and date.inferred), rule=f.rule)
@@ -531,6 +547,9 @@ _PART = re.compile(r",?\s+(?:(?:which\s+is\s+|is\s+)?(?:a\s+|an\s+)?(?:part|comp
 def _located(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
     out: list[_Found] = []
     for i, d in enumerate(ms):
+        if not text.startswith((" in ", ", ", " is ", " which ", " located ", " situated ", " based ", " part ",
+                                " headquartered ", " seated ", " are "), d.mention.end):
+            continue
         for pattern, predicate, subjects, objects in (
                 (_BASED, "basedIn", ORGANISATION, PLACE), (_IN, "locatedIn", SITED, PLACE),
                 (_PART, "partOf", SITED | BUILT, SITED | BUILT | frozenset({"Initiative"}))):
@@ -564,15 +583,16 @@ def _names(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
     """What a name says: "X Administrative Committee" administers X; "X (Chongqing) Free Trade Zone" and
     "Chongqing Y Port" lie in Chongqing. Only with X a mention of the same article."""
     by_name: dict[str, LinkDecision] = {}
+    first_of: dict[str, tuple[LinkDecision, str]] = {}   # one mention per entity says what its name says
+    seen: set[str] = set()
     for d in decisions:
-        by_name.setdefault(_norm(d.mention.text), d)
+        if d.mention.text not in seen or d.iri not in first_of:
+            seen.add(d.mention.text)
+            name = _norm(d.mention.text)
+            by_name.setdefault(name, d)
+            first_of.setdefault(d.iri, (d, name))
     out: list[_Found] = []
-    done: set[tuple[str, str]] = set()
-    for d in decisions:
-        name = _norm(d.mention.text)
-        if (d.iri, "names") in done:
-            continue
-        done.add((d.iri, "names"))
+    for d, name in first_of.values():
         head = _ADMINISTRATION_HEADS.search(name)
         if head and _is(d, ORGANISATION):
             target = by_name.get(name[:head.start()])
