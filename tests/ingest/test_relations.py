@@ -381,3 +381,12 @@ def test_a_subject_keeps_its_coordinated_verb_phrases_until_another_subject() ->
     assert _triples(relations) == {("lna", "builds", "port"), ("lna", "builds", "park"),
                                    ("gansu", "supports", "corridor")}
     assert {r.modality for r in relations} == {"planned"}
+
+
+def test_the_body_states_what_the_headline_summarises() -> None:
+    text = ("Lanzhou Customs and Xining Customs signed a memorandum of cooperation\n\n"
+            "On May 8, Lanzhou Customs and Xining Customs signed a memorandum of cooperation in Lanzhou.")
+    relations = _relations(text, CUSTOMS)
+    signatories = [r for r in relations if r.predicate == "hasSignatory"]
+    assert len(signatories) == 2                       # one per party, not one per sentence
+    assert all(r.start > text.index("\n") for r in signatories)   # quoted from the body, not the title
