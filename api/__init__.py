@@ -7,6 +7,7 @@
     data_changes  ASGI middleware: each request first lets the app notice a new store version
     deps          typed dependencies (StateDep, StoreDep, ProjectionDep, ...), per-version values
     errors        any exception -> HTTP status + one canonical JSON body / HTML page (one mapping)
+    update_token  the one check of the update token (SPARQL Update, review): 401 / 403
     negotiation   every media type; Accept header -> media type or page format (pure, table-tested)
     linked_data   format from suffix / ?format= / Accept, RDF responses, Link alternates
     convert       library records -> JSON API models

@@ -93,13 +93,14 @@ def _routers() -> list[Any]:
         health,
         ontology,
         query_page,
+        review,
         search,
         sparql,
         views,
     )
 
     modules = (health, sparql, query_page, entities, search, documents, ontology, dataset, analytics, views,
-               docs)
+               docs, review)
     return [module.router for module in modules]
 
 

@@ -132,6 +132,20 @@ class AppState:
         async with self._write_lock:
             await self._reopen(current)
 
+    async def catch_up(self) -> None:
+        """Notice a new store version now, without refresh()'s once-a-second limit: after a write
+        this app committed itself as a new generation (the review's apply), so that the very next
+        request sees it."""
+        if not self.store.in_process:
+            self._set_version(await asyncio.to_thread(self._remote_version))
+            return
+        async with self._write_lock:
+            current = self.store.version()
+            if current != self.version:
+                log.info("store changed (%s -> %s); reopening", self.version, current)
+                await self._reopen(current)
+            self._checked_at = time.monotonic()
+
     async def _reopen(self, current: str) -> None:
         await asyncio.to_thread(self.lock.acquire_exclusive)
         try:

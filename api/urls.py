@@ -12,6 +12,8 @@ __all__ = [
     "absolute", "api_document", "api_documents", "api_entities", "api_entity", "api_search", "api_stats",
     "document", "documents", "embed", "entities", "entity", "explorer", "export", "ontology", "query",
     "search", "shapes", "sparql", "void",
+    "review", "review_document", "api_review", "api_review_document", "api_review_decisions",
+    "api_review_accept_all", "api_review_apply",
 ]
 
 RDF_SUFFIXES = ("ttl", "jsonld", "nt", "rdf")
@@ -110,6 +112,35 @@ def api_document(slug: str) -> str:
 
 def api_stats() -> str:
     return "/api/stats"
+
+
+def review() -> str:
+    """The review page: ingested documents waiting for a person's decisions."""
+    return "/review"
+
+
+def review_document(slug: str) -> str:
+    return f"/review/{quote(slug, safe='')}"
+
+
+def api_review() -> str:
+    return "/api/review"
+
+
+def api_review_document(slug: str) -> str:
+    return f"/api/review/{quote(slug, safe='')}"
+
+
+def api_review_decisions(slug: str) -> str:
+    return f"{api_review_document(slug)}/decisions"
+
+
+def api_review_accept_all(slug: str) -> str:
+    return f"{api_review_document(slug)}/accept-all"
+
+
+def api_review_apply(slug: str) -> str:
+    return f"{api_review_document(slug)}/apply"
 
 
 def absolute(base_url: str, path: str) -> str:

@@ -11,4 +11,5 @@
     analytics   /api/neighbourhood, /api/paths, /api/centrality, /api/communities, ...
     views       /, /embed, /embed/sparql, /api/view, /api/export/view.*: the explorer and embeds
     docs        /docs: OpenAPI documentation (Swagger UI served from our own files)
+    review      /review, /api/review: decide what `coopgraph ingest` found (token; only with updates on)
 """

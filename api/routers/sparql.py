@@ -21,7 +21,6 @@ functions; they document the endpoint in OpenAPI and serve any request the fast 
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -35,6 +34,7 @@ from coopgraph.api.errors import exception_response
 from coopgraph.api.negotiation import FORM, SPARQL_QUERY, SPARQL_UPDATE
 from coopgraph.api.result_cache import CacheKey
 from coopgraph.api.settings import Settings
+from coopgraph.api.update_token import check_update_token
 from coopgraph.graph.errors import QueryRejectedError
 from coopgraph.graph.query_guard import QueryLimits, add_using_clauses, inspect_query
 
@@ -249,22 +249,10 @@ async def _run_query(
     return Response(outcome.body, media_type=media_type, headers=headers)
 
 
-def _check_token(request: Request, settings: Settings) -> None:
-    if not settings.allow_updates or settings.update_token is None:
-        raise HTTPException(403, "SPARQL Update is disabled on this endpoint")
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(401, "SPARQL Update needs 'Authorization: Bearer <token>'",
-                            headers={"WWW-Authenticate": 'Bearer realm="coopgraph"'})
-    expected = settings.update_token.get_secret_value().encode()
-    if not hmac.compare_digest(token.strip().encode(), expected):
-        raise HTTPException(403, "the update token is not valid")
-
-
 async def _run_update(
     request: Request, state: StateDep, settings: Settings, update: str, params: _Params
 ) -> Response:
-    _check_token(request, settings)
+    check_update_token(request, settings)  # the same check as every other write (api/update_token.py)
     info = inspect_query(update, _limits(settings))
     if not info.is_update:
         raise QueryRejectedError(f"this is a {info.kind} query: send it as 'query'")

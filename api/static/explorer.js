@@ -11,7 +11,9 @@
   var $ = function (id) { return document.getElementById(id); };
 
   var SPEC_KEYS = ["focus", "depth", "types", "limit", "colour", "size", "layout", "since", "until"];
-  var STATE_KEYS = SPEC_KEYS.concat(["node", "edge", "from", "to"]);
+  // "extracted=hide" hides machine-extracted facts; a page-only filter, so not sent to /api/view.
+  var PAGE_KEYS = ["node", "edge", "from", "to", "extracted"];
+  var STATE_KEYS = SPEC_KEYS.concat(PAGE_KEYS);
   // The view parameters' defaults, as the server states them (graph.views.ViewSpec.default_params).
   var DEFAULTS = config.defaults;
 
@@ -39,7 +41,7 @@
   }
   function writeUrl(push) {
     var p = specParams(state);
-    ["node", "edge", "from", "to"].forEach(function (k) { if (state[k]) { p.set(k, state[k]); } });
+    PAGE_KEYS.forEach(function (k) { if (state[k]) { p.set(k, state[k]); } });
     var qs = p.toString();
     var url = window.location.pathname + (qs ? "?" + qs : "");
     if (url !== window.location.pathname + window.location.search) {
@@ -138,6 +140,7 @@
   }
   function applyClientFilters() {
     if (!view) { return; }
+    applyMachineStyle();
     view.setHiddenTypes(hiddenTypes());
     view.setPeriod(state.since || null, state.until || null);
     var visible = view.visibleCount();
@@ -195,6 +198,78 @@
     });
   });
 
+  // -- machine-extracted facts ---------------------------------------------------------------------
+  // The view data may say where an edge's facts come from (``machine_extracted`` / ``origin``, from
+  // graph/views.py); an edge that says nothing is curated. Evidence records may say it too.
+  var MACHINE_ORIGINS = { machine: true, extracted: true, "machine-extracted": true, ingest: true, ingested: true };
+  function isMachineRecord(r) {
+    return !!r && (r.machine_extracted === true || MACHINE_ORIGINS[String(r.origin || "").toLowerCase()] === true);
+  }
+  function machineEvidence(e) {
+    return (e.evidence || []).map(function (k) { return view.evidence[k]; }).filter(isMachineRecord);
+  }
+  function isMachineEdge(e) {
+    if (!e) { return false; }
+    if (e.machine_extracted !== undefined || e.origin !== undefined) { return isMachineRecord(e); }
+    var all = (e.evidence || []).map(function (k) { return view.evidence[k]; }).filter(Boolean);
+    return all.length > 0 && all.every(isMachineRecord);  // mixed curated + extracted stays solid
+  }
+  function hideMachine() { return state.extracted === "hide"; }
+  function applyMachineStyle() {
+    var hide = hideMachine();
+    var edgeUpdates = view.edges.get().filter(function (e) { return isMachineEdge(e.data); }).map(function (e) {
+      return { id: e.id, dashes: [6, 4], hidden: hide };
+    });
+    if (edgeUpdates.length) { view.edges.update(edgeUpdates); }
+    // Entities an ingest introduced (coop:machineExtracted) go with their facts.
+    var nodeUpdates = view.nodes.get().filter(function (n) { return isMachineRecord(n.data); }).map(function (n) {
+      return { id: n.id, hidden: hide };
+    });
+    if (nodeUpdates.length) { view.nodes.update(nodeUpdates); }
+  }
+  function machineBadge(records) {
+    // One badge for one or more extracted records: the lowest confidence, everyone who accepted.
+    var confidences = records.map(function (r) { return Number(r.confidence); }).filter(function (c) { return !isNaN(c); });
+    var who = [];
+    records.forEach(function (r) { var a = r.accepted_by || r.acceptedBy; if (a && who.indexOf(a) < 0) { who.push(a); } });
+    var badge = el("span", { className: "cg-machine-badge", title: "Extracted from an ingested article by coopgraph ingest, then accepted in review" });
+    badge.appendChild(el("strong", null, "machine-extracted"));
+    if (confidences.length) { badge.appendChild(el("span", { className: "cg-confidence" }, "confidence " + Math.min.apply(null, confidences).toFixed(2))); }
+    if (who.length) { badge.appendChild(el("span", { className: "cg-accepted-by" }, "accepted by " + who.join(", "))); }
+    return badge;
+  }
+  function badgeRecords(e) {
+    var fromEvidence = machineEvidence(e);
+    return fromEvidence.length ? fromEvidence : (isMachineEdge(e) ? [e] : []);
+  }
+  function decorateEdgePanel(id) {
+    var e = view.edgeData(id);
+    if (!e) { return; }
+    var records = badgeRecords(e);
+    if (!records.length) { return; }
+    var title = $("xp-panel-body").querySelector(".cg-title");
+    if (title) { title.parentNode.insertBefore(machineBadge(records), title.nextSibling); }
+  }
+  function decorateNodePanel(id) {
+    // The panel lists edgesOf(id) as outgoing then incoming, one li each (graphview.js).
+    var rels = view.edgesOf(id);
+    var ordered = rels.filter(function (e) { return e.from === id; }).concat(rels.filter(function (e) { return e.to === id; }));
+    var items = $("xp-panel-body").querySelectorAll("li.cg-relation");
+    ordered.forEach(function (e, i) {
+      var records = badgeRecords(e);
+      if (records.length && items[i]) {
+        items[i].classList.add("cg-machine");
+        var line = items[i].querySelector(".cg-relation-line");
+        items[i].insertBefore(machineBadge(records), line ? line.nextSibling : items[i].firstChild);
+      }
+    });
+  }
+  $("xp-hide-machine").addEventListener("change", function () {
+    state.extracted = $("xp-hide-machine").checked ? "hide" : "";
+    writeUrl(false);
+    applyClientFilters();
+  });
+
   // -- display controls --------------------------------------------------------------------------
   function syncControls() {
     $("xp-depth").value = state.depth || DEFAULTS.depth;
@@ -203,6 +278,7 @@
     $("xp-layout").value = state.layout || DEFAULTS.layout;
     $("xp-since").value = state.since && state.since.length === 10 ? state.since : "";
     $("xp-until").value = state.until && state.until.length === 10 ? state.until : "";
+    $("xp-hide-machine").checked = hideMachine();
     $("xp-focus").hidden = !state.focus;
     $("xp-depth").disabled = !state.focus;
     $("xp-focus-label").textContent = state.focusLabel || state.focus || "";
@@ -279,6 +355,7 @@
     GV.renderNodePanel(view, id, body, LINKS);
     var d = view.nodeData(id);
     if (!d) { return; }
+    decorateNodePanel(id);
     var actions = body.querySelector(".cg-actions") || body.appendChild(el("p", { className: "cg-actions" }));
     var focusBtn = el("button", { type: "button", className: "xp-small" }, "Centre on it");
     focusBtn.addEventListener("click", function () { focusOn(d.id, d.label); });
@@ -290,6 +367,7 @@
   }
   function showEdge(id) {
     GV.renderEdgePanel(view, id, $("xp-panel-body"), LINKS);
+    decorateEdgePanel(id);
     openPanel();
   }
   $("xp-panel-body").addEventListener("click", function (event) {
