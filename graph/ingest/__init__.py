@@ -6,6 +6,7 @@
     ner         candidate new entities: the statistical model plus rules; acronyms defined in the text
     linking     mentions -> LinkDecision with a score and a reason; vetoes; never a silent merge
     relations   sentence by sentence: statements for the ontology's properties, modality and dates
+    dates       the date a sentence states (partial dates stay partial; inferred years are marked)
     extract     one document -> Extraction (the stages above, in order)
     model       the records passed between stages, and the --report JSON
     write       accepted facts -> the document's own named graph with PROV-O provenance; removal
