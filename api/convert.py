@@ -12,9 +12,9 @@ from coopgraph.api import urls
 from coopgraph.api.negotiation import RDF_FORMATS
 from coopgraph.api.schemas import Alias, EntityDetail, EntitySummary, EvidenceQuote, LiteralValue, Statement
 from coopgraph.graph.entities import EntityRecord, EntityRef, Evidence, IndexedEntity, StatementRecord, Value
-from coopgraph.graph.namespaces import PREFIXES
+from coopgraph.graph.namespaces import curie
 
-__all__ = ["curie", "detail_of", "evidence_of", "statement_of", "summary_of", "value_of"]
+__all__ = ["detail_of", "evidence_of", "statement_of", "summary_of", "value_of"]
 
 _MODALITIES: dict[str, Literal["done", "planned", "stated"]] = {"done": "done", "planned": "planned",
                                                                  "stated": "stated"}
@@ -49,13 +49,6 @@ def statement_of(st: StatementRecord) -> Statement:
     return Statement(direction=st.direction, predicate=st.predicate, predicate_label=st.predicate_label,
                      entity=summary_of(st.other) if st.other else None, value=value_of(st.value),
                      evidence=[evidence_of(e) for e in st.evidence])
-
-
-def curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
 
 
 def detail_of(record: EntityRecord) -> EntityDetail:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Graph, Namespace
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, XSD
 
-__all__ = ["COOP", "COOP_NS", "DEFAULT_BASE", "PREFIXES", "bind_prefixes", "new_graph", "expand_curie"]
+__all__ = ["COOP", "COOP_NS", "DEFAULT_BASE", "PREFIXES", "bind_prefixes", "new_graph", "expand_curie", "curie"]
 
 COOP_NS = "https://coopgraph.org/ontology#"
 COOP = Namespace(COOP_NS)
@@ -50,3 +50,15 @@ def expand_curie(term: str) -> str | None:
     prefix, _, local = term.partition(":")
     namespace = PREFIXES.get(prefix)
     return None if namespace is None else namespace + local
+
+
+def curie(iri: str) -> str:
+    """The inverse of ``expand_curie`` for our prefixes; any other IRI comes back whole.
+
+    >>> curie("http://www.w3.org/ns/org#holds"), curie("https://example.org/x")
+    ('org:holds', 'https://example.org/x')
+    """
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri

@@ -16,7 +16,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from coopgraph.api import urls
-from coopgraph.api.convert import curie, detail_of, summary_of
+from coopgraph.api.convert import detail_of, summary_of
+from coopgraph.graph.namespaces import curie
 from coopgraph.api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
 from coopgraph.api.linked_data import alternates, negotiated, rdf_response
 from coopgraph.api.negotiation import HTML, JSON, RDF_FORMATS, TURTLE

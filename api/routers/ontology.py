@@ -15,20 +15,13 @@ from rdflib.namespace import OWL, RDF, RDFS
 from coopgraph.api import urls
 from coopgraph.api.deps import StoreDep, TemplatesDep, per_version
 from coopgraph.api.negotiation import HTML, TURTLE, pick_format, utf8
-from coopgraph.graph.namespaces import COOP_NS, PREFIXES
+from coopgraph.graph.namespaces import COOP_NS, curie
 from coopgraph.graph.ontology import ontology_graph
 from coopgraph.graph.resources import ontology_file, shapes_file
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["ontology"])
-
-
-def curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
 
 
 @dataclass
