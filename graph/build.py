@@ -28,7 +28,7 @@ from coopgraph.graph.errors import FactError, QuoteNotFoundError
 from coopgraph.graph.evidence import find_quote, near_miss
 from coopgraph.graph.facts import Entity, FactBase, Location, Statement, load_facts
 from coopgraph.graph.ids import entity_iri, evidence_iri, normalise_base
-from coopgraph.graph.namespaces import COOP, COOP_NS, PREFIXES, expand_curie, new_graph
+from coopgraph.graph.namespaces import COOP, COOP_NS, curie, expand_curie, new_graph
 from coopgraph.graph.ontology import Ontology, load_ontology
 from coopgraph.graph.sources import Document, load_documents
 
@@ -209,7 +209,7 @@ class _Builder:
             return Literal(st.value, lang=st.lang) if st.lang else Literal(st.value)
         pattern = DATATYPE_PATTERNS.get(datatype)
         if pattern is not None and not pattern.match(st.value):
-            raise FactError(f"{st.value!r} is not a valid {_curie(datatype)} (e.g. "
+            raise FactError(f"{st.value!r} is not a valid {_shown(datatype)} (e.g. "
                             f"{_EXAMPLES.get(datatype, '?')})", file=st.where.file, line=st.where.line)
         return Literal(st.value, datatype=URIRef(datatype))
 
@@ -220,7 +220,7 @@ class _Builder:
             return
         if expected not in self.entity_types.get(st.object, set()):
             self.summary.warnings.append(
-                f"{st.where}: {st.object!r} is not a {_curie(expected)} (range of {st.predicate})")
+                f"{st.where}: {st.object!r} is not a {_shown(expected)} (range of {st.predicate})")
 
     def add_document(self, doc: Document) -> None:
         node = self.iri(doc.id)
@@ -265,9 +265,7 @@ def _local(iri: str) -> str:
     return re.split(r"[#/]", iri)[-1]
 
 
-def _curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return f"<{iri}>"
-
+def _shown(iri: str) -> str:
+    """An IRI as an error message names it: a CURIE, or <iri> when no prefix of ours fits."""
+    short = curie(iri)
+    return short if short != iri else f"<{iri}>"

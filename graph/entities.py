@@ -25,7 +25,7 @@ from typing import Literal, Protocol
 
 from coopgraph.graph.errors import EntityNotFoundError
 from coopgraph.graph.ids import entity_iri, is_slug, slug_of
-from coopgraph.graph.namespaces import COOP_NS, expand_curie
+from coopgraph.graph.namespaces import COOP_NS, curie, expand_curie
 from coopgraph.graph.ontology import Ontology, load_ontology
 from coopgraph.graph.records import EntityRef, Evidence
 from coopgraph.graph.store.base import Row
@@ -620,7 +620,7 @@ def dataset_stats(store: Selectable, *, index: LabelIndex, triples: int, version
     for row in store.select(PREFIXES + """SELECT ?p (COUNT(*) AS ?n) WHERE {
             { SELECT DISTINCT ?s ?p ?o WHERE { ?ev a coop:Evidence ; rdf:subject ?s ; rdf:predicate ?p ;
               rdf:object ?o FILTER(isIRI(?o)) } } } GROUP BY ?p ORDER BY DESC(?n) ?p"""):
-        by_predicate[_curie(row["p"])] = int(row["n"])
+        by_predicate[curie(row["p"])] = int(row["n"])
     counts = store.select(PREFIXES + """SELECT
         (SUM(IF(?kind = "doc", 1, 0)) AS ?docs) (SUM(IF(?kind = "ev", 1, 0)) AS ?evidence) WHERE {
         { ?x a coop:SourceDocument BIND("doc" AS ?kind) } UNION { ?x a coop:Evidence BIND("ev" AS ?kind) } }""")
@@ -630,15 +630,6 @@ def dataset_stats(store: Selectable, *, index: LabelIndex, triples: int, version
         triples=triples, entities=len(index), entities_by_type=by_type, relations=sum(by_predicate.values()),
         relations_by_predicate=by_predicate, documents=int(first.get("docs", 0)),
         evidence=int(first.get("evidence", 0)), version=version)
-
-
-def _curie(iri: str) -> str:
-    from coopgraph.graph.namespaces import PREFIXES as NAMESPACES
-
-    for prefix, ns in NAMESPACES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
 
 
 def document_rdf(store: Constructable, *, base: str, slug: str, limit: int = EVIDENCE_LIMIT) -> bytes:
