@@ -8,7 +8,9 @@ Updates, (later) ingested articles. A build replaces only what builds write: the
 of the default graph (the previous build's are listed in a ``curated-<hash>.nt`` record beside the
 store), the ontology graph and the analysis graph. Everything else is carried over into the new
 generation. A triple that is both curated and loaded counts as curated: if the facts drop it, the
-next build removes it. ``fresh=True`` is the one way to start over; it reports what it drops.
+next build removes it. A triple an ingested document also states (its named graph
+``{base}graph/ingest/{slug}`` records it) stays in the default graph: the document still says
+so. ``fresh=True`` is the one way to start over; it reports what it drops.
 
 **When a build is needed.** The hash of everything a build reads (facts, documents, ontology,
 shapes, base IRI, the code of ``graph/``) is kept in the store's state; an unchanged input is not
@@ -30,6 +32,7 @@ from coopgraph.graph.analysis_store import analysis_graph_iri, write_measures_db
 from coopgraph.graph.build import BuildResult, build_graph
 from coopgraph.graph.errors import ShapeViolationError, StoreError, disk_full
 from coopgraph.graph.export import sorted_ntriples, write_exports
+from coopgraph.graph.ingest.write import ingest_graph_prefix
 from coopgraph.graph.resources import ontology_file, shapes_file
 from coopgraph.graph.store.base import ONTOLOGY_GRAPH
 from coopgraph.graph.store.locks import WriterLock
@@ -138,8 +141,10 @@ def run_build(data: DataPaths, *, store_root: Path, export_dir: Path | None, bas
                 # Builds mint an IRI for everything (no blank nodes), so the record's triples are
                 # exactly the store's.
                 say("replacing the curated triples of the previous build")
+                ingest = ingest_graph_prefix(base)
                 for triple in old_triples - new_triples:
-                    db.remove(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
+                    if not _ingested(db, triple, ingest):
+                        db.remove(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
             db.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
             ontology = ox.NamedNode(ONTOLOGY_GRAPH)
             if db.contains_named_graph(ontology):
@@ -184,6 +189,12 @@ def uncurated_quads(db: ox.Store, curated: set[ox.Triple], *, base: str) -> dict
         if row["g"].value not in own:
             counts[row["g"].value] = int(row["n"].value)
     return counts
+
+
+def _ingested(db: ox.Store, triple: ox.Triple, prefix: str) -> bool:
+    """Whether an ingested document's named graph (IRI starting with ``prefix``) holds ``triple``."""
+    return any(isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value.startswith(prefix)
+               for quad in db.quads_for_pattern(triple.subject, triple.predicate, triple.object, None))
 
 
 def _triples(ntriples: bytes | Path) -> set[ox.Triple]:

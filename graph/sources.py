@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from coopgraph.graph.errors import FactError
 from coopgraph.graph.ids import is_slug
 from coopgraph.graph.yamlfile import LINE_KEY, load_yaml
 
-__all__ = ["Document", "load_documents", "parse_date_value"]
+__all__ = ["Document", "load_documents", "normalise_text", "parse_date_value", "text_sha256"]
 
 REQUIRED_KEYS = ("id", "title", "publisher", "date", "language")
 KNOWN_KEYS = set(REQUIRED_KEYS) | {
@@ -37,7 +39,38 @@ class Document:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        return text_sha256(self.text)
+
+
+# A document's identity is the SHA-256 of its normalised text, the same for a curated document and
+# an ingested one: so an article ingested again (from data/documents or saved elsewhere) is found.
+_TRAILING_BLANKS = re.compile(r"[ \t\u00a0\u3000]+$", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def normalise_text(text: str) -> str:
+    """``\\n`` newlines, NFC, no byte-order mark, no blanks at line ends, at most one empty line
+    in a row, none at either end: the text that is stored, quoted from and hashed.
+
+    >>> normalise_text("\\ufeffCafe\\u0301 \\r\\n\\r\\n\\r\\n\\r\\nNext\\t\\n")
+    'Café\\n\\nNext'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = unicodedata.normalize("NFC", text)
+    text = _TRAILING_BLANKS.sub("", text)
+    return _BLANK_LINES.sub("\n\n", text).strip("\n").strip()
+
+
+def text_sha256(text: str) -> str:
+    """The identity of a document: the SHA-256 of the UTF-8 bytes of its normalised text (coop:sha256).
+
+    The one definition the build (curated documents) and ingest (new articles) share; a text
+    stored normalised hashes to the SHA-256 of its own bytes, which is what the shapes check.
+
+    >>> text_sha256("Port news\\n") == text_sha256("Port news") == text_sha256("\\ufeffPort news  \\r\\n")
+    True
+    """
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
 
 
 def parse_date_value(value: object) -> str:
@@ -77,7 +110,8 @@ def load_documents(directory: Path) -> dict[str, Document]:
             publisher=str(meta["publisher"]),
             date=parse_date_value(meta["date"]),
             language=str(meta["language"]),
-            text=text_path.read_text(encoding="utf-8"),
+            # Stored normalised, like an ingested text, so coop:sha256 is the hash of schema:text.
+            text=normalise_text(text_path.read_text(encoding="utf-8")),
             metadata_file=str(meta_path),
             text_file=str(text_path),
             author=_optional(meta.get("author")),

@@ -15,7 +15,8 @@ A text or Markdown file may start with a header block of ``Key: value`` lines cl
 of the text. Options (``title=`` ...) win over the header block and over the HTML metadata.
 
 The text is normalised (``\\n`` newlines, NFC, no trailing blanks) *before* it is hashed: the SHA-256
-of its UTF-8 bytes is the document's identity, so the same article saved twice is one document.
+of its UTF-8 bytes is the document's identity (``graph.sources.text_sha256``, which the build uses for
+curated documents too), so the same article saved twice, or a curated one ingested, is one document.
 
 >>> import io
 >>> doc = next(read_documents(["-"], stdin=io.StringIO("Title: Port news\\nDate: 3 May 2021\\n----\\n"
@@ -30,7 +31,6 @@ from __future__ import annotations
 
 import calendar
 import codecs
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -40,6 +40,7 @@ from typing import TextIO
 
 from coopgraph.graph.errors import DataError
 from coopgraph.graph.ingest.model import IngestDocument
+from coopgraph.graph.sources import normalise_text, text_sha256  # one identity for curated and ingested texts
 
 __all__ = ["IngestInputError", "read_documents", "normalise_date", "normalise_text", "SUFFIXES",
            "MAX_TEXT_BYTES"]
@@ -179,7 +180,7 @@ def _document(name: str, data: bytes, *, fmt: str | None, options: _Metadata) ->
     if meta.language is not None:
         meta = replace(meta, language=_language_tag(name, meta.language))
     return IngestDocument(
-        text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), path=name, title=meta.title,
+        text=text, sha256=text_sha256(text), path=name, title=meta.title,
         date=meta.date, url=meta.url, publisher=meta.publisher,
         language=meta.language or _language(text), format=fmt,
     )
@@ -271,25 +272,6 @@ def _language_tag(name: str, value: str) -> str:
 def _language(text: str) -> str:
     cjk = len(_CJK.findall(text))
     return "zh" if cjk * 2 > sum(1 for c in text if c.isalpha()) else "en"
-
-
-# -- normalising ------------------------------------------------------------------------------------
-
-_TRAILING_BLANKS = re.compile(r"[ \t\u00a0\u3000]+$", re.MULTILINE)
-_BLANK_LINES = re.compile(r"\n{3,}")
-
-
-def normalise_text(text: str) -> str:
-    """``\\n`` newlines, NFC, no byte-order mark, no blanks at line ends, at most one empty line
-    in a row, none at either end: the text that is stored, quoted from and hashed.
-
-    >>> normalise_text("\\ufeffCafe\\u0301 \\r\\n\\r\\n\\r\\n\\r\\nNext\\t\\n")
-    'Café\\n\\nNext'
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    text = unicodedata.normalize("NFC", text)
-    text = _TRAILING_BLANKS.sub("", text)
-    return _BLANK_LINES.sub("\n\n", text).strip("\n").strip()
 
 
 # -- the header block ------------------------------------------------------------------------------

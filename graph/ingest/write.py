@@ -1,6 +1,9 @@
-"""Accepted facts of one document -> its own named graph, with PROV-O provenance; and removal.
+"""Accepted facts of one document -> the graph, recorded in its own named graph with PROV-O
+provenance; and removal.
 
-Everything one ingested document brings lives in the named graph ``{base}graph/ingest/{slug}``::
+The accepted facts join the default graph, which every reader queries (SPARQL users, entity pages,
+the projection, analysis): it is the union of curated, loaded and accepted facts. The named graph
+``{base}graph/ingest/{slug}`` is the exact record of what one document brought, the same triples::
 
     doc  a coop:SourceDocument, coop:IngestedDocument ; dcterms:title, dcterms:date, dcterms:publisher,
          dcterms:source (URL), schema:text, coop:sha256 ; schema:mentions <every linked entity> .
@@ -14,17 +17,21 @@ Everything one ingested document brings lives in the named graph ``{base}graph/i
     act  a prov:Activity, coop:Ingest ; prov:endedAtTime ; prov:wasAssociatedWith agent ; prov:used doc .
     agent a prov:Agent ; rdfs:label "who accepted"@en .
 
-The graph is written with one ``store.replace_graph`` (a new generation on the embedded store, one
-SPARQL Update request on a remote one), so a failed or killed write leaves the store as it was, and
-removing the document is dropping that graph. Entities introduced by another ingested document get
-their type and label triples repeated here, so dropping either graph never leaves the other's
-statements about a bare IRI.
+Both are written with one ``store.add_with_record`` (a new generation on the embedded store, one
+SPARQL Update request on a remote one), so a failed or killed write leaves the store as it was.
+Removing the document (``store.remove_with_record``, as atomic) drops its graph and deletes from the
+default graph each of its triples that no other source states: a triple stays when another ingested
+document's graph holds it, when curated evidence (a coop:Evidence that is not extracted) states it,
+or, on the embedded store, when the last build recorded it as curated. A triple that only a
+``coopgraph load`` or a SPARQL Update also added is not known to have another source: it goes.
+Entities introduced by another ingested document get their type and label triples repeated here,
+so removing either document never leaves the other's statements about a bare IRI.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import hashlib  # the accepting agent's slug
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,27 +47,27 @@ from coopgraph.graph.ids import entity_iri, evidence_iri, is_slug, normalise_bas
 from coopgraph.graph.ingest.model import Extraction, IngestDocument, LinkDecision, Relation
 from coopgraph.graph.namespaces import COOP, COOP_NS, expand_curie, new_graph
 from coopgraph.graph.ontology import load_ontology
+from coopgraph.graph.sources import normalise_text, text_sha256
 from coopgraph.graph.store.base import Row
 
 if TYPE_CHECKING:
     from coopgraph.graph.ingest.review import Accepted
 
-__all__ = ["DocumentStore", "RemoveSummary", "WriteSummary", "document_graph_iri", "document_iri",
-           "facts_graph", "ingested", "remove_document", "write_accepted"]
+__all__ = ["DocumentStore", "RemovableStore", "RemoveSummary", "WriteSummary", "document_graph_iri",
+           "document_iri", "facts_graph", "ingest_graph_prefix", "ingested", "remove_document",
+           "write_accepted"]
 
 _DATE_TYPES = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _HEX_PREFIX = re.compile(r"^[0-9a-f]{8,64}$")
 _DOC_SLUG = re.compile(r"^doc-[0-9a-f]{16}$")
 _IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")  # nothing that could end an <IRI> in a query
-# Characters Python's str.splitlines() breaks lines at that N-Triples leaves raw inside literals: the
-# remote store splits the N-Triples into lines, so they are written as \u escapes (same literal).
-_LINE_BREAKERS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
 class DocumentStore(Protocol):
     """What writing, finding and removing a document needs of a store. Every ``Store`` has it; the
-    web app hands in a narrower object that sends the write through its own update path."""
+    web app hands in a narrower object that sends the write through its own update path (the
+    SPARQL Update of ``graph.store.remote.add_with_record_update``)."""
 
     @property
     def location(self) -> str: ...
@@ -71,7 +78,13 @@ class DocumentStore(Protocol):
 
     def construct(self, sparql: str) -> bytes: ...
 
-    def replace_graph(self, graph: str, ntriples: bytes, *, what: str) -> None: ...
+    def add_with_record(self, graph: str, ntriples: bytes, *, what: str) -> None: ...
+
+
+class RemovableStore(DocumentStore, Protocol):
+    """What removing a document needs besides: taking a record graph out (``Store.remove_with_record``)."""
+
+    def remove_with_record(self, graph: str, *, keep: str, what: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -79,8 +92,8 @@ class WriteSummary:
     """What ``write_accepted`` did for one document."""
 
     document: str                   # the document's IRI
-    graph: str                      # the named graph holding its facts
-    triples: int = 0                # triples written into that graph (0 when nothing was written)
+    graph: str                      # the named graph recording its facts
+    triples: int = 0                # triples of that graph, each in the default graph too (0: none written)
     entities: int = 0               # entities the document mentions (schema:mentions)
     new_entities: tuple[str, ...] = ()   # IRIs of the entities it introduces
     relations: int = 0              # statements written, each with its evidence
@@ -94,8 +107,9 @@ class RemoveSummary:
 
     document: str
     graph: str
-    triples: int                    # triples the graph held (all removed)
-    entities_gone: tuple[str, ...] = field(default=())  # entities no other graph says anything about
+    triples: int                    # triples the graph held (all removed; from the default graph, those
+                                    # no other source states)
+    entities_gone: tuple[str, ...] = field(default=())  # entities no other source says anything about
 
 
 def document_iri(base: str, doc: IngestDocument) -> str:
@@ -103,13 +117,22 @@ def document_iri(base: str, doc: IngestDocument) -> str:
     return entity_iri(base, doc.slug)
 
 
+def ingest_graph_prefix(base: str) -> str:
+    """``{base}graph/ingest/``: the start of every ingested document's named graph IRI.
+
+    >>> ingest_graph_prefix("https://coopgraph.org")
+    'https://coopgraph.org/graph/ingest/'
+    """
+    return f"{normalise_base(base)}graph/ingest/"
+
+
 def document_graph_iri(base: str, slug: str) -> str:
-    """``{base}graph/ingest/{slug}``: the named graph of everything one document brought.
+    """``{base}graph/ingest/{slug}``: the named graph recording everything one document brought.
 
     >>> document_graph_iri("https://coopgraph.org", "doc-0123456789abcdef")
     'https://coopgraph.org/graph/ingest/doc-0123456789abcdef'
     """
-    return f"{normalise_base(base)}graph/ingest/{slug}"
+    return f"{ingest_graph_prefix(base)}{slug}"
 
 
 def ingested(store: DocumentStore, sha256: str) -> str | None:
@@ -201,7 +224,8 @@ def facts_graph(extraction: Extraction, accepted: Accepted, *, base: str, accept
 
 def write_accepted(store: DocumentStore, extraction: Extraction, accepted: Accepted, *, base: str,
                    accepted_by: str, when: dt.datetime | None = None) -> WriteSummary:
-    """Write the accepted part of ``extraction`` as the document's named graph, in one atomic write.
+    """Write the accepted part of ``extraction`` into the default graph and, the same triples, into
+    the document's named graph, in one atomic write.
 
     A text already in the store (ingested, or curated with the same SHA-256) writes nothing:
     the summary's ``already`` names it. Raises DataError before writing anything when a quote,
@@ -227,13 +251,15 @@ def write_accepted(store: DocumentStore, extraction: Extraction, accepted: Accep
     linked = sorted({str(o) for o in g.objects(URIRef(extraction.iri), SDO.mentions)})
     for triple in _machine_entity_triples(store, linked):
         g.add(triple)
-    store.replace_graph(graph_iri, _ntriples(g), what=f"coopgraph ingest of {doc.slug}")
+    store.add_with_record(graph_iri, g.serialize(format="nt", encoding="utf-8"),
+                          what=f"coopgraph ingest of {doc.slug}")
     return WriteSummary(document=extraction.iri, graph=graph_iri, triples=len(g), entities=len(linked),
                         new_entities=tuple(new), relations=len(relations), dropped=tuple(dropped))
 
 
-def remove_document(store: DocumentStore, ref: str, *, base: str) -> RemoveSummary:
-    """Drop the named graph of one ingested document, and nothing else.
+def remove_document(store: RemovableStore, ref: str, *, base: str) -> RemoveSummary:
+    """Take one ingested document out: drop its named graph and delete from the default graph the
+    triples no other source states (see the module docstring), in one atomic write.
 
     ``ref`` is the document's IRI, its slug (``doc-<16 hex>``), its SHA-256 or a unique prefix of
     it (at least 8 hex digits), or the path of the original file (read and hashed as an ingest
@@ -249,19 +275,36 @@ def remove_document(store: DocumentStore, ref: str, *, base: str) -> RemoveSumma
         raise EntityNotFoundError(f"no ingested document {iri} in the store at {store.location}")
     graph = graphs[0]
     count = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    # Entities this document introduced that nothing else describes: no other graph, and no triple
+    # of the default graph that is not one of this document's.
     gone = store.select(
         f"SELECT DISTINCT ?e WHERE {{ GRAPH <{graph}> {{ ?e <{COOP.machineExtracted}> true }}"
         f" FILTER NOT EXISTS {{ GRAPH ?other {{ ?e ?p ?o }} FILTER (?other != <{graph}>) }}"
-        f" FILTER NOT EXISTS {{ ?e ?p2 ?o2 }} }}")
-    store.replace_graph(graph, b"", what=f"coopgraph ingest --remove {iri}")
+        f" FILTER NOT EXISTS {{ ?e ?p2 ?o2 FILTER NOT EXISTS {{ GRAPH <{graph}> {{ ?e ?p2 ?o2 }} }} }} }}")
+    store.remove_with_record(graph, keep=_stated_elsewhere(graph, base=base),
+                             what=f"coopgraph ingest --remove {iri}")
     return RemoveSummary(document=iri, graph=graph, triples=int(count[0]["n"]) if count else 0,
                          entities_gone=tuple(sorted(r["e"] for r in gone)))
 
 
 # -- helpers ------------------------------------------------------------------------------------------
 
+def _stated_elsewhere(graph: str, *, base: str) -> str:
+    """The SPARQL pattern of the triples ``?s ?p ?o`` of ``graph`` another source states: another
+    ingested document's graph, or curated evidence (curated statements all have evidence; the
+    extracted evidence of documents, in the default graph too, is typed coop:ExtractedEvidence)."""
+    return (f"{{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != <{graph}> && "
+            f"STRSTARTS(STR(?other), \"{ingest_graph_prefix(base)}\")) }} UNION "
+            f"{{ ?curated <{RDF.subject}> ?s ; <{RDF.predicate}> ?p ; <{RDF.object}> ?o ;"
+            f" a <{COOP.Evidence}> "
+            f"FILTER NOT EXISTS {{ ?curated a <{COOP.ExtractedEvidence}> }} }}")
+
+
 def _check_document(doc: IngestDocument) -> None:
-    actual = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+    if normalise_text(doc.text) != doc.text:
+        raise DataError(f"the text of {doc.path} is not normalised as a stored text must be "
+                        "(read it with read_documents); nothing was written")
+    actual = text_sha256(doc.text)
     if actual != doc.sha256:
         raise DataError(f"the text of {doc.path} does not have the SHA-256 it was extracted with "
                         f"({doc.sha256[:16]}..., now {actual[:16]}...); nothing was written")
@@ -400,13 +443,6 @@ def _machine_entity_triples(store: DocumentStore, iris: Iterable[str]) -> Graph:
     if data.strip():
         found.parse(data=data.decode("utf-8"), format="nt")
     return found
-
-
-def _ntriples(g: Graph) -> bytes:
-    text = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    for ch in _LINE_BREAKERS:
-        text = text.replace(ch, f"\\u{ord(ch):04X}")
-    return text.encode("utf-8")
 
 
 def _resolve_document(store: DocumentStore, ref: str, *, base: str) -> str:

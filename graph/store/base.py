@@ -9,8 +9,12 @@ Terms used here:
   previous one serving.
 - *version*: a string that changes whenever the data changes (a new generation or an update);
   caches and the networkx projection are keyed by it.
-- *default graph*: the curated data and its evidence. The ontology lives in the named graph
+- *default graph*: what every reader queries: the curated data and its evidence, data users
+  loaded, and the accepted facts of ingested documents. The ontology lives in the named graph
   ``ONTOLOGY_GRAPH``; analysis results in ``ANALYSIS_GRAPH`` (under the entity base).
+- *record graph*: a named graph holding exactly what one source added to the default graph (an
+  ingested document's ``{base}graph/ingest/{slug}``), so that source can be taken out again
+  (``add_with_record`` / ``remove_with_record``).
 
 What a store can do is stated by flags on its class (as rdflib's ``Store`` has ``context_aware``,
 ``transaction_aware``...), so callers ask what they need, never which kind of store they hold:
@@ -22,9 +26,9 @@ What a store can do is stated by flags on its class (as rdflib's ``Store`` has `
 - ``bulk_reads``: reading the whole graph costs local disk time, not a network transfer, so a
   request may do it (dumps, the projection, the label index). False: such reads are pulled in
   the background, or refused.
-- ``generations``: every write (``load``, ``replace_graph``) makes a whole new copy and commits it
-  atomically: all or nothing, and readers keep the old copy meanwhile. False: a load is sent in
-  batches that each land on their own.
+- ``generations``: every write (``load``, ``replace_graph``, ``add_with_record``...) makes a whole
+  new copy and commits it atomically: all or nothing, and readers keep the old copy meanwhile.
+  False: a load is sent in batches that each land on their own.
 """
 
 from __future__ import annotations
@@ -103,6 +107,19 @@ class Store(Protocol):
     def replace_graph(self, graph: str, ntriples: bytes, *, what: str) -> None:
         """Make the named graph ``graph`` hold exactly these N-Triples, in one write (``what``
         names the writer to anyone who has to wait for it)."""
+
+    def add_with_record(self, graph: str, ntriples: bytes, *, what: str) -> None:
+        """Add these N-Triples to the default graph and to the record graph ``graph``, in one
+        write: both or neither (``what`` as for ``replace_graph``)."""
+
+    def remove_with_record(self, graph: str, *, keep: str, what: str) -> None:
+        """Take out what the record graph ``graph`` added, in one write: drop the graph, and delete
+        each of its triples from the default graph unless another source states it too.
+
+        ``keep`` is a SPARQL group graph pattern over ``?s ?p ?o``: the triples it matches stay in
+        the default graph (e.g. those another record graph holds). An embedded store also keeps the
+        triples its last build recorded as curated; a remote one has no such record, so ``keep``
+        is all it knows."""
 
     def export(self, out: IO[bytes], media_type: str, *, prefixes: dict[str, str] | None = None) -> None:
         """Write the default graph (data and evidence) to ``out`` as ``media_type`` (an RDF syntax)."""

@@ -338,6 +338,60 @@ class OxigraphStore:
         # A new generation: a running server keeps reading the old one meanwhile.
         OxigraphStore.replace(self.root, fill, extend=True, what=what)
 
+    def add_with_record(self, graph: str, ntriples: bytes, *, what: str) -> None:
+        """The triples into the default graph and the record graph ``graph``: one new generation.
+
+        Raises StoreError for a blank node: a record must name every node, or the default graph's
+        copy of the triple could not be found again when the record is removed.
+        """
+        node = ox.NamedNode(graph)
+        triples = _parse_triples(ntriples, what=what)
+        if any(isinstance(term, ox.BlankNode) for t in triples for term in (t.subject, t.object)):
+            raise StoreError(f"{what}: a record graph cannot hold blank nodes (give every node an IRI)")
+
+        def fill(db: ox.Store) -> None:
+            db.bulk_extend([ox.Quad(t.subject, t.predicate, t.object, g)
+                            for g in (ox.DefaultGraph(), node) for t in triples])
+
+        OxigraphStore.replace(self.root, fill, extend=True, what=what)
+        self._reopen()
+
+    def remove_with_record(self, graph: str, *, keep: str, what: str) -> None:
+        """Drop the record graph and its triples from the default graph, except those ``keep`` matches
+        and the curated triples of the last build (its ``curated-<hash>.nt``): one new generation."""
+        node = ox.NamedNode(graph)
+        unkept = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} FILTER NOT EXISTS {{ {keep} }} }}"
+
+        def fill(db: ox.Store) -> None:
+            if not db.contains_named_graph(node):
+                return
+            # Read under the writer lock ``replace`` holds: the record of the state this copy is of.
+            state = read_state(self.root)
+            record = self.root / state.curated if state is not None and state.curated else None
+            curated = ({q.triple for q in ox.parse(path=str(record), format=ox.RdfFormat.N_TRIPLES)}
+                       if record is not None and record.is_file() else set())
+            try:
+                solutions = db.query(unkept)
+            except SyntaxError as exc:
+                raise QuerySyntaxError(f"{what}: the pattern of triples to keep: {exc}") from exc
+            if not isinstance(solutions, ox.QuerySolutions):
+                raise TypeError("a SELECT gave no solutions")
+            gone = [ox.Triple(row["s"], row["p"], row["o"]) for row in solutions]
+            for triple in gone:
+                if triple not in curated:
+                    db.remove(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
+            db.remove_graph(node)
+
+        OxigraphStore.replace(self.root, fill, extend=True, what=what)
+        self._reopen()
+
+    def _reopen(self) -> None:
+        """After this instance committed a generation, read the new one: a read-only instance
+        still has the old one open (and pinned), and would not see its own write."""
+        if self._db is not None and not self.writable:
+            self._db = None
+            self._release()
+
     # -- generations ----------------------------------------------------------------------------
     @classmethod
     def replace(
@@ -401,6 +455,14 @@ class OxigraphStore:
         """Record that the current generation changed in place; call it holding the writer lock."""
         state = self.state()
         _commit_state(self.root, with_changes(state, updates=state.updates + 1))
+
+
+def _parse_triples(ntriples: bytes, *, what: str) -> list[ox.Triple]:
+    """N-Triples parsed before anything is written (a malformed line changes nothing)."""
+    try:
+        return [quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)] if ntriples else []
+    except SyntaxError as exc:
+        raise StoreError(f"{what}: not N-Triples: {exc}; nothing was written") from exc
 
 
 def _write_failed(exc: OSError, root: Path) -> StoreError:

@@ -39,7 +39,8 @@ from coopgraph.graph.store.base import Progress, Row, StoreStats
 if TYPE_CHECKING:
     from coopgraph.graph.load import LoadResult
 
-__all__ = ["META_GRAPH", "RemoteStore", "RemoteStoreError", "VERSION_PREDICATE", "VERSION_SUBJECT"]
+__all__ = ["META_GRAPH", "RemoteStore", "RemoteStoreError", "VERSION_PREDICATE", "VERSION_SUBJECT",
+           "add_with_record_update", "ntriples_lines", "remove_with_record_update"]
 
 META_GRAPH = "https://coopgraph.org/meta"
 VERSION_SUBJECT = "https://coopgraph.org/meta#store"
@@ -167,12 +168,24 @@ class RemoteStore:
 
     def replace_graph(self, graph: str, ntriples: bytes, *, what: str, batch: int = 50_000) -> None:
         """One SPARQL Update request: the old graph is dropped and the new one inserted together."""
-        lines = ntriples.decode("utf-8").splitlines()
+        lines = ntriples_lines(ntriples)
         operations = [f"DROP SILENT GRAPH <{graph}>"]
         for start in range(0, len(lines), batch):
             chunk = "\n".join(lines[start : start + batch])
             operations.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{chunk}\n}} }}")
         self.update(" ;\n".join(operations))
+
+    def add_with_record(self, graph: str, ntriples: bytes, *, what: str) -> None:
+        """One SPARQL Update request: the triples into the default graph and into ``graph``."""
+        if ntriples_lines(ntriples):
+            self.update(add_with_record_update(graph, ntriples))
+
+    def remove_with_record(self, graph: str, *, keep: str, what: str) -> None:
+        """One SPARQL Update request: the default graph's copies of the record's triples that
+        ``keep`` does not match are deleted and the graph dropped, as the engine sees them then.
+        There is no curated-triples record here (a build writes it beside an embedded store only),
+        so ``keep`` has to say which triples other sources state."""
+        self.update(remove_with_record_update(graph, keep=keep))
 
     def export(self, out: IO[bytes], media_type: str, *, prefixes: dict[str, str] | None = None) -> None:
         """The engine's own serialisation of ``CONSTRUCT { ?s ?p ?o }`` over its default graph."""
@@ -217,6 +230,32 @@ class RemoteStore:
 
 
 _BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def ntriples_lines(ntriples: bytes) -> list[str]:
+    """The non-blank lines of an N-Triples document. Split at ``\\n`` only: N-Triples escapes
+    CR and LF inside literals but leaves U+2028, U+0085, form feeds... raw, and
+    ``str.splitlines()`` would cut a literal in two at them."""
+    return [line for line in ntriples.decode("utf-8").split("\n") if line.strip()]
+
+
+def add_with_record_update(graph: str, ntriples: bytes, *, batch: int = 50_000) -> str:
+    """The SPARQL Update that adds N-Triples to the default graph and to the record graph ``graph``
+    (``Store.add_with_record``), in batches of ``batch`` triples, all in one request."""
+    lines = ntriples_lines(ntriples)
+    operations = []
+    for start in range(0, len(lines), batch):
+        chunk = "\n".join(lines[start : start + batch])
+        operations.append(f"INSERT DATA {{\n{chunk}\nGRAPH <{graph}> {{\n{chunk}\n}} }}")
+    return " ;\n".join(operations)
+
+
+def remove_with_record_update(graph: str, *, keep: str) -> str:
+    """The SPARQL Update that takes out what the record graph ``graph`` added
+    (``Store.remove_with_record``): its triples from the default graph unless ``keep`` matches
+    them, then the graph itself."""
+    return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }}\n"
+            f"  FILTER NOT EXISTS {{ {keep} }} }} ;\nDROP SILENT GRAPH <{graph}>")
 
 
 def _plain(term: dict[str, Any]) -> str:

@@ -134,6 +134,28 @@ def test_stats(store: RemoteStore) -> None:
     assert stats.version == store.version()
 
 
+# Each of these ends a line for str.splitlines() but is left raw inside an N-Triples literal.
+LINE_BREAKERS = "\u2028\u2029\x85\x0b\x0c\x1c\x1d\x1e"
+
+
+def test_graph_writes_keep_literals_whole_at_unicode_line_breaks(store: RemoteStore) -> None:
+    text = f"a line{LINE_BREAKERS}and the next"
+    graph, record = "https://coopgraph.org/graph/test", "https://coopgraph.org/graph/ingest/doc-test"
+    triple = f'<{A}> <https://schema.org/text> "{text}" .\n'.encode()
+    store.replace_graph(graph, triple, what="a test")
+    assert store.select(f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ ?s ?p ?t }} }}") == [{"t": text}]
+    before = store.stats()
+    # add_with_record: into the default graph and the record graph in one request; then out again,
+    # keeping what the pattern says another source states (here: the replaced graph above).
+    store.add_with_record(record, triple + f'<{B}> <{LABEL}> "Sichuan"@en .\n'.encode(), what="a test")
+    assert store.select(f"SELECT ?t WHERE {{ <{A}> <https://schema.org/text> ?t }}") == [{"t": text}]
+    assert store.stats().quads == before.quads + 1 + 2  # Sichuan's label was in the default graph
+    store.remove_with_record(record, keep=f"GRAPH <{graph}> {{ ?s ?p ?o }}", what="a test")
+    assert store.select(f"SELECT ?t WHERE {{ <{A}> <https://schema.org/text> ?t }}") == [{"t": text}]
+    assert not store.ask(f"ASK {{ <{B}> <{LABEL}> ?l }}")  # not kept: nothing else states it
+    assert store.stats().quads == before.quads + 1 - 1  # the text kept in the default graph, the label gone
+
+
 def test_syntax_error_is_a_query_error(store: RemoteStore) -> None:
     with pytest.raises(QuerySyntaxError):
         store.select("SELECT ?x WHERE { ?x ")

@@ -1,5 +1,6 @@
-"""Writing accepted facts (graph/ingest/write.py): the document's own named graph, its PROV-O
-provenance, idempotency by content hash, removal, and writes that fail or are killed.
+"""Writing accepted facts (graph/ingest/write.py): the default graph every reader queries, the
+document's own named graph recording the same triples, its PROV-O provenance, idempotency by
+content hash, removal (keeping what another source states), and writes that fail or are killed.
 
 Extractions are made by hand here (the records of graph/ingest/model.py, offsets found in the
 text), so these tests pin the writer, not the extraction stages. Every test writes a temp copy of
@@ -8,6 +9,7 @@ the seed store.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -19,6 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS
 
 from coopgraph.graph.errors import DataError, EntityNotFoundError, QuoteNotFoundError
 from coopgraph.graph.ingest.documents import read_documents
@@ -27,6 +31,7 @@ from coopgraph.graph.ingest.review import Accepted, ReviewQueue, auto_accepted
 from coopgraph.graph.ingest.write import (
     document_graph_iri,
     document_iri,
+    facts_graph,
     ingested,
     remove_document,
     write_accepted,
@@ -109,6 +114,23 @@ def make_extraction(doc: IngestDocument, *, memo_new: bool = True) -> Extraction
                       relations=relations)
 
 
+CURATED_MEMO = ID + "cq-cd-customs-memorandum"
+CURATED_TEXT = "Chongqing Customs and Chengdu Customs signed a memorandum of cooperation in Chongqing."
+
+
+def make_curated_extraction(doc: IngestDocument) -> Extraction:
+    """A document stating a curated fact again: the customs memorandum has Chongqing Customs as a
+    signatory (data/facts/customs-memorandum.yaml states it too)."""
+    cq = mention(doc, "Chongqing Customs", iri=ID + "chongqing-customs", label="Chongqing Customs",
+                 types=("CustomsDistrict",))
+    memo = mention(doc, "memorandum of cooperation", iri=CURATED_MEMO,
+                   label="Memorandum of cooperation between Chongqing Customs and Chengdu Customs",
+                   types=("Memorandum",))
+    quote = doc.text.split("\n")[0]
+    return Extraction(document=doc, iri=document_iri(BASE, doc), mentions=[cq, memo],
+                      relations=[relation(doc, memo, "hasSignatory", cq, quote)])
+
+
 # -- fixtures and probes -----------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -177,9 +199,15 @@ def test_accepted_facts_land_in_the_documents_graph_with_prov_o(store_root: Path
             coop:machineExtracted true .
         FILTER (STR(?text) = {json.dumps(doc.text)})
     }}""")
-    # Curated facts stay where the build puts them: nothing of this document in the default graph.
-    assert not ask(store_root, f"<{MEMO}> ?p ?o")
-    assert not ask(store_root, f"<{extraction.iri}> ?p ?o")
+    # The facts join the default graph, which every reader queries; the named graph records exactly
+    # the same triples.
+    assert ask(store_root, f"""<{MEMO}> coop:hasSignatory <{ID}chongqing-customs> ; rdfs:label ?l .
+        ?ev a coop:ExtractedEvidence ; rdf:subject <{MEMO}> ; prov:wasDerivedFrom <{extraction.iri}> .
+        <{extraction.iri}> a coop:IngestedDocument""")
+    assert not ask(store_root, f"GRAPH <{graph}> {{ ?s ?p ?o }} FILTER NOT EXISTS {{ ?s ?p ?o }}")
+    with OxigraphStore(store_root) as store:
+        in_graph = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    assert int(in_graph[0]["n"]) == summary.triples
 
 
 def test_the_same_text_twice_adds_nothing(store_root: Path, tmp_path: Path) -> None:
@@ -196,10 +224,11 @@ def test_the_same_text_twice_adds_nothing(store_root: Path, tmp_path: Path) -> N
 
 
 def test_a_curated_documents_text_is_found_and_not_written_again(store_root: Path, tmp_path: Path) -> None:
-    # The text as the build stores it (graph/sources.py reads the file as it is).
+    # The curated file read as an ingest reads it: the build hashes its text the same way
+    # (graph.sources.text_sha256), though the file ends with a newline the ingest drops.
     curated = Path(__file__).resolve().parents[2] / "data" / "documents" / "ichongqing-2019-05-22-opening-up.txt"
-    text = curated.read_text(encoding="utf-8")
-    doc = IngestDocument(text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), path=str(curated))
+    assert curated.read_text(encoding="utf-8").endswith("\n")
+    (doc,) = read_documents([str(curated)])
     with OxigraphStore(store_root) as store:
         assert ingested(store, doc.sha256) == ID + "ichongqing-2019-05-22-opening-up"
         with pytest.raises(DataError, match="not a SHA-256"):
@@ -215,7 +244,7 @@ def test_remove_takes_out_exactly_what_the_document_brought(store_root: Path, tm
     before = snapshot(store_root)[0]
     doc = read_article(tmp_path)
     summary = write(store_root, make_extraction(doc))
-    assert snapshot(store_root)[0] == before + summary.triples
+    assert snapshot(store_root)[0] == before + 2 * summary.triples  # the default graph and the record
     ref = {"iri": document_iri(BASE, doc), "slug": doc.slug, "sha256": doc.sha256, "prefix": doc.sha256[:8],
            "path": str(tmp_path / "article.txt")}[kind]
     with OxigraphStore(store_root) as store:
@@ -224,6 +253,8 @@ def test_remove_takes_out_exactly_what_the_document_brought(store_root: Path, tm
         document_iri(BASE, doc), summary.triples, (MEMO,))
     assert snapshot(store_root)[0] == before
     assert not ask(store_root, f"GRAPH ?g {{ <{MEMO}> ?p ?o }}")
+    assert not ask(store_root, f"{{ <{MEMO}> ?p ?o }} UNION {{ ?s ?p <{MEMO}> }} UNION "
+                               f"{{ <{document_iri(BASE, doc)}> ?p ?o }}")
     # The curated statements about the entities it linked are still there.
     assert ask(store_root, f"<{ID}chongqing-customs> rdfs:label ?l")
 
@@ -241,9 +272,30 @@ def test_removing_one_document_leaves_an_entity_another_one_uses(store_root: Pat
     with OxigraphStore(store_root) as store:
         removed = remove_document(store, first.slug, base=BASE)
         assert removed.entities_gone == ()
+    # In the second document's graph and in the default graph, which every reader queries.
     assert ask(store_root, f"GRAPH ?g {{ <{MEMO}> a coop:Memorandum ; rdfs:label ?l ; coop:hasSignatory ?s }}")
+    assert ask(store_root, f"<{MEMO}> a coop:Memorandum ; rdfs:label ?l ; coop:hasSignatory ?s ; "
+                           "coop:machineExtracted true")
+    assert not ask(store_root, f"<{document_iri(BASE, first)}> ?p ?o")
     with OxigraphStore(store_root) as store:
-        remove_document(store, second.sha256, base=BASE)
+        assert remove_document(store, second.sha256, base=BASE).entities_gone == (MEMO,)
+    assert snapshot(store_root)[0] == before
+    assert not ask(store_root, f"<{MEMO}> ?p ?o")
+
+
+def test_a_curated_fact_an_ingested_document_states_again_survives_its_removal(
+        store_root: Path, tmp_path: Path) -> None:
+    statement = f"<{CURATED_MEMO}> coop:hasSignatory <{ID}chongqing-customs>"
+    assert ask(store_root, statement)
+    before = snapshot(store_root)[0]
+    doc = read_article(tmp_path, CURATED_TEXT)
+    summary = write(store_root, make_curated_extraction(doc))
+    assert summary.relations == 1
+    # The statement was in the default graph already: one copy fewer there.
+    assert snapshot(store_root)[0] == before + 2 * summary.triples - 1
+    with OxigraphStore(store_root) as store:
+        remove_document(store, doc.slug, base=BASE)
+    assert ask(store_root, statement)
     assert snapshot(store_root)[0] == before
 
 
@@ -261,6 +313,34 @@ def test_remove_refuses_what_it_cannot_name(store_root: Path, tmp_path: Path) ->
             remove_document(store, "doc-0123456789abcdef", base=BASE)
         with pytest.raises(EntityNotFoundError, match="starts with"):
             remove_document(store, "00000000", base=BASE)
+
+
+# -- the shapes ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("header", [HEADER, "Title: Smart clearance\nPublisher: Example Daily\n----\n", ""],
+                         ids=["dated", "undated", "no-header"])
+def test_the_seed_graph_with_a_written_document_conforms_to_the_shapes(tmp_path: Path, header: str) -> None:
+    """An ingested document may name its publisher only by name (a literal, not a MediaOrganisation
+    entity), and may have no date or title of its own (the first line stands in)."""
+    from coopgraph.graph.build import build_graph
+    from coopgraph.graph.validate import validate_graph
+
+    data = Path(__file__).resolve().parents[2] / "data"
+    seed = build_graph(facts_dir=data / "facts", documents_dir=data / "documents", base=BASE).graph
+    path = tmp_path / "article.txt"
+    path.write_text(header + TEXT, encoding="utf-8")
+    (doc,) = read_documents([str(path)])
+    extraction = make_extraction(doc)
+    written = facts_graph(extraction, auto_accepted(extraction), base=BASE, accepted_by="Test Analyst",
+                          when=dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+    report = validate_graph(seed + written)
+    assert report.conforms, report.text
+    # The curated documents still need a MediaOrganisation publisher and a date.
+    curated = URIRef(ID + "ichongqing-2019-05-22-opening-up")
+    seed.remove((curated, DCTERMS.date, None))
+    seed.set((curated, DCTERMS.publisher, Literal("Someone")))
+    messages = {v.message for v in validate_graph(seed).violations if v.focus == str(curated)}
+    assert any("MediaOrganisation" in m for m in messages) and any("needs one `date`" in m for m in messages)
 
 
 # -- refusals and failures: the store stays as it was ----------------------------------------------------------
@@ -339,7 +419,8 @@ def test_a_write_that_fails_or_is_killed_leaves_the_store_as_it_was(store_root: 
 
 def test_write_and_remove_on_a_remote_store(seed_build, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The same on an Oxigraph server through the SPARQL protocol: one Update request per write.
-    The text holds characters str.splitlines() breaks at, which the writer escapes for that path."""
+    The text holds characters str.splitlines() breaks at (U+2028, U+0085), which N-Triples leaves raw.
+    A curated statement a removed document also stated stays (its curated evidence says so)."""
     from coopgraph.graph.store.remote import RemoteStore
     from tests.remote_engines import push_nquads, start_oxigraph
 
@@ -354,14 +435,23 @@ def test_write_and_remove_on_a_remote_store(seed_build, tmp_path: Path) -> None:
             doc = read_article(tmp_path, TEXT + "\n\nA line\u2028separator and a next\x85line stay in the text.")
             summary = write_accepted(store, make_extraction(doc), auto_accepted(make_extraction(doc)), base=BASE,
                                      accepted_by="Remote Analyst")
-            assert summary.relations == 4 and store.stats().quads == before + summary.triples
+            assert summary.relations == 4 and store.stats().quads == before + 2 * summary.triples
             assert ingested(store, doc.sha256) == document_iri(BASE, doc)
             rows = store.select(f"SELECT ?t WHERE {{ GRAPH ?g {{ <{document_iri(BASE, doc)}> "
                                 "<https://schema.org/text> ?t } }")
             assert rows == [{"t": doc.text}]
+            text = f"SELECT ?t WHERE {{ <{document_iri(BASE, doc)}> <https://schema.org/text> ?t }}"
+            assert store.select(text) == [{"t": doc.text}]  # in the default graph too
             assert write_accepted(store, make_extraction(doc), Accepted(), base=BASE,
                                   accepted_by="x").already == document_iri(BASE, doc)
             removed = remove_document(store, doc.sha256[:12], base=BASE)
             assert removed.triples == summary.triples and store.stats().quads == before
+
+            statement = PREFIXES + f"ASK {{ <{CURATED_MEMO}> coop:hasSignatory <{ID}chongqing-customs> }}"
+            again = read_article(tmp_path, CURATED_TEXT, name="curated-again.txt")
+            stated = make_curated_extraction(again)
+            write_accepted(store, stated, auto_accepted(stated), base=BASE, accepted_by="Remote Analyst")
+            remove_document(store, again.slug, base=BASE)
+            assert store.ask(statement) and store.stats().quads == before
     finally:
         engine.stop()
