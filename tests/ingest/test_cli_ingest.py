@@ -111,7 +111,7 @@ def test_accept_writes_the_document_and_the_report_has_every_field(
                          'FILTER (STR(?t) = "Chongqing and Chengdu customs deepen clearance cooperation") }')
         assert store.ask(f'ASK {{ GRAPH ?g {{ ?activity <http://www.w3.org/ns/prov#used> <{doc["iri"]}> ; '
                          '<http://www.w3.org/ns/prov#wasAssociatedWith> ?agent . '
-                         '?agent <http://www.w3.org/2000/01/rdf-schema#label> "Test Analyst" } }')
+                         '?agent <http://www.w3.org/2000/01/rdf-schema#label> "Test Analyst"@en } }')
 
 
 def test_the_same_article_twice_adds_nothing_and_remove_restores_the_store(
