@@ -50,7 +50,7 @@ from coopgraph.graph.ontology import load_ontology
 from coopgraph.graph.store.base import ONTOLOGY_GRAPH, Row
 
 __all__ = ["KnownEntity", "Gazetteer", "GENERIC_WORDS", "SUFFIX_TYPES", "fast_fold", "matching_form",
-           "name_key", "is_cjk", "has_cjk"]
+           "name_key", "is_cjk", "has_cjk", "label_variants"]
 
 # Classes of things a text does not name: records about texts and statements, and the clauses of
 # an agreement (their "labels" are paraphrased sentences, which would swallow real names inside).
@@ -241,6 +241,7 @@ class Gazetteer:
     keys: dict[str, list[str]] = field(init=False)
     kinds: dict[str, str] = field(init=False)
     place_keys: frozenset[str] = field(init=False)
+    near_keys: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         class_words = frozenset(w for iri in load_ontology().classes if iri.startswith(COOP_NS)
@@ -256,8 +257,23 @@ class Gazetteer:
                 if entity.iri not in keys[key]:
                     keys[key].append(entity.iri)
                 kinds[key].add(_label_kind(label, class_words))
+        # other ways the press writes a label (see ``label_variants``): only where no real label of any
+        # entity has that form, so a variant never adds an entity to a name the graph gives to another
+        surely: set[str] = set()
+        for entity in self.entities.values():
+            for label in entity.labels:
+                for variant, same in label_variants(label).items():
+                    key = name_key(variant)
+                    if key and (key not in kinds or "variant" in kinds[key]):
+                        if entity.iri not in keys[key]:
+                            keys[key].append(entity.iri)
+                        kinds[key] |= {"variant", _label_kind(variant, class_words)}
+                        if same:
+                            surely.add(key)
         self.keys = dict(keys)
-        self.kinds = {key: _merge_kinds(found) for key, found in kinds.items()}
+        self.kinds = {key: _merge_kinds(found - {"variant"}) for key, found in kinds.items()}
+        # forms only near a label (a plural, a head dropped or swapped): the linker sends them to review
+        self.near_keys = frozenset(key for key, found in kinds.items() if "variant" in found and key not in surely)
         self._automaton = ahocorasick.Automaton()
         for key, kind in self.kinds.items():
             if kind not in ("short", "generic"):
@@ -351,6 +367,12 @@ class Gazetteer:
         """How the label ``name`` matches (short/generic/acronym/descriptive/name), None if no label."""
         kind = self.kinds.get(name)
         return kind if kind is not None else self.kinds.get(name_key(_strip_possessive(name)))
+
+    def near_form(self, name: str) -> bool:
+        """Whether ``name`` is only a near form of a label (``label_variants``: a plural, a head dropped
+        or swapped), not a label itself: such a match is reviewed, never linked automatically."""
+        key = name if name in self.kinds else name_key(_strip_possessive(name))
+        return key in self.near_keys
 
     def descriptive(self, name: str) -> bool:
         """Whether ``name`` is a common-noun phrase of the graph ("memorandum of cooperation")."""
@@ -515,6 +537,90 @@ class Gazetteer:
             if any(set(self.entities[iri].types) & set(head_types) for iri in self.keys[phrase]):
                 return phrase
         return None
+
+
+# Head nouns the press uses interchangeably in the name of one policy or thing (and the British and
+# American spellings of one word): a label ending in one is also written with the other.
+_HEAD_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "concept": ("outlook",), "outlook": ("concept",), "centre": ("center",), "center": ("centre",),
+    "programme": ("program",), "program": ("programme",), "organisation": ("organization",),
+    "organization": ("organisation",), "harbour": ("harbor",), "harbor": ("harbour",),
+}
+_SPELLINGS = frozenset({"centre", "center", "programme", "program", "organisation", "organization", "harbour",
+                        "harbor"})
+# Heads that only say what kind of programme a name is ("Belt and Road Initiative" = "Belt and Road").
+_DROPPABLE_HEADS = ("initiative", "strategy")
+# Nouns of action a regional strategy is named by ("Western Development", "Northeast Revitalization").
+_ACTION_NOUN = re.compile(r"^[a-z]+(?:ment|tion|sion)$")
+_COMPASS_ADJECTIVE = re.compile(r"^(?:north|south)?(?:east|west)?ern$|^central$")
+_PLURAL_EXCEPTIONS = frozenset("customs affairs news series means headquarters works logistics economics "
+                               "statistics politics arms goods".split())
+
+
+def label_variants(label: str) -> dict[str, bool]:
+    """Other forms a news text writes a label in (English labels of two words or more), each with
+    whether it is surely the same name (True: "and" / "&", the "One A, One B" form of "A and B", a
+    hyphened pair spelt out "Land-Sea" -> "Land and Sea", British / American spellings) or only
+    near it (False, for review: a programme's name without its head "Belt and Road Initiative" ->
+    "Belt and Road", a regional strategy named by its action "Western Development Strategy" ->
+    "development of the western region", "the western region's development", a head synonym
+    "... concept" -> "... outlook", the plural or singular of the last word).
+
+    >>> sorted(label_variants("Belt and Road Initiative").items())  # doctest: +NORMALIZE_WHITESPACE
+    [('Belt & Road Initiative', True), ('Belt and Road', False), ('Belt and Road Initiatives', False),
+     ('One Belt One Road', True), ('One Belt and One Road', True), ('One Belt, One Road', True)]
+    >>> label_variants("Eastern Revitalization Strategy")["revitalization of the eastern region"]
+    False
+    >>> label_variants("Chongqing")
+    {}
+    """
+    words = label.split()
+    if len(words) < 2 or has_cjk(label):
+        return {}
+    same: set[str] = set()
+    near: set[str] = set()
+    if " and " in label:
+        same.add(label.replace(" and ", " & "))
+    if " & " in label:
+        same.add(label.replace(" & ", " and "))
+    last = words[-1].lower()
+    base = words
+    if last in _DROPPABLE_HEADS and len(words) >= 3:
+        base = words[:-1]
+        near.add(" ".join(base))
+    if len(base) == 3 and base[1].lower() in ("and", "&") and all(w[:1].isupper() for w in (base[0], base[2])):
+        a, b = base[0], base[2]
+        same |= {f"One {a} and One {b}", f"One {a}, One {b}", f"One {a} One {b}"}
+    if len(base) == 2 and _COMPASS_ADJECTIVE.match(base[0].lower()) and _ACTION_NOUN.match(base[1].lower()):
+        adjective, action = base[0].lower(), base[1].lower()
+        near |= {f"{action} of the {adjective} region", f"{adjective} region's {action}",
+                 f"{action} of {base[0]} China"}
+    for synonym in _HEAD_SYNONYMS.get(last, ()):
+        (same if synonym in _SPELLINGS else near).add(" ".join(words[:-1] + [_same_case(words[-1], synonym)]))
+    for i, word in enumerate(words):
+        pair = re.fullmatch(r"([A-Za-z]+)-([A-Za-z]+)", word)
+        if pair and pair.group(1)[:1].isupper() and pair.group(2)[:1].isupper():
+            same.add(" ".join(words[:i] + [f"{pair.group(1)} and {pair.group(2)}"] + words[i + 1:]))
+    if last.isalpha() and last not in _PLURAL_EXCEPTIONS and len(last) > 3:
+        if last.endswith("ies"):
+            other = words[-1][:-3] + "y"
+        elif last.endswith("s") and not last.endswith("ss"):
+            other = words[-1][:-1]
+        elif last.endswith("y") and last[-2] not in "aeiou":
+            other = words[-1][:-1] + "ies"
+        elif last.endswith(("s", "x", "ch", "sh")):
+            other = words[-1] + "es"
+        else:
+            other = words[-1] + "s"
+        near.add(" ".join(words[:-1] + [other]))
+    out = {variant: False for variant in near}
+    out.update({variant: True for variant in same})
+    out.pop(label, None)
+    return out
+
+
+def _same_case(model: str, word: str) -> str:
+    return word.capitalize() if model[:1].isupper() else word
 
 
 def _compact(name: str) -> str:

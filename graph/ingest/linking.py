@@ -9,6 +9,9 @@ Every mention gets one ``LinkDecision`` with a score (0..100) and a reason (``mo
    also names one of its parties or the sentence gives its date; otherwise it goes to review.
 2. *Acronym defined here*: "New International Land-Sea Trade Corridor (ILSTC)" makes every "ILSTC"
    of the article the entity its long form is (linked or new), never another one.
+   A *near form* of a label (``gazetteer.label_variants``: a plural, a programme's name without its
+   head, "development of the western region" for "Western Development Strategy") is reviewed as
+   ``fuzzy:90``, never linked automatically; sure forms ("One Belt, One Road", "&") are aliases.
 3. *Fuzzy*, only for names of several words: ``token_sort_ratio`` >= ``FUZZY_THRESHOLD`` against
    the graph's multi-word labels; never linked automatically, the candidates go to review.
 
@@ -56,14 +59,19 @@ from coopgraph.graph.ingest.text import sentence_of, sentences
 from coopgraph.graph.namespaces import COOP_NS
 from coopgraph.graph.ontology import load_ontology
 
-__all__ = ["link", "new_entity_iri", "types_compatible", "FUZZY_THRESHOLD", "CONFUSABLE"]
+__all__ = ["link", "new_entity_iri", "types_compatible", "FUZZY_THRESHOLD", "CONFUSABLE", "CONTAINER_TYPES"]
 
 FUZZY_THRESHOLD = 90          # token_sort_ratio at or above which a multi-word name is a candidate
 _SHOWN_BELOW_THRESHOLD = 75   # near misses listed with a new entity, so a reviewer can still relink
 _MAX_PLACE_WORDS = 4          # the longest place name looked for inside another name
+_NEAR_FORM = 90.0            # a near form of a label (a plural, a head dropped): review
 _SAME_LETTERS = 95.0          # a person's name split or joined otherwise ("Shanwei" / "Shan Wei"): review
 _MAX_CANDIDATES = 5
 _MAX_SLUG = 80
+# Mentions that hold other entities' names (the post's organisation, the visitor and the place
+# visited, the body holding a session, what an article of cooperation is about): the names inside
+# are mentions of their own, not leftovers of the longer one.
+CONTAINER_TYPES = frozenset({"Post", "AgreementArticle", "CooperationArea", "Meeting", "Visit", "Signing"})
 
 # Pairs of names one letter or syllable apart that are different places.
 CONFUSABLE: frozenset[frozenset[str]] = frozenset(frozenset(pair) for pair in (
@@ -180,17 +188,32 @@ def link(doc: IngestDocument, known: Sequence[Mention], candidates: Sequence[Men
 # -- overlaps ------------------------------------------------------------------------------------------
 
 
+def _is_container(mention: Mention) -> bool:
+    return bool(mention.types) and mention.types[0] in CONTAINER_TYPES
+
+
 def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer: Gazetteer
                       ) -> tuple[list[Mention], list[Mention], list[tuple[Mention, Mention]]]:
     """(known mentions kept, candidates standing alone, (candidate, known inside) for review)."""
     kept_candidates: list[Mention] = []
-    occupied = bytearray(max((m.end for m in candidates), default=0))
+    length = max((m.end for m in candidates), default=0)
+    plain = bytearray(length)       # characters taken by a kept candidate that is no container
+    boxes = bytearray(length)       # characters inside a kept container (post, visit, meeting ...)
+    seen: set[tuple[int, int]] = set()
     for mention in sorted(candidates, key=lambda m: (-(m.end - m.start), m.start)):
-        if mention.end <= mention.start or not mention.text.strip():
+        start, end = mention.start, mention.end
+        if end <= start or not mention.text.strip() or (start, end) in seen:
             continue
-        if not any(occupied[mention.start:mention.end]):  # overlapping candidates: the longest stays
-            occupied[mention.start:mention.end] = b"\x01" * (mention.end - mention.start)
-            kept_candidates.append(mention)
+        # overlapping candidates: the longest stays, except that a container keeps what it names
+        # ("chief of [X Customs]", "[Li Wei]'s visit to [Hanoi]"): those are entities of their own
+        if plain.find(1, start, end) != -1:
+            continue
+        container = _is_container(mention)
+        if boxes.find(1, start, end) != -1 and (container or not _inside_one_box(boxes, start, end)):
+            continue  # a container inside a container, or a span crossing a container's edge
+        seen.add((start, end))
+        kept_candidates.append(mention)
+        (boxes if container else plain)[start:end] = b"\x01" * (end - start)
     alone: list[Mention] = []
     nested: list[tuple[Mention, Mention]] = []
     dropped_known: set[tuple[int, int]] = set()
@@ -203,7 +226,13 @@ def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer
         if not overlapping:
             alone.append(mention)
             continue
-        if any(k.start <= mention.start and k.end >= mention.end for k in overlapping):
+        covering = [k for k in overlapping if k.start <= mention.start and k.end >= mention.end]
+        if covering:
+            k = covering[0]
+            if (k.start, k.end) == (mention.start, mention.end) and k.label and gazetteer.near_form(k.label):
+                # only a near form of a label: the candidate, with the type it was found with, is linked
+                dropped_known.add((k.start, k.end))
+                alone.append(mention)
             continue  # the known label covers the candidate: the label wins
         if any(k.start < mention.start or k.end > mention.end for k in overlapping):
             continue  # crossing spans: the candidate is a mis-cut name
@@ -212,6 +241,8 @@ def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer
             dropped_known.add((overlapping[0].start, overlapping[0].end))
             continue
         alone.append(mention)
+        if _is_container(mention):
+            continue  # a post, a visit ...: the known names inside stay mentions
         if len(overlapping) == 1 and _title_cased(mention.text) and not _COORDINATION.search(mention.text) \
                 and not _OF_BEFORE.search(fast_fold(mention.text[:overlapping[0].start - mention.start])):
             # a name inside a longer proper name ("Chongqing" in "Chongqing Yuelai International
@@ -221,6 +252,11 @@ def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer
         # name built of several known ones ("Memorandum between A and B") or a known name inside a
         # description ("implementing the overall national security concept"): they stay mentions
     return [k for k in known if (k.start, k.end) not in dropped_known], alone, nested
+
+
+def _inside_one_box(boxes: bytearray, start: int, end: int) -> bool:
+    """Whether ``start:end`` lies wholly inside marked characters (not crossing a container's edge)."""
+    return boxes.find(0, start, end) == -1
 
 
 def _title_cased(name: str) -> bool:
@@ -253,7 +289,8 @@ def _context(text: str, mentions: Iterable[Mention], gazetteer: Gazetteer) -> _C
             iris = tuple(e.iri for e in entities)
             types = tuple(dict.fromkeys(t for e in entities for t in e.types[:1])) or mention.types
             document_iris.update(iris)
-            if len(iris) == 1 and gazetteer.kind(mention.label) in ("name", "acronym"):
+            if len(iris) == 1 and gazetteer.kind(mention.label) in ("name", "acronym") \
+                    and not gazetteer.near_form(mention.label):
                 named_iris.update(iris)
         else:
             iris, types = (), mention.types
@@ -478,6 +515,10 @@ def _decide_exact(mention: Mention, label: str, entities: list[KnownEntity], gaz
     passing, vetoed = cached
     if len(passing) == 1:
         entity = gazetteer.entities[passing[0].iri]
+        if gazetteer.near_form(label):
+            # a plural or a name without its head ("Belt and Road"): close to a label, not one of them
+            near = replace(passing[0], score=_NEAR_FORM, reason=f"fuzzy:{int(_NEAR_FORM)}")
+            return _existing(mention, entity, _NEAR_FORM, near.reason, False, (near, *vetoed))
         auto, score = True, 100.0
         if gazetteer.descriptive(label) and not _specific(label) and not _supported(mention, entity, context):
             auto, score = False, 80.0  # "memorandum of cooperation" alone could be any memorandum
@@ -618,8 +659,9 @@ def _link_acronyms(text: str, acronyms: Mapping[str, Mention], decisions: dict[t
                     decisions[span] = replace(existing, reason="ambiguous", auto=False,
                                               candidates=alternatives)
                 continue
-            if any(s < span[1] and e > span[0] and (s, e) != span for s, e in decisions):
-                continue  # part of a longer name
+            if any(s < span[1] and e > span[0] and (s, e) != span and not _is_container(d.mention)
+                   for (s, e), d in decisions.items()):
+                continue  # part of a longer name (inside a post or a visit it is a mention of its own)
             mention = existing.mention if existing is not None else Mention(
                 text=match.group(), start=span[0], end=span[1], sentence=sentence_of(spans, span[0]),
                 source="acronym", types=long_form.types)
@@ -661,7 +703,9 @@ def _existing(mention: Mention, entity: KnownEntity, score: float, reason: str, 
 
 
 def _new(mention: Mention, new: _NewEntities, reason: str, candidates: tuple[Candidate, ...]) -> LinkDecision:
-    label = _strip_the(mention.text)
+    # a candidate's stable name (an agreement's parties, topic and date) names it: two memoranda an
+    # article calls "memorandum of cooperation" are two entities; a gazetteer label is a folded key
+    label = _strip_the(mention.label if mention.label and mention.source != "label" else mention.text)
     closest = max((c.score for c in candidates), default=0.0)
     # a new entity's score says how sure it is not one of the graph's: far from every name is sure
     return LinkDecision(mention=mention, iri=new.iri(label), label=label, types=mention.types, new=True,

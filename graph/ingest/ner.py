@@ -4,7 +4,11 @@ What finds what (``Mention.source``):
 
     rule:<name>   patterns for what a news model misses or mistypes: memoranda and agreements (named
                   by parties and date), mechanisms, joint meetings, pilot programmes, corridors and
-                  zones written in lower case, sessions and visits, a person with the post they hold
+                  zones written in lower case, sessions and visits, a person with the post they hold,
+                  modes of transport listed as routes ("cross-border road transport"), bonded areas
+                  and centres written in lower case, and the first conjunct of "A and B <head>"
+                  ("the Lanzhou and Xining free trade zones": "Lanzhou", named "Lanzhou free trade
+                  zone" in ``Mention.label``)
     rule:name     a run of capitalised words whose head word says what it is ("X Customs" is a
                   CustomsDistrict, "X New Area" a NewArea, "X Initiative" an Initiative ...)
     ner           spaCy's small English pipeline (``MODEL``), run only around the capitalised runs no
@@ -553,6 +557,26 @@ _CORRIDOR = re.compile(r"\b(?P<name>new\s+(?:international\s+)?land[\s-]+and[\s-
                        r"|new\s+(?:international\s+)?land-sea\s+(?:trade\s+)?corridor)\b", re.IGNORECASE)
 
 
+# Modes of transport a text lists as routes ("rail-sea intermodal transport", "cross-border road
+# transport"): a mode with at least one modifier before it; the mode says which kind of route.
+_TRANSPORT = re.compile(
+    r"\b(?P<name>(?:(?:international|cross-border|domestic|inland|[a-z]+-[a-z]+)\s+){1,2}"
+    r"(?P<mode>intermodal|multimodal|combined|road|railway|rail|river|sea|air|waterway)\s+(?:transport|"
+    r"transportation|shipping))\b", re.IGNORECASE)
+_TRANSPORT_TYPES = {"intermodal": "MultimodalRoute", "multimodal": "MultimodalRoute", "combined": "MultimodalRoute",
+                    "road": "RoadRoute", "railway": "RailRoute", "rail": "RailRoute", "river": "RiverRoute",
+                    "waterway": "RiverRoute", "sea": "Corridor", "air": "Corridor"}
+# Customs' bonded places written in lower case ("bonded port areas", "bonded logistics centres",
+# "bonded commodity exhibition and trading centers").
+_BONDED = re.compile(
+    r"\b(?P<name>bonded\s+(?:[a-z]+\s+){0,2}?(?:(?:[a-z]+\s+and\s+)?trading\s+cent(?:er|re)s?|"
+    r"(?:logistics\s+)?cent(?:er|re)s?|port\s+areas?|areas?|zones?|warehouses?|parks?))\b", re.IGNORECASE)
+# "A and B <head>": the first conjunct shares the head ("China-Laos and China-Vietnam railways",
+# "the Lanzhou and Xining free trade zones"); the second is found with its head by the other rules.
+_SHARED_HEAD = re.compile(
+    r"(?P<a>(?<![\w-])[A-Z][\w]*(?:-[A-Z][\w]*)*)\s+(?:and|&)\s+(?P<b>[A-Z][\w]*(?:-[A-Z][\w]*)*)\s+"
+    r"(?P<head>(?:[a-z][\w-]*\s+){0,2}(?:cooperation|railways?|corridors?|freight\s+trains?|economic\s+zones?"
+    r"|free\s+trade\s+zones?|new\s+areas?|customs|expressways?|highways?|pipelines?|ports?))\b")
 _TITLE_GATE = re.compile(r"director|chief|head|chair|president|secretary|governor|mayor|minister|commissioner"
                          r"|manager|spokes|ambassador|consul|ceo|premier|leader|dean")
 _NAME_HEAD_GATE = re.compile(r"economic|cluster|agglomeration|freight|railway|corridor|free trade|new area"
@@ -628,6 +652,23 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
             add(s, e, "cooperation-area", ("CooperationArea",))
     for m in (_CORRIDOR.finditer(sentence) if "corridor" in lower else ()):
         add(m.start("name"), m.end("name"), "corridor", ("Corridor",))
+    for m in (_TRANSPORT.finditer(sentence) if "transport" in lower or "shipping" in lower else ()):
+        name = m.group("name")
+        if name.split()[0].lower() in _STOP:
+            continue
+        add(m.start("name"), m.end("name"), "transport", (_TRANSPORT_TYPES[m.group("mode").lower()],))
+    for m in (_BONDED.finditer(sentence) if "bonded" in lower else ()):
+        name = m.group("name").lower()
+        kind = "TradingCentre" if "trading" in name else ("LogisticsCentre" if "cent" in name else "BondedArea")
+        add(m.start("name"), m.end("name"), "bonded", (kind,))
+    for m in (_SHARED_HEAD.finditer(sentence) if " and " in sentence or "&" in sentence else ()):
+        head = " ".join(m.group("head").split())
+        singular = head[:-1] if head.endswith("s") and not head.endswith(("customs", "ss")) else head
+        shared = head_types(f"{m.group('b')} {singular}")
+        if not shared or m.group("a").lower() in _STOP:
+            continue
+        add(m.start("a"), m.end("a"), "shared-head", shared, f"{m.group('a')} {singular}")
+        add(m.start("b"), m.end("head"), "shared-head", shared, f"{m.group('b')} {singular}")
     return out
 
 

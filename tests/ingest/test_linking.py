@@ -4,6 +4,7 @@ new entities, overlaps between known labels and candidates; on small graphs and 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -353,6 +354,64 @@ def test_a_name_built_of_several_known_names_keeps_them(gazetteer: Gazetteer) ->
     decisions = run(gazetteer, text, [candidate(text, "Chongqing Customs and Kunming Customs Accord", "Agreement")])
     assert [(d.mention.text, d.new) for d in decisions] == [
         ("Chongqing Customs", False), ("Chongqing Customs and Kunming Customs Accord", True), ("Kunming Customs", False)]
+
+
+def test_two_memoranda_named_alike_are_two_new_entities_by_their_rule_names(gazetteer: Gazetteer) -> None:
+    # the NER rules name each agreement by its parties (and date): the text alone would merge them
+    text = ("Hanoi Port Authority and Haiphong Port Authority signed a memorandum of understanding. "
+            "Later, Vientiane Dry Port and Laem Chabang Port signed a memorandum of understanding.")
+    first = candidate(text, "memorandum of understanding", "Memorandum", source="rule:agreement")
+    second = candidate(text, "memorandum of understanding", "Memorandum", occurrence=2, source="rule:agreement")
+    first = replace(first, label="Memorandum of understanding between Hanoi Port Authority and Haiphong Port "
+                                 "Authority")
+    second = replace(second, label="Memorandum of understanding between Vientiane Dry Port and Laem Chabang Port")
+    memos = [d for d in run(gazetteer, text, [first, second]) if d.mention.text == "memorandum of understanding"]
+    assert len(memos) == 2 and all(d.new and not d.auto for d in memos)
+    assert memos[0].iri != memos[1].iri
+    assert [d.label for d in memos] == [first.label, second.label]
+    assert slug(memos[1].iri) == "memorandum-of-understanding-between-vientiane-dry-port-and-laem-chabang-port"
+    # the same rule name twice is one entity
+    again = replace(second, start=first.start, end=first.end, sentence=first.sentence)
+    twice = run(gazetteer, text, [again, second])
+    assert len({d.iri for d in twice if d.mention.text == "memorandum of understanding"}) == 1
+
+
+def test_names_inside_a_post_or_a_visit_stay_mentions(gazetteer: Gazetteer) -> None:
+    text = "Tran Van Minh, director of Lao Cai Customs, spoke. Ana Souza's visit to Porto Velho ended."
+    post = candidate(text, "director of Lao Cai Customs", "Post", source="rule:post")
+    customs = candidate(text, "Lao Cai Customs", "CustomsDistrict", source="rule:post-organisation")
+    visit = candidate(text, "Ana Souza's visit to Porto Velho", "Visit", source="rule:visit")
+    person = candidate(text, "Ana Souza", "Person")
+    place = candidate(text, "Porto Velho", "City")
+    decisions = by_text(run(gazetteer, text, [post, customs, visit, person, place]))
+    assert {"director of Lao Cai Customs", "Lao Cai Customs", "Ana Souza's visit to Porto Velho", "Ana Souza",
+            "Porto Velho"} <= set(decisions)
+    assert decisions["Lao Cai Customs"].new and decisions["Lao Cai Customs"].types == ("CustomsDistrict",)
+    assert decisions["Porto Velho"].iri != decisions["Ana Souza"].iri
+    # a known name inside a post stays linked; outside a container the longest candidate still wins
+    text = "Chen Li, head of Chengdu Customs, and the Tianfu Logistics Hub Authority met."
+    decisions = by_text(run(gazetteer, text, [
+        candidate(text, "head of Chengdu Customs", "Post", source="rule:post"),
+        candidate(text, "Tianfu Logistics Hub Authority", "GovernmentBody"),
+        candidate(text, "Tianfu Logistics Hub", "LogisticsCentre")]))
+    assert decisions["Chengdu Customs"].auto and slug(decisions["Chengdu Customs"].iri) == "chengdu-customs"
+    assert "Tianfu Logistics Hub" not in decisions and "Tianfu Logistics Hub Authority" in decisions
+
+
+def test_a_near_form_of_a_label_goes_to_review_a_sure_form_links() -> None:
+    g = Graph()
+    entity(g, "pearl-strategy", "Strategy", "Pearl and Delta Strategy")
+    entity(g, "lancang-zone", "Zone", "Lancang Pilot Zone")
+    small = Gazetteer.from_graph(g)
+    decisions = by_text(run(small, "One Pearl and One Delta grew, like the Pearl and Delta and two Lancang Pilot Zones."))
+    sure = decisions["One Pearl and One Delta"]
+    assert (slug(sure.iri), sure.auto, sure.reason) == ("pearl-strategy", True, "exact-alias")
+    for near in (decisions["Pearl and Delta"], decisions["Lancang Pilot Zones"]):
+        assert (near.new, near.auto, near.reason) == (False, False, "fuzzy:90")
+    # a candidate of another type on a near form: the type veto holds
+    text = "Lancang Pilot Zones spoke."
+    d = by_text(run(small, text, [candidate(text, "Lancang Pilot Zones", "Person")]))["Lancang Pilot Zones"]
+    assert (d.new, d.reason) == (True, "vetoed:type")
 
 
 # -- the seed store -----------------------------------------------------------------------------------------

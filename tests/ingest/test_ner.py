@@ -225,3 +225,31 @@ def test_the_model_on_a_seed_article(with_model: CandidateFinder) -> None:
     assert opening["Chongqing Multimodal Transport Center"].types == ("LogisticsCentre",)
     assert opening["Shan Wei"].source == "rule:post-person"
     assert "EDITOR" not in opening
+
+
+def test_modes_of_transport_listed_as_routes(rules: CandidateFinder) -> None:
+    text = ("Goods now move by river-sea intermodal transport, cross-border road transport and "
+            "domestic railway transport. Multimodal transport grows.")
+    found = _by_text(_find(rules, text))
+    assert found["river-sea intermodal transport"].types == ("MultimodalRoute",)
+    assert found["cross-border road transport"].types == ("RoadRoute",)
+    assert found["domestic railway transport"].types == ("RailRoute",)
+    assert "Multimodal transport" not in found  # a mode without a modifier is no route of its own
+
+
+def test_bonded_places_in_lower_case(rules: CandidateFinder) -> None:
+    text = "The zone will open bonded logistics centres, bonded wine exhibition and trading centres and bonded warehouses."
+    found = _by_text(_find(rules, text))
+    assert found["bonded logistics centres"].types == ("LogisticsCentre",)
+    assert found["bonded wine exhibition and trading centres"].types == ("TradingCentre",)
+    assert found["bonded warehouses"].types == ("BondedArea",)
+
+
+def test_a_shared_head_names_the_first_conjunct(rules: CandidateFinder) -> None:
+    text = "They promote Vietnam-Laos and Thailand-Cambodia inter-customs cooperation and the Kashgar and Horgos free trade zones."
+    found = _by_text(_find(rules, text))
+    first = found["Vietnam-Laos"]
+    assert (first.types, first.label) == (("BilateralCooperation",), "Vietnam-Laos inter-customs cooperation")
+    assert found["Thailand-Cambodia inter-customs cooperation"].types == ("BilateralCooperation",)
+    assert (found["Kashgar"].types, found["Kashgar"].label) == (("FreeTradeZone",), "Kashgar free trade zone")
+    assert found["Horgos free trade zones"].label == "Horgos free trade zone"
