@@ -51,26 +51,33 @@ SITED = frozenset({"Zone", "Platform", "Region"})     # what lies in a region
 _AUX = (r"(?:will|shall|would|is|are|was|were|has|have|had|been|be|being|going|to|plans?|planned|planning|aims?"
         r"|aimed|aiming|at|intends?|intended|strives?|strived|continues?|continued|also|further|actively|jointly"
         r"|vigorously|fully|steadily|officially|formally|comprehensively|mainly|expected|must|should|can|could"
-        r"|tries|try|trying|seeks?|agreed|agrees|decided|decides|set|out|still|now|already|first|recently"
+        r"|tries|try|trying|seeks?|agreed|agrees|decided|decides|sets?\s+out|still|now|already|first|recently"
         r"|successfully|together|both|hopes?|wants?|pledged|pledges|vowed|vows|committed|commits|need|needs|schemes?)")
 _AUX_GAP = re.compile(rf"(?:\s+(?:{_AUX}|takes?\s+the\s+lead\s+in|took\s+the\s+lead\s+in))*\s+", re.IGNORECASE)
 # Words that may stand between a verb and its object ("promote the opening up and development of").
 _OBJ_WORDS = (r"(?:the|a|an|its|their|further|more|continued|construction|development|opening|up|opening-up"
               r"|implementation|sustainable|green|high-quality|quality|of|and|in|high-level|integrated"
               r"|co-construction|building|growth|upgrading|reform|cooperation|with|joint|steady|healthy|rapid"
-              r"|deeper|deepening|new|round|better|stronger|operation|management|pattern)")
-_OBJ_GAP = re.compile(rf"\s+(?:{_OBJ_WORDS}\s+){{0,7}}", re.IGNORECASE)
+              r"|deeper|deepening|new|round|better|stronger|operation|management|pattern|spirit|upper|middle|lower"
+              r"|reaches|thorough|thoroughly|comprehensive|full|smooth|effective|integration|integrated)")
+# The words between a verb and its object, up to the object itself (matched in full, so the object is the
+# mention right after them): "the construction of the", "such mechanisms as the", and the first half of
+# an elliptical pair ("promote China-Laos and [China-Myanmar trade cooperation]").
+_OBJ_GAP = re.compile(rf"\s+(?:{_OBJ_WORDS}\s+){{0,9}}(?:such\s+(?:[\w-]+\s+){{0,3}}as\s+(?:the\s+)?)?"
+                      r"(?-i:[A-Z]\w*-[A-Z]\w*\s+and\s+)?", re.IGNORECASE)
 _COORD_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+and\s+|\s+as\s+well\s+as\s+)(?:the\s+)?")
 
 # verb -> (predicate, object kinds); the verb's form decides done / planned / stated.
 _ACTIONS: list[tuple[re.Pattern[str], str, frozenset[str]]] = [
-    (re.compile(r"(?:support(?:s|ed|ing)?|back(?:s|ed|ing)?)\b", re.I), "supports", THING | ORGANISATION),
+    (re.compile(r"(?:support(?:s|ed|ing)?|back(?:s|ed|ing)?|help(?:s|ed|ing)?\s+(?:[A-Z][\w'\u2019-]*\s+){1,4}"
+                r"play\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}role\s+in(?:\s+(?:promoting|advancing|boosting))?)\b", re.I),
+     "supports", THING | ORGANISATION),
     (re.compile(r"(?:promot(?:e|es|ed|ing)|advanc(?:e|es|ed|ing)|boost(?:s|ed|ing)?)\b", re.I), "promotes", THING),
     (re.compile(r"(?:implement(?:s|ed|ing)?|carr(?:y|ies|ied|ying)\s+out|appl(?:y|ies|ied|ying)"
-                r"|(?:accelerat(?:e|es|ed|ing)\s+)?the\s+implementation\s+of)\b", re.I),
+                r"|(?:accelerat(?:e|es|ed|ing)\s+)?(?:the|an?)\s+(?:[\w-]+\s+){0,2}?implementation\s+of)\b", re.I),
      "implements", frozenset({"Plan", "Policy", "Instruction", "Agreement", "CooperationMechanism", "Strategy",
-                              "Initiative"})),
-    (re.compile(r"(?:build(?:s|ing)?|built|construct(?:s|ed|ing)?|accelerat(?:e|es|ed|ing)\s+the\s+construction"
+                              "Initiative", "Meeting"})),
+    (re.compile(r"(?:(?:co-)?build(?:s|ing)?|(?:co-)?built|(?:co-)?construct(?:s|ed|ing)?|accelerat(?:e|es|ed|ing)\s+the\s+construction"
                 r"\s+of|(?:speed(?:s|ing)?|sped)\s+up\s+the\s+construction\s+of)\b", re.I), "builds", BUILT),
     (re.compile(r"(?:operat(?:e|es|ed|ing)|run(?:s|ning)?|ran)\b", re.I), "operates", frozenset({"Platform"})),
     (re.compile(r"(?:administer(?:s|ed|ing)?|manag(?:e|es|ed|ing))\b", re.I), "administers",
@@ -157,6 +164,9 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
         by_sentence.setdefault(sentence_of(spans, d.mention.start), []).append(d)
     found: list[_Found] = []
     topic: LinkDecision | None = None   # whom "they", "it", "we", "the Bureau" refer to
+    agreement: LinkDecision | None = None           # the agreement in focus: "this cooperation"
+    parties: list[LinkDecision] = []                # its signatories: "the two sides", "both parties"
+    organisations: dict[str, LinkDecision] | None = None   # by name, for a post naming its body in full
     everywhere: set[str] = set()        # the classes mentioned in the document: rules for others are skipped
     for (s_start, s_end), in_sentence in sorted(by_sentence.items()):
         if s_start == s_end:
@@ -165,9 +175,18 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
         present = frozenset().union(*(type_closure(d.types) for d in ms))
         everywhere |= present
         if "Agreement" in present:
-            found.extend(_signing(doc.text, s_start, s_end, ms, doc.date))
+            signed = _signing(doc.text, s_start, s_end, ms, doc.date)
+            found.extend(signed)
+            signatories = [f for f in signed if f.predicate == "hasSignatory" and f.object is not None]
+            if signatories:
+                agreement = signatories[-1].subject
+                parties = [f.object for f in signatories if f.subject is agreement and f.object is not None]
         if "Post" in present:
             posts = _posts(doc.text, ms)
+            if not any(f.predicate == "org:postIn" for f in posts):
+                if organisations is None:
+                    organisations = {_norm(d.mention.text): d for d in decisions if _is(d, ORGANISATION)}
+                posts.extend(_post_in_by_name(doc.text, ms, organisations))
             found.extend(posts)
             # a speaker's organisation is what the rest of their statement is about
             speaker = next((f.object for f in posts if f.predicate == "org:postIn"), None) or _post_organisation(ms)
@@ -179,9 +198,14 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
                 topic = named
         if "CooperationMechanism" in present:
             found.extend(_members(doc.text, s_start, s_end, ms))
-        found.extend(_actions(doc.text, s_end, ms))
+        stated = _actions(doc.text, s_end, ms)
         if topic is not None:
-            found.extend(_actions(doc.text, s_end, ms, topic, _references(doc.text, s_start, s_end, topic)))
+            stated.extend(_actions(doc.text, s_end, ms, topic, _references(doc.text, s_start, s_end, topic)))
+        if agreement is not None:
+            stated.extend(_agreement_references(doc.text, s_start, s_end, ms, agreement, parties))
+        if _FRAMES_AT.search(doc.text, s_start, s_end):
+            stated.extend(_framed(doc.text, s_start, s_end, ms, stated, topic))
+        found.extend(stated)
         first = ms[0]
         if _LEADING_THE.fullmatch(doc.text, s_start, first.mention.start) and _is(
                 first, ORGANISATION | frozenset({"Zone", "Municipality", "Province", "City"})):
@@ -197,6 +221,75 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
     if "Visit" in everywhere:
         found.extend(_visits(doc.text, decisions))
     return _relations(doc, found, spans)
+
+
+# An opening phrase that frames the sentence's statement: its basis, or who backs it.
+_FRAMES_AT = re.compile(r"(?i:accordance|in\s+line\s+with|in\s+keeping\s+with|pursuant\s+to|guided\s+by|support\s+of"
+                        r"|help\s+of)")
+_BASIS = re.compile(r"(?:[Ii]n\s+(?:accordance|line|keeping)\s+with|[Pp]ursuant\s+to|[Gg]uided\s+by)\s+(?:the\s+)?")
+_BACKING = re.compile(r"[Ww]ith\s+the\s+(?:strong\s+|full\s+|great\s+)?(?:support|help)\s+of\s+(?:the\s+)?")
+_BASES = frozenset({"Plan", "Policy", "Instruction", "Agreement", "Strategy"})
+_DONE_ON_A_BASIS = frozenset({"Policy", "Initiative", "Plan"})
+
+
+def _framed(text: str, s_start: int, s_end: int, ms: list[LinkDecision], stated: list[_Found],
+            topic: LinkDecision | None) -> list[_Found]:
+    """ "In accordance with plan P, X will carry out programme Q": X implements P, Q is based on P.
+    "With the support of B, X will promote Y": B supports Y. Only for what the sentence's own
+    statements say X does (``stated``)."""
+    out: list[_Found] = []
+    for frame in _BASIS.finditer(text, s_start, s_end):
+        basis = next((d for d in ms if d.mention.start == frame.end()), None)
+        if basis is None or not _is(basis, _BASES):
+            continue
+        done = [f for f in stated if f.start >= basis.mention.end and f.object is not None
+                and f.object is not basis and f.predicate in ("implements", "builds", "promotes", "establishesMechanism")]
+        for f in done:
+            out.append(_Found(f.subject, "implements", basis, frame.start(), f.end, f.modality,
+                              round(f.confidence - 0.1, 2), "basis-implements"))
+            if f.object is not None and _is(f.object, _DONE_ON_A_BASIS):
+                out.append(_Found(f.object, "basedOn", basis, frame.start(), f.end, "stated",
+                                  round(f.confidence - 0.1, 2), "basis-based-on", dated=False))
+    for frame in _BACKING.finditer(text, s_start, s_end):
+        backer = next((d for d in ms if d.mention.start == frame.end()), None)
+        if backer is None or not _is(backer, PARTY):
+            continue
+        for f in stated:
+            if f.start >= backer.mention.end and f.object is not None and f.subject is not backer \
+                    and f.predicate in ("implements", "builds", "promotes", "supports"):
+                out.append(_Found(backer, "supports", f.object, frame.start(), f.end, f.modality,
+                                  round(f.confidence - 0.1, 2), "backing-supports"))
+    return out
+
+
+_SIDES = re.compile(r"\b(?:[Tt]he\s+two\s+(?:sides|parties)|[Bb]oth\s+(?:sides|parties))\b")
+_THIS_AGREEMENT = re.compile(r"\b[Tt](?:his|he)\s+(?:cooperation|agreement|memorandum|accord|deal)\b")
+
+
+def _agreement_references(text: str, s_start: int, s_end: int, ms: list[LinkDecision], agreement: LinkDecision,
+                          parties: list[LinkDecision]) -> list[_Found]:
+    """What "the two sides" (the parties of the agreement in focus) and "this cooperation" (the agreement)
+    do. "The two sides have established mechanisms A and B": the agreement establishes A and B, the
+    parties are their members. At a lower confidence than a named subject: the reference is resolved."""
+    out: list[_Found] = []
+    sides = [(m.start(), m.end()) for m in _SIDES.finditer(text, s_start, s_end)
+             if not any(d.mention.start <= m.start() < d.mention.end for d in ms)]
+    for party in parties if sides else ():
+        for f in _actions(text, s_end, ms, party, sides):
+            if f.predicate == "establishesMechanism" and f.object is not None:
+                out.append(replace(f, subject=agreement, confidence=round(f.confidence - 0.05, 2),
+                                   rule=f"{f.rule}/sides"))
+                out.append(replace(f, subject=f.object, predicate="hasMember", object=party,
+                                   confidence=round(f.confidence - 0.05, 2), rule=f"{f.rule}/sides-members",
+                                   modality="stated", dated=False))
+            else:
+                out.append(replace(f, confidence=round(f.confidence - 0.05, 2), rule=f"{f.rule}/sides"))
+    this = [(m.start(), m.end()) for m in _THIS_AGREEMENT.finditer(text, s_start, s_end)
+            if not any(d.mention.start <= m.start() < d.mention.end for d in ms)
+            and not text.startswith(("of ", "between ", "on ", "signed "), m.end() + 1)]
+    if this:
+        out.extend(replace(f, rule=f"{f.rule}/agreement") for f in _actions(text, s_end, ms, agreement, this))
+    return out
 
 
 def _relations(doc: IngestDocument, found: list[_Found], spans: list[tuple[int, int]]) -> list[Relation]:
@@ -251,10 +344,21 @@ def _group_after(text: str, ms: list[LinkDecision], at: int, kinds: frozenset[st
             group.append(d)
         else:
             break
-    return [d for d in group if _is(d, kinds)] if all(_is(d, kinds) for d in group) else []
+    return group if _coordinated_kinds(group, kinds) else []
 
 
-def _group_before(text: str, ms: list[LinkDecision], end: int, kinds: frozenset[str]) -> list[LinkDecision]:
+def _coordinated_kinds(group: list[LinkDecision], kinds: frozenset[str], untyped_pair: bool = False) -> bool:
+    """Whether a coordinated group is of ``kinds``: every typed member is, and a name the finder could not
+    type ("Chongqing, Guangxi and Guizhou") takes the kind of the typed names it is listed with. With
+    ``untyped_pair``, two or more untyped names are enough (the parties before "signed an agreement")."""
+    typed = [d for d in group if d.types]
+    if not all(_is(d, kinds) for d in typed):
+        return False
+    return bool(typed) or (untyped_pair and len(group) >= 2)
+
+
+def _group_before(text: str, ms: list[LinkDecision], end: int, kinds: frozenset[str], untyped_pair: bool = False
+                  ) -> list[LinkDecision]:
     """The coordinated mentions ending at ``end`` ("A and B" before "signed")."""
     before = [d for d in ms if d.mention.end <= end]
     if not before:
@@ -270,7 +374,7 @@ def _group_before(text: str, ms: list[LinkDecision], end: int, kinds: frozenset[
         else:
             break
     group.reverse()
-    return group if all(_is(d, kinds) for d in group) else []
+    return group if _coordinated_kinds(group, kinds, untyped_pair) else []
 
 
 _SIGN = re.compile(r"\b(?:signed|inked|concluded|sign|signs|signing|entered\s+into)\b", re.I)
@@ -292,7 +396,7 @@ def _signing(text: str, s_start: int, s_end: int, ms: list[LinkDecision], docume
         parties: list[LinkDecision] = []
         start = end = verb.start()
         if head is not None and agreement is not None:
-            parties = _group_before(text, ms, s_start + head.start(), PARTY)
+            parties = _group_before(text, ms, s_start + head.start(), PARTY, untyped_pair=True)
             if parties:
                 start, end = parties[0].mention.start, agreement.mention.end
         if not parties:
@@ -345,6 +449,27 @@ def _post_organisation(ms: list[LinkDecision]) -> LinkDecision | None:
                     and _is(org, ORGANISATION):
                 return org
     return None
+
+
+def _post_in_by_name(text: str, ms: list[LinkDecision], organisations: dict[str, LinkDecision]) -> list[_Found]:
+    """A post naming its body by a longer form than the article's mention of it ("Director of Lanzhou
+    Customs District" where the article says "Lanzhou Customs"): the longest known name its words begin
+    with, after "of" / "at"."""
+    out: list[_Found] = []
+    for post in ms:
+        if "Post" not in post.types:
+            continue
+        of = re.search(r"\s(?:of|at)\s+(?:the\s+)?", post.mention.text)
+        if of is None:
+            continue
+        words = _norm(post.mention.text[of.end():]).split()
+        for n in range(min(len(words), 8), 0, -1):
+            org = organisations.get(" ".join(words[:n]))
+            if org is not None and org.iri != post.iri:
+                out.append(_Found(post, "org:postIn", org, post.mention.start, post.mention.end, "stated", 0.7,
+                                  "post-in-name", dated=False))
+                break
+    return out
 
 
 def _posts(text: str, ms: list[LinkDecision]) -> list[_Found]:
@@ -454,23 +579,48 @@ def _actions(text: str, s_end: int, ms: list[LinkDecision], topic: LinkDecision 
     for i, subject, subject_start, subject_end in subjects:
         if not _is(subject, ACTOR):
             continue
-        aux = _AUX_GAP.match(text, subject_end, s_end)
+        relative = _RELATIVE.match(text, subject_end, s_end)
+        if relative is not None and (references is not None or _ATTACHED.search(text, max(0, subject_start - 25),
+                                                                                subject_start)):
+            continue   # "the growth of X, which ...": the clause is about the head noun, not X
+        aux = _AUX_GAP.match(text, relative.end() if relative else subject_end, s_end)
+        if _is(subject, _DOCUMENTS):
+            # "the cooperation agreement on promoting X", "a plan for building Y": what the document is for
+            aux = _FOR_PURPOSE.match(text, subject_end, s_end) or aux
         if aux is None or not re.match(r"[a-z]", text[aux.end():aux.end() + 1]):
             continue
         after = ms[i + 1:] if references is None else ms[i:]
         clause_end = _clause_end(text, s_end, aux.end(), after)
         reference_penalty = 0.15 if references is not None else 0.0
         rule_suffix = "/reference" if references is not None else ""
-        out.extend(_verb_phrase(text, clause_end, subject, subject_start, subject_end, aux.end(), after,
-                                reference_penalty, f"{rule_suffix}"))
+        first = _verb_phrase(text, clause_end, subject, subject_start, subject_end, aux.end(), after,
+                             reference_penalty, f"{rule_suffix}")
+        out.extend(first)
+        if not first and aux.end() - subject_end <= 2 and not _FINITE.match(text, aux.end()):
+            continue   # no verb of its own ("X development, and is ..."): the conjuncts are someone else's
         for conjunct in _CONJUNCT.finditer(text, aux.end(), clause_end):
+            if conjunct.group().lstrip(", ").lower().startswith(("to ", "so ", "in ")) and any(
+                    aux.end() <= d.mention.start < conjunct.start() and _is(d, frozenset({"Agreement"}))
+                    for d in after):
+                continue   # "signed the MOU to build X": the purpose is the agreement's, not the signatory's
             out.extend(_verb_phrase(text, clause_end, subject, subject_start, subject_end, conjunct.end(), after,
                                     reference_penalty + 0.1, f"{rule_suffix}/conjunct"))
     return out
 
 
-_CONJUNCT = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+|\s+as\s+well\s+as\s+|\s+while\s+)"
-                       r"(?:also\s+|further\s+|actively\s+|then\s+|continue\s+to\s+|strive\s+to\s+)*(?=[a-z])")
+# Where another verb phrase of the same subject starts: a coordinated one, or a purpose ("... to help X").
+# ", which will promote Y" after a subject: a relative clause saying what the subject does; unless the
+# subject hangs off something before it ("of X", "A, B and X"), to which the clause may belong.
+_RELATIVE = re.compile(r",\s*(?:which|that|who)(?=\s)", re.I)
+_ATTACHED = re.compile(r"(?:\b(?:of|and|in|for|to|with|by|from|at|on|among|between|or)\s+(?:the\s+)?|,\s*(?:the\s+)?)$",
+                       re.I)
+_FINITE = re.compile(r"[a-z]+(?:s|ed)\b")
+_DOCUMENTS = frozenset({"Agreement", "Plan", "Policy"})
+_FOR_PURPOSE = re.compile(r"\s+(?:on|for)\s+(?=\w+ing\b)", re.I)
+_CONJUNCT = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+|\s+as\s+well\s+as\s+|\s+while\s+"
+                       r"|\s+(?:so\s+as\s+|in\s+order\s+)?to\s+)"
+                       r"(?:also\s+|further\s+|actively\s+|then\s+|continue\s+to\s+|strive\s+to\s+|is\s+|are\s+)*"
+                       r"(?=[a-z])")
 _NEW_SUBJECT = re.compile(r"(?:,?\s+(?:which|who))?\s+(?:will|is|are|has|have|was|were|shall|aims?|plans?|should"
                           r"|must|can|would)\b", re.I)
 
@@ -487,22 +637,72 @@ def _clause_end(text: str, s_end: int, at: int, after: list[LinkDecision]) -> in
     return end
 
 
+def _objects_after(text: str, after: list[LinkDecision], at: int, kinds: frozenset[str], end: int
+                   ) -> list[LinkDecision]:
+    """The coordinated objects of a verb ending at ``at``: the first mention the words of ``_OBJ_GAP``
+    lead to (in full: a mention further on, after other words, is not the verb's object)."""
+    for d in after:
+        if d.mention.start < at:
+            continue
+        if d.mention.start >= end or d.mention.start - at > 160:
+            break
+        if _OBJ_GAP.fullmatch(text, at, d.mention.start):
+            if text.startswith(("'s", "\u2019s"), d.mention.end):
+                return []   # "support the development of Chongqing's industry": the object is the industry
+            return _group_after(text, after, d.mention.start, kinds, end)
+    return []
+
+
+# "attach importance to / pay attention to / focus on the construction, management and operation of X":
+# each nominalised verb of the list states its own relation with X.
+_NOMINALS = re.compile(r"(?:attach(?:es|ed|ing)?\s+(?:great\s+|more\s+|high\s+)?importance\s+to|pa(?:y|ys|id|ying)"
+                       r"\s+(?:more\s+|close\s+)?attention\s+to|focus(?:es|ed|ing)?\s+on|(?:speed(?:s|ing)?|sped)\s+up"
+                       r"|accelerat(?:e|es|ed|ing)|step(?:s|ped|ping)?\s+up)\s+the\s+((?:(?:construction|management"
+                       r"|operation|implementation)(?:\s*,\s*(?:and\s+)?|\s+and\s+))*(?:construction|management"
+                       r"|operation|implementation))\s+of\b", re.I)
+_NOMINAL_PREDICATES = {"construction": ("builds", BUILT),
+                       "operation": ("operates", frozenset({"Platform"})),
+                       "implementation": ("implements", frozenset({"Plan", "Policy", "Instruction", "Agreement",
+                                                                   "CooperationMechanism", "Strategy"}))}
+
+
+def _nominal_list(text: str, end: int, subject: LinkDecision, subject_start: int, subject_end: int, verb_at: int,
+                  after: list[LinkDecision], penalty: float, rule_suffix: str) -> list[_Found] | None:
+    """ "X will attach importance to the construction and operation of Y": X builds Y, X operates Y."""
+    listed = _NOMINALS.match(text, verb_at, end)
+    if listed is None or "," not in listed.group(1) and " and " not in listed.group(1).lower():
+        return None    # one nominal: the verb patterns read it ("accelerate the construction of")
+    out: list[_Found] = []
+    modality = _modality(text, subject_end, listed.end())
+    for nominal in re.findall(r"[a-z]+", listed.group(1).lower()):
+        if nominal not in _NOMINAL_PREDICATES:
+            continue
+        predicate, kinds = _NOMINAL_PREDICATES[nominal]
+        if predicate == "administers" and not _is(subject, PARTY):
+            continue
+        for obj in _objects_after(text, after, listed.end(), kinds, end):
+            out.append(_Found(subject, predicate, obj, subject_start if verb_at - subject_end < 120 else verb_at,
+                              obj.mention.end, modality, round(0.75 - penalty, 2), f"nominal:{predicate}{rule_suffix}"))
+    return out
+
+
 def _verb_phrase(text: str, end: int, subject: LinkDecision, subject_start: int, subject_end: int, verb_at: int,
                  after: list[LinkDecision], penalty: float, rule_suffix: str) -> list[_Found]:
     """The relations one verb phrase at ``verb_at`` states of ``subject``, if it is one we know."""
+    nominals = _nominal_list(text, end, subject, subject_start, subject_end, verb_at, after, penalty, rule_suffix)
+    if nominals is not None:
+        return nominals
     for pattern, predicate, kinds in _ACTIONS:
         verb = pattern.match(text, verb_at, end)
         if verb is None:
             continue
         if predicate in ("cooperatesWith", "administers") and not _is(subject, PARTY):
             return []
-        gap = _OBJ_GAP.match(text, verb.end(), end)
-        objects = _group_after(text, after, gap.end() if gap else verb.end(), kinds, end)
-        if not objects and gap is not None:
-            # the gap regex is greedy: the object may start inside it ("the Guoyuan Port")
-            objects = _group_after(text, after, verb.end(), kinds, end)
+        objects = _objects_after(text, after, verb.end(), kinds, end)
         if not objects:
             return []
+        if predicate == "builds" and _is(subject, frozenset({"Agreement"})):
+            predicate = "supports"   # "the MOU to co-build the corridor": an agreement builds nothing itself
         modality = _modality(text, subject_end, verb.end())
         if modality == "stated" and text[subject_end:verb_at].strip().lower().startswith("to "):
             modality = "planned"   # "(signed an agreement) to promote X": what it is for
@@ -519,18 +719,27 @@ _LINK = re.compile(r"\b(?:connect(?:s|ed|ing)?|link(?:s|ed|ing)?|connectivity\s+
                    r"\s+(?:the\s+)?", re.I)
 
 
+_CORRIDOR = frozenset({"Corridor"})
+
+
 def _connects(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
     out: list[_Found] = []
     for corridor in ms:
-        if not _is(corridor, frozenset({"Corridor"})):
+        if not _is(corridor, _CORRIDOR):
             continue
-        window_end = min(s_end, corridor.mention.end + 160)
-        for link in _LINK.finditer(text, corridor.mention.end, window_end):
-            between = text[corridor.mention.end:link.start()]
-            if re.search(r"[;:]", between) or any(corridor.mention.end <= d.mention.start < link.start()
-                                                  and _is(d, frozenset({"Corridor"})) for d in ms):
+        # "A, B and C (all) linked X and Y": the link is each listed route's
+        listed = _group_after(text, ms, corridor.mention.start, _CORRIDOR, s_end)
+        last = listed[-1] if listed and listed[0] is corridor else corridor
+        window_end = min(s_end, last.mention.end + 160)
+        for link in _LINK.finditer(text, last.mention.end, window_end):
+            between = text[last.mention.end:link.start()]
+            if re.search(r"[;:]", between) or any(last.mention.end <= d.mention.start < link.start()
+                                                  and _is(d, _CORRIDOR) for d in ms):
                 break
             ends = _group_after(text, ms, link.end(), THING, s_end)
+            paired = re.match(r"\s+with\s+(?:the\s+)?", text[ends[-1].mention.end:s_end]) if ends else None
+            if paired is not None:   # "connects A with B and C"
+                ends = ends + _group_after(text, ms, ends[-1].mention.end + paired.end(), THING, s_end)
             if len(ends) >= 2 or (ends and re.search(r"\bwith\b", text[ends[0].mention.end:s_end][:8])):
                 for end_ in ends:
                     out.append(_Found(corridor, "connects", end_, corridor.mention.start, ends[-1].mention.end,
@@ -541,6 +750,9 @@ def _connects(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
 
 _IN = re.compile(r",?\s+(?:(?:which\s+is\s+|is\s+|are\s+)?located\s+in|situated\s+in|in)\s+(?:the\s+)?", re.I)
 _BASED = re.compile(r",?\s+(?:(?:which\s+is\s+|is\s+)?(?:based|headquartered|seated)\s+in)\s+(?:the\s+)?", re.I)
+# "Kunming, the capital of Yunnan": an apposition naming what kind of place it is and where
+_APPOSITION = re.compile(r",\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:capital|city|county|town|district|port|hub"
+                         r"|municipality|province|prefecture)\s+(?:of|in)\s+(?:the\s+)?", re.I)
 _PART = re.compile(r",?\s+(?:(?:which\s+is\s+|is\s+)?(?:a\s+|an\s+)?(?:part|component)\s+of)\s+(?:the\s+)?", re.I)
 
 
@@ -552,7 +764,8 @@ def _located(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
             continue
         for pattern, predicate, subjects, objects in (
                 (_BASED, "basedIn", ORGANISATION, PLACE), (_IN, "locatedIn", SITED, PLACE),
-                (_PART, "partOf", SITED | BUILT, SITED | BUILT | frozenset({"Initiative"}))):
+                (_PART, "partOf", SITED | BUILT, SITED | BUILT | frozenset({"Initiative"})),
+                (_APPOSITION, "locatedIn", SITED, PLACE)):
             match = pattern.match(text, d.mention.end, s_end)
             if match is None:
                 continue
@@ -564,13 +777,14 @@ def _located(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
             if not group or (predicate == "locatedIn" and _is(target, frozenset({"Zone", "Platform"}))
                              and not _is(d, frozenset({"Platform", "Zone"}))):
                 continue
-            if predicate == "locatedIn" and not match.group().strip(", ").lower().startswith(("located", "situated")):
+            if pattern is _IN and not match.group().strip(", ").lower().startswith(("located", "situated")):
                 # a bare "in": "X in Chongqing" states where X is only for places, zones and facilities
                 if not all(_is(g, frozenset({"Zone", "Platform"})) and not _is(g, _WIDE) for g in group):
                     continue
             for g in group:
                 out.append(_Found(g, predicate, target, group[0].mention.start, target.mention.end, "stated",
-                                  0.8, f"{predicate}-phrase", dated=False))
+                                  0.8, f"{predicate}-{'apposition' if pattern is _APPOSITION else 'phrase'}",
+                                  dated=False))
     return out
 
 
@@ -665,9 +879,7 @@ def _agreement_parts(text: str, decisions: Sequence[LinkDecision], spans: list[t
             verb = pattern.match(text, verb_at, part.mention.end)
             if verb is None:
                 continue
-            gap = _OBJ_GAP.match(text, verb.end(), part.mention.end)
-            objects = _group_after(text, inside, gap.end() if gap else verb.end(), kinds, part.mention.end) or \
-                _group_after(text, inside, verb.end(), kinds, part.mention.end)
+            objects = _objects_after(text, inside, verb.end(), kinds, part.mention.end)
             for obj in objects:
                 out.append(_Found(agreement, verb_predicate, obj, part.mention.start, obj.mention.end, "planned",
                                   0.7, f"agreement-{verb_predicate}"))
