@@ -17,7 +17,7 @@ from coopgraph.api.engine import QueryEngine
 from coopgraph.api.derived import Derived, is_large, label_index_if_ready, measures, measures_or_503, projection
 from coopgraph.api.settings import Settings
 from coopgraph.api.state import AppState
-from coopgraph.graph.entities import LabelIndex
+from coopgraph.graph.search import LabelIndex
 from coopgraph.graph.store import Store
 
 __all__ = ["StateDep", "SettingsDep", "StoreDep", "ExecutorDep", "DerivedDep", "ProjectionDep", "MeasuresDep",

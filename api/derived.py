@@ -431,7 +431,7 @@ def label_index(request: Request, store: Any, base: str) -> Any:
     for a large embedded one, built in a thread (503 + Retry-After until ready)."""
     state = request.app.state.coop
     if policy(state) != CHILD_PROCESS:
-        from coopgraph.graph.entities import LabelIndex
+        from coopgraph.graph.search import LabelIndex
 
         return per_version(state, "label_index", lambda: LabelIndex.build(store, base=base))
     found = derived(request).ready("label_index", state.version, _label_index_job(state))
@@ -447,7 +447,7 @@ def label_index_if_ready(request: Request) -> Any:
 
 
 def _label_index_job(state: Any) -> Callable[[], Any]:
-    from coopgraph.graph.entities import LabelIndex
+    from coopgraph.graph.search import LabelIndex
 
     def build() -> Any:
         with state.reading() as store:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from coopgraph.graph.entities import PREFIXES, LabelIndex, Selectable, normalise
+from coopgraph.graph.read_queries import PREFIXES, Selectable
+from coopgraph.graph.search import LabelIndex, normalise
 from coopgraph.graph.ids import slug_of
 
 __all__ = ["CANDIDATE_LIMIT", "bounded_index"]

@@ -27,9 +27,8 @@ import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from coopgraph.api import deps
-from coopgraph.api.convert import evidence_of, summary_of
+from coopgraph.api.convert import edges_of, node_detail_of, node_ref_of, path_hop_of, path_of
 from coopgraph.api.deps import ProjectionDep
-from coopgraph.api.schemas import EvidenceQuote
 from coopgraph.api.schemas_analysis import (
     BridgesPage,
     CentralityPage,
@@ -65,76 +64,7 @@ Types = Annotated[
 ]
 
 
-# -- JSON shaping -------------------------------------------------------------------------------
-def _ref(G: Any, node: str) -> dict[str, Any]:
-    """The entity as every answer names one (``EntitySummary``; ``id`` is the node key)."""
-    return summary_of(analysis.entity_ref(G, node)).model_dump()
-
-
-def _detail(
-    G: Any, node: str, measures: dict[str, dict[str, Any]], distance: int | None = None
-) -> dict[str, Any]:
-    data = G.nodes[node]
-    row = measures.get(node, {})
-    return {
-        **_ref(G, node),
-        "aliases": list(data.get("aliases") or []),
-        "types": list(data.get("types") or []),
-        "date": data.get("date"),
-        "documents": list(data.get("documents") or []),
-        "degree": row.get("degree", 0),
-        # A degree-only row: the other measures are still being computed (large graph): null, not 0.
-        **({"pagerank": None, "betweenness": None, "community": None, "core_number": None}
-           if row and "pagerank" not in row else
-           {"pagerank": row.get("pagerank", 0.0), "betweenness": row.get("betweenness", 0.0),
-            "community": row.get("community"), "core_number": row.get("core_number", 0)}),
-        "distance": distance,
-    }
-
-
-def _evidence(G: Any, iris: list[str]) -> list[EvidenceQuote]:
-    return [evidence_of(ev) for ev in analysis.evidence_of(G, iris)]
-
-
-def _edges(G: Any, nodes: set[str]) -> list[dict[str, Any]]:
-    edges = []
-    for u, v, key, data in G.subgraph(nodes).edges(keys=True, data=True):
-        edges.append(
-            {
-                "source": u,
-                "target": v,
-                "key": key,
-                "predicate": data.get("predicate", key),
-                "predicate_label": data.get("predicate_label") or key,
-                "evidence": _evidence(G, list(data.get("evidence") or [])),
-            }
-        )
-    edges.sort(key=lambda e: (e["source"], e["target"], e["key"]))
-    return edges
-
-
-def _hop(hop: analysis.PathHop) -> dict[str, Any]:
-    return {
-        "source": hop.source,
-        "target": hop.target,
-        "subject": hop.subject,
-        "object": hop.object,
-        "predicate": hop.predicate,
-        "predicate_label": hop.predicate_label,
-        "direction": "forward" if hop.forward else "backward",
-        "evidence": [evidence_of(e) for e in hop.evidence],
-        "also": list(hop.also),
-    }
-
-
-def _path(G: Any, path: analysis.PathResult) -> dict[str, Any]:
-    return {
-        "length": path.length,
-        "nodes": [_ref(G, n) for n in path.nodes],
-        "hops": [_hop(h) for h in path.hops],
-    }
-
-
+# -- parameters ---------------------------------------------------------------------------------
 def _types(values: list[str] | None) -> list[str] | None:
     if not values:
         return None
@@ -218,8 +148,8 @@ def _neighbourhood_body(G: Any, view: analysis.Neighbourhood, measures: Any, dep
         "total": view.total,
         "truncated": view.truncated,
         "note": _walk_note(budget),
-        "nodes": [_detail(G, n, measures, view.distances[n]) for n in view.nodes],
-        "edges": _edges(G, set(view.nodes)),
+        "nodes": [node_detail_of(G, n, measures, view.distances[n]) for n in view.nodes],
+        "edges": edges_of(G, set(view.nodes)),
     }
 
 
@@ -262,13 +192,13 @@ async def get_paths(
                                                              "before it: they may be far apart or not linked at all."))
             note = _bound_note(budget, "these are the shortest paths found before it; more may exist.")
         return {
-            "source": _ref(G, s),
-            "target": _ref(G, t),
+            "source": node_ref_of(G, s),
+            "target": node_ref_of(G, t),
             "max_length": max_length,
             "truncated": len(shortest) > limit or len(simple) > limit or budget.exhausted,
             "note": note,
-            "shortest": [_path(G, p) for p in shortest[:limit]],
-            "simple": [_path(G, p) for p in simple[:limit]],
+            "shortest": [path_of(G, p) for p in shortest[:limit]],
+            "simple": [path_of(G, p) for p in simple[:limit]],
         }
 
     return await _bounded(request, search)
@@ -301,7 +231,7 @@ def get_centrality(
         "measure": measure,
         "sampled": sampled,
         "total": len(scores),
-        "items": [{"rank": i, "node": _ref(G, n), "score": s} for i, (n, s) in enumerate(top, start=1)],
+        "items": [{"rank": i, "node": node_ref_of(G, n), "score": s} for i, (n, s) in enumerate(top, start=1)],
     }
 
 
@@ -329,9 +259,9 @@ def get_communities(
             {
                 "id": c.id,
                 "name": c.name,
-                "central": _ref(G, c.central),
+                "central": node_ref_of(G, c.central),
                 "size": c.size,
-                "members": [_ref(G, n) for n in c.members[:members]],
+                "members": [node_ref_of(G, n) for n in c.members[:members]],
                 "truncated": c.size > members,
             }
             for c in found[:limit]
@@ -350,8 +280,8 @@ def get_bridges(request: Request, G: ProjectionDep, limit: Limit = DEFAULT_LIMIT
     deps.measures_or_503(request, G, "The bridge analysis")
     report = analysis.bridges_and_articulation_points(G)
     return {
-        "bridges": [_hop(h) for h in report.bridges[:limit]],
-        "articulation_points": [_ref(G, n) for n in report.articulation_points[:limit]],
+        "bridges": [path_hop_of(h) for h in report.bridges[:limit]],
+        "articulation_points": [node_ref_of(G, n) for n in report.articulation_points[:limit]],
         "truncated": len(report.bridges) > limit or len(report.articulation_points) > limit,
     }
 
@@ -377,7 +307,7 @@ def get_kcore(
         "k": order,
         "count": len(nodes),
         "truncated": len(nodes) > limit,
-        "nodes": [_ref(G, n) for n in nodes[:limit]],
+        "nodes": [node_ref_of(G, n) for n in nodes[:limit]],
     }
 
 
@@ -427,6 +357,6 @@ def _graph_view(request: Request, G: Any, focus: str | None, depth: int, wanted:
         "depth": None,
         "total": len(candidates),
         "truncated": len(candidates) > limit,
-        "nodes": [_detail(G, n, measures) for n in chosen],
-        "edges": _edges(G, set(chosen)),
+        "nodes": [node_detail_of(G, n, measures) for n in chosen],
+        "edges": edges_of(G, set(chosen)),
     }

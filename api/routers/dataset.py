@@ -23,8 +23,8 @@ from coopgraph.api.deps import SettingsDep, StateDep, StoreDep, label_index, per
 from coopgraph.api.linked_data import rdf_response
 from coopgraph.api.negotiation import JSON_LD, N_TRIPLES, RDF_FORMATS, RDF_XML, TURTLE, pick_format, utf8
 from coopgraph.api.schemas import DatasetStats
-from coopgraph.graph.entities import PREFIXES as SPARQL_PREFIXES
-from coopgraph.graph.entities import dataset_stats
+from coopgraph.graph.read_queries import PREFIXES as SPARQL_PREFIXES
+from coopgraph.graph.stats import dataset_stats
 from coopgraph.graph.namespaces import COOP_NS, PREFIXES, new_graph
 from coopgraph.graph.store import Store
 

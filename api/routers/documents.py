@@ -21,7 +21,8 @@ from coopgraph.api.deps import SettingsDep, StoreDep, TemplatesDep
 from coopgraph.api.linked_data import alternates, negotiated, rdf_response
 from coopgraph.api.negotiation import HTML, JSON, RDF_FORMATS
 from coopgraph.api.schemas import DocumentDetail, DocumentQuote, DocumentSummary
-from coopgraph.graph.entities import DocumentRecord, Value, document_detail, document_rdf, list_documents
+from coopgraph.graph.documents import DocumentRecord, document_detail, document_rdf, list_documents
+from coopgraph.graph.entities import Value
 
 __all__ = ["Token", "mark_tokens", "router"]
 

@@ -22,7 +22,8 @@ from coopgraph.api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
 from coopgraph.api.linked_data import alternates, negotiated, rdf_response
 from coopgraph.api.negotiation import HTML, JSON, RDF_FORMATS, TURTLE
 from coopgraph.api.schemas import EntityDetail, EntitySummary, Page
-from coopgraph.graph.entities import EntityRecord, IndexedEntity, entity_detail, entity_rdf, resolve_class
+from coopgraph.graph.entities import EntityRecord, entity_detail, entity_rdf
+from coopgraph.graph.search import IndexedEntity, resolve_class
 
 __all__ = ["router"]
 

@@ -3,19 +3,16 @@
 The page is YASGUI (Yasqe editor + Yasr results, vendored; see ``api/vendor.py``) pointed at our
 own ``/sparql``, with an examples panel. Examples are the ``api/queries/*.rq`` files; their header
 convention (title, description, ``# param:`` lines) is documented in ``api/queries/README.md``.
-This module reads them once per process, binds parameter values into their text, and runs them.
+Parsing them and binding parameter values into their text is the library's (``graph/examples.py``);
+this module reads them once per process, answers with them and runs them.
 
 Running an example goes through the app's query engine (``api/engine.py``), like any query on
 ``/sparql``: the same time, memory and row bounds. A user only supplies parameter values, each
-validated and turned into a single RDF term here.
+validated and turned into a single RDF term by ``graph.examples.bind``.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from importlib.resources import files
 from typing import Annotated, Any, Literal
@@ -30,179 +27,31 @@ from coopgraph.api import urls, vendor
 from coopgraph.api.deps import ExecutorDep, SettingsDep, StoreDep, TemplatesDep
 from coopgraph.api.negotiation import JSON_LD, SPARQL_JSON
 from coopgraph.graph.errors import EntityNotFoundError
-from coopgraph.graph.ids import entity_iri, is_slug
+from coopgraph.graph.examples import Example, bind, find_example, load_examples
+from coopgraph.graph.ids import entity_iri
 from coopgraph.graph.namespaces import PREFIXES
 from coopgraph.graph.store.base import ONTOLOGY_GRAPH
 
-__all__ = ["Example", "ExampleParam", "ExampleSummary", "bind", "load_examples", "parse_example", "router"]
+__all__ = ["ExampleParam", "ExampleSummary", "router", "shipped_examples"]
 
 router = APIRouter(tags=["examples"])
 
 # The prefixes the editor starts with, in this order; `id:` (entities) is added from the base.
 PAGE_PREFIXES = ("coop", "rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "prov", "org", "schema")
-PARAM_KINDS = ("entity", "date", "year", "integer", "text")
-NAME_RE = re.compile(r"^\d{2,}-(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*)$")
-HEADER_RE = re.compile(r"^#\s*(?P<key>title|description|param)\s*:\s*(?P<value>.*?)\s*$", re.IGNORECASE)
-PARAM_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<default>.*?)"
-                      r"(?:\s*\((?P<kind>[a-z]+)\))?$")
-FORM_RE = re.compile(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.IGNORECASE)
 
 
-# -- the example files ----------------------------------------------------------------------------
-class ExampleFileError(ValueError):
-    """An ``.rq`` file breaks the convention of api/queries/README.md (a bug in the shipped files)."""
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    default: str
-    kind: str = "entity"
-
-
-@dataclass(frozen=True)
-class Example:
-    name: str
-    file: str
-    title: str
-    description: str
-    text: str
-    form: str
-    params: tuple[Param, ...] = field(default=())
-
-    def param(self, name: str) -> Param | None:
-        return next((p for p in self.params if p.name == name), None)
-
-
-def parse_example(file_name: str, text: str) -> Example:
-    """One ``NN-name.rq`` file -> Example; raises ExampleFileError naming the file and the problem."""
-    stem = file_name.removesuffix(".rq")
-    match = NAME_RE.match(stem)
-    if match is None:
-        raise ExampleFileError(f"{file_name}: the file name must be NN-name.rq (lower-case words and -)")
-    header: dict[str, str] = {}
-    params: list[Param] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if not stripped.startswith("#"):
-            break  # the header ends at the first line of SPARQL
-        found = HEADER_RE.match(stripped)
-        if found is None:
-            continue
-        key, value = found["key"].lower(), found["value"]
-        if key == "param":
-            params.append(_parse_param(file_name, value))
-        else:
-            header[key] = value
-    for key in ("title", "description"):
-        if not header.get(key):
-            raise ExampleFileError(f"{file_name}: the header has no '# {key}: ...' line")
-    body = _strip_comments(text)
-    form = FORM_RE.search(_without_prologue(body))
-    if form is None:
-        raise ExampleFileError(f"{file_name}: no SELECT, CONSTRUCT, ASK or DESCRIBE found")
-    for param in params:
-        if not re.search(rf"[?$]{re.escape(param.name)}\b", body):
-            raise ExampleFileError(f"{file_name}: parameter {param.name!r} is not a variable of the query")
-    return Example(name=match["name"], file=file_name, title=header["title"],
-                   description=header["description"], text=text if text.endswith("\n") else text + "\n",
-                   form=form[1].upper(), params=tuple(params))
-
-
-def _parse_param(file_name: str, value: str) -> Param:
-    match = PARAM_RE.match(value)
-    if match is None or not match["default"]:
-        raise ExampleFileError(f"{file_name}: '# param: {value}' must read 'NAME = DEFAULT' or "
-                               "'NAME = DEFAULT (KIND)'")
-    kind = match["kind"] or "entity"
-    if kind not in PARAM_KINDS:
-        raise ExampleFileError(f"{file_name}: parameter kind {kind!r} is not one of {', '.join(PARAM_KINDS)}")
-    param = Param(name=match["name"], default=match["default"], kind=kind)
-    try:
-        rdf_term(param, param.default, base="https://example.org/")
-    except ValueError as exc:
-        raise ExampleFileError(f"{file_name}: default of {param.name!r}: {exc}") from exc
-    return param
-
-
-def _strip_comments(text: str) -> str:
-    """The query without ``#`` comments (outside IRIs and strings, which our files do not mix)."""
-    return "\n".join(re.sub(r"(^|\s)#.*$", "", line) for line in text.splitlines())
-
-
-def _without_prologue(body: str) -> str:
-    return re.sub(r"(?is)\b(PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s+<[^>]*>)", " ", body)
-
-
+# -- the shipped examples -------------------------------------------------------------------------
 @cache
-def load_examples() -> tuple[Example, ...]:
-    """Every shipped example, ordered by file name (read once per process; the files ship with us)."""
-    folder = files("coopgraph.api").joinpath("queries")
-    examples = [parse_example(entry.name, entry.read_text(encoding="utf-8"))
-                for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-                if entry.name.endswith(".rq") and entry.is_file()]
-    names = [e.name for e in examples]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ExampleFileError(f"two example files share the name {', '.join(duplicates)}")
-    return tuple(examples)
+def shipped_examples() -> tuple[Example, ...]:
+    """Every example of ``api/queries`` (read once per process: the files ship with us)."""
+    return load_examples(files("coopgraph.api") / "queries")
 
 
-def find_example(name: str) -> Example:
-    for example in load_examples():
-        if example.name == name:
-            return example
-    raise EntityNotFoundError(f"no example query {name!r}; GET /api/examples lists them")
-
-
-# -- binding parameter values ---------------------------------------------------------------------
-def rdf_term(param: Param, value: str, *, base: str) -> str:
-    """The SPARQL term for one parameter value; ValueError (an HTTP 400) when the value does not fit."""
-    value = value.strip()
-    if param.kind == "entity":
-        if not is_slug(value):
-            raise ValueError(f"{param.name}: {value!r} is not an entity id "
-                             "(lower-case letters, digits and -, as in /id/chongqing-customs)")
-        return f"<{entity_iri(base, value)}>"
-    if param.kind == "date":
-        try:
-            return f'"{date.fromisoformat(value).isoformat()}"^^<{PREFIXES["xsd"]}date>'
-        except ValueError:
-            raise ValueError(f"{param.name}: {value!r} is not a date (YYYY-MM-DD)") from None
-    if param.kind == "year":
-        if not re.fullmatch(r"\d{4}", value):
-            raise ValueError(f"{param.name}: {value!r} is not a year (four digits)")
-        return f'"{value}"^^<{PREFIXES["xsd"]}gYear>'
-    if param.kind == "integer":
-        if not re.fullmatch(r"-?\d{1,18}", value):
-            raise ValueError(f"{param.name}: {value!r} is not an integer")
-        return str(int(value))
-    return json.dumps(value, ensure_ascii=False)  # text: a JSON string is a valid SPARQL string literal
-
-
-def bind(example: Example, values: dict[str, str], *, base: str) -> str:
-    """The example's text with each given parameter bound to its value (defaults stay as written)."""
-    text = example.text
-    for param in example.params:
-        if param.name not in values:
-            continue
-        text = _bind_one(text, param.name, rdf_term(param, values[param.name], base=base))
-    return text
-
-
-def _bind_one(text: str, name: str, term: str) -> str:
-    """Put ``term`` in the ``VALUES ?name { ... }`` clause, or add a trailing one."""
-    clause = re.compile(rf"(VALUES\s+[?$]{re.escape(name)}\s*\{{)[^{{}}]*(\}})", re.IGNORECASE)
-
-    def fill(match: re.Match[str]) -> str:
-        return f"{match[1]} {term} {match[2]}"
-
-    text, replaced = clause.subn(fill, text, count=1)
-    if not replaced:
-        text = text.rstrip("\n") + f"\nVALUES ?{name} {{ {term} }}\n"
-    return text
+def _example(name: str) -> Example:
+    try:
+        return find_example(shipped_examples(), name)
+    except EntityNotFoundError as exc:
+        raise EntityNotFoundError(f"{exc.message}; GET /api/examples lists them") from None
 
 
 # -- JSON models ----------------------------------------------------------------------------------
@@ -241,7 +90,7 @@ def summary_of(example: Example) -> ExampleSummary:
             response_model=list[ExampleSummary], tags=["json api", "examples"])
 def list_examples() -> list[ExampleSummary]:
     """Every example shown on /query; run one with ``GET /api/examples/{name}?param=value``."""
-    return [summary_of(e) for e in load_examples()]
+    return [summary_of(e) for e in shipped_examples()]
 
 
 @router.get("/api/examples/{name}", summary="Run one example query (SPARQL JSON results)",
@@ -254,7 +103,7 @@ async def run_example(request: Request, store: StoreDep, settings: SettingsDep, 
                       name: Annotated[str, Path(description="The example's name, from /api/examples")]
                       ) -> Response:
     """Parameters go in the query string by name (``?entity=chongqing-customs``); others keep defaults."""
-    example = find_example(name)
+    example = _example(name)
     values = dict(request.query_params)
     unknown = sorted(set(values) - {p.name for p in example.params})
     if unknown:
@@ -300,7 +149,7 @@ def query_page(request: Request, settings: SettingsDep, store: StoreDep, templat
         "query": query,
         "defaultQuery": default_query(prefixes),
         "terms": vocabulary_terms(store),
-        "examples": [summary_of(e).model_dump() for e in load_examples()],
+        "examples": [summary_of(e).model_dump() for e in shipped_examples()],
     }
     context = {"nav": "query", "config": config, "assets": assets, "assets_missing": missing,
                "endpoint": endpoint}

@@ -15,7 +15,7 @@ from coopgraph.api import deps, urls
 from coopgraph.api.convert import summary_of
 from coopgraph.api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
 from coopgraph.api.schemas import SearchHit
-from coopgraph.graph.entities import resolve_class
+from coopgraph.graph.search import resolve_class
 
 __all__ = ["router"]
 

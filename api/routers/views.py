@@ -12,10 +12,7 @@ Every route takes the same view parameters (``ViewSpec.from_params``), validated
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -24,11 +21,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from coopgraph.api import deps
 from coopgraph.api.deps import DerivedDep, MeasuresDep, ProjectionDep, SettingsDep, StateDep, StoreDep, TemplatesDep, get_executor
 from coopgraph.api.negotiation import CSV, GEXF, GRAPHML, HTML, JAVASCRIPT, JSON, N_TRIPLES, SPARQL_JSON, TURTLE, utf8
+from coopgraph.graph import view_export
 from coopgraph.graph.errors import CoopgraphError, QueryRejectedError
 from coopgraph.graph.views import HARD_MAX_NODES, ViewSpec, view_data, view_subgraph
 
 router = APIRouter(tags=["views"])
 
+# The media type and file-name suffix of each of graph.view_export's formats.
 EXPORT_FORMATS = {
     "graphml": (utf8(GRAPHML), "graphml"),
     "gexf": (utf8(GEXF), "gexf"),
@@ -36,8 +35,6 @@ EXPORT_FORMATS = {
     "csv-edges": (utf8(CSV), "edges.csv"),
     "ttl": (utf8(TURTLE), "ttl"),
 }
-# A CONSTRUCT drawn in an embed reads at most this many triples (its work stops there).
-MAX_EMBED_TRIPLES = 20_000
 
 
 def _q(description: str) -> Any:
@@ -156,7 +153,8 @@ async def embed_sparql(request: Request, state: StateDep, G: ProjectionDep, sett
     graph_form = kind in ("CONSTRUCT", "DESCRIBE")
     outcome = await get_executor(request).query(
         query, media_type=N_TRIPLES if graph_form else SPARQL_JSON)
-    H, cut = _graph_from_triples(_triples_of(outcome.body, graph_form), G, max_nodes=spec.limit)
+    H, cut = view_export.graph_from_triples(view_export.triples_of(outcome.body, graph_form), G,
+                                            max_nodes=spec.limit)
     data = view_data(H, spec.with_(focus=None))
     data["title"] = spec.title or "Query result"
     if cut:
@@ -228,174 +226,9 @@ def export_view(request: Request, fmt: str, G: ProjectionDep, store: StoreDep, s
         raise HTTPException(404, f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     H = view_subgraph(G, spec, deps.measures(request, G)[0])
     media_type, suffix = EXPORT_FORMATS[fmt]
-    body = _EXPORTERS[fmt](H, store)
+    body = view_export.export(fmt, H, store)
     name = f"coopgraph-{spec.focus or 'graph'}.{suffix}"
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _graphml(H: Any, _store: Any) -> bytes:
-    import networkx as nx
-
-    return "\n".join(nx.generate_graphml(H, prettyprint=True)).encode("utf-8")
-
-
-def _gexf(H: Any, _store: Any) -> bytes:
-    import networkx as nx
-
-    buffer = io.BytesIO()
-    nx.write_gexf(H, buffer)
-    return buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    """Spreadsheets run cells that start with = + - @ as formulas; quote them (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _csv(rows: list[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return buffer.getvalue().encode("utf-8")
-
-
-_NODE_COLUMNS = ["slug", "label", "label_zh", "type", "types", "date", "aliases", "community", "degree",
-                 "pagerank", "betweenness"]
-_EDGE_COLUMNS = ["predicate", "label", "quote", "document", "evidence"]
-
-
-def _csv_nodes(H: Any, _store: Any) -> bytes:
-    rows = [["iri", *_NODE_COLUMNS]]
-    rows += [[n, *(d.get(c, "") for c in _NODE_COLUMNS)] for n, d in H.nodes(data=True)]
-    return _csv(rows)
-
-
-def _csv_edges(H: Any, _store: Any) -> bytes:
-    rows = [["id", "source", "target", *_EDGE_COLUMNS]]
-    rows += [[k, H.nodes[u]["slug"], H.nodes[v]["slug"], *(d.get(c, "") for c in _EDGE_COLUMNS)]
-             for u, v, k, d in H.edges(keys=True, data=True)]
-    return _csv(rows)
-
-
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-_SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
-
-
-def _turtle(H: Any, store: Any) -> bytes:
-    """The view's entities (types, names, literal facts), its relations, their evidence nodes and
-    the documents those cite (without their full text), read from the store.
-
-    Parsed and written with pyoxigraph: rdflib took half a second for a 300-node view at 1M."""
-    import pyoxigraph as ox
-
-    from coopgraph.graph.namespaces import PREFIXES
-
-    triples: set[ox.Triple] = set()
-    entities = [n for n in H.nodes if n.startswith(("http://", "https://"))]
-    evidence = sorted({e for _u, _v, d in H.edges(data=True) for e in (d.get("evidence") or "").split() if e})
-
-    def construct(template: str, values: list[str]) -> None:
-        for start in range(0, len(values), 500):
-            chunk = " ".join(f"<{v}>" for v in values[start:start + 500])
-            ntriples = store.construct(template % chunk)
-            if ntriples:
-                triples.update(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
-
-    construct("CONSTRUCT { ?e ?p ?o } WHERE { VALUES ?e { %s } ?e ?p ?o FILTER(isLiteral(?o) || ?p = <"
-              + _RDF_TYPE + ">) }", entities)
-    for u, v, _k, d in H.edges(keys=True, data=True):
-        triples.add(ox.Triple(ox.NamedNode(u), ox.NamedNode(d["predicate"]), ox.NamedNode(v)))
-    construct("CONSTRUCT { ?ev ?p ?o } WHERE { VALUES ?ev { %s } ?ev ?p ?o }", evidence)
-    derived_from = "http://www.w3.org/ns/prov#wasDerivedFrom"
-    documents = sorted({t.object.value for t in triples
-                        if t.predicate.value == derived_from and isinstance(t.object, ox.NamedNode)})
-    construct("CONSTRUCT { ?d ?p ?o } WHERE { VALUES ?d { %s } ?d ?p ?o "
-              "FILTER(?p NOT IN (<https://schema.org/text>, <https://schema.org/mentions>)) }", documents)
-    prefixes = dict(PREFIXES)
-    if H.graph.get("base"):
-        prefixes["id"] = H.graph["base"] + "id/"
-    ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
-
-
-def _triples_of(body: bytes, graph_form: bool) -> Any:
-    """(s, p, o) pyoxigraph terms of a CONSTRUCT's N-Triples, or of a SELECT binding ?s ?p ?o."""
-    import pyoxigraph as ox
-
-    if graph_form:
-        return ((t.subject, t.predicate, t.object) for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-    result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-    if not isinstance(result, ox.QuerySolutions):  # _check_query refuses ASK before it runs
-        raise QueryRejectedError("an ASK query has no graph to draw; use CONSTRUCT")
-    names = {v.value for v in result.variables}
-    if not {"s", "p", "o"} <= names:
-        raise QueryRejectedError("a SELECT drawn as a graph must bind ?s ?p ?o")
-    return ((row["s"], row["p"], row["o"]) for row in result if row["s"] is not None
-            and row["p"] is not None and row["o"] is not None)
-
-
-def _graph_from_triples(triples: Any, G: Any, *, max_nodes: int) -> tuple[Any, bool]:
-    """A projection-shaped MultiDiGraph of query triples: entity terms become nodes (with the
-    projection's labels, types and evidence where it knows them), literals become attributes."""
-    import networkx as nx
-    import pyoxigraph as ox
-
-    H: nx.MultiDiGraph[str] = nx.MultiDiGraph(base=G.graph.get("base"), evidence=G.graph.get("evidence", {}),
-                        predicates=G.graph.get("predicates", {}), version=None)
-    predicates = G.graph.get("predicates", {})
-    cut = False
-
-    def node(term: Any) -> str | None:
-        nonlocal cut
-        key = str(term.value) if isinstance(term, ox.NamedNode) else f"_:{term.value}"
-        if key in H:
-            return key
-        if H.number_of_nodes() >= max_nodes:
-            cut = True
-            return None
-        if key in G:
-            H.add_node(key, **{k: (list(v) if isinstance(v, list) else v) for k, v in G.nodes[key].items()})
-        else:
-            local = re.split(r"[#/]", key.rstrip("/#"))[-1] or key
-            H.add_node(key, slug=key, label=local, label_zh=None, aliases=[], types=[], type=None, date=None,
-                       documents=[])
-        return key
-
-    for count, (s, p, o) in enumerate(triples):
-        if count >= MAX_EMBED_TRIPLES:
-            cut = True
-            break
-        if isinstance(s, ox.Literal) or not isinstance(p, ox.NamedNode):
-            continue
-        predicate = str(p.value)
-        if isinstance(o, ox.Literal):
-            u = node(s)
-            if u is not None and predicate == _RDFS_LABEL and (u not in G):
-                H.nodes[u]["label"] = str(o.value)
-            continue
-        if predicate == _RDF_TYPE:
-            u = node(s)
-            if u is not None and u not in G:
-                local = re.split(r"[#/]", str(o.value))[-1]
-                H.nodes[u]["types"] = sorted({*H.nodes[u]["types"], local})
-                H.nodes[u]["type"] = H.nodes[u]["types"][0]
-            continue
-        u, v = node(s), node(o)
-        if u is None or v is None or H.has_edge(u, v, key=predicate):
-            continue
-        known = G.get_edge_data(u, v, key=predicate) if u in G and v in G else None
-        H.add_edge(u, v, key=predicate, predicate=predicate,
-                   predicate_label=predicates.get(predicate) or re.split(r"[#/]", predicate)[-1],
-                   evidence=list((known or {}).get("evidence") or []))
-    return H, cut
-
-
-_EXPORTERS = {"graphml": _graphml, "gexf": _gexf, "csv-nodes": _csv_nodes, "csv-edges": _csv_edges,
-              "ttl": _turtle}
 
 
 # -- the shared drawing script ------------------------------------------------------------------

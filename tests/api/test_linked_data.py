@@ -15,7 +15,7 @@ from coopgraph.graph.store.oxigraph import OxigraphStore
 from tests.api.test_negotiation import CHROME, FIREFOX
 from tests.api.test_negotiation import LINKED_DATA_TABLE as ACCEPT_TABLE
 from tests.conftest import app_settings, in_process_app
-from tests.graph.test_entities import XSS_LABEL, write_mini_store
+from tests.graph.mini_store import XSS_LABEL, write_mini_store
 
 
 def parse_rdf(body: bytes, fmt: str) -> rdflib.Graph:

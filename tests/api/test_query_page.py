@@ -1,6 +1,6 @@
-"""The SPARQL page and the example queries, answered by the app in process (``app_client``), plus
-the pure parts (parsing an ``.rq`` header, binding a parameter) as unit tests. The page's Python
-snippets run with real clients against a real server (``live_server``)."""
+"""The SPARQL page and the example queries, answered by the app in process (``app_client``); the
+pure parts (parsing an ``.rq`` header, binding a parameter) are tests/graph/test_examples.py. The
+page's Python snippets run with real clients against a real server (``live_server``)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from coopgraph.api.routers.query_page import ExampleFileError, bind, load_examples, parse_example
+from coopgraph.api.routers.query_page import shipped_examples
 from tests.conftest import LiveServer
 
 BASE = "https://coopgraph.org/"
-EXAMPLES = [e.name for e in load_examples()]
+EXAMPLES = [e.name for e in shipped_examples()]
 
 
 class _Scripts(HTMLParser):
@@ -116,7 +116,7 @@ def test_examples_are_listed_with_everything_a_client_needs(app_client: httpx.Cl
 def test_every_example_runs_with_its_defaults(app_client: httpx.Client, name: str) -> None:
     response = app_client.get(f"/api/examples/{name}")
     assert response.status_code == 200, response.text
-    example = next(e for e in load_examples() if e.name == name)
+    example = next(e for e in shipped_examples() if e.name == name)
     body = response.json()
     if example.form == "SELECT":
         assert response.headers["content-type"].startswith("application/sparql-results+json")
@@ -129,7 +129,7 @@ def test_every_example_runs_with_its_defaults(app_client: httpx.Client, name: st
 
 
 def test_example_runs_with_an_entity_parameter(app_client: httpx.Client) -> None:
-    example = next(e for e in load_examples() if any(p.kind == "entity" for p in e.params))
+    example = next(e for e in shipped_examples() if any(p.kind == "entity" for p in e.params))
     param = next(p for p in example.params if p.kind == "entity")
     other = "chengdu-customs" if param.default != "chengdu-customs" else "chongqing-customs"
     default = app_client.get(f"/api/examples/{example.name}")
@@ -140,7 +140,7 @@ def test_example_runs_with_an_entity_parameter(app_client: httpx.Client) -> None
 
 
 def test_example_runs_with_date_parameters(app_client: httpx.Client) -> None:
-    example = next((e for e in load_examples() if any(p.kind == "date" for p in e.params)), None)
+    example = next((e for e in shipped_examples() if any(p.kind == "date" for p in e.params)), None)
     if example is None:
         pytest.skip("no example takes a date")
     names = [p.name for p in example.params if p.kind == "date"]
@@ -159,7 +159,7 @@ def test_example_runs_with_date_parameters(app_client: httpx.Client) -> None:
 ])
 def test_bad_parameters_are_4xx_with_the_canonical_body(app_client: httpx.Client, query: str, status: int,
                                                         fragment: str) -> None:
-    example = next(e for e in load_examples() if any(p.name == "entity" for p in e.params))
+    example = next(e for e in shipped_examples() if any(p.name == "entity" for p in e.params))
     response = app_client.get(f"/api/examples/{example.name}?{query}")
     assert response.status_code == status
     body = response.json()
@@ -170,70 +170,6 @@ def test_unknown_example_is_404(app_client: httpx.Client) -> None:
     response = app_client.get("/api/examples/no-such-example")
     assert response.status_code == 404
     assert "GET /api/examples" in response.json()["error"]
-
-
-# -- the .rq convention (pure) --------------------------------------------------------------------
-RQ = """# title: Links of an entity
-# description: Every link of one entity.
-# param: entity = chongqing-customs
-PREFIX id: <https://coopgraph.org/id/>
-SELECT ?p ?o WHERE {
-  VALUES ?entity { id:chongqing-customs }
-  ?entity ?p ?o .   # a comment with SELECT in it
-}
-"""
-
-
-def test_parse_example_reads_the_header() -> None:
-    example = parse_example("07-links-of-an-entity.rq", RQ)
-    assert (example.name, example.title) == ("links-of-an-entity", "Links of an entity")
-    assert example.form == "SELECT"
-    assert example.description == "Every link of one entity."
-    params = [(p.name, p.default, p.kind) for p in example.params]
-    assert params == [("entity", "chongqing-customs", "entity")]
-
-
-def test_bind_replaces_the_values_clause() -> None:
-    example = parse_example("07-links.rq", RQ)
-    text = bind(example, {"entity": "chengdu-customs"}, base=BASE)
-    assert "VALUES ?entity { <https://coopgraph.org/id/chengdu-customs> }" in text
-    assert "chongqing-customs }" not in text
-    assert bind(example, {}, base=BASE) == example.text
-
-
-def test_bind_appends_values_when_the_query_has_no_clause() -> None:
-    rq = "# title: T\n# description: D.\n# param: since = 2019-01-01 (date)\n" \
-         "SELECT ?x WHERE { ?x ?p ?d FILTER(?d >= $since) }\n"
-    text = bind(parse_example("01-t.rq", rq), {"since": "2020-02-03"}, base=BASE)
-    assert text.rstrip().endswith('VALUES ?since { "2020-02-03"^^<http://www.w3.org/2001/XMLSchema#date> }')
-
-
-def test_bind_refuses_values_that_do_not_fit() -> None:
-    example = parse_example("07-links.rq", RQ)
-    for bad in ("Chongqing Customs", "<http://evil>", "x } ?s ?p ?o {", ""):
-        with pytest.raises(ValueError, match="not an entity id"):
-            bind(example, {"entity": bad}, base=BASE)
-
-
-def test_text_parameters_become_escaped_literals() -> None:
-    rq = ("# title: T\n# description: D.\n# param: q = x (text)\n"
-          "SELECT ?s WHERE { VALUES ?q { \"x\" } ?s ?p ?q }\n")
-    text = bind(parse_example("01-t.rq", rq), {"q": 'a" } DROP ALL #'}, base=BASE)
-    assert 'VALUES ?q { "a\\" } DROP ALL #" }' in text
-
-
-@pytest.mark.parametrize(("file_name", "text", "problem"), [
-    ("links.rq", RQ, "NN-name.rq"),
-    ("01-x.rq", RQ.replace("# title: Links of an entity\n", ""), "no '# title"),
-    ("01-x.rq", RQ.replace("# description: Every link of one entity.\n", ""), "no '# description"),
-    ("01-x.rq", RQ.replace("entity = chongqing-customs", "entity chongqing-customs"), "NAME = DEFAULT"),
-    ("01-x.rq", RQ.replace("entity = chongqing-customs", "other = chongqing-customs"), "not a variable"),
-    ("01-x.rq", RQ.replace("entity = chongqing-customs", "entity = x (colour)"), "kind 'colour'"),
-    ("01-x.rq", RQ.replace("entity = chongqing-customs", "entity = Not A Slug"), "default of 'entity'"),
-])
-def test_parse_example_names_what_is_wrong(file_name: str, text: str, problem: str) -> None:
-    with pytest.raises(ExampleFileError, match=re.escape(problem)):
-        parse_example(file_name, text)
 
 
 @pytest.mark.parametrize("snippet", ["sparqlwrapper", "rdflib"])

@@ -112,6 +112,14 @@ def test_embed_sparql_refuses_what_it_cannot_draw(app_client: httpx.Client, quer
     assert response.status_code in (400, 403) and response.json()["ok"] is False
 
 
+def test_every_export_format_of_the_library_is_served() -> None:
+    """The router names a media type and a file suffix for each of graph.view_export's formats."""
+    from coopgraph.api.routers.views import EXPORT_FORMATS
+    from coopgraph.graph.view_export import FORMATS
+
+    assert tuple(EXPORT_FORMATS) == FORMATS
+
+
 def test_exports_hold_the_same_view(app_client: httpx.Client) -> None:
     params = {"focus": "chengdu-customs", "depth": 1}
     view = get(app_client, "/api/view", **params).json()

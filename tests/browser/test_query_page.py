@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from coopgraph.api.routers.query_page import load_examples
+from coopgraph.api.routers.query_page import shipped_examples
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -59,7 +59,7 @@ def session(browser: Any) -> Iterator[Session]:
 
 
 def _example(kind: str) -> Any:
-    return next(e for e in load_examples() if e.form == "SELECT" and any(p.kind == kind for p in e.params))
+    return next(e for e in shipped_examples() if e.form == "SELECT" and any(p.kind == kind for p in e.params))
 
 
 def test_example_click_runs_and_entity_links_open_here(session: Session, live_server: LiveServer,
@@ -103,8 +103,8 @@ def test_example_click_runs_and_entity_links_open_here(session: Session, live_se
 def test_entity_parameter_and_shared_link(session: Session, live_server: LiveServer) -> None:
     page = session.page
     example = _example("entity") if any(
-        e.form == "SELECT" and any(p.kind == "entity" for p in e.params) for e in load_examples()) else \
-        next(e for e in load_examples() if any(p.kind == "entity" for p in e.params))
+        e.form == "SELECT" and any(p.kind == "entity" for p in e.params) for e in shipped_examples()) else \
+        next(e for e in shipped_examples() if any(p.kind == "entity" for p in e.params))
     param = next(p for p in example.params if p.kind == "entity")
     page.goto(f"{live_server.url}/query", wait_until="networkidle")
     field = page.locator(f"form.qp-params[data-example='{example.name}'] input[name='{param.name}']")

@@ -17,7 +17,8 @@ import pytest
 from coopgraph.api.convert import evidence_of as evidence_quote
 from coopgraph.api.schemas import EvidenceQuote
 from coopgraph.graph.analysis import shortest_paths
-from coopgraph.graph.entities import document_detail, entity_detail
+from coopgraph.graph.documents import document_detail
+from coopgraph.graph.entities import entity_detail
 from coopgraph.graph.namespaces import DEFAULT_BASE
 from coopgraph.graph.network import project
 from coopgraph.graph.records import Evidence
