@@ -43,7 +43,7 @@ import ahocorasick  # type: ignore[import-not-found]  # pyahocorasick ships no t
 import rdflib
 from rapidfuzz import fuzz, process
 
-from coopgraph.graph.ingest.model import Mention
+from coopgraph.graph.ingest.model import LinkDecision, Mention
 from coopgraph.graph.ingest.text import fold, sentence_of
 from coopgraph.graph.namespaces import COOP_NS
 from coopgraph.graph.ontology import load_ontology
@@ -290,6 +290,10 @@ class Gazetteer:
                                     if self.kinds[key] in ("name", "acronym")
                                     and any("Region" in self.entities[iri].types for iri in iris))
         self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
+        self._dated_cache: dict[str, bool] = {}
+        # the linker's answers for candidate names that neither their sentence nor their document can
+        # change, kept across the documents of one run (bounded like the fuzzy answers)
+        self.link_cache: dict[tuple[str, str | None, tuple[str, ...]], LinkDecision] = {}
         # people's names in pinyin are written split or joined ("Shan Wei", "Shanwei", "Xi Jin-ping")
         self._compact: dict[str, list[str]] = defaultdict(list)
         for entity in self.entities.values():
@@ -382,6 +386,20 @@ class Gazetteer:
         """People whose name has the same letters as ``name`` ("Shanwei" -> Shan Wei)."""
         return [self.entities[iri] for iri in self._compact.get(_compact(name), ())]
 
+    def could_be_dated(self, name: str, classes: Iterable[str], limit: int = 5) -> bool:
+        """Whether an entity of one of ``classes`` has ``name`` as a label, is among its ``limit``
+        closest by fuzzy name, or has its letters (the things whose link depends on dates and parties)."""
+        answer = self._dated_cache.get(name)
+        if answer is None:
+            wanted = frozenset(classes)
+            entities = [*self.lookup(name), *(e for e, _s in self.fuzzy(name, limit=limit)),
+                        *self.same_letters(name)]
+            answer = any(wanted.intersection(e.types) for e in entities)
+            if len(self._dated_cache) >= _FUZZY_CACHE:
+                self._dated_cache.clear()
+            self._dated_cache[name] = answer
+        return answer
+
     def fuzzy(self, name: str, limit: int = 5) -> list[tuple[KnownEntity, float]]:
         """The closest entities by a multi-word label (token_sort_ratio, 0..100), best first."""
         query = name_key(_strip_possessive(name))
@@ -451,9 +469,11 @@ class Gazetteer:
 
     def _conjuncts(self, form: str, head: re.Match[str]) -> list[tuple[int, int, str]]:
         """"<A>, <B> and <C> <head>" -> [(start, end, key)] per conjunct (form offsets), or []."""
+        window = max(0, head.start() - 120)
+        if form.find(" and ", window, head.start()) == -1 and form.find(" & ", window, head.start()) == -1:
+            return []  # no conjunction before the head: nothing coordinated (most heads of a text)
         head_word, head_types = _HEADS[head.group(1)]
-        words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(form, max(0, head.start() - 120),
-                                                                           head.start())]
+        words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(form, window, head.start())]
         if not words or form[words[-1][1]:head.start()] != " ":
             return []
         result: list[tuple[int, int, str]] = []
@@ -623,6 +643,7 @@ def _same_case(model: str, word: str) -> str:
     return word.capitalize() if model[:1].isupper() else word
 
 
+@lru_cache(maxsize=1 << 16)
 def _compact(name: str) -> str:
     return _NOT_ALNUM.sub("", name_key(_strip_possessive(name)))
 

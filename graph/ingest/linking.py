@@ -42,6 +42,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -68,6 +69,8 @@ _NEAR_FORM = 90.0            # a near form of a label (a plural, a head dropped)
 _SAME_LETTERS = 95.0          # a person's name split or joined otherwise ("Shanwei" / "Shan Wei"): review
 _MAX_CANDIDATES = 5
 _MAX_SLUG = 80
+_LINK_CACHE = 50_000          # candidate names whose link is kept across the documents of a run
+_NAME_CACHE = 1 << 16          # names whose normal forms are kept: news of one region repeats its names
 # Mentions that hold other entities' names (the post's organisation, the visitor and the place
 # visited, the body holding a session, what an article of cooperation is about): the names inside
 # are mentions of their own, not leftovers of the longer one.
@@ -79,6 +82,9 @@ CONFUSABLE: frozenset[frozenset[str]] = frozenset(frozenset(pair) for pair in (
     ("jilin", "jinlin"), ("jiangxi", "jiangsu"), ("shandong", "guangdong"), ("ningxia", "ningbo"),
     ("guangxi", "jiangxi"), ("hainan", "henan"), ("hainan", "hunan"), ("liaoning", "ningxia"),
 ))
+# Words naming a mode of transport: two routes' names differing in one are different routes.
+_MODE_WORDS = frozenset("rail railway railways road roads river sea air waterway highway expressway pipeline "
+                        "shipping truck trucking".split())
 # Things with dates and parties: two of them are the same only if those agree.
 _DATED_CLASSES = ("Agreement", "CooperationMechanism", "Event")
 # Words that turn a name into its own organisation's name ("Chongqing Customs Bureau").
@@ -90,9 +96,11 @@ _FUNCTION_WORDS = frozenset("a an the of and in on at for to with by from betwee
 # Words that can be added to a body's name without making it another body.
 _SAME_BODY_WORDS = _ORGANISATION_WORDS | frozenset("""district province city municipality county prefecture
 china p.r.china p.r.c prc people's republic""".split())
+_SHARED_HEAD_RULE = "rule:shared-head"   # the NER rule naming "A" of "A and B <head>" by the head
 _OF_BEFORE = re.compile(r"\bof (the )?$")
 _TITLES = {"chief": "director", "head": "director", "commissioner": "director"}
-_COORDINATION = re.compile(r",|;| and | & ", re.IGNORECASE)
+_COORDINATED_BEFORE = re.compile(r"(?:,|;|\band|&)\s*(?:the\s+)?$", re.IGNORECASE)
+_COORDINATED_AFTER = re.compile(r"\s*(?:,|;|and\b|&)", re.IGNORECASE)
 _ORDINALS = {w: i for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(), start=1)}
@@ -142,6 +150,9 @@ class _NewEntities:
     base: str
     taken: set[str]
     by_key: dict[str, str] = field(default_factory=dict)
+    # the stable name and types a rule gave a span the gazetteer also matched ("memorandum of
+    # understanding" between these parties on this date): a new entity there is named by it
+    rule_names: dict[tuple[int, int], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def iri(self, label: str) -> str:
         key = _name_key(label)
@@ -159,7 +170,7 @@ def new_entity_iri(base: str, label: str, taken: set[str]) -> str:
     >>> new_entity_iri("https://x.org/", "Chongqing Customs", taken)
     'https://x.org/id/chongqing-customs-3'
     """
-    slug = slugify(label)[:_MAX_SLUG].strip("-") or "entity"
+    slug = _slug(label)
     candidate, n = slug, 1
     while candidate in taken:
         n += 1
@@ -171,14 +182,15 @@ def new_entity_iri(base: str, label: str, taken: set[str]) -> str:
 def link(doc: IngestDocument, known: Sequence[Mention], candidates: Sequence[Mention],
          acronyms: Mapping[str, Mention], gazetteer: Gazetteer, *, base: str) -> list[LinkDecision]:
     """One decision per mention (known and candidate, overlaps resolved), in text order."""
-    new = _NewEntities(base=base, taken=set(gazetteer.slugs))
+    new = _NewEntities(base=base, taken=set(gazetteer.slugs), rule_names={
+        (c.start, c.end): (c.label, c.types) for c in candidates if c.label and c.source.startswith("rule:")})
     known_list, own_names, nested = _resolve_overlaps(list(known), list(candidates), gazetteer)
     context = _context(doc.text, known_list + own_names + [outer for outer, _inner in nested], gazetteer)
     decisions: dict[tuple[int, int], LinkDecision] = {}
     for mention in known_list:
         decisions[(mention.start, mention.end)] = _link_known(mention, gazetteer, context, new)
     for mention in own_names:
-        decisions[(mention.start, mention.end)] = _link_candidate(mention, gazetteer, context, new)
+        decisions[(mention.start, mention.end)] = _link_candidate_once(mention, gazetteer, context, new)
     for mention, inner in nested:
         decisions[(mention.start, mention.end)] = _link_nested(mention, inner, gazetteer, context, new)
     _link_acronyms(doc.text, acronyms, decisions, gazetteer, context, new)
@@ -229,8 +241,10 @@ def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer
         covering = [k for k in overlapping if k.start <= mention.start and k.end >= mention.end]
         if covering:
             k = covering[0]
-            if (k.start, k.end) == (mention.start, mention.end) and k.label and gazetteer.near_form(k.label):
-                # only a near form of a label: the candidate, with the type it was found with, is linked
+            if (k.start, k.end) == (mention.start, mention.end) and (
+                    (k.label and gazetteer.near_form(k.label)) or mention.source == _SHARED_HEAD_RULE):
+                # only a near form of a label, or a conjunct that shares a head ("the [Yunnan] and Guangxi
+                # free trade zones" is a zone, not the province): the candidate, with its type, is linked
                 dropped_known.add((k.start, k.end))
                 alone.append(mention)
             continue  # the known label covers the candidate: the label wins
@@ -243,7 +257,8 @@ def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer
         alone.append(mention)
         if _is_container(mention):
             continue  # a post, a visit ...: the known names inside stay mentions
-        if len(overlapping) == 1 and _title_cased(mention.text) and not _COORDINATION.search(mention.text) \
+        if len(overlapping) == 1 and (_title_cased(mention.text) or mention.source == _SHARED_HEAD_RULE) \
+                and not _coordinated(mention, overlapping[0]) \
                 and not _OF_BEFORE.search(fast_fold(mention.text[:overlapping[0].start - mention.start])):
             # a name inside a longer proper name ("Chongqing" in "Chongqing Yuelai International
             # Convention Center", "China (Chongqing) Pilot Free Trade Zone"): the longer name is the mention
@@ -252,6 +267,15 @@ def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer
         # name built of several known ones ("Memorandum between A and B") or a known name inside a
         # description ("implementing the overall national security concept"): they stay mentions
     return [k for k in known if (k.start, k.end) not in dropped_known], alone, nested
+
+
+def _coordinated(outer: Mention, inner: Mention) -> bool:
+    """Whether ``inner`` is one of the names ``outer`` joins ("Memorandum between [A] and B", "[A],
+    B and C"): a conjunction or a comma right beside it, not an "and" inside a body's own name
+    ("Sichuan Provincial Development and Reform Commission")."""
+    before = outer.text[:inner.start - outer.start]
+    after = outer.text[inner.end - outer.start:]
+    return _COORDINATED_BEFORE.search(before) is not None or _COORDINATED_AFTER.match(after) is not None
 
 
 def _inside_one_box(boxes: bytearray, start: int, end: int) -> bool:
@@ -438,7 +462,10 @@ def _numbers(name: str) -> set[int]:
 
 def _confusable(name: str, label: str) -> bool:
     mine, theirs = set(_tokens(name)), set(_tokens(label))
-    return any(frozenset((a, b)) in CONFUSABLE for a in mine - theirs for b in theirs - mine)
+    only_mine, only_theirs = mine - theirs, theirs - mine
+    if only_mine & _MODE_WORDS and only_theirs & _MODE_WORDS:
+        return True  # "river-sea" / "rail-sea" intermodal transport: another route, however close the letters
+    return any(frozenset((a, b)) in CONFUSABLE for a in only_mine for b in only_theirs)
 
 
 def _tokens(name: str) -> list[str]:
@@ -481,6 +508,7 @@ def _parties_in_name_differ(name: str, label: str, entity: KnownEntity, gazettee
     return False
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def _contains_words(text: str, words: str) -> bool:
     return bool(words) and re.search(r"(?<![a-z0-9])" + re.escape(words) + r"(?![a-z0-9])", text) is not None
 
@@ -572,6 +600,25 @@ def _link_candidate(mention: Mention, gazetteer: Gazetteer, context: _Context,
     return _new(mention, new, reason, tuple(shown))
 
 
+def _link_candidate_once(mention: Mention, gazetteer: Gazetteer, context: _Context,
+                         new: _NewEntities) -> LinkDecision:
+    """``_link_candidate``, answered once per name, type and rule label for the whole run when neither
+    the sentence (no entity it could be has dates or parties for the vetoes to compare) nor the
+    document (no common-noun alias, which one sense per article decides) can change the answer."""
+    key = (mention.text, mention.label, mention.types)
+    cached = gazetteer.link_cache.get(key)
+    if cached is not None:
+        return replace(cached, mention=mention, iri=new.iri(cached.label) if cached.new else cached.iri)
+    decision = _link_candidate(mention, gazetteer, context, new)
+    name = _strip_the(mention.text)
+    dated = gazetteer.could_be_dated(name, _DATED_CLASSES, _MAX_CANDIDATES)
+    if not dated and not gazetteer.descriptive(name):
+        if len(gazetteer.link_cache) >= _LINK_CACHE:
+            gazetteer.link_cache.clear()  # bounded: a long run keeps its recent names only
+        gazetteer.link_cache[key] = decision
+    return decision
+
+
 def _fuzzy_candidates(mention: Mention, name: str, gazetteer: Gazetteer, context: _Context
                       ) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
     """(close and not vetoed, close but vetoed, near misses) for a multi-word name."""
@@ -595,6 +642,12 @@ def _fuzzy_candidates(mention: Mention, name: str, gazetteer: Gazetteer, context
     return passing, vetoed, near
 
 
+@lru_cache(maxsize=_NAME_CACHE)
+def _slug(label: str) -> str:
+    return slugify(label)[:_MAX_SLUG].strip("-") or "entity"
+
+
+@lru_cache(maxsize=_NAME_CACHE)
 def _closest_label(name: str, entity: KnownEntity) -> tuple[str, float]:
     folded = _comparable(name)
     scored = [(fuzz.token_sort_ratio(folded, _comparable(label)), label) for label in entity.labels
@@ -605,6 +658,7 @@ def _closest_label(name: str, entity: KnownEntity) -> tuple[str, float]:
     return label, float(score)
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def _comparable(name: str) -> str:
     """A name as the fuzzy scorer compares it: folded, hyphens as blanks, ordinals as numbers
     ("2nd" = "second"), one word for the titles the press uses for one post ("chief" = "director")."""
@@ -704,15 +758,24 @@ def _existing(mention: Mention, entity: KnownEntity, score: float, reason: str, 
 
 def _new(mention: Mention, new: _NewEntities, reason: str, candidates: tuple[Candidate, ...]) -> LinkDecision:
     # a candidate's stable name (an agreement's parties, topic and date) names it: two memoranda an
-    # article calls "memorandum of cooperation" are two entities; a gazetteer label is a folded key
-    label = _strip_the(mention.label if mention.label and mention.source != "label" else mention.text)
+    # article calls "memorandum of cooperation" are two entities; a gazetteer label is a folded key,
+    # but a rule may have named the same span
+    types = mention.types
+    if mention.label and mention.source != "label":
+        label = _strip_the(mention.label)
+    elif (mention.start, mention.end) in new.rule_names:
+        label, rule_types = new.rule_names[(mention.start, mention.end)]
+        types = types or rule_types
+    else:
+        label = _strip_the(mention.text)
     closest = max((c.score for c in candidates), default=0.0)
     # a new entity's score says how sure it is not one of the graph's: far from every name is sure
-    return LinkDecision(mention=mention, iri=new.iri(label), label=label, types=mention.types, new=True,
+    return LinkDecision(mention=mention, iri=new.iri(label), label=label, types=types, new=True,
                         score=round(100.0 - closest if reason == "new" else 100.0 - closest / 2, 1),
                         reason=reason, auto=False, candidates=candidates)
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def _strip_the(text: str) -> str:
     """A name without a leading "the" and a possessive "'s", blanks collapsed."""
     name = " ".join(text.split())
@@ -723,5 +786,6 @@ def _strip_the(text: str) -> str:
     return name
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def _name_key(label: str) -> str:
     return name_key(_strip_the(label))

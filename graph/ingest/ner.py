@@ -123,9 +123,15 @@ president director chief secretary minister mayor governor chairman premier""".s
 _WORD = r"(?:[A-Z][\w'’.\-–&]*[\w]|[A-Z]|\d+(?:\+\d+)+|(?:19|20)\d\d|\d{1,2}(?:st|nd|rd|th)(?=\s+[A-Z]))"
 _PAREN = r"\((?:[A-Z][\w'’\-–]*)(?:\s+[A-Z][\w'’\-–]*){0,3}\)"
 _MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
-# A run of capitalised words, joined by "of/for/on (the)" or a parenthesised name, never by "and".
+# "and" inside an organisation's name: only when one or two capitalised words and the head of a body
+# follow ("Development and Reform Commission", "Housing and Urban-Rural Development Department")
+_AND_IN_BODY = (r"\s+and\s+(?=(?:[A-Z][\w-]*\s+){1,2}(?:Commission|Committee|Bureau|Department|Administration"
+                r"|Ministry|Office|Council|Agency|Authority)\b)")
+# A run of capitalised words, joined by "of/for/on (the)" or a parenthesised name, by "and" only
+# inside the name of a body (above).
 _CHUNK = re.compile(
-    rf"{_WORD}(?:(?:\s+(?:of|for|on|de|the)(?:\s+the)?)?\s+(?!{_MONTH_NAMES}){_WORD}|\s+{_PAREN}(?=\s+[A-Z]))*")
+    rf"{_WORD}(?:(?:\s+(?:of|for|on|de|the)(?:\s+the)?|{_AND_IN_BODY})?\s*(?<=\s)(?!{_MONTH_NAMES}){_WORD}"
+    rf"|\s+{_PAREN}(?=\s+[A-Z]))*")
 # "Belt and Road Initiative": one word, "and", then a name whose head says it is a programme
 _AND_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]+\s+and\s+$")
 
@@ -152,6 +158,7 @@ _FIRST_WORD = re.compile(r"[A-Za-z]+(?:\s+|$)")
 _ORDINAL_FRONT = re.compile(r"\d+(?:st|nd|rd|th)\s+(?=\S+$)")
 _NUMBERISH = re.compile(r"[\d\s,.+%-]+|(?:19|20)\d\d\w*")
 _MONTH_DAY = re.compile(rf"(?:{_MONTH_NAMES})(?:\s+\d+)?", re.IGNORECASE)
+_WEEKDAY = re.compile(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)", re.IGNORECASE)
 _INITIALS_END = re.compile(r"[A-Z]\.[A-Z]?$")
 _HEAD_NOISE = re.compile(r"\s*\([^)]*\)$|\s+(?:p\.\s?r\.\s?china|prc|p\.r\.c)$")
 _CUSTOMS_ADMINISTRATION = re.compile(r"(?:the )?general administration of customs\b")
@@ -405,7 +412,7 @@ def _good(name: str) -> bool:
         return False
     if _NUMBERISH.fullmatch(folded):
         return False
-    if _MONTH_DAY.fullmatch(name):
+    if _MONTH_DAY.fullmatch(name) or _WEEKDAY.fullmatch(name):
         return False
     if " " not in name and name.islower():
         return False
@@ -516,7 +523,9 @@ def _mention(text: str, span: _Span, spans: list[tuple[int, int]]) -> Mention:
 
 # --- rules -------------------------------------------------------------------------------------------
 
-_NAME = r"[A-Z][\w'’\-–]*(?:\s+(?:(?:of|for|on)\s+(?:the\s+)?)?[A-Z][\w'’\-–.]*|\s+\([A-Z][\w\-–]*\))*"
+_NAME = (r"[A-Z][\w'’\-–]*(?:(?:\s+(?:(?:of|for|on)\s+(?:the\s+)?)?|" + _AND_IN_BODY + r"\s*(?<=\s))"
+         r"[A-Z][\w'’\-–.]*"
+         r"|\s+\([A-Z][\w\-–]*\))*")
 _PERSON = r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}"
 _POST_AFTER = re.compile(
     rf"(?P<person>{_PERSON}),\s+(?:the\s+)?(?P<post>(?i:{_TITLE_WORDS})(?:\s+(?:of|at)\s+(?:the\s+)?"
@@ -560,23 +569,28 @@ _CORRIDOR = re.compile(r"\b(?P<name>new\s+(?:international\s+)?land[\s-]+and[\s-
 # Modes of transport a text lists as routes ("rail-sea intermodal transport", "cross-border road
 # transport"): a mode with at least one modifier before it; the mode says which kind of route.
 _TRANSPORT = re.compile(
-    r"\b(?P<name>(?:(?:international|cross-border|domestic|inland|[a-z]+-[a-z]+)\s+){1,2}"
+    r"(?<![\w-])(?P<name>(?:(?:[Ii]nternational|[Cc]ross-border|[Dd]omestic|[Ii]nland"
+    r"|[A-Za-z][a-z]+-[a-z]+)\s+)"
+    r"(?:(?:international|cross-border|domestic|inland|[a-z]+-[a-z]+)\s+)?"
     r"(?P<mode>intermodal|multimodal|combined|road|railway|rail|river|sea|air|waterway)\s+(?:transport|"
-    r"transportation|shipping))\b", re.IGNORECASE)
+    r"transportation|shipping))\b")
 _TRANSPORT_TYPES = {"intermodal": "MultimodalRoute", "multimodal": "MultimodalRoute", "combined": "MultimodalRoute",
                     "road": "RoadRoute", "railway": "RailRoute", "rail": "RailRoute", "river": "RiverRoute",
                     "waterway": "RiverRoute", "sea": "Corridor", "air": "Corridor"}
 # Customs' bonded places written in lower case ("bonded port areas", "bonded logistics centres",
 # "bonded commodity exhibition and trading centers").
 _BONDED = re.compile(
-    r"\b(?P<name>bonded\s+(?:[a-z]+\s+){0,2}?(?:(?:[a-z]+\s+and\s+)?trading\s+cent(?:er|re)s?|"
-    r"(?:logistics\s+)?cent(?:er|re)s?|port\s+areas?|areas?|zones?|warehouses?|parks?))\b", re.IGNORECASE)
+    r"(?<![\w-])(?P<name>bonded\s+(?:[a-z]+\s+){0,2}?(?:(?:[a-z]+\s+and\s+)?trading\s+cent(?:er|re)s?|"
+    r"(?:logistics\s+)?cent(?:er|re)s?|port\s+areas?|areas?|zones?|warehouses?|parks?))\b")
 # "A and B <head>": the first conjunct shares the head ("China-Laos and China-Vietnam railways",
 # "the Lanzhou and Xining free trade zones"); the second is found with its head by the other rules.
+# (searched from the "and", the rarer part, then back for the first conjunct: a regex that started
+# with the first conjunct would be tried at every capital of every sentence)
 _SHARED_HEAD = re.compile(
-    r"(?P<a>(?<![\w-])[A-Z][\w]*(?:-[A-Z][\w]*)*)\s+(?:and|&)\s+(?P<b>[A-Z][\w]*(?:-[A-Z][\w]*)*)\s+"
+    r"\s(?:and|&)\s+(?P<b>[A-Z]\w*(?:-[A-Z]\w*)*)\s+"
     r"(?P<head>(?:[a-z][\w-]*\s+){0,2}(?:cooperation|railways?|corridors?|freight\s+trains?|economic\s+zones?"
     r"|free\s+trade\s+zones?|new\s+areas?|customs|expressways?|highways?|pipelines?|ports?))\b")
+_FIRST_CONJUNCT = re.compile(r"(?<![\w-])[A-Z]\w*(?:-[A-Z]\w*)*$")
 _TITLE_GATE = re.compile(r"director|chief|head|chair|president|secretary|governor|mayor|minister|commissioner"
                          r"|manager|spokes|ambassador|consul|ceo|premier|leader|dean")
 _NAME_HEAD_GATE = re.compile(r"economic|cluster|agglomeration|freight|railway|corridor|free trade|new area"
@@ -662,12 +676,15 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
         kind = "TradingCentre" if "trading" in name else ("LogisticsCentre" if "cent" in name else "BondedArea")
         add(m.start("name"), m.end("name"), "bonded", (kind,))
     for m in (_SHARED_HEAD.finditer(sentence) if " and " in sentence or "&" in sentence else ()):
+        first = _FIRST_CONJUNCT.search(sentence, max(0, m.start() - 60), m.start())
+        if first is None or first.group().lower() in _STOP:
+            continue
         head = " ".join(m.group("head").split())
         singular = head[:-1] if head.endswith("s") and not head.endswith(("customs", "ss")) else head
         shared = head_types(f"{m.group('b')} {singular}")
-        if not shared or m.group("a").lower() in _STOP:
+        if not shared:
             continue
-        add(m.start("a"), m.end("a"), "shared-head", shared, f"{m.group('a')} {singular}")
+        add(first.start(), first.end(), "shared-head", shared, f"{first.group()} {singular}")
         add(m.start("b"), m.end("head"), "shared-head", shared, f"{m.group('b')} {singular}")
     return out
 
@@ -746,11 +763,17 @@ def _specific_mechanism(name: str) -> bool:
     return bool(modifiers) or " of " in fold(name)
 
 
+_WHEN = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday"
+         r"|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+# "... agreement on X": X up to a verb, a clause, punctuation or a date ("on fruit inspection on April 2")
+_TOPIC = re.compile(rf"\s+on\s+(?!(?:the\s+)?\d|{_WHEN})(?:\w[\w\-']*\s+){{0,10}}?\w[\w\-']*"
+                    rf"(?=\s+(?:signed|was|is|by|in|which|that)\b"
+                    rf"|\s+(?:on|in)\s+(?:the\s+)?(?:\d|{_WHEN})|[,.;]|$)")
+
+
 def _agreement_topic(sentence: str, end: int) -> str:
     """What an agreement is on, when the sentence says it right after its name ("... agreement on X")."""
-    topic = re.match(r"\s+on\s+(?!(?:the\s+)?\d|(?:January|February|March|April|May|June|July|August|September"
-                     r"|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)(?:\w[\w\-']*\s+){0,10}?\w[\w\-']*(?=\s+(?:signed|was|is|by|in|which|that)\b|[,.;]|$)",
-                     sentence[end:])
+    topic = _TOPIC.match(sentence, end)
     return topic.group().strip() if topic else ""
 
 

@@ -414,6 +414,46 @@ def test_a_near_form_of_a_label_goes_to_review_a_sure_form_links() -> None:
     assert (d.new, d.reason) == (True, "vetoed:type")
 
 
+def test_answers_kept_across_documents_never_skip_a_date_or_party_veto(gazetteer: Gazetteer) -> None:
+    name = "Memoranda of cooperation between Chongqing Customs and Chengdu Customs"
+    first = f"On December 17, 2019 the {name} were signed."
+    second = f"On 5 March 2021 the {name} were signed."
+    for _ in range(2):  # the same gazetteer, document after document: the answer follows each sentence
+        d1 = by_text(run(gazetteer, first, [candidate(first, name, "Memorandum")]))[name]
+        d2 = by_text(run(gazetteer, second, [candidate(second, name, "Memorandum")]))[name]
+        assert (slug(d1.iri), d1.new, d1.auto) == ("cq-cd-memo", False, False)
+        assert (d2.new, d2.reason) == (True, "vetoed:date")
+    # a name that can be nothing dated is answered once per run, with the new IRI of each document
+    text = "The Lhasa Dry Port grew."
+    a = run(gazetteer, text, [candidate(text, "Lhasa Dry Port", "Port")])[0]
+    b = run(gazetteer, text, [candidate(text, "Lhasa Dry Port", "Port")])[0]
+    assert a == b and a.new and slug(a.iri) == "lhasa-dry-port"
+
+
+def test_a_place_inside_a_bodys_name_with_and_is_no_mention_of_its_own(gazetteer: Gazetteer) -> None:
+    name = "Sichuan Provincial Development and Reform Commission"
+    text = f"The {name} approved it."
+    decisions = run(gazetteer, text, [candidate(text, name, "GovernmentBody")])
+    assert [(d.mention.text, d.new) for d in decisions] == [(name, True)]
+
+
+def test_a_conjunct_sharing_a_head_is_not_the_place_it_is_named_after(gazetteer: Gazetteer) -> None:
+    text = "The Sichuan and Hainan free trade zones grew."
+    zone = replace(candidate(text, "Sichuan", "FreeTradeZone", source="rule:shared-head"),
+                   label="Sichuan free trade zone")
+    d = by_text(run(gazetteer, text, [zone]))["Sichuan"]
+    assert (d.new, d.label, d.types, d.reason) == (True, "Sichuan free trade zone", ("FreeTradeZone",), "vetoed:type")
+
+
+def test_routes_differing_in_their_mode_are_different_routes() -> None:
+    g = Graph()
+    entity(g, "rail-sea", "MultimodalRoute", "Rail-sea intermodal transport")
+    small = Gazetteer.from_graph(g)
+    text = "They use river-sea intermodal transport."
+    d = run(small, text, [candidate(text, "river-sea intermodal transport", "MultimodalRoute")])[0]
+    assert (d.new, d.reason) == (True, "vetoed:confusable")
+
+
 # -- the seed store -----------------------------------------------------------------------------------------
 
 

@@ -253,3 +253,18 @@ def test_a_shared_head_names_the_first_conjunct(rules: CandidateFinder) -> None:
     assert found["Thailand-Cambodia inter-customs cooperation"].types == ("BilateralCooperation",)
     assert (found["Kashgar"].types, found["Kashgar"].label) == (("FreeTradeZone",), "Kashgar free trade zone")
     assert found["Horgos free trade zones"].label == "Horgos free trade zone"
+
+
+def test_and_inside_a_bodys_name_and_weekdays(rules: CandidateFinder) -> None:
+    text = ("Zhou Min, deputy director of Guizhou Provincial Housing and Construction Department, said on "
+            "Friday that the Hunan and Hubei teams met.")
+    found = _by_text(_find(rules, text))
+    assert "Guizhou Provincial Housing and Construction Department" in found
+    assert "Friday" not in found
+    assert "Hunan and Hubei" not in found  # "and" between names that no body head follows joins nothing
+
+
+def test_an_agreements_topic_stops_at_its_date(rules: CandidateFinder) -> None:
+    text = "Hekou Customs and Lao Cai Customs signed a trade agreement on rice exports on June 3, 2022."
+    memo = next(m for m in _find(rules, text) if m.source == "rule:agreement")
+    assert memo.label == "Trade agreement on rice exports between Hekou Customs and Lao Cai Customs (2022-06-03)"
