@@ -291,9 +291,10 @@ class Gazetteer:
                                     and any("Region" in self.entities[iri].types for iri in iris))
         self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
         self._dated_cache: dict[str, bool] = {}
-        # the linker's answers for candidate names that neither their sentence nor their document can
-        # change, kept across the documents of one run (bounded like the fuzzy answers)
-        self.link_cache: dict[tuple[str, str | None, tuple[str, ...]], LinkDecision] = {}
+        # the linker's answers for names that neither their sentence nor their document can change,
+        # kept across the documents of one run (bounded like the fuzzy answers); keyed by the kind of
+        # mention ("label" or "candidate"), its text, its label and its types
+        self.link_cache: dict[tuple[str, str, str | None, tuple[str, ...]], LinkDecision] = {}
         # people's names in pinyin are written split or joined ("Shan Wei", "Shanwei", "Xi Jin-ping")
         self._compact: dict[str, list[str]] = defaultdict(list)
         for entity in self.entities.values():

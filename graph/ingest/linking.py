@@ -518,8 +518,33 @@ def _contains_words(text: str, words: str) -> bool:
 
 def _link_known(mention: Mention, gazetteer: Gazetteer, context: _Context, new: _NewEntities) -> LinkDecision:
     label = mention.label or mention.text
+    key = ("label", mention.text, label, mention.types)
+    cached = gazetteer.link_cache.get(key)
+    if cached is not None:
+        return _again(cached, mention, new)
     entities = gazetteer.lookup(label)
-    return _decide_exact(mention, label, entities, gazetteer, context, new)
+    decision = _decide_exact(mention, label, entities, gazetteer, context, new)
+    # a label's answer holds for the whole run unless a date, parties (the sentence) or one sense per
+    # article (a common-noun alias: the document) can change it
+    if not gazetteer.descriptive(label) and (mention.start, mention.end) not in new.rule_names \
+            and not any(c in e.types for e in entities for c in _DATED_CLASSES):
+        _keep(gazetteer, key, decision)
+    return decision
+
+
+def _again(cached: LinkDecision, mention: Mention, new: _NewEntities) -> LinkDecision:
+    """A kept answer for another mention of the same name (built field by field: dataclasses.replace
+    costs more than the whole look-up); a new entity gets this document's IRI for its name."""
+    return LinkDecision(mention=mention, iri=new.iri(cached.label) if cached.new else cached.iri,
+                        label=cached.label, types=cached.types, new=cached.new, score=cached.score,
+                        reason=cached.reason, auto=cached.auto, candidates=cached.candidates,
+                        aliases=cached.aliases)
+
+
+def _keep(gazetteer: Gazetteer, key: tuple[str, str, str | None, tuple[str, ...]], decision: LinkDecision) -> None:
+    if len(gazetteer.link_cache) >= _LINK_CACHE:
+        gazetteer.link_cache.clear()  # bounded: a long run keeps its recent names only
+    gazetteer.link_cache[key] = decision
 
 
 def _decide_exact(mention: Mention, label: str, entities: list[KnownEntity], gazetteer: Gazetteer,
@@ -605,17 +630,15 @@ def _link_candidate_once(mention: Mention, gazetteer: Gazetteer, context: _Conte
     """``_link_candidate``, answered once per name, type and rule label for the whole run when neither
     the sentence (no entity it could be has dates or parties for the vetoes to compare) nor the
     document (no common-noun alias, which one sense per article decides) can change the answer."""
-    key = (mention.text, mention.label, mention.types)
+    key = ("candidate", mention.text, mention.label, mention.types)
     cached = gazetteer.link_cache.get(key)
     if cached is not None:
-        return replace(cached, mention=mention, iri=new.iri(cached.label) if cached.new else cached.iri)
+        return _again(cached, mention, new)
     decision = _link_candidate(mention, gazetteer, context, new)
     name = _strip_the(mention.text)
     dated = gazetteer.could_be_dated(name, _DATED_CLASSES, _MAX_CANDIDATES)
     if not dated and not gazetteer.descriptive(name):
-        if len(gazetteer.link_cache) >= _LINK_CACHE:
-            gazetteer.link_cache.clear()  # bounded: a long run keeps its recent names only
-        gazetteer.link_cache[key] = decision
+        _keep(gazetteer, key, decision)
     return decision
 
 

@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from coopgraph.graph.ingest.dates import stated_date
 from coopgraph.graph.ingest.model import IngestDocument, Mention
@@ -125,12 +124,12 @@ _PAREN = r"\((?:[A-Z][\w'’\-–]*)(?:\s+[A-Z][\w'’\-–]*){0,3}\)"
 _MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
 # "and" inside an organisation's name: only when one or two capitalised words and the head of a body
 # follow ("Development and Reform Commission", "Housing and Urban-Rural Development Department")
-_AND_IN_BODY = (r"\s+and\s+(?=(?:[A-Z][\w-]*\s+){1,2}(?:Commission|Committee|Bureau|Department|Administration"
+_AND_IN_BODY = (r"\s+and(?=\s+(?:[A-Z][\w-]*\s+){1,2}(?:Commission|Committee|Bureau|Department|Administration"
                 r"|Ministry|Office|Council|Agency|Authority)\b)")
 # A run of capitalised words, joined by "of/for/on (the)" or a parenthesised name, by "and" only
 # inside the name of a body (above).
 _CHUNK = re.compile(
-    rf"{_WORD}(?:(?:\s+(?:of|for|on|de|the)(?:\s+the)?|{_AND_IN_BODY})?\s*(?<=\s)(?!{_MONTH_NAMES}){_WORD}"
+    rf"{_WORD}(?:(?:\s+(?:of|for|on|de|the)(?:\s+the)?|{_AND_IN_BODY})?\s+(?!{_MONTH_NAMES}){_WORD}"
     rf"|\s+{_PAREN}(?=\s+[A-Z]))*")
 # "Belt and Road Initiative": one word, "and", then a name whose head says it is a programme
 _AND_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]+\s+and\s+$")
@@ -141,8 +140,9 @@ _LEADING_DETERMINER = re.compile(r"(?:the|a|an|this|that|its|their|our)\s+", re.
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 
-@dataclass(frozen=True)
-class _Span:
+class _Span(NamedTuple):
+    """A candidate span while rules and the model are run (a tuple: an article makes thousands)."""
+
     start: int
     end: int
     source: str
@@ -276,7 +276,7 @@ class CandidateFinder:
         for chunk in untyped:
             types = self._seen.get(text[chunk.start:chunk.end])
             if types is not None:
-                out.append(replace(chunk, source="ner", types=types, rank=0))
+                out.append(chunk._replace(source="ner", types=types, rank=0))
         # parts of runs the model typed on their own
         for name, types in labels.items():
             if name in first:
@@ -503,14 +503,14 @@ def _named_agreements(found: list[_Span]) -> list[_Span]:
     for span in found:
         if span.source == "rule:agreement":
             if span.label:
-                span = replace(span, label=fullest[re.sub(r" \([^)]*\)$", "", span.label)])
+                span = span._replace(label=fullest[re.sub(r" \([^)]*\)$", "", span.label)])
                 last = span
             else:
                 before = last if last is not None and last.types == span.types else None
                 after = next((s for s in named if s.types == span.types), None)
                 source = before or after
                 if source is not None and source.label:
-                    span = replace(span, label=fullest[re.sub(r" \([^)]*\)$", "", source.label)])
+                    span = span._replace(label=fullest[re.sub(r" \([^)]*\)$", "", source.label)])
         out.append(span)
     return out
 
@@ -523,8 +523,7 @@ def _mention(text: str, span: _Span, spans: list[tuple[int, int]]) -> Mention:
 
 # --- rules -------------------------------------------------------------------------------------------
 
-_NAME = (r"[A-Z][\w'’\-–]*(?:(?:\s+(?:(?:of|for|on)\s+(?:the\s+)?)?|" + _AND_IN_BODY + r"\s*(?<=\s))"
-         r"[A-Z][\w'’\-–.]*"
+_NAME = (r"[A-Z][\w'’\-–]*(?:(?:\s+(?:of|for|on)(?:\s+the)?|" + _AND_IN_BODY + r")?\s+[A-Z][\w'’\-–.]*"
          r"|\s+\([A-Z][\w\-–]*\))*")
 _PERSON = r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}"
 _POST_AFTER = re.compile(

@@ -267,4 +267,5 @@ def test_and_inside_a_bodys_name_and_weekdays(rules: CandidateFinder) -> None:
 def test_an_agreements_topic_stops_at_its_date(rules: CandidateFinder) -> None:
     text = "Hekou Customs and Lao Cai Customs signed a trade agreement on rice exports on June 3, 2022."
     memo = next(m for m in _find(rules, text) if m.source == "rule:agreement")
-    assert memo.label == "Trade agreement on rice exports between Hekou Customs and Lao Cai Customs (2022-06-03)"
+    assert memo.label == ("Trade agreement on rice exports between Hekou Customs and Lao Cai Customs "
+                          "(2022-06-03)")
