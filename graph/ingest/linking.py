@@ -65,6 +65,7 @@ __all__ = ["link", "new_entity_iri", "types_compatible", "FUZZY_THRESHOLD", "CON
 FUZZY_THRESHOLD = 90          # token_sort_ratio at or above which a multi-word name is a candidate
 _SHOWN_BELOW_THRESHOLD = 75   # near misses listed with a new entity, so a reviewer can still relink
 _MAX_PLACE_WORDS = 4          # the longest place name looked for inside another name
+_SHORTENED_WORDS = 3          # content words a shortened name keeps at least ("new land and sea corridor")
 _NEAR_FORM = 90.0            # a near form of a label (a plural, a head dropped): review
 _SAME_LETTERS = 95.0          # a person's name split or joined otherwise ("Shanwei" / "Shan Wei"): review
 _MAX_CANDIDATES = 5
@@ -541,7 +542,8 @@ def _again(cached: LinkDecision, mention: Mention, new: _NewEntities) -> LinkDec
                         aliases=cached.aliases)
 
 
-def _keep(gazetteer: Gazetteer, key: tuple[str, str, str | None, tuple[str, ...]], decision: LinkDecision) -> None:
+def _keep(gazetteer: Gazetteer, key: tuple[str, str, str | None, tuple[str, ...]],
+          decision: LinkDecision) -> None:
     if len(gazetteer.link_cache) >= _LINK_CACHE:
         gazetteer.link_cache.clear()  # bounded: a long run keeps its recent names only
     gazetteer.link_cache[key] = decision
@@ -678,7 +680,22 @@ def _closest_label(name: str, entity: KnownEntity) -> tuple[str, float]:
     if not scored:
         return entity.label, 0.0
     score, label = max(scored)
+    if score < FUZZY_THRESHOLD:
+        # a shortened name: the entity's name with some modifiers left out ("the new land and sea
+        # corridor" for "New International Land-Sea Trade Corridor"): as close as a near form, for review
+        shorter = [other for _s, other in scored if _shortened(name, other)]
+        if shorter:
+            return shorter[0], _NEAR_FORM
     return label, float(score)
+
+
+def _shortened(name: str, label: str) -> bool:
+    """``name`` is ``label`` without some of its modifiers: three content words or more, all of them
+    the label's, and the same head (last word)."""
+    mine = [w for w in _comparable(name).split() if w not in _FUNCTION_WORDS]
+    theirs = [w for w in _comparable(label).split() if w not in _FUNCTION_WORDS]
+    return len(mine) >= _SHORTENED_WORDS and len(mine) < len(theirs) and mine[-1] == theirs[-1] \
+        and set(mine) <= set(theirs)
 
 
 @lru_cache(maxsize=_NAME_CACHE)

@@ -523,7 +523,8 @@ def _mention(text: str, span: _Span, spans: list[tuple[int, int]]) -> Mention:
 
 # --- rules -------------------------------------------------------------------------------------------
 
-_NAME = (r"[A-Z][\w'’\-–]*(?:(?:\s+(?:of|for|on)(?:\s+the)?|" + _AND_IN_BODY + r")?\s+[A-Z][\w'’\-–.]*"
+_NAME = (r"[A-Z][\w'’\-–]*(?:(?:\s+(?:of|for|on)(?:\s+the)?|" + _AND_IN_BODY + r")?"
+         r"\s+[A-Z][\w'’\-–.]*"
          r"|\s+\([A-Z][\w\-–]*\))*")
 _PERSON = r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}"
 _POST_AFTER = re.compile(

@@ -455,6 +455,21 @@ def test_routes_differing_in_their_mode_are_different_routes() -> None:
     assert (d.new, d.reason) == (True, "vetoed:confusable")
 
 
+def test_a_name_shortened_by_some_modifiers_goes_to_review() -> None:
+    g = Graph()
+    entity(g, "mekong-corridor", "Corridor", "Greater Mekong International River-Road Freight Corridor")
+    small = Gazetteer.from_graph(g)
+    text = "They will build the greater Mekong river and road corridor."
+    name = "greater Mekong river and road corridor"
+    d = by_text(run(small, text, [candidate(text, name, "Corridor")]))[name]
+    assert (slug(d.iri), d.new, d.auto, d.reason) == ("mekong-corridor", False, False, "fuzzy:90")
+    # another head, or a word the name lacks, is no shortened form
+    for other in ("greater Mekong river and road port", "greater Mekong river and rail corridor"):
+        text = f"They will build the {other}."
+        d = by_text(run(small, text, [candidate(text, other, "Corridor")]))[other]
+        assert d.new
+
+
 # -- the seed store -----------------------------------------------------------------------------------------
 
 
