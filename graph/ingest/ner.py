@@ -227,10 +227,13 @@ class CandidateFinder:
         found.extend(_acronym_spans(text, acronyms))
         untyped: list[_Span] = []
         for start, end in spans:
+            # a headline in title case capitalises every word: its untyped runs say nothing without the
+            # model ("Chongqing to Take the Lead in Opening-up"), its typed ones still name something
+            headline = not self.model and _title_case_line(text[start:end])
             for chunk in _chunks(text, start, end):
                 if chunk.types:
                     found.append(chunk)
-                else:
+                elif not headline:
                     untyped.append(chunk)
         covered = _Coverage([s for s in found if s.rank >= 2], len(text))
         untyped = [c for c in untyped if not covered.overlaps(c.start, c.end)]
@@ -403,6 +406,26 @@ def _chunk_shape(raw: str) -> tuple[int, int, tuple[str, ...]] | None:
 
 
 _PROGRAMME_TYPES = frozenset({"Initiative", "Strategy", "Plan", "FrameworkPlan", "Policy", "PilotProgramme"})
+
+
+_HEADLINE_WORDS = 5        # words a line needs before its capitals say "headline", not "names"
+_HEADLINE_SMALL = frozenset("a an the of and in on at for to with by from as is are be".split())
+
+
+def _title_case_line(sentence: str) -> bool:
+    """A title-case headline: no final full stop, five words or more, every word but the small ones
+    capitalised.
+
+    >>> _title_case_line("Chongqing to Take the Lead in Opening-up in Western China")
+    True
+    >>> _title_case_line("Chongqing Customs and Chengdu Customs signed a memorandum of cooperation")
+    False
+    """
+    words = sentence.split()
+    if len(words) < _HEADLINE_WORDS or sentence.rstrip().endswith("."):
+        return False
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in _HEADLINE_SMALL
+               for w in words if w[0].isalnum())
 
 
 def _good(name: str) -> bool:

@@ -269,3 +269,11 @@ def test_an_agreements_topic_stops_at_its_date(rules: CandidateFinder) -> None:
     memo = next(m for m in _find(rules, text) if m.source == "rule:agreement")
     assert memo.label == ("Trade agreement on rice exports between Hekou Customs and Lao Cai Customs "
                           "(2022-06-03)")
+
+
+def test_a_title_case_headline_gives_only_typed_names_without_the_model(rules: CandidateFinder) -> None:
+    text = "Green Growth to Take the Lead in Kunming Logistics Park\n\nGreen Growth is a plan of Dali Prefecture."
+    found = _find(rules, text)
+    in_headline = {m.text for m in found if m.end <= text.index("\n")}
+    assert in_headline == {"Kunming Logistics Park"}
+    assert "Green Growth" in {m.text for m in found if m.start > text.index("\n")}  # in a sentence it stays
