@@ -19,6 +19,12 @@ Which labels make mentions on their own (the rule, so a text's common words neve
   it (``Gazetteer.descriptive``).
 - *name*: everything else (proper names, Chinese labels): matched.
 
+Besides the graph's own labels, the forms the press writes them in (``label_variants``) are patterns
+too, where no entity has that form as a real label: sure forms ("One Belt, One Road", "&" for
+"and", "Center" for "Centre") match like aliases; near forms (a plural, a programme's name
+without its head, "development of the western region" for "Western Development Strategy", a
+head synonym) match too, and ``Gazetteer.near_form`` tells the linker to send them to review.
+
 Boundaries: a match that starts or ends with a Latin letter or digit must not touch another one
 ("Chongqing" is not in "Chongqinger"); Chinese labels match anywhere. Overlapping matches: the
 longest wins, then the leftmost. A leading "the" is never part of a label; a possessive "'s" is

@@ -24,8 +24,14 @@ Shaanxi). When every candidate is vetoed, or none is close, the mention is propo
 entity; the same new name twice in one article is one new entity. Nothing is merged through a third
 name (no transitive merging).
 
+Overlapping candidates: the longest stays, except inside a *container* (``CONTAINER_TYPES``: a post,
+a visit, a meeting, a signing, an article or area of cooperation), whose names stay mentions of
+their own ("chief of [X Customs]", "[Li Wei]'s visit to [Hanoi]"). A new entity is named by the
+stable name a rule gave its span (``Mention.label``: an agreement's parties, topic and date), never
+by its common-noun text alone, so two memoranda of one article are two entities.
+
 Overlaps between gazetteer mentions and NER/rule candidates: a known label covering the candidate's
-span wins. A longer candidate containing a known label is a name of its own: for review against
+span wins (unless the label is only a near form, or the candidate is a conjunct sharing a head). A longer candidate containing a known label is a name of its own: for review against
 that entity when it only adds words naming the same body ("Chongqing Customs Bureau", "... District
 P.R.CHINA"), else linked like any candidate. The known mention inside stays a mention when the
 longer one is a description ("implementing the overall national security concept"), names what it

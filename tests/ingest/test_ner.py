@@ -272,7 +272,8 @@ def test_an_agreements_topic_stops_at_its_date(rules: CandidateFinder) -> None:
 
 
 def test_a_title_case_headline_gives_only_typed_names_without_the_model(rules: CandidateFinder) -> None:
-    text = "Green Growth to Take the Lead in Kunming Logistics Park\n\nGreen Growth is a plan of Dali Prefecture."
+    text = ("Green Growth to Take the Lead in Kunming Logistics Park\n\n"
+            "Green Growth is a plan of Dali Prefecture.")
     found = _find(rules, text)
     in_headline = {m.text for m in found if m.end <= text.index("\n")}
     assert in_headline == {"Kunming Logistics Park"}
