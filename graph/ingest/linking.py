@@ -238,7 +238,13 @@ def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer
     dropped_known: set[tuple[int, int]] = set()
     known = sorted(known, key=lambda k: k.start)   # known mentions never overlap each other
     starts = [k.start for k in known]
+    labelled = bytearray(max(length, max((k.end for k in known), default=0)))
+    for k in known:
+        labelled[k.start:k.end] = b"\x01" * (k.end - k.start)
     for mention in kept_candidates:
+        if labelled.find(1, mention.start, mention.end) == -1:
+            alone.append(mention)  # most candidates: no known label anywhere on their span
+            continue
         first = max(0, bisect_left(starts, mention.start) - 1)
         overlapping = [k for k in known[first:bisect_left(starts, mention.end)]
                        if k.start < mention.end and k.end > mention.start]

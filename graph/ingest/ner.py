@@ -244,7 +244,7 @@ class CandidateFinder:
             # unless it is a lone capitalised word that starts its sentence ("Meanwhile").
             found.extend(c for c in untyped if not (c.start == sentence_of(spans, c.start)[0]
                                                     and " " not in text[c.start:c.end]))
-        return [_mention(text, s, spans) for s in _named_agreements(_resolve(text, found))]
+        return _mentions(text, _named_agreements(_resolve(text, found)), spans)
 
     def _model_spans(self, text: str, spans: Sequence[tuple[int, int]], untyped: list[_Span]) -> list[_Span]:
         if not untyped:
@@ -538,10 +538,18 @@ def _named_agreements(found: list[_Span]) -> list[_Span]:
     return out
 
 
-def _mention(text: str, span: _Span, spans: list[tuple[int, int]]) -> Mention:
-    return Mention(text=text[span.start:span.end], start=span.start, end=span.end,
-                   sentence=sentence_of(spans, span.start), source=span.source, types=span.types,
-                   label=span.label)
+def _mentions(text: str, found: list[_Span], spans: list[tuple[int, int]]) -> list[Mention]:
+    """``found`` (in text order) as mentions, each with its sentence (one walk over the sentences)."""
+    out = []
+    at = 0
+    for span in found:
+        while at < len(spans) and spans[at][1] <= span.start:
+            at += 1
+        inside = at < len(spans) and spans[at][0] <= span.start
+        out.append(Mention(text=text[span.start:span.end], start=span.start, end=span.end,
+                           sentence=spans[at] if inside else (span.start, span.start), source=span.source,
+                           types=span.types, label=span.label))
+    return out
 
 
 # --- rules -------------------------------------------------------------------------------------------
