@@ -23,6 +23,7 @@ from coopgraph.api.errors import install_error_handlers
 from coopgraph.api.rate_limit import install_rate_limit
 from coopgraph.api.settings import Settings
 from coopgraph.api.state import AppState
+from coopgraph.api.update_token import updates_enabled
 
 __all__ = ["create_app", "CSP", "EMBED_CSP"]
 
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
         redoc_url=None,
     )
     app.state.templates = _templates()
+    # The nav links to the review only where it exists (api/routers/review.py answers 404 elsewhere).
+    app.state.templates.env.globals["review_on"] = updates_enabled(settings) and settings.store_url is None
     install_error_handlers(app)
     _install_middleware(app)
     install_rate_limit(app, settings)  # added last = outermost: a refused request costs nothing more

@@ -302,3 +302,16 @@ def test_apply_writes_a_real_article_past_the_sparql_size_limit(seed_build: Seed
             <https://schema.org/text> ?text FILTER (STRLEN(?text) > 8000) }}""")
     finally:
         stop_server(server)
+
+
+@pytest.mark.parametrize("updates", [True, False])
+def test_the_nav_links_to_the_review_only_where_it_exists(seed_build: SeedBuild, tmp_path: Path,
+                                                          updates: bool) -> None:
+    from tests.conftest import app_settings, in_process_app
+
+    store, _ = store_with_review(seed_build, tmp_path)
+    extra = {"allow_updates": True, "update_token": TOKEN} if updates else {}
+    with in_process_app(app_settings(store, **extra)) as client:
+        page = client.get("/entities")
+        assert page.status_code == 200
+        assert ('<a href="/review"' in page.text) is updates
