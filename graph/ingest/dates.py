@@ -45,6 +45,9 @@ _PATTERNS = [
 ]
 
 
+_DATE_CUE = re.compile(r"\d|this\s+year")
+
+
 @dataclass(frozen=True)
 class StatedDate:
     """A date a text states: ``value`` is YYYY, YYYY-MM or YYYY-MM-DD; offsets are of the date's words."""
@@ -59,6 +62,8 @@ def stated_date(text: str, document_date: str | None, start: int = 0, end: int |
                 ) -> StatedDate | None:
     """The first date stated in ``text[start:end]``; a missing year comes from ``document_date``."""
     stop = len(text) if end is None else end
+    if not _DATE_CUE.search(text, start, stop):
+        return None   # every pattern needs a digit, or "this year": most sentences have neither
     found: list[tuple[int, StatedDate]] = []
     for kind, pattern in _PATTERNS:
         match = pattern.search(text, start, stop)

@@ -25,7 +25,7 @@ verb's tense and the words around it, and the date the sentence gives, if any.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
@@ -155,24 +155,59 @@ def _is(decision: LinkDecision, kinds: frozenset[str]) -> bool:
 _LEADING_THE = re.compile(r"(?:the\s+)?", re.I)
 
 
+class _Cues:
+    """Where a document's cue words are ("said", "they", "both sides" ...), found once per document.
+
+    A cue regex is only run on a sentence that holds one of its words: finding a few words with
+    ``str.find`` in the lower-case text is far cheaper than a case-insensitive regex over every sentence.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lower = text.lower()
+        # a character whose lower case is longer ('İ') shifts offsets: then every sentence is a candidate
+        self.exact = len(self.lower) == len(text)
+        self.positions: dict[tuple[str, ...], list[int]] = {}
+
+    def any(self, words: tuple[str, ...], start: int, end: int) -> bool:
+        """Whether one of ``words`` (lower case) starts in ``text[start:end]``."""
+        if not self.exact:
+            return True
+        found = self.positions.get(words)
+        if found is None:
+            found = []
+            for word in words:
+                at = self.lower.find(word)
+                while at != -1:
+                    found.append(at)
+                    at = self.lower.find(word, at + 1)
+            found.sort()
+            self.positions[words] = found
+        i = bisect_left(found, start)
+        return i < len(found) and found[i] < end
+
+
 def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
                    spans: Sequence[tuple[int, int]]) -> list[Relation]:
     """The relations each sentence of ``doc`` states between the entities of ``decisions``."""
     spans = list(spans)
+    known = set(spans)
     by_sentence: dict[tuple[int, int], list[LinkDecision]] = {}
     for d in decisions:
-        by_sentence.setdefault(sentence_of(spans, d.mention.start), []).append(d)
+        # a mention carries its sentence; looked up only if it came from other spans
+        sentence = d.mention.sentence if d.mention.sentence in known else sentence_of(spans, d.mention.start)
+        by_sentence.setdefault(sentence, []).append(d)
     found: list[_Found] = []
     topic: LinkDecision | None = None   # whom "they", "it", "we", "the Bureau" refer to
     agreement: LinkDecision | None = None           # the agreement in focus: "this cooperation"
     parties: list[LinkDecision] = []                # its signatories: "the two sides", "both parties"
     organisations: dict[str, LinkDecision] | None = None   # by name, for a post naming its body in full
     everywhere: set[str] = set()        # the classes mentioned in the document: rules for others are skipped
+    cues = _Cues(doc.text)
     for (s_start, s_end), in_sentence in sorted(by_sentence.items()):
         if s_start == s_end:
             continue
         ms = sorted(in_sentence, key=lambda d: (d.mention.start, -d.mention.end))
-        present = frozenset().union(*(type_closure(d.types) for d in ms))
+        present = frozenset().union(*(type_closure(types) for types in {d.types for d in ms}))
         everywhere |= present
         if "Agreement" in present:
             signed = _signing(doc.text, s_start, s_end, ms, doc.date)
@@ -192,18 +227,18 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
             speaker = next((f.object for f in posts if f.predicate == "org:postIn"), None) or _post_organisation(ms)
             topic = speaker or topic
         # "... said that Liangjiang New Area tries ...": what the speaker talks about comes next
-        for said in _SAID.finditer(doc.text, s_start, s_end):
+        for said in _SAID.finditer(doc.text, s_start, s_end) if cues.any(_SAID_WORDS, s_start, s_end) else ():
             named = next((d for d in ms if d.mention.start == said.end()), None)
             if named is not None and _is(named, ACTOR - {"Agreement"}):
                 topic = named
         if "CooperationMechanism" in present:
             found.extend(_members(doc.text, s_start, s_end, ms))
         stated = _actions(doc.text, s_end, ms)
-        if topic is not None:
+        if topic is not None and cues.any(_PRONOUN_WORDS, s_start, s_end):
             stated.extend(_actions(doc.text, s_end, ms, topic, _references(doc.text, s_start, s_end, topic)))
-        if agreement is not None:
+        if agreement is not None and cues.any(_AGREEMENT_REFERENCE_WORDS, s_start, s_end):
             stated.extend(_agreement_references(doc.text, s_start, s_end, ms, agreement, parties))
-        if _FRAMES_AT.search(doc.text, s_start, s_end):
+        if cues.any(_FRAME_WORDS, s_start, s_end):
             stated.extend(_framed(doc.text, s_start, s_end, ms, stated, topic))
         found.extend(stated)
         first = ms[0]
@@ -224,8 +259,7 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
 
 
 # An opening phrase that frames the sentence's statement: its basis, or who backs it.
-_FRAMES_AT = re.compile(r"(?i:accordance|in\s+line\s+with|in\s+keeping\s+with|pursuant\s+to|guided\s+by|support\s+of"
-                        r"|help\s+of)")
+_FRAME_WORDS = ("accordance", "line", "keeping", "pursuant", "guided", "support", "help")
 _BASIS = re.compile(r"(?:[Ii]n\s+(?:accordance|line|keeping)\s+with|[Pp]ursuant\s+to|[Gg]uided\s+by)\s+(?:the\s+)?")
 _BACKING = re.compile(r"[Ww]ith\s+the\s+(?:strong\s+|full\s+|great\s+)?(?:support|help)\s+of\s+(?:the\s+)?")
 _BASES = frozenset({"Plan", "Policy", "Instruction", "Agreement", "Strategy"})
@@ -328,11 +362,14 @@ def _modality(text: str, start: int, end: int) -> Modality:
     return "stated"
 
 
+_BLANK_THE = re.compile(r"\s*(?:the\s+)?", re.I)
+
+
 def _group_after(text: str, ms: list[LinkDecision], at: int, kinds: frozenset[str], limit: int
                  ) -> list[LinkDecision]:
     """The coordinated mentions ("A, B and C") starting at ``at`` (after blanks / "the")."""
     first = next((d for d in ms if d.mention.start >= at), None)
-    if first is None or not re.fullmatch(r"\s*(?:the\s+)?", text[at:first.mention.start], re.I):
+    if first is None or not _BLANK_THE.fullmatch(text, at, first.mention.start):
         return []
     group = [first]
     for d in ms:
@@ -541,6 +578,10 @@ def _members(text: str, s_start: int, s_end: int, ms: list[LinkDecision]) -> lis
     return out
 
 
+# The words without which a cue regex cannot match (see _Cues).
+_SAID_WORDS = ("said", "says", "introduced", "stated", "noted", "added", "announced", "explained")
+_PRONOUN_WORDS = ("they", "it", "we", "bureau", "committee", "customs", "government", "commission")
+_AGREEMENT_REFERENCE_WORDS = ("sides", "parties", "cooperation", "agreement", "memorandum", "accord", "deal")
 _SAID = re.compile(r"\b(?:said|says|introduced|stated|noted|added|announced|explained)(?:\s+that)?[\s:,]+"
                    r"(?:the\s+)?", re.I)
 _PRONOUN = re.compile(r"\b(?i:they|it|we)\b|\b[Tt]he\s+(?:Administration\s+|Administrative\s+)?"
@@ -577,8 +618,9 @@ def _actions(text: str, s_end: int, ms: list[LinkDecision], topic: LinkDecision 
         else [(sum(d.mention.start < r_end for d in ms), topic, r_start, r_end)
               for r_start, r_end in references if topic is not None])
     for i, subject, subject_start, subject_end in subjects:
-        if not _is(subject, ACTOR):
-            continue
+        after_subject = text[subject_end:subject_end + 1]
+        if not (after_subject == "," or after_subject.isspace()) or not _is(subject, ACTOR):
+            continue   # "X." "X's" "X)": every pattern below starts with a blank or a comma
         relative = _RELATIVE.match(text, subject_end, s_end)
         if relative is not None and (references is not None or _ATTACHED.search(text, max(0, subject_start - 25),
                                                                                 subject_start)):
@@ -587,7 +629,11 @@ def _actions(text: str, s_end: int, ms: list[LinkDecision], topic: LinkDecision 
         if _is(subject, _DOCUMENTS):
             # "the cooperation agreement on promoting X", "a plan for building Y": what the document is for
             aux = _FOR_PURPOSE.match(text, subject_end, s_end) or aux
-        if aux is None or not re.match(r"[a-z]", text[aux.end():aux.end() + 1]):
+        if aux is None or not "a" <= text[aux.end():aux.end() + 1] <= "z":
+            continue
+        # no verb of its own ("X development, and is ..."): the conjuncts are someone else's
+        verbless = aux.end() - subject_end <= 2 and not _FINITE.match(text, aux.end())
+        if verbless and not _ANY_VERB.match(text, aux.end(), s_end):
             continue
         after = ms[i + 1:] if references is None else ms[i:]
         clause_end = _clause_end(text, s_end, aux.end(), after)
@@ -596,8 +642,8 @@ def _actions(text: str, s_end: int, ms: list[LinkDecision], topic: LinkDecision 
         first = _verb_phrase(text, clause_end, subject, subject_start, subject_end, aux.end(), after,
                              reference_penalty, f"{rule_suffix}")
         out.extend(first)
-        if not first and aux.end() - subject_end <= 2 and not _FINITE.match(text, aux.end()):
-            continue   # no verb of its own ("X development, and is ..."): the conjuncts are someone else's
+        if not first and verbless:
+            continue
         for conjunct in _CONJUNCT.finditer(text, aux.end(), clause_end):
             if conjunct.group().lstrip(", ").lower().startswith(("to ", "so ", "in ")) and any(
                     aux.end() <= d.mention.start < conjunct.start() and _is(d, frozenset({"Agreement"}))
@@ -666,6 +712,11 @@ _NOMINAL_PREDICATES = {"construction": ("builds", BUILT),
                                                                    "CooperationMechanism", "Strategy"}))}
 
 
+# Any of the verbs above, or a list of nominalised verbs (all these patterns ignore case).
+_ANY_VERB = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _, _ in _ACTIONS) + f"|(?:{_NOMINALS.pattern})",
+                       re.I)
+
+
 def _nominal_list(text: str, end: int, subject: LinkDecision, subject_start: int, subject_end: int, verb_at: int,
                   after: list[LinkDecision], penalty: float, rule_suffix: str) -> list[_Found] | None:
     """ "X will attach importance to the construction and operation of Y": X builds Y, X operates Y."""
@@ -689,6 +740,8 @@ def _nominal_list(text: str, end: int, subject: LinkDecision, subject_start: int
 def _verb_phrase(text: str, end: int, subject: LinkDecision, subject_start: int, subject_end: int, verb_at: int,
                  after: list[LinkDecision], penalty: float, rule_suffix: str) -> list[_Found]:
     """The relations one verb phrase at ``verb_at`` states of ``subject``, if it is one we know."""
+    if not _ANY_VERB.match(text, verb_at, end):
+        return []   # most words after a subject start no verb we read: one test instead of one per pattern
     nominals = _nominal_list(text, end, subject, subject_start, subject_end, verb_at, after, penalty, rule_suffix)
     if nominals is not None:
         return nominals
@@ -793,6 +846,11 @@ _ADMINISTRATION_HEADS = re.compile(r"\s+(?:administrative\s+committee|management
                                    r"|administration\s+bureau|administration)$")
 
 
+_NAMED_KINDS = ORGANISATION | {"CooperationMechanism", "Zone", "Platform"}
+_ADMINISTRATION_ENDS = ("committee", "bureau", "administration")
+_PARENTHESIS = re.compile(r"\(([^)]+)\)")
+
+
 def _names(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
     """What a name says: "X Administrative Committee" administers X; "X (Chongqing) Free Trade Zone" and
     "Chongqing Y Port" lie in Chongqing. Only with X a mention of the same article."""
@@ -807,7 +865,10 @@ def _names(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
             first_of.setdefault(d.iri, (d, name))
     out: list[_Found] = []
     for d, name in first_of.values():
-        head = _ADMINISTRATION_HEADS.search(name)
+        kinds = type_closure(d.types)
+        if kinds.isdisjoint(_NAMED_KINDS):
+            continue   # none of the rules below is about this kind of entity
+        head = _ADMINISTRATION_HEADS.search(name) if name.endswith(_ADMINISTRATION_ENDS) else None
         if head and _is(d, ORGANISATION):
             target = by_name.get(name[:head.start()])
             if target is not None and _is(target, frozenset({"Zone", "Initiative", "Region", "PilotProgramme"})):
@@ -820,7 +881,7 @@ def _names(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
                 out.append(_Found(owner, "hasMechanism", d, d.mention.start, d.mention.end, "stated", 0.7,
                                   "name-mechanism", dated=False))
         if _is(d, frozenset({"Zone", "Platform"})) and not _is(d, _WIDE) and " " in name:
-            paren = re.search(r"\(([^)]+)\)", name)
+            paren = _PARENTHESIS.search(name) if "(" in name else None
             first = paren.group(1) if paren else name.split()[0]
             target = by_name.get(first)
             if target is not None and _is(target, PLACE) and not _is(target, frozenset({"Zone"})) \
@@ -831,6 +892,7 @@ def _names(text: str, decisions: Sequence[LinkDecision]) -> list[_Found]:
     return out
 
 
+_PART_CONTENT = THING - {"CooperationArea"}
 _NUMBER_OF_ARTICLES = re.compile(r"\b(?:agreed\s+on|signed|contains?|includes?|has|have|with|consists?\s+of)\s+"
                                  r"(\d{1,3})\s+articles\b", re.I)
 _ITEM_ADVERBS = re.compile(r"(?:jointly|further|actively|vigorously|fully|continuously)\s+", re.I)
@@ -857,6 +919,7 @@ def _agreement_parts(text: str, decisions: Sequence[LinkDecision], spans: list[t
         candidates = same or before
         return candidates[-1] if candidates else None
 
+    starts_of = [d.mention.start for d in ordered]
     for part in ordered:
         if not _is(part, frozenset({"CooperationArea"})):
             continue
@@ -866,8 +929,9 @@ def _agreement_parts(text: str, decisions: Sequence[LinkDecision], spans: list[t
         predicate = "hasArticle" if _is(part, frozenset({"AgreementArticle"})) else "coversArea"
         out.append(_Found(agreement, predicate, part, part.mention.start, part.mention.end, "stated", 0.75,
                           f"agreement-{'article' if predicate == 'hasArticle' else 'area'}", dated=False))
-        inside = [d for d in ordered if part.mention.start <= d.mention.start and d.mention.end <= part.mention.end
-                  and d is not part and _is(d, THING - {"CooperationArea"})]
+        first = bisect_left(starts_of, part.mention.start)
+        inside = [d for d in ordered[first:bisect_left(starts_of, part.mention.end)]
+                  if d.mention.end <= part.mention.end and d is not part and _is(d, _PART_CONTENT)]
         for inner in inside:
             out.append(_Found(part, "concerns", inner, part.mention.start, part.mention.end, "stated", 0.7,
                               "area-concerns", dated=False))
@@ -883,7 +947,7 @@ def _agreement_parts(text: str, decisions: Sequence[LinkDecision], spans: list[t
             for obj in objects:
                 out.append(_Found(agreement, verb_predicate, obj, part.mention.start, obj.mention.end, "planned",
                                   0.7, f"agreement-{verb_predicate}"))
-    for s_start, s_end in spans:
+    for s_start, s_end in spans if "articles" in text.lower() else ():
         for match in _NUMBER_OF_ARTICLES.finditer(text, s_start, s_end):
             agreement = agreement_for(match.start())
             if agreement is not None:

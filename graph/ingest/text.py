@@ -26,8 +26,14 @@ _FOLD = {**{ord(c): "-" for c in _DASHES}, **{ord(c): "'" for c in _SINGLE_QUOTE
 
 def fold(text: str) -> str:
     """Lower case, one dash, one single and one double quote, spaces for any blank; same length."""
+    translated = text.translate(_FOLD)
+    lowered = translated.lower()
+    # The whole string at once when that is what the character-by-character rule gives: same length (no
+    # 'İ' growing into two characters) and no capital sigma (whose lower case depends on the next letter).
+    if len(lowered) == len(translated) and "\u03a3" not in translated:
+        return lowered
     out = []
-    for char in text.translate(_FOLD):
+    for char in translated:
         lower = char.lower()
         out.append(lower if len(lower) == 1 else char)  # 'İ'.lower() is two characters: keep it as is
     return "".join(out)
@@ -98,7 +104,9 @@ def _blocks(text: str) -> list[tuple[int, int]]:
 def _is_abbreviation(text: str, start: int, dot: int) -> bool:
     if text[dot] != ".":
         return False
-    word = re.search(r"([\w.]+)$", text[start:dot])
+    # Only the last few characters before the dot: a longer word is no abbreviation, and a regex
+    # anchored at the end of the whole sentence would scan all of it for every full stop.
+    word = _WORD_BEFORE.search(text, max(start, dot - _LONGEST_ABBREVIATION - 2), dot)
     if word is None:
         return False
     token = word.group(1).lower()
@@ -106,12 +114,19 @@ def _is_abbreviation(text: str, start: int, dot: int) -> bool:
     return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha() and word.group(1).isupper())
 
 
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_LONGEST_ABBREVIATION = max(len(a) for a in _ABBREVIATIONS)
+
+
 def _next_starts_sentence(text: str, end: int, block_end: int) -> bool:
-    rest = text[end:block_end].lstrip()
-    if not rest:
+    nonblank = _NONBLANK.search(text, end, block_end)   # not a copy of the rest of the block per full stop
+    if nonblank is None:
         return True
-    first = rest[0]
+    first = nonblank.group()
     return first.isupper() or first.isdigit() or first in "\"'\u201c\u2018([" or not first.isascii()
+
+
+_NONBLANK = re.compile(r"\S")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
