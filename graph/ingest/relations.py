@@ -641,7 +641,7 @@ def _actions(text: str, s_end: int, ms: list[LinkDecision], topic: LinkDecision 
         rule_suffix = "/reference" if references is not None else ""
         first = _verb_phrase(text, clause_end, subject, subject_start, subject_end, aux.end(), after,
                              reference_penalty, f"{rule_suffix}")
-        out.extend(first)
+        said = list(first)
         if not first and verbless:
             continue
         for conjunct in _CONJUNCT.finditer(text, aux.end(), clause_end):
@@ -649,9 +649,30 @@ def _actions(text: str, s_end: int, ms: list[LinkDecision], topic: LinkDecision 
                     aux.end() <= d.mention.start < conjunct.start() and _is(d, frozenset({"Agreement"}))
                     for d in after):
                 continue   # "signed the MOU to build X": the purpose is the agreement's, not the signatory's
-            out.extend(_verb_phrase(text, clause_end, subject, subject_start, subject_end, conjunct.end(), after,
-                                    reference_penalty + 0.1, f"{rule_suffix}/conjunct"))
+            said.extend(_verb_phrase(text, clause_end, subject, subject_start, subject_end, conjunct.end(), after,
+                                     reference_penalty + 0.1, f"{rule_suffix}/conjunct"))
+        out.extend(said)
+        if said and references is None:
+            out.extend(_coordinated_subjects(text, ms[:i + 1], said))
     return out
+
+
+# What may stand before the first of coordinated subjects: the sentence's start, or a clause's.
+_CLAUSE_START = re.compile(r"(?:^|[,;:.!?\n]\s*|\b(?:that|while|whereas|but)\s+)(?:the\s+)?$", re.I)
+
+
+def _coordinated_subjects(text: str, before: list[LinkDecision], said: list[_Found]) -> list[_Found]:
+    """ "A, B and C will promote X": what the last subject does, the ones listed with it do too. Only
+    when the list starts a clause ("... promote A and B will build X" is not about A)."""
+    subject = before[-1]
+    group = _group_before(text, before, subject.mention.end, ACTOR)
+    if len(group) < 2 or not all(g.types for g in group):
+        return []   # an untyped name here is as often half of a name split at its "and" ("X Economic and ...")
+    head = group[0].mention.start
+    if not _CLAUSE_START.search(text, max(0, head - 12), head):
+        return []
+    return [replace(f, subject=g, start=min(f.start, head), confidence=round(f.confidence - 0.05, 2),
+                    rule=f"{f.rule}/coordinated") for g in group[:-1] for f in said]
 
 
 # Where another verb phrase of the same subject starts: a coordinated one, or a purpose ("... to help X").

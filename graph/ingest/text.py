@@ -25,7 +25,14 @@ _FOLD = {**{ord(c): "-" for c in _DASHES}, **{ord(c): "'" for c in _SINGLE_QUOTE
 
 
 def fold(text: str) -> str:
-    """Lower case, one dash, one single and one double quote, spaces for any blank; same length."""
+    """Lower case, one dash, one single and one double quote, spaces for any blank; same length.
+
+    Character by character: 'İ' (whose lower case is two characters) stays as it is, and a capital
+    sigma becomes 'σ' wherever it stands.
+
+    >>> fold("İzmir ΟΔΟΣ")
+    'İzmir οδοσ'
+    """
     translated = text.translate(_FOLD)
     lowered = translated.lower()
     # The whole string at once when that is what the character-by-character rule gives: same length (no

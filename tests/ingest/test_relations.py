@@ -372,6 +372,23 @@ def test_an_apposition_says_where_a_place_lies() -> None:
     assert relations[0].quote == "Kunming, the capital of Yunnan" and relations[0].modality == "stated"
 
 
+def test_coordinated_subjects_all_do_what_the_last_one_does() -> None:
+    entities = {"Kunming Customs": ("kunming-customs", ("CustomsDistrict",)),
+                "Nanning Customs": ("nanning-customs", ("CustomsDistrict",)),
+                "Mekong Corridor": ("mekong-corridor", ("Corridor",)), "Hekou Port": ("hekou-port", ("Port",))}
+    relations = _relations("Officials said. Kunming Customs and Nanning Customs will jointly support the Mekong "
+                           "Corridor.", entities)
+    assert _triples(relations) == {("kunming-customs", "supports", "mekong-corridor"),
+                                   ("nanning-customs", "supports", "mekong-corridor")}
+    first = next(r for r in relations if r.subject.iri.endswith("kunming-customs"))
+    assert first.quote.startswith("Kunming Customs and Nanning Customs") and first.rule.endswith("/coordinated")
+    # "A and B" after a verb: A is that verb's object, not a subject of what B does
+    relations = _relations("Kunming Customs will build Hekou Port and Nanning Customs will support the Mekong "
+                           "Corridor.", entities)
+    assert _triples(relations) == {("kunming-customs", "builds", "hekou-port"),
+                                   ("nanning-customs", "supports", "mekong-corridor")}
+
+
 # --- the seed articles: the finder's mentions linked by hand to the curated entities ----------------
 
 SEEDS = [("chongqing-daily-2019-12-customs-memorandum", "2019-12"), ("ichongqing-2019-05-22-opening-up", "2019-05-22")]
