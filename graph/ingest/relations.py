@@ -107,7 +107,8 @@ _NORM = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-
                        "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\n": " ", "\u00a0": " "})
 
 
-def _norm(name: str) -> str:
+@lru_cache(maxsize=8192)
+def _norm(name: str) -> str:   # cached: an article names the same entities again and again
     return name.translate(_NORM).lower()
 
 
@@ -414,6 +415,8 @@ def _group_before(text: str, ms: list[LinkDecision], end: int, kinds: frozenset[
     return group if _coordinated_kinds(group, kinds, untyped_pair) else []
 
 
+_SIGN_HEAD = re.compile(r"(?:\s+(?:have|has|had|will|officially|formally|jointly|also|today|yesterday|finally"
+                        r"|successfully))*\s+$")
 _SIGN = re.compile(r"\b(?:signed|inked|concluded|sign|signs|signing|entered\s+into)\b", re.I)
 
 
@@ -425,15 +428,16 @@ def _signing(text: str, s_start: int, s_end: int, ms: list[LinkDecision], docume
         return out
     for verb in _SIGN.finditer(text, s_start, s_end):
         # "A and B (officially) signed a memorandum ..."
-        head = re.search(r"(?:\s+(?:have|has|had|will|officially|formally|jointly|also|today|yesterday|finally"
-                         r"|successfully))*\s+$", text[s_start:verb.start()])
+        # (only the words just before the verb: a search anchored at the end rescans the sentence from its start)
+        window = max(s_start, verb.start() - 160)
+        head = _SIGN_HEAD.search(text, window, verb.start())
         agreement = next((a for a in agreements if a.mention.start >= verb.end()
                           and re.fullmatch(r"\s+(?:a|an|the|their|two|new|\w+)?\s*(?:\w+\s+)?",
                                            text[verb.end():a.mention.start])), None)
         parties: list[LinkDecision] = []
         start = end = verb.start()
         if head is not None and agreement is not None:
-            parties = _group_before(text, ms, s_start + head.start(), PARTY, untyped_pair=True)
+            parties = _group_before(text, ms, head.start(), PARTY, untyped_pair=True)
             if parties:
                 start, end = parties[0].mention.start, agreement.mention.end
         if not parties:
@@ -927,7 +931,13 @@ def _agreement_parts(text: str, decisions: Sequence[LinkDecision], spans: list[t
     """
     out: list[_Found] = []
     ordered = sorted(decisions, key=lambda d: d.mention.start)
-    agreements = [d for d in ordered if _is(d, frozenset({"Agreement"}))]
+    agreements, parts = [], []
+    for d in ordered:
+        kinds = type_closure(d.types)
+        if "Agreement" in kinds:
+            agreements.append(d)
+        if "CooperationArea" in kinds:
+            parts.append(d)
     if not agreements:
         return out
     starts = [s for s, _ in spans]
@@ -941,9 +951,7 @@ def _agreement_parts(text: str, decisions: Sequence[LinkDecision], spans: list[t
         return candidates[-1] if candidates else None
 
     starts_of = [d.mention.start for d in ordered]
-    for part in ordered:
-        if not _is(part, frozenset({"CooperationArea"})):
-            continue
+    for part in parts:
         agreement = agreement_for(part.mention.start)
         if agreement is None:
             continue
