@@ -9,15 +9,25 @@ ranges, through the superclasses of the mentions' types) with the words between 
     members        "the X mechanism among A, B and C"; "A joined the X mechanism"   hasMember
     establishes    "A (has) established the X mechanism"        establishesMechanism
     action         "A will promote / support / implement / build (the construction of) B"
-                   promotes, supports, implements, builds, operates, administers, cooperatesWith
+                   promotes, supports, implements, builds, operates, administers, cooperatesWith;
+                   "help X play a (leading) role in promoting B"   supports
     connects       "the X corridor ... links / connectivity between A and B"   connects
     located        "X, Y and Z in W"; "X, located in W"; "X (Chongqing) Free Trade Zone"  locatedIn
     based / part   "X, based in W"; "X, part of Y"               basedIn, partOf
     names          "Liangjiang New Area Administrative Committee" administers Liangjiang New Area
+    nominals       "attach importance to the construction and operation of X"   builds, operates
+    frames         "In line with plan P, A will carry out Q"   implements P, Q basedOn P;
+                   "With the support of B, A will promote Y"    B supports Y
+    apposition     "Kunming, the capital of Yunnan"              locatedIn
+
+Subjects are named mentions, coordinated ones ("A and B will ..."), the name a relative clause follows
+("A, which will ..."), or resolved references at a lower confidence: "they" / "it" / "the Bureau" (the
+speaker's organisation or the sentence's topic), "the two sides" / "both parties" (the signatories of
+the agreement in focus) and "this cooperation" (that agreement).
 
 Precision first: a pattern fires only when the words between the two mentions are the few a
 statement of that kind uses (auxiliaries, adverbs, "the construction of" ...); anything else (a
-pronoun subject, a clause in between) is left to the reviewer. Every relation quotes the clause that
+pronoun with nothing to refer to, a clause in between) is left to the reviewer. Every relation quotes the clause that
 states it (``doc.text[start:end] == quote``), with its modality (done / planned / stated) from the
 verb's tense and the words around it, and the date the sentence gives, if any.
 """
