@@ -307,7 +307,9 @@ def _framed(text: str, s_start: int, s_end: int, ms: list[LinkDecision], stated:
     return out
 
 
-_SIDES = re.compile(r"\b(?:[Tt]he\s+two\s+(?:sides|parties)|[Bb]oth\s+(?:sides|parties))\b")
+_SIDES = re.compile(r"\b(?:[Tt]he\s+two\s+(?:sides|parties|(?P<places>provinces|cities|regions|countries|places"
+                    r"|municipalities))|[Bb]oth\s+(?:sides|parties|(?P<both_places>provinces|cities|regions|countries)))\b")
+_AFTER_PREPOSITION = re.compile(r"\b(?:of|in|for|to|with|by|from|at|on|among|between)\s+$", re.I)
 _THIS_AGREEMENT = re.compile(r"\b[Tt](?:his|he)\s+(?:cooperation|agreement|memorandum|accord|deal)\b")
 
 
@@ -317,8 +319,14 @@ def _agreement_references(text: str, s_start: int, s_end: int, ms: list[LinkDeci
     do. "The two sides have established mechanisms A and B": the agreement establishes A and B, the
     parties are their members. At a lower confidence than a named subject: the reference is resolved."""
     out: list[_Found] = []
-    sides = [(m.start(), m.end()) for m in _SIDES.finditer(text, s_start, s_end)
-             if not any(d.mention.start <= m.start() < d.mention.end for d in ms)]
+    sides: list[tuple[int, int]] = []
+    for m in _SIDES.finditer(text, s_start, s_end):
+        if any(d.mention.start <= m.start() < d.mention.end for d in ms) or _AFTER_PREPOSITION.search(
+                text, max(0, m.start() - 25), m.start()):
+            continue   # inside a name, or not a subject ("the customs of the two cities")
+        if (m.group("places") or m.group("both_places")) and not all(_is(p, PLACE) for p in parties):
+            continue   # "the two provinces" are not the parties when those are not places
+        sides.append((m.start(), m.end()))
     for party in parties if sides else ():
         for f in _actions(text, s_end, ms, party, sides):
             if f.predicate == "establishesMechanism" and f.object is not None:
@@ -376,8 +384,8 @@ def _modality(text: str, start: int, end: int) -> Modality:
 _BLANK_THE = re.compile(r"\s*(?:the\s+)?", re.I)
 
 
-def _group_after(text: str, ms: list[LinkDecision], at: int, kinds: frozenset[str], limit: int
-                 ) -> list[LinkDecision]:
+def _group_after(text: str, ms: list[LinkDecision], at: int, kinds: frozenset[str], limit: int,
+                 untyped_min: int = 0) -> list[LinkDecision]:
     """The coordinated mentions ("A, B and C") starting at ``at`` (after blanks / "the")."""
     first = next((d for d in ms if d.mention.start >= at), None)
     if first is None or not _BLANK_THE.fullmatch(text, at, first.mention.start):
@@ -392,20 +400,21 @@ def _group_after(text: str, ms: list[LinkDecision], at: int, kinds: frozenset[st
             group.append(d)
         else:
             break
-    return group if _coordinated_kinds(group, kinds) else []
+    return group if _coordinated_kinds(group, kinds, untyped_min) else []
 
 
-def _coordinated_kinds(group: list[LinkDecision], kinds: frozenset[str], untyped_pair: bool = False) -> bool:
+def _coordinated_kinds(group: list[LinkDecision], kinds: frozenset[str], untyped_min: int = 0) -> bool:
     """Whether a coordinated group is of ``kinds``: every typed member is, and a name the finder could not
-    type ("Chongqing, Guangxi and Guizhou") takes the kind of the typed names it is listed with. With
-    ``untyped_pair``, two or more untyped names are enough (the parties before "signed an agreement")."""
+    type ("Chongqing, Guangxi and Guizhou") takes the kind of the typed names it is listed with. A group
+    of untyped names only when the words around say what they are, and it has ``untyped_min`` (> 0)
+    names or more: two parties before "signed an agreement", one place after "connects X with"."""
     typed = [d for d in group if d.types]
     if not all(_is(d, kinds) for d in typed):
         return False
-    return bool(typed) or (untyped_pair and len(group) >= 2)
+    return bool(typed) or 0 < untyped_min <= len(group)
 
 
-def _group_before(text: str, ms: list[LinkDecision], end: int, kinds: frozenset[str], untyped_pair: bool = False
+def _group_before(text: str, ms: list[LinkDecision], end: int, kinds: frozenset[str], untyped_min: int = 0
                   ) -> list[LinkDecision]:
     """The coordinated mentions ending at ``end`` ("A and B" before "signed")."""
     before = [d for d in ms if d.mention.end <= end]
@@ -422,7 +431,7 @@ def _group_before(text: str, ms: list[LinkDecision], end: int, kinds: frozenset[
         else:
             break
     group.reverse()
-    return group if _coordinated_kinds(group, kinds, untyped_pair) else []
+    return group if _coordinated_kinds(group, kinds, untyped_min) else []
 
 
 _SIGN_HEAD = re.compile(r"(?:\s+(?:have|has|had|will|officially|formally|jointly|also|today|yesterday|finally"
@@ -447,7 +456,7 @@ def _signing(text: str, s_start: int, s_end: int, ms: list[LinkDecision], docume
         parties: list[LinkDecision] = []
         start = end = verb.start()
         if head is not None and agreement is not None:
-            parties = _group_before(text, ms, head.start(), PARTY, untyped_pair=True)
+            parties = _group_before(text, ms, head.start(), PARTY, untyped_min=2)
             if parties:
                 start, end = parties[0].mention.start, agreement.mention.end
         if not parties:
@@ -595,7 +604,8 @@ def _members(text: str, s_start: int, s_end: int, ms: list[LinkDecision]) -> lis
 # The words without which a cue regex cannot match (see _Cues).
 _SAID_WORDS = ("said", "says", "introduced", "stated", "noted", "added", "announced", "explained")
 _PRONOUN_WORDS = ("they", "it", "we", "bureau", "committee", "customs", "government", "commission")
-_AGREEMENT_REFERENCE_WORDS = ("sides", "parties", "cooperation", "agreement", "memorandum", "accord", "deal")
+_AGREEMENT_REFERENCE_WORDS = ("sides", "parties", "provinces", "cities", "regions", "countries", "places",
+                              "municipalities", "cooperation", "agreement", "memorandum", "accord", "deal")
 _SAID = re.compile(r"\b(?:said|says|introduced|stated|noted|added|announced|explained)(?:\s+that)?[\s:,]+"
                    r"(?:the\s+)?", re.I)
 _PRONOUN = re.compile(r"\b(?i:they|it|we)\b|\b[Tt]he\s+(?:Administration\s+|Administrative\s+)?"
@@ -808,6 +818,7 @@ _LINK = re.compile(r"\b(?:connect(?:s|ed|ing)?|link(?:s|ed|ing)?|connectivity\s+
 
 
 _CORRIDOR = frozenset({"Corridor"})
+_WITH = re.compile(r"\s+with\s+(?:the\s+)?")
 
 
 def _connects(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
@@ -825,9 +836,12 @@ def _connects(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
                                                   and _is(d, _CORRIDOR) for d in ms):
                 break
             ends = _group_after(text, ms, link.end(), THING, s_end)
-            paired = re.match(r"\s+with\s+(?:the\s+)?", text[ends[-1].mention.end:s_end]) if ends else None
+            if not ends:   # "connects Kunming with Vientiane": the verb says what untyped names are
+                ends = _group_after(text, ms, link.end(), THING, s_end, untyped_min=1)
+                ends = ends if ends and _WITH.match(text, ends[-1].mention.end, s_end) else []
+            paired = _WITH.match(text, ends[-1].mention.end, s_end) if ends else None
             if paired is not None:   # "connects A with B and C"
-                ends = ends + _group_after(text, ms, ends[-1].mention.end + paired.end(), THING, s_end)
+                ends = ends + _group_after(text, ms, paired.end(), THING, s_end, untyped_min=1)
             if len(ends) >= 2 or (ends and re.search(r"\bwith\b", text[ends[0].mention.end:s_end][:8])):
                 for end_ in ends:
                     out.append(_Found(corridor, "connects", end_, corridor.mention.start, ends[-1].mention.end,
@@ -858,10 +872,12 @@ def _located(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
             if match is None:
                 continue
             target = next((o for o in ms[i + 1:] if o.mention.start >= match.end()), None)
-            if target is None or target.mention.start != match.end() or not _is(target, objects):
+            # "X, the capital of Y": the apposition says what both are, even of names the finder left untyped
+            apposition = pattern is _APPOSITION and not target_typed_wrongly(target, d, objects, subjects)
+            if target is None or target.mention.start != match.end() or not (_is(target, objects) or apposition):
                 continue
             # the subject and the coordinated names before it ("A, B, and C in W")
-            group = _group_before(text, ms[:i + 1], d.mention.end, subjects) or []
+            group = ([d] if apposition else _group_before(text, ms[:i + 1], d.mention.end, subjects)) or []
             if not group or (predicate == "locatedIn" and _is(target, frozenset({"Zone", "Platform"}))
                              and not _is(d, frozenset({"Platform", "Zone"}))):
                 continue
@@ -874,6 +890,13 @@ def _located(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
                                   0.8, f"{predicate}-{'apposition' if pattern is _APPOSITION else 'phrase'}",
                                   dated=False))
     return out
+
+
+def target_typed_wrongly(target: LinkDecision | None, subject: LinkDecision, objects: frozenset[str],
+                        subjects: frozenset[str]) -> bool:
+    """Whether either end of an apposition has a type that is not a place's (an untyped end is fine)."""
+    return target is None or bool(target.types) and not _is(target, objects) or bool(subject.types) and not _is(
+        subject, subjects)
 
 
 _WIDE = frozenset({"EconomicZone", "CityCluster"})   # spans several places: "X in Y" is about something else

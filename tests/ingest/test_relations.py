@@ -389,6 +389,31 @@ def test_coordinated_subjects_all_do_what_the_last_one_does() -> None:
                                    ("nanning-customs", "supports", "mekong-corridor")}
 
 
+def test_the_two_provinces_after_a_comma_and_not_after_of() -> None:
+    entities = {"Hainan": ("hainan", ("Province",)), "Guangdong": ("guangdong", ("Province",)),
+                "port alliance agreement": ("alliance", ("Agreement",)),
+                "Qiongzhou Strait Corridor": ("strait", ("Corridor",))}
+    signed = "Hainan and Guangdong signed a port alliance agreement. "
+    relations = _relations(signed + "Under it, the two provinces will promote the Qiongzhou Strait Corridor.",
+                           entities)
+    assert {("hainan", "promotes", "strait"), ("guangdong", "promotes", "strait")} <= _triples(relations)
+    # "the ports of the two provinces" are not the provinces themselves
+    relations = _relations(signed + "Officials of the two provinces will promote the Qiongzhou Strait Corridor.",
+                           entities)
+    assert not any(r.predicate == "promotes" for r in relations)
+
+
+def test_untyped_places_the_words_around_them_name() -> None:
+    entities = {"Lancang-Mekong railway": ("rail", ("RailRoute",)), "Jinghong": ("jinghong", ()),
+                "Luang Namtha": ("luang-namtha", ()), "Laos": ("laos", ())}
+    text = "The Lancang-Mekong railway connects Jinghong with Luang Namtha, a town in Laos."
+    assert _triples(_relations(text, entities)) == {("rail", "connects", "jinghong"),
+                                                    ("rail", "connects", "luang-namtha"),
+                                                    ("luang-namtha", "locatedIn", "laos")}
+    # without "with", one untyped name after the verb says too little
+    assert _relations("The Lancang-Mekong railway connects Jinghong.", entities) == []
+
+
 # --- the seed articles: the finder's mentions linked by hand to the curated entities ----------------
 
 SEEDS = [("chongqing-daily-2019-12-customs-memorandum", "2019-12"), ("ichongqing-2019-05-22-opening-up", "2019-05-22")]
