@@ -63,7 +63,10 @@ _AUX = (r"(?:will|shall|would|is|are|was|were|has|have|had|been|be|being|going|t
         r"|vigorously|fully|steadily|officially|formally|comprehensively|mainly|expected|must|should|can|could"
         r"|tries|try|trying|seeks?|agreed|agrees|decided|decides|sets?\s+out|still|now|already|first|recently"
         r"|successfully|together|both|hopes?|wants?|pledged|pledges|vowed|vows|committed|commits|need|needs|schemes?)")
-_AUX_GAP = re.compile(rf"(?:\s+(?:{_AUX}|takes?\s+the\s+lead\s+in|took\s+the\s+lead\s+in))*\s+", re.IGNORECASE)
+# (and any adverb in -ly: "is strongly supported", "will steadily expand"; not the verbs in -ly)
+_ADVERB = r"(?-i:(?!(?:apply|supply|reply|rely|multiply|comply|imply|rally|ally|fly)\b)[a-z]{2,}ly\b)"
+_AUX_GAP = re.compile(rf"(?:\s+(?:{_AUX}|{_ADVERB}|takes?\s+the\s+lead\s+in|took\s+the\s+lead\s+in))*\s+",
+                      re.IGNORECASE)
 # Words that may stand between a verb and its object ("promote the opening up and development of").
 _OBJ_WORDS = (r"(?:the|a|an|its|their|further|more|continued|construction|development|opening|up|opening-up"
               r"|implementation|sustainable|green|high-quality|quality|of|and|in|high-level|integrated"
@@ -643,7 +646,7 @@ def _actions(text: str, s_end: int, ms: list[LinkDecision], topic: LinkDecision 
               for r_start, r_end in references if topic is not None])
     for i, subject, subject_start, subject_end in subjects:
         after_subject = text[subject_end:subject_end + 1]
-        if not (after_subject == "," or after_subject.isspace()) or not _is(subject, ACTOR):
+        if not (after_subject == "," or after_subject.isspace()) or not _is(subject, _SUBJECTS):
             continue   # "X." "X's" "X)": every pattern below starts with a blank or a comma
         relative = _RELATIVE.match(text, subject_end, s_end)
         if relative is not None and (references is not None or _ATTACHED.search(text, max(0, subject_start - 25),
@@ -676,8 +679,9 @@ def _actions(text: str, s_end: int, ms: list[LinkDecision], topic: LinkDecision 
             said.extend(_verb_phrase(text, clause_end, subject, subject_start, subject_end, conjunct.end(), after,
                                      reference_penalty + 0.1, f"{rule_suffix}/conjunct"))
         out.extend(said)
-        if said and references is None:
-            out.extend(_coordinated_subjects(text, ms[:i + 1], said))
+        active = [f for f in said if not f.rule.startswith("passive")]
+        if active and references is None:
+            out.extend(_coordinated_subjects(text, ms[:i + 1], active))
     return out
 
 
@@ -782,6 +786,23 @@ def _nominal_list(text: str, end: int, subject: LinkDecision, subject_start: int
     return out
 
 
+_SUBJECTS = ACTOR | frozenset().union(*(kinds for _, _, kinds in _ACTIONS))   # actors, and passive subjects
+_BY = re.compile(r"\s+by\s+(?:the\s+)?", re.I)
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|been|be|being)\b", re.I)
+
+
+def _passive(text: str, end: int, subject: LinkDecision, subject_start: int, subject_end: int, verb: re.Match[str],
+             agents_at: int, after: list[LinkDecision], predicate: str, kinds: frozenset[str], penalty: float,
+             rule_suffix: str) -> list[_Found]:
+    """ "Qinzhou Port was built by A and B": A and B build it (the subject is the verb's object)."""
+    if predicate in ("establishesMechanism", "leadsMechanism") or not _is(subject, kinds):
+        return []
+    agents = _group_after(text, after, agents_at, PARTY, end)
+    modality = _modality(text, subject_end, verb.end())
+    return [_Found(agent, predicate, subject, subject_start, agents[-1].mention.end, modality,
+                   round(0.75 - penalty, 2), f"passive:{predicate}{rule_suffix}") for agent in agents]
+
+
 def _verb_phrase(text: str, end: int, subject: LinkDecision, subject_start: int, subject_end: int, verb_at: int,
                  after: list[LinkDecision], penalty: float, rule_suffix: str) -> list[_Found]:
     """The relations one verb phrase at ``verb_at`` states of ``subject``, if it is one we know."""
@@ -794,8 +815,12 @@ def _verb_phrase(text: str, end: int, subject: LinkDecision, subject_start: int,
         verb = pattern.match(text, verb_at, end)
         if verb is None:
             continue
-        if predicate in ("cooperatesWith", "administers") and not _is(subject, PARTY):
-            return []
+        by = _BY.match(text, verb.end(), end)
+        if by is not None and _PASSIVE.search(text, subject_end, verb_at):
+            return _passive(text, end, subject, subject_start, subject_end, verb, by.end(), after, predicate, kinds,
+                            penalty, rule_suffix)
+        if predicate in ("cooperatesWith", "administers") and not _is(subject, PARTY) or not _is(subject, ACTOR):
+            return []   # (what is not an actor is only the subject of a passive: "X was built by Y")
         objects = _objects_after(text, after, verb.end(), kinds, end)
         if not objects:
             return []

@@ -414,6 +414,16 @@ def test_untyped_places_the_words_around_them_name() -> None:
     assert _relations("The Lancang-Mekong railway connects Jinghong.", entities) == []
 
 
+def test_passive_voice_names_the_doer_after_by() -> None:
+    entities = {"Qinzhou Port": ("qinzhou-port", ("Port",)), "Beibu Gulf Port Group": ("bgpg", ("Association",)),
+                "Guangxi": ("guangxi", ("AutonomousRegion",)), "Mekong Corridor": ("mekong-corridor", ("Corridor",))}
+    relations = _relations("Qinzhou Port was built by Beibu Gulf Port Group and Guangxi in 2018.", entities)
+    assert _triples(relations) == {("bgpg", "builds", "qinzhou-port"), ("guangxi", "builds", "qinzhou-port")}
+    assert {(r.modality, r.date) for r in relations} == {("done", "2018")}
+    assert _triples(_relations("The Mekong Corridor is strongly supported by Guangxi.", entities)) == {
+        ("guangxi", "supports", "mekong-corridor")}
+
+
 # --- the seed articles: the finder's mentions linked by hand to the curated entities ----------------
 
 SEEDS = [("chongqing-daily-2019-12-customs-memorandum", "2019-12"), ("ichongqing-2019-05-22-opening-up", "2019-05-22")]
