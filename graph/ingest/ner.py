@@ -167,6 +167,10 @@ _HEAD_SPLIT = re.compile(r"\s(?:of|for|on|between)\s")
 _AGREEMENT_CORE = re.compile(r"\b(?:memorandum|agreement|mou)$")
 
 
+_PLACE_HEADS = {"Region", "Country", "ProvinceLevelDivision", "Province", "Municipality", "AutonomousRegion",
+                "City", "CityCluster"}
+
+
 @lru_cache(maxsize=65536)
 def head_types(name: str) -> tuple[str, ...]:
     """The coop classes a name's head word gives ("Chongqing Customs" -> ("CustomsDistrict",)).
@@ -175,6 +179,8 @@ def head_types(name: str) -> tuple[str, ...]:
     ('AdministrativeCommittee',)
     >>> head_types("General Administration of Customs of the People's Republic of China")
     ('CustomsAdministration',)
+    >>> head_types("Department of Commerce of Guizhou Province")
+    ('GovernmentBody',)
     >>> head_types("Chongqing")
     ()
     """
@@ -187,7 +193,10 @@ def head_types(name: str) -> tuple[str, ...]:
     # ends in an organisation's head ("Initiative on Strategic Connectivity Administrative Bureau")
     core = _HEAD_SPLIT.split(folded, maxsplit=1)[0]
     whole = _head(folded)
-    if core != folded and (_AGREEMENT_CORE.search(core) or not whole):
+    # A place after "of" says whose body it is, not what it is: "Department of Commerce of Guizhou
+    # Province" is a department, "People's Government of Sichuan Province" a government.
+    of_a_place = bool(whole) and set(whole) <= _PLACE_HEADS and bool(_head(core))
+    if core != folded and (_AGREEMENT_CORE.search(core) or not whole or of_a_place):
         return _head(core)
     return whole
 

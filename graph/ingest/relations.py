@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 from coopgraph.graph.ingest.dates import StatedDate, stated_date
+from coopgraph.graph.ingest.linking import CONTAINER_TYPES
 from coopgraph.graph.ingest.model import IngestDocument, LinkDecision, Modality, Relation
 from coopgraph.graph.ingest.text import sentence_of
 
@@ -200,6 +201,23 @@ class _Cues:
         return i < len(found) and found[i] < end
 
 
+def _outermost(ms: list[LinkDecision]) -> list[LinkDecision]:
+    """``ms`` (by start, longest first) without the names nested in another name, except inside a
+    container (a post, a visit, an article of an agreement...): in "the Department of Commerce of
+    Guizhou Province signed", the department signed, not the province its name mentions."""
+    kept: list[LinkDecision] = []
+    outer: LinkDecision | None = None
+    for d in ms:
+        if outer is not None and d.mention.end <= outer.mention.end and d.mention.start < outer.mention.end \
+                and (d.mention.start, d.mention.end) != (outer.mention.start, outer.mention.end) \
+                and not (outer.types and outer.types[0] in CONTAINER_TYPES):
+            continue
+        kept.append(d)
+        if outer is None or d.mention.end > outer.mention.end:
+            outer = d
+    return kept
+
+
 def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
                    spans: Sequence[tuple[int, int]]) -> list[Relation]:
     """The relations each sentence of ``doc`` states between the entities of ``decisions``."""
@@ -220,7 +238,7 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
     for (s_start, s_end), in_sentence in sorted(by_sentence.items()):
         if s_start == s_end:
             continue
-        ms = sorted(in_sentence, key=lambda d: (d.mention.start, -d.mention.end))
+        ms = _outermost(sorted(in_sentence, key=lambda d: (d.mention.start, -d.mention.end)))
         present = frozenset().union(*(type_closure(types) for types in {d.types for d in ms}))
         everywhere |= present
         if "Agreement" in present:

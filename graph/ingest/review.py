@@ -44,7 +44,7 @@ from coopgraph.graph.ingest.model import (
 )
 from coopgraph.graph.ingest.write import DocumentStore, WriteSummary, write_accepted
 
-__all__ = ["AUTO_NEW_SCORE", "Accepted", "Decision", "ReviewError", "ReviewItem", "ReviewQueue",
+__all__ = ["AUTO_NEW_SCORE", "AUTO_RELATION_CONFIDENCE", "Accepted", "Decision", "ReviewError", "ReviewItem", "ReviewQueue",
            "ReviewSummary", "auto_accepted", "reason_code",
            "write_atomically"]
 
@@ -52,6 +52,8 @@ Action = Literal["accept", "reject", "relink", "new"]
 ACTIONS: tuple[Action, ...] = ("accept", "reject", "relink", "new")
 # A new entity is "confident" enough for ``--accept`` (as the end of a relation) from this score.
 AUTO_NEW_SCORE = 80.0
+# Relations the rules state with this confidence or more go in with --accept; the rest need a reviewer.
+AUTO_RELATION_CONFIDENCE = 0.8
 RELINKED = "relinked-by-reviewer"
 FORMAT = 1
 _ITEM = re.compile(r"^([mr])(\d+)$")
@@ -150,8 +152,10 @@ def _mention_index(extraction: Extraction) -> dict[LinkDecision, int]:
 
 
 def auto_accepted(extraction: Extraction) -> Accepted:
-    """What ``--accept`` takes: the auto-linked mentions, and the relations whose two ends are
-    auto-linked or new entities with a score of at least AUTO_NEW_SCORE (those ends with them)."""
+    """What ``--accept`` takes: the auto-linked mentions, and the relations of confidence at least
+    AUTO_RELATION_CONFIDENCE whose two ends are auto-linked or new entities with a score of at least
+    AUTO_NEW_SCORE (those ends with them). Weaker relations (a place read from a name, a reference
+    resolved to "the two sides") wait for a reviewer."""
     index = _mention_index(extraction)
 
     def sure(end: LinkDecision | None) -> bool:
@@ -160,7 +164,7 @@ def auto_accepted(extraction: Extraction) -> Accepted:
     mentions = {i: d for i, d in enumerate(extraction.mentions) if d.auto}
     relations = set()
     for j, relation in enumerate(extraction.relations):
-        if sure(relation.subject) and sure(relation.object):
+        if relation.confidence >= AUTO_RELATION_CONFIDENCE and sure(relation.subject) and sure(relation.object):
             relations.add(j)
             for end in (relation.subject, relation.object):
                 i = index.get(end) if end is not None else None

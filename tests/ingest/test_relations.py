@@ -595,3 +595,31 @@ def test_the_body_states_what_the_headline_summarises() -> None:
     signatories = [r for r in relations if r.predicate == "hasSignatory"]
     assert len(signatories) == 2                       # one per party, not one per sentence
     assert all(r.start > text.index("\n") for r in signatories)   # quoted from the body, not the title
+
+
+def test_a_name_nested_in_a_body_is_not_the_party_but_one_in_a_post_still_counts() -> None:
+    """The linker keeps "Yunnan Province" inside "Department of Transport of Yunnan Province" as a
+    mention of its own; the department signed, not the province its name mentions. Inside a post the
+    nested organisation is what the post belongs to."""
+    text = ("On May 4, the Department of Transport of Yunnan Province and Lanzhou Customs signed a "
+            "memorandum of cooperation. Wang Fang, director of Lanzhou Customs, spoke.")
+    spans = sentences(text)
+
+    def at(name: str, slug: str, types: tuple[str, ...], nth: int = 0) -> LinkDecision:
+        start = [m.start() for m in re.finditer(re.escape(name), text)][nth]
+        mention = Mention(text=name, start=start, end=start + len(name), sentence=sentence_of(spans, start),
+                          source="label", types=types)
+        return LinkDecision(mention=mention, iri=BASE + slug, label=name, types=types, new=False, score=100.0,
+                            reason="exact-alias", auto=True)
+
+    decisions = [at("Department of Transport of Yunnan Province", "yn-transport", ("GovernmentBody",)),
+                 at("Yunnan Province", "yunnan", ("Province",)),
+                 at("Lanzhou Customs", "lanzhou-customs", ("CustomsDistrict",)),
+                 at("memorandum of cooperation", "memo", ("Memorandum",)),
+                 at("Wang Fang", "wang-fang", ("Person",)),
+                 at("director of Lanzhou Customs", "director", ("Post",)),
+                 at("Lanzhou Customs", "lanzhou-customs", ("CustomsDistrict",), nth=1)]
+    found = _triples(find_relations(_doc(text), decisions, spans))
+    assert ("memo", "hasSignatory", "yn-transport") in found
+    assert ("memo", "hasSignatory", "yunnan") not in found
+    assert ("director", "org:postIn", "lanzhou-customs") in found

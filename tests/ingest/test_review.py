@@ -20,7 +20,13 @@ import yaml
 
 from coopgraph.graph.errors import EntityNotFoundError, QuoteNotFoundError
 from coopgraph.graph.ingest.model import Candidate, Extraction
-from coopgraph.graph.ingest.review import AUTO_NEW_SCORE, ReviewError, ReviewQueue, auto_accepted
+from coopgraph.graph.ingest.review import (
+    AUTO_NEW_SCORE,
+    AUTO_RELATION_CONFIDENCE,
+    ReviewError,
+    ReviewQueue,
+    auto_accepted,
+)
 from coopgraph.graph.ingest.review_file import write_review_file
 from coopgraph.graph.ingest.write import document_graph_iri
 from coopgraph.graph.pipeline import DataPaths, run_build
@@ -229,6 +235,12 @@ def test_apply_after_a_failed_write_keeps_the_review(queue: ReviewQueue, extract
 def test_auto_accepted_takes_auto_links_and_relations_between_sure_ends(extraction: Extraction) -> None:
     accepted = auto_accepted(extraction)
     assert sorted(accepted.relations) == [0, 1, 2, 3]  # the new memorandum scores 90
+    # a relation stated less surely than AUTO_RELATION_CONFIDENCE waits for a reviewer
+    doubtful = [replace(r, confidence=AUTO_RELATION_CONFIDENCE - 0.05) if j == 3 else r
+                for j, r in enumerate(extraction.relations)]
+    held = auto_accepted(Extraction(document=extraction.document, iri=extraction.iri,
+                                    mentions=extraction.mentions, relations=doubtful))
+    assert sorted(held.relations) == [0, 1, 2]
     assert sorted(accepted.mentions) == [0, 1, 2, 3, 4]
     unsure = [replace(d, score=AUTO_NEW_SCORE - 1) if d.new else d for d in extraction.mentions]
     relations = [replace(r, subject=unsure[extraction.mentions.index(r.subject)]) for r in extraction.relations]

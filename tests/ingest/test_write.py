@@ -107,7 +107,7 @@ def make_extraction(doc: IngestDocument, *, memo_new: bool = True) -> Extraction
     relations = [
         relation(doc, memo, "hasSignatory", cq, first, date="2020-06"),
         relation(doc, memo, "hasSignatory", cd, first, date="2020-06"),
-        relation(doc, memo2, "supports", ilstc, second, modality="stated", confidence=0.75),
+        relation(doc, memo2, "supports", ilstc, second, modality="stated", confidence=0.85),
         relation(doc, memo, "signedOn", None, first, value="2020-06", date="2020-06"),
     ]
     return Extraction(document=doc, iri=document_iri(BASE, doc), mentions=[cq, cd, memo, memo2, ilstc],
@@ -187,7 +187,7 @@ def test_accepted_facts_land_in_the_documents_graph_with_prov_o(store_root: Path
         FILTER (DATATYPE(?when) = xsd:dateTime)
     }}""")
     assert ask(store_root, f"""GRAPH <{graph}> {{ ?ev rdf:predicate coop:supports ; coop:modality "stated" ;
-        coop:confidence 0.750 }}""")
+        coop:confidence 0.850 }}""")
     # The document node, its text and hash, and every entity it mentions; the new entity is marked.
     assert ask(store_root, f"""GRAPH <{graph}> {{
         <{extraction.iri}> a coop:SourceDocument, coop:IngestedDocument ; schema:text ?text ;
