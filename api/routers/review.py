@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from contextlib import AbstractContextManager
+from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -32,7 +33,8 @@ from coopgraph.api.settings import Settings
 from coopgraph.api.update_token import check_update_token, updates_enabled
 from coopgraph.graph.ingest.model import REASONS, LinkDecision
 from coopgraph.graph.ingest.review import Decision, ReviewItem, ReviewQueue, ReviewSummary
-from coopgraph.graph.ingest.write import document_graph_iri
+from coopgraph.graph.ingest.write import WriteSummary, document_graph_iri
+from coopgraph.graph.store.base import Row, Store
 
 __all__ = ["router"]
 
@@ -170,7 +172,7 @@ def _regions(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]
 LabelOf = Callable[[str], str | None]
 
 
-def _labels(request: Request, store: Any, base: str) -> LabelOf:
+def _labels(request: Request, store: Store, base: str) -> LabelOf:
     """The label of an entity of the graph by IRI (what a mention was relinked to)."""
     index = label_index(request, store, base)
 
@@ -253,8 +255,8 @@ def _pending(settings: Settings) -> list[dict[str, Any]]:
     return [_summary(queue, entry) for entry in queue.pending()]
 
 
-async def _change(request: Request, store: Any, settings: Settings, slug: str,
-                  change: Callable[[Any], Any]) -> dict[str, Any]:
+async def _change(request: Request, store: Store, settings: Settings, slug: str,
+                  change: Callable[[ReviewQueue], object]) -> dict[str, Any]:
     """Run one change of the queue (serialised, off the event loop) and answer the document as it now is."""
     queue = _queue(settings)
     async with _queue_lock(request):
@@ -266,6 +268,14 @@ async def _change(request: Request, store: Any, settings: Settings, slug: str,
 
 
 # -- the store the queue writes through ------------------------------------------------------------
+class _ReadsTheStore(Protocol):
+    """What ReviewWrites needs of the app's state (api/state.py's AppState, which routers do not import)."""
+
+    store: Store
+
+    def reading(self) -> AbstractContextManager[Store]: ...
+
+
 class ReviewWrites:
     """The store ``ReviewQueue.apply`` is handed (graph.ingest.write's ``DocumentStore``).
 
@@ -277,22 +287,21 @@ class ReviewWrites:
     has the app catch up at once (``AppState.catch_up``), so the next request sees the new facts.
     """
 
-    def __init__(self, state: Any, settings: Settings) -> None:
+    def __init__(self, state: _ReadsTheStore, settings: Settings) -> None:
         self._state = state
         self._settings = settings
 
-    def _read(self, method: str, *args: Any) -> Any:
+    def select(self, sparql: str) -> list[Row]:
         with self._state.reading() as store:
-            return getattr(store, method)(*args)
-
-    def select(self, sparql: str) -> Any:
-        return self._read("select", sparql)
+            return store.select(sparql)
 
     def ask(self, sparql: str) -> bool:
-        return bool(self._read("ask", sparql))
+        with self._state.reading() as store:
+            return store.ask(sparql)
 
     def construct(self, sparql: str) -> bytes:
-        return bytes(self._read("construct", sparql))
+        with self._state.reading() as store:
+            return store.construct(sparql)
 
     @property
     def location(self) -> str:
@@ -304,12 +313,10 @@ class ReviewWrites:
             store.add_with_record(graph, ntriples, what=what)
 
 
-def _summary_json(summary: Any) -> dict[str, Any]:
+def _summary_json(summary: WriteSummary) -> dict[str, Any]:
     """The queue's WriteSummary (graph.ingest.write) as JSON."""
-    from dataclasses import asdict, is_dataclass
+    from dataclasses import asdict
 
-    if not is_dataclass(summary) or isinstance(summary, type):
-        raise TypeError(f"expected the queue's WriteSummary, got {type(summary).__name__}")
     return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(summary).items()}
 
 
