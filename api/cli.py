@@ -5,6 +5,7 @@ Errors from ``graph.errors`` end the process with their own ``exit_code`` and a 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -378,6 +379,9 @@ def ingest(
                                                     "provenance [default: your user name]")] = None,
     no_model: Annotated[bool, typer.Option("--no-model", help="Find new entities by rules only, without the "
                                            "statistical model (faster).")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Processes extracting at once "
+                                             "[default: the CPUs, at most 4 and at most one per article]")
+                    ] = None,
     remove: Annotated[str | None, typer.Option("--remove", help="Take an ingested document (its IRI, slug, "
                                                "SHA-256 or file) and everything it alone brought out again.",
                                                metavar="DOCUMENT")] = None,
@@ -414,7 +418,7 @@ def ingest(
         if not db.exists():
             raise typer.BadParameter(f"no store at {settings.store}: run `coopgraph build` first",
                                      param_hint="--store")
-        extractions, skipped = _extract_new(db, documents, base=settings.base, model=not no_model)
+        extractions, skipped = _extract_new(db, documents, base=settings.base, model=not no_model, jobs=jobs)
         if report is not None:
             _write_report(report, extractions, skipped)
             out.print(f"report:  {report}")
@@ -442,40 +446,56 @@ def ingest(
         out.print("nothing to ingest")
 
 
-def _extract_new(db: Store, documents: list[Any], *, base: str, model: bool
+def _extract_new(db: Store, documents: list[Any], *, base: str, model: bool, jobs: int | None
                  ) -> tuple[list[Any], list[dict[str, Any]]]:
-    """Extractions of the documents the store does not have yet; the others, with why they were skipped."""
+    """Extractions of the documents the store does not have yet (on ``jobs`` processes); the others,
+    with why they were skipped. What is printed comes in the documents' order either way."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from coopgraph.graph.ingest.extract import IngestContext, extract
+    from coopgraph.graph.ingest.extract import IngestContext, extract_many
     from coopgraph.graph.ingest.gazetteer import Gazetteer
     from coopgraph.graph.ingest.ner import CandidateFinder
     from coopgraph.graph.ingest.write import ingested
 
     with console.status("reading the graph's entities"):
         context = IngestContext(Gazetteer.from_store(db), CandidateFinder(model=model), base)
+    # Which documents to skip is decided first (one store look-up each), so the workers get only the rest.
+    skip: dict[int, dict[str, Any]] = {}
+    seen: dict[str, str] = {}
+    for at, doc in enumerate(documents):
+        known = {"path": doc.path, "sha256": doc.sha256}
+        if doc.sha256 in seen:
+            skip[at] = known | {"reason": "duplicate", "same_as": seen[doc.sha256]}
+        elif (iri := ingested(db, doc.sha256)) is not None:
+            skip[at] = known | {"reason": "already ingested", "iri": iri}
+        seen.setdefault(doc.sha256, doc.path)
+    todo = [doc for at, doc in enumerate(documents) if at not in skip]
+    workers = jobs if jobs is not None else max(1, min(os.cpu_count() or 1, len(todo), 4))
     extractions: list[Any] = []
     skipped: list[dict[str, Any]] = []
-    seen: dict[str, str] = {}
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     show_bar = len(documents) > 1 and console.is_terminal  # the bar goes to stderr, and only to a terminal
-    with Progress(*columns, console=console, transient=True, disable=not show_bar) as bar:
+    # No refresh thread: the workers are forked while the bar is up, and a thread holding a lock at a
+    # fork would leave that lock held forever in the child.
+    with Progress(*columns, console=console, transient=True, disable=not show_bar, auto_refresh=False) as bar:
         task = bar.add_task("ingesting", total=len(documents))
-        for doc in documents:
-            bar.update(task, description=f"ingesting {doc.path}")
-            entry = {"path": doc.path, "sha256": doc.sha256}
-            if doc.sha256 in seen:
-                out.print(f"skipped: {doc.path}: the same text as {seen[doc.sha256]}")
-                skipped.append(entry | {"reason": "duplicate", "same_as": seen[doc.sha256]})
-            elif (iri := ingested(db, doc.sha256)) is not None:
-                out.print(f"skipped: {doc.path}: already ingested: {iri}")
-                skipped.append(entry | {"reason": "already ingested", "iri": iri})
-            else:
-                extraction = extract(doc, context)
-                extractions.append(extraction)
-                _print_extraction(extraction)
-            seen.setdefault(doc.sha256, doc.path)
-            bar.advance(task)
+        found = extract_many(todo, context, jobs=min(workers, max(1, len(todo))))
+        try:
+            for at, doc in enumerate(documents):
+                bar.update(task, description=f"ingesting {doc.path}", refresh=True)
+                entry = skip.get(at)
+                if entry is None:
+                    extraction = next(found)
+                    extractions.append(extraction)
+                    _print_extraction(extraction)
+                else:
+                    skipped.append(entry)
+                    out.print(f"skipped: {doc.path}: the same text as {entry['same_as']}"
+                              if entry["reason"] == "duplicate" else
+                              f"skipped: {doc.path}: already ingested: {entry['iri']}")
+                bar.advance(task)
+        finally:
+            found.close()  # the workers are gone before the store is written, also when a document failed
     return extractions, skipped
 
 

@@ -1,11 +1,26 @@
-"""One document -> Extraction: the stages of an ingest, in order, and nothing else.
+"""One document -> Extraction: the stages of an ingest, in order, and nothing else; many documents on
+several processes.
 
 The stages live in their own modules; this one only decides the order and what each one sees.
+``extract_many`` runs ``extract`` over many documents on a pool of worker processes (extraction is
+pure Python, so threads would share one core): results come back in input order, a worker's error
+is raised again in the caller, and no worker outlives the run (Ctrl-C, SIGTERM, or the caller's
+death: see ``_pool_extractions``).
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING
 
 from coopgraph.graph.ingest.gazetteer import Gazetteer
 from coopgraph.graph.ingest.linking import link
@@ -15,7 +30,18 @@ from coopgraph.graph.ingest.relations import find_relations
 from coopgraph.graph.ingest.text import sentences
 from coopgraph.graph.ingest.write import document_iri
 
-__all__ = ["IngestContext", "extract"]
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
+
+__all__ = ["IngestContext", "extract", "extract_many"]
+
+# Documents per task sent to a worker: an article takes ~10 ms, so a few per task keep the pipes'
+# overhead small without making the last tasks of a run uneven.
+CHUNKSIZE = 4
+# Tasks in flight per worker: enough that a worker never waits for the next one, few enough that
+# memory stays bounded whatever the number of documents (Pool.imap would read the whole input at once).
+_AHEAD_PER_JOB = 2
+_PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): a signal the kernel sends when the parent dies
 
 
 @dataclass
@@ -35,3 +61,118 @@ def extract(doc: IngestDocument, ctx: IngestContext) -> Extraction:
     decisions = link(doc, known, candidates, acronyms, ctx.gazetteer, base=ctx.base)
     relations = find_relations(doc, decisions, spans)
     return Extraction(document=doc, iri=document_iri(ctx.base, doc), mentions=decisions, relations=relations)
+
+
+def extract_many(docs: Iterable[IngestDocument], ctx: IngestContext, *, jobs: int,
+                 chunksize: int = CHUNKSIZE, start_method: str | None = None
+                 ) -> Generator[Extraction, None, None]:
+    """``extract`` of every document, in input order, on ``jobs`` processes (``jobs=1``: in this one).
+
+    With ``jobs > 1`` the workers are forked where the platform can (``start_method`` None), so the
+    gazetteer and a loaded model are shared copy-on-write; the first document is extracted here
+    first, which loads what is loaded lazily (the statistical model) once for all of them. Where
+    only "spawn" exists, each worker gets the gazetteer pickled once and a new CandidateFinder of
+    the same kind, which loads its model itself. A worker's exception is raised here (the same
+    type); the documents are read ``chunksize`` at a time, a few tasks ahead of the results only.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
+    if chunksize < 1:
+        raise ValueError(f"chunksize must be at least 1, not {chunksize}")
+    if jobs == 1:
+        for doc in docs:
+            yield extract(doc, ctx)
+        return
+    method = start_method or ("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    yield from _pool_extractions(iter(docs), ctx, jobs=jobs, chunksize=chunksize, method=method)
+
+
+# -- the pool ----------------------------------------------------------------------------------------
+
+def _pool_extractions(docs: Iterator[IngestDocument], ctx: IngestContext, *, jobs: int, chunksize: int,
+                      method: str) -> Iterator[Extraction]:
+    """How the workers are kept from outliving the run:
+
+    - the pool is terminated (its workers sent SIGTERM and joined) in ``finally``: on the caller's
+      error, on Ctrl-C (KeyboardInterrupt), and when the caller drops the iterator early;
+    - SIGTERM to this process, whose default action would kill it without any ``finally``, raises
+      SystemExit(143) here while the pool runs (when no handler of the caller's is installed);
+    - the workers ignore SIGINT (a terminal's Ctrl-C reaches the whole process group: this process
+      decides) and, on Linux, are killed by the kernel if this process dies anyway (SIGKILL).
+    """
+    if method == "fork":
+        first = next(docs, None)
+        if first is None:
+            return
+        yield extract(first, ctx)
+        portable = ctx
+    else:
+        # A loaded spaCy pipeline is not pickled: a fresh finder of the same kind loads it in the worker.
+        portable = IngestContext(ctx.gazetteer, type(ctx.finder)(model=ctx.finder.model), ctx.base)
+    pool = multiprocessing.get_context(method).Pool(jobs, initializer=_start_worker,
+                                                    initargs=(portable, os.getpid()))
+    try:
+        with _sigterm_exits():
+            ahead: deque[AsyncResult[list[Extraction]]] = deque()
+            while chunk := list(islice(docs, chunksize)):
+                ahead.append(pool.apply_async(_extract_chunk, (chunk,)))
+                if len(ahead) >= _AHEAD_PER_JOB * jobs:
+                    yield from ahead.popleft().get()
+            while ahead:
+                yield from ahead.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+@contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """SIGTERM raises SystemExit(128 + 15) in this block, so ``finally`` clauses run (see above).
+    Only in the main thread (where Python runs signal handlers), and only when the caller left the
+    default action: a handler of the caller's own is the caller's plan."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def exit_on_sigterm(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+# -- in a worker ------------------------------------------------------------------------------------
+
+_worker_context: IngestContext | None = None
+
+
+def _start_worker(ctx: IngestContext, parent: int) -> None:
+    global _worker_context
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C and terminates the pool
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # fork copied the parent's handler: terminate() must kill
+    _die_with_parent(parent)
+    _worker_context = ctx
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGTERM this worker when the process that started it dies (even by SIGKILL,
+    which leaves it no chance to terminate the pool); elsewhere the pool's own shutdown is all."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request was in place
+        os._exit(1)
+
+
+def _extract_chunk(chunk: list[IngestDocument]) -> list[Extraction]:
+    if _worker_context is None:
+        raise RuntimeError("an ingest worker was started without its context")
+    return [extract(doc, _worker_context) for doc in chunk]

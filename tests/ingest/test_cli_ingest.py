@@ -291,3 +291,28 @@ def test_accept_and_remove_on_a_remote_store(cli: CliRunner, seed_build: SeedBui
         assert remote_quads(engine) == before
     finally:
         engine.stop()
+
+
+def test_two_jobs_report_what_one_job_reports_in_the_same_order(cli: CliRunner, store_root: Path,
+                                                                 tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for source in sorted((Path(__file__).parent / "articles").glob("*.txt")):
+        shutil.copy(source, folder / source.name)
+    paragraphs = ARTICLE.split("\n\n")
+    for n in range(1, len(paragraphs) + 1):
+        (folder / f"part{n}.txt").write_text("\n\n".join(paragraphs[:n]), encoding="utf-8")
+    (folder / "same.txt").write_text(ARTICLE.split("\n\n")[0], encoding="utf-8")  # a duplicate of part1
+    reports = []
+    for jobs in ("1", "2"):
+        report = tmp_path / f"r{jobs}.json"
+        result = ingest(cli, str(folder), "--store", str(store_root), "--no-model", "--jobs", jobs,
+                        "--review-out", str(tmp_path / f"review{jobs}.yaml"), "--report", str(report))
+        assert result.exit_code == 0, result.output
+        assert result.output.count("found:") == len(paragraphs) + 3
+        lines = [line for line in result.output.splitlines() if line.startswith(("found:", "skipped:"))]
+        reports.append((json.loads(report.read_text(encoding="utf-8")), lines))
+    (one, said_one), (two, said_two) = reports
+    assert len(one["documents"]) == len(paragraphs) + 3 and one["skipped"][0]["reason"] == "duplicate"
+    assert two == one
+    assert said_two == said_one and len(said_one) == len(paragraphs) + 4
