@@ -119,7 +119,9 @@ QUALITY_FIGURES = (
     "relation precision (untyped)",
     "relation recall (untyped)",
 )
-SPEED_FIGURES = ("docs/s", "words/s", "peak RSS MiB", "load s")
+SPEED_FIGURES = ("docs/s", "words/s", "peak RSS MiB", "load s", "1 job (1 process)", "2 jobs (2 workers)")
+# Worker processes the throughput is measured with (extract_many's jobs), side by side: 2 on 2 cores.
+JOBS = (1, 2)
 # The classes whose new entities the issue sets a recall target for (and their subclasses).
 TARGET_CLASSES = (
     "foaf:Organization",
@@ -1030,9 +1032,9 @@ def synthetic_articles(n: int, *, seed: int = 11) -> list[IngestDocument]:
 # Throughput: one child process per mode, so each peak RSS is its own
 
 
-def speed_worker(mode: str, n: int, runs: int, seed: int) -> dict[str, Any]:
+def speed_worker(mode: str, n: int, runs: int, seed: int, jobs: int) -> dict[str, Any]:
     from coopgraph.graph.build import build_graph
-    from coopgraph.graph.ingest.extract import IngestContext, extract
+    from coopgraph.graph.ingest.extract import IngestContext, extract, extract_many
     from coopgraph.graph.ingest.gazetteer import Gazetteer
     from coopgraph.graph.ingest.ner import CandidateFinder
 
@@ -1042,18 +1044,25 @@ def speed_worker(mode: str, n: int, runs: int, seed: int) -> dict[str, Any]:
     ctx = IngestContext(Gazetteer.from_graph(graph), CandidateFinder(model=mode == "model"), BASE)
     extract(docs[0], ctx)  # loads what is loaded lazily (the model), outside the timed runs
     load = time.perf_counter() - started
+    # One stream of all the runs through extract_many, as `coopgraph ingest --jobs` uses it: with
+    # jobs=2 the same two workers serve every run, so they keep what they learn across runs just as
+    # one process does; a run's time is from the previous run's last result to its own last one.
+    stream = extract_many((doc for _ in range(runs) for doc in docs), ctx, jobs=jobs)
     times, mentions, relations = [], 0, 0
+    t0 = time.perf_counter()
     for _ in range(runs):
-        t0 = time.perf_counter()
         mentions = relations = 0
-        for doc in docs:
-            x = extract(doc, ctx)
+        for _doc in docs:
+            x = next(stream)
             mentions += len(x.mentions)
             relations += len(x.relations)
         times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+    stream.close()
     words = sum(len(d.text.split()) for d in docs)
     return {
         "mode": mode,
+        "jobs": jobs,
         "n": n,
         "words": words,
         "runs": times,
@@ -1061,7 +1070,7 @@ def speed_worker(mode: str, n: int, runs: int, seed: int) -> dict[str, Any]:
         "mentions": mentions,
         "relations": relations,
         "peak_rss_mib": peak_rss_mib(),
-        "stages": stage_seconds(docs, ctx),
+        "stages": stage_seconds(docs, ctx) if jobs == 1 else {},
     }
 
 
@@ -1110,54 +1119,66 @@ def speed(args: argparse.Namespace) -> None:
         f"\n=== throughput: {args.n} synthetic articles (seed {args.seed}), {min(words)}-{max(words)} words, "
         f"median {statistics.median(words):.0f}; median of {args.runs} runs of the whole set ==="
     )
-    rows = []
-    for mode in ("model", "rules"):
-        if mode == "model" and args.no_model:
-            continue
-        child = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--speed-worker",
-                mode,
-                "--n",
-                str(args.n),
-                "--runs",
-                str(args.runs),
-                "--seed",
-                str(args.seed),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=3600,
-        )
-        if child.returncode != 0:
-            raise SystemExit(f"the {mode} run failed:\n{child.stderr[-3000:]}")
-        rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    modes = ("rules",) if args.no_model else ("model", "rules")
+    for mode in modes:
+        for jobs in JOBS:
+            child = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--speed-worker",
+                    mode,
+                    "--jobs",
+                    str(jobs),
+                    "--n",
+                    str(args.n),
+                    "--runs",
+                    str(args.runs),
+                    "--seed",
+                    str(args.seed),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=3600,
+            )
+            if child.returncode != 0:
+                raise SystemExit(f"the {mode} run with {jobs} job(s) failed:\n{child.stderr[-3000:]}")
+            rows[mode, jobs] = json.loads(child.stdout.strip().splitlines()[-1])
     target = {"model": 20, "rules": 200}
     say(
-        f"{'mode':<26}{'docs/s':>9}{'words/s':>10}{'min-max docs/s':>17}{'peak RSS MiB':>14}{'load s':>8}"
-        f"{'mentions':>10}{'relations':>11}{'target':>8}"
+        f"{'mode':<26}{'docs/s':>9}{'min-max':>13}{'docs/s':>9}{'min-max':>13}{'×':>6}{'words/s':>10}"
+        f"{'peak RSS MiB':>14}{'load s':>8}{'mentions':>10}{'relations':>11}{'target':>8}"
     )
-    for row in rows:
-        rates = [row["n"] / t for t in row["runs"]]
-        median = row["n"] / statistics.median(row["runs"])
-        name = "with the statistical model" if row["mode"] == "model" else "rules only (model=False)"
+    say(f"{'':<26}{'1 job (1 process)':>22}{'2 jobs (2 workers)':>22}{'':>6}{'2 jobs':>10}{'1 job':>14}")
+    for mode in modes:
+        one, two = rows[mode, 1], rows[mode, 2]
+        rate = {jobs: row["n"] / statistics.median(row["runs"]) for jobs, row in ((1, one), (2, two))}
+        spread = {
+            jobs: f"{min(row['n'] / t for t in row['runs']):.1f}-{max(row['n'] / t for t in row['runs']):.1f}"
+            for jobs, row in ((1, one), (2, two))
+        }
+        name = "with the statistical model" if mode == "model" else "rules only (model=False)"
         say(
-            f"{name:<26}{median:>9.1f}{median * row['words'] / row['n']:>10.0f}"
-            f"{f'{min(rates):.1f}-{max(rates):.1f}':>17}{row['peak_rss_mib']:>14.0f}{row['load']:>8.1f}"
-            f"{row['mentions']:>10}{row['relations']:>11}{'≥' + str(target[row['mode']]):>8}"
+            f"{name:<26}{rate[1]:>9.1f}{spread[1]:>13}{rate[2]:>9.1f}{spread[2]:>13}{rate[2] / rate[1]:>6.2f}"
+            f"{rate[2] * two['words'] / two['n']:>10.0f}{one['peak_rss_mib']:>14.0f}{one['load']:>8.1f}"
+            f"{one['mentions']:>10}{one['relations']:>11}{'≥' + str(target[mode]):>8}"
         )
-    say(
-        "where the time goes (one more pass, stage by stage): "
-        + " | ".join(
-            f"{'model' if row['mode'] == 'model' else 'rules'}: "
-            + ", ".join(
-                f"{name} {100 * sec / sum(row['stages'].values()):.0f}%"
-                for name, sec in row["stages"].items()
+        if (two["mentions"], two["relations"]) != (one["mentions"], one["relations"]):
+            say(
+                f"  {mode}: 2 jobs found {two['mentions']} mentions, {two['relations']} relations "
+                "(the model's answer for a name is kept from its first document, which differs per worker)"
             )
-            for row in rows
+    say(
+        "where the time goes (one more pass, 1 job, stage by stage): "
+        + " | ".join(
+            f"{mode}: "
+            + ", ".join(
+                f"{name} {100 * sec / sum(rows[mode, 1]['stages'].values()):.0f}%"
+                for name, sec in rows[mode, 1]["stages"].items()
+            )
+            for mode in modes
         )
     )
 
@@ -1176,11 +1197,12 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--show", type=int, default=25, help="items listed per list of misses (25)")
     parser.add_argument("--dump", type=Path, help="write N synthetic articles to this folder and stop")
     parser.add_argument("--speed-worker", choices=["model", "rules"], help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)  # the speed worker's
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.n < 1 or args.runs < 1:
         parser.error("--n and --runs must be at least 1")
     if args.speed_worker:
-        print(json.dumps(speed_worker(args.speed_worker, args.n, args.runs, args.seed)))  # noqa: T201
+        print(json.dumps(speed_worker(args.speed_worker, args.n, args.runs, args.seed, args.jobs)))  # noqa: T201
         return
     if args.dump:
         args.dump.mkdir(parents=True, exist_ok=True)
