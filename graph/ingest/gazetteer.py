@@ -287,6 +287,8 @@ class Gazetteer:
         if len(self._automaton):
             self._automaton.make_automaton()
         self._fuzzy_keys = [key for key in self.keys if len(key.split()) >= 2]
+        # token_sort_ratio is ratio() of the words sorted: sorted once here, not once per query and key
+        self._fuzzy_sorted = [" ".join(sorted(key.split())) for key in self._fuzzy_keys]
         # only names of places and bodies take an administrative suffix ("Sichuan Province"); a post's
         # name does not ("Director of Chongqing Customs" + "District" is the district's name, not the post's)
         self._suffixable = frozenset(key for key, iris in self.keys.items() if any(
@@ -415,9 +417,10 @@ class Gazetteer:
         ranked = self._fuzzy_cache.get(query)
         if ranked is None:
             best: dict[str, float] = {}
-            for key, score, _index in process.extract(query, self._fuzzy_keys, scorer=fuzz.token_sort_ratio,
-                                                      processor=None, limit=15, score_cutoff=_FUZZY_FLOOR):
-                for iri in self.keys[key]:
+            words = " ".join(sorted(query.split()))
+            for _sorted, score, index in process.extract(words, self._fuzzy_sorted, scorer=fuzz.ratio,
+                                                         processor=None, limit=15, score_cutoff=_FUZZY_FLOOR):
+                for iri in self.keys[self._fuzzy_keys[index]]:
                     best[iri] = max(best.get(iri, 0.0), float(score))
             ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
             if len(self._fuzzy_cache) >= _FUZZY_CACHE:
