@@ -54,9 +54,11 @@ trailing "'s" dropped, blanks collapsed).
 **Throughput.** 1,000 synthetic articles (``--n``) of 400-900 words, written from templates over the
 region's vocabulary by a seeded generator (same seed, same articles), none of them sentences of the
 seed articles; the gazetteer is the whole seed graph. For each mode (with and without the statistical
-model) a child process loads everything, then runs extract() over the whole set three times: docs/s
-is the median run; peak memory is the child's own peak RSS (VmHWM), model loading included. The
-machine's load average is printed first: on a busy machine the figures are lower bounds.
+model) and each number of jobs (1: extract() in one process; 2: extract_many on two forked workers,
+as `coopgraph ingest --jobs 2` runs) a child process loads everything, then runs the whole set three
+times through one extract_many stream: docs/s is the median run, with the slowest-fastest spread;
+peak memory is the one-job child's own peak RSS (VmHWM), model loading included. The machine's load
+average is printed first: on a busy machine the figures are lower bounds.
 
 Figures only: nothing is asserted (tests/bench/test_ingest_bench.py checks every figure is printed).
 """
