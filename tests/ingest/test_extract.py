@@ -45,11 +45,22 @@ def gazetteer(seed_store: OxigraphStore) -> Gazetteer:
     return Gazetteer.from_store(seed_store)
 
 
+@pytest.fixture
+def children_before() -> set[int]:
+    """The child processes that were there before the test (a session's app has its query workers)."""
+    return {p.pid for p in multiprocessing.active_children()}
+
+
+def new_children(before: set[int]) -> set[int]:
+    return {p.pid for p in multiprocessing.active_children()} - before
+
+
 def context(gazetteer: Gazetteer, finder: CandidateFinder | None = None) -> IngestContext:
     return IngestContext(gazetteer, finder or CandidateFinder(model=False), BASE)
 
 
-def test_two_workers_give_what_one_process_gives_in_order(gazetteer: Gazetteer) -> None:
+def test_two_workers_give_what_one_process_gives_in_order(gazetteer: Gazetteer,
+        children_before: set[int]) -> None:
     docs = articles()
     assert len(docs) > 8
     alone = [extract(doc, context(gazetteer)) for doc in docs]
@@ -57,7 +68,7 @@ def test_two_workers_give_what_one_process_gives_in_order(gazetteer: Gazetteer) 
     assert [x.document.path for x in pooled] == [doc.path for doc in docs]
     assert report_json(pooled) == report_json(alone)
     assert pooled == alone
-    assert not multiprocessing.active_children()  # the workers are gone once the run is over
+    assert not new_children(children_before)  # the workers are gone once the run is over
 
 
 def test_spawned_workers_get_the_context_pickled(gazetteer: Gazetteer) -> None:
@@ -67,7 +78,8 @@ def test_spawned_workers_get_the_context_pickled(gazetteer: Gazetteer) -> None:
     assert list(extract_many(docs, context(gazetteer), jobs=2, chunksize=2, start_method="spawn")) == alone
 
 
-def test_one_job_runs_here_and_nothing_is_read_far_ahead(gazetteer: Gazetteer) -> None:
+def test_one_job_runs_here_and_nothing_is_read_far_ahead(gazetteer: Gazetteer,
+        children_before: set[int]) -> None:
     docs = articles()
     read: list[str] = []
 
@@ -78,7 +90,7 @@ def test_one_job_runs_here_and_nothing_is_read_far_ahead(gazetteer: Gazetteer) -
 
     inline = extract_many(counted(), context(gazetteer), jobs=1)
     next(inline)
-    assert not multiprocessing.active_children() and len(read) == 1
+    assert not new_children(children_before) and len(read) == 1
     inline.close()
     read.clear()
     pooled = extract_many(counted(), context(gazetteer), jobs=2, chunksize=1)
@@ -87,7 +99,7 @@ def test_one_job_runs_here_and_nothing_is_read_far_ahead(gazetteer: Gazetteer) -
     # the first document here, then at most two chunks in flight per worker (plus the one being read)
     assert len(read) <= 2 + 2 * 2 + 1 < len(docs)
     pooled.close()
-    assert not multiprocessing.active_children()
+    assert not new_children(children_before)
 
 
 class FailingFinder(CandidateFinder):
@@ -99,7 +111,8 @@ class FailingFinder(CandidateFinder):
         return super().find(doc, spans)
 
 
-def test_a_workers_error_is_raised_here_as_itself(gazetteer: Gazetteer) -> None:
+def test_a_workers_error_is_raised_here_as_itself(gazetteer: Gazetteer,
+        children_before: set[int]) -> None:
     docs = articles()[:6]
     docs.insert(4, document("Chongqing Customs met Chengdu Customs.", "bad"))
     got = []
@@ -108,7 +121,7 @@ def test_a_workers_error_is_raised_here_as_itself(gazetteer: Gazetteer) -> None:
                                        chunksize=1):
             got.append(extraction.document.path)
     assert got == [doc.path for doc in docs[:4]]
-    assert not multiprocessing.active_children()
+    assert not new_children(children_before)
 
 
 def test_bad_arguments_are_refused(gazetteer: Gazetteer) -> None:
