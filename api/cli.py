@@ -431,7 +431,8 @@ def ingest(
             out.print(f"review:  {review_out} ({_count(len(extractions), 'document')}; keep what is right, "
                       "move it into data/ as its header says, and run `coopgraph build`)")
         if accept and extractions:
-            _accept(db, extractions, base=settings.base, accepted_by=accepted_by or _user_name())
+            _accept(db, extractions, base=settings.base, accepted_by=accepted_by or _user_name(),
+                    model=not no_model)
         elif queue and extractions:
             from coopgraph.graph.ingest.review import ReviewQueue
 
@@ -520,18 +521,34 @@ def _write_report(path: Path, extractions: list[Any], skipped: list[dict[str, An
     path.write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def _accept(db: Store, extractions: list[Any], *, base: str, accepted_by: str) -> None:
-    """--accept: each document's automatic links in one atomic write of its own named graph."""
+def _accept(db: Store, extractions: list[Any], *, base: str, accepted_by: str, model: bool) -> None:
+    """--accept: each document's automatic links in one atomic write of its own named graph.
+
+    The documents were all extracted against the graph as it was before the first write: an entity
+    two of them propose as new is written by the first, and the second is then extracted again
+    against the graph as it is now, so its name links to that entity by the usual rules."""
     import datetime as dt
 
+    from coopgraph.graph.ingest.extract import IngestContext, extract
+    from coopgraph.graph.ingest.gazetteer import Gazetteer
+    from coopgraph.graph.ingest.ner import CandidateFinder
     from coopgraph.graph.ingest.review import auto_accepted
-    from coopgraph.graph.ingest.write import write_accepted
+    from coopgraph.graph.ingest.write import NewEntityTakenError, write_accepted
 
     when = dt.datetime.now(dt.timezone.utc)
     _say_if_waiting(db)
+    finder: CandidateFinder | None = None
     for extraction in extractions:
-        summary = write_accepted(db, extraction, auto_accepted(extraction), base=base,
-                                 accepted_by=accepted_by, when=when)
+        try:
+            summary = write_accepted(db, extraction, auto_accepted(extraction), base=base,
+                                     accepted_by=accepted_by, when=when)
+        except NewEntityTakenError as taken:
+            out.print(f"again:   {extraction.document.path}: {_count(len(taken.iris), 'entity', 'entities')} "
+                      "it proposed as new are in the graph now; extracting it again")
+            finder = finder or CandidateFinder(model=model)
+            extraction = extract(extraction.document, IngestContext(Gazetteer.from_store(db), finder, base))
+            summary = write_accepted(db, extraction, auto_accepted(extraction), base=base,
+                                     accepted_by=accepted_by, when=when)
         if summary.already is not None:  # another ingest stored the same text meanwhile
             out.print(f"skipped: {extraction.document.path}: already ingested: {summary.already}")
             continue

@@ -326,7 +326,7 @@ class Gazetteer:
 
     @classmethod
     def _read(cls, rows: Callable[[str], list[Row]]) -> Gazetteer:
-        """Build from the rows of the four ``_QUERIES`` (types, labels, dates, parties)."""
+        """Build from the rows of the five ``_QUERIES`` (types, extracted, labels, dates, parties)."""
         ontology = load_ontology()
         types: dict[str, set[str]] = defaultdict(set)
         taken: set[str] = set()
@@ -344,6 +344,12 @@ class Gazetteer:
             depth = {c: len([s for s in ontology.superclasses.get(COOP_NS + c, ()) if s.startswith(COOP_NS)])
                      for c in local}
             nameable[subject] = tuple(sorted(local, key=lambda c: (-depth[c], c)))
+        # An entity an ingest introduced without a class (the text did not say what it is) is still a
+        # name the graph has: the next article that names it links to it (unknown types are compatible).
+        for row in rows("extracted"):
+            nameable.setdefault(row["s"], ())
+            if "/id/" in row["s"]:
+                taken.add(row["s"].rsplit("/id/", 1)[1])
         labels: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for row in rows("labels"):
             if row["s"] not in nameable:
@@ -728,6 +734,7 @@ def _in_any_graph(pattern: str, condition: str, projection: str) -> str:
 
 
 _LABEL = str(rdflib.RDFS.label)
+_MACHINE_EXTRACTED = COOP_NS + "machineExtracted"
 _ALT_LABEL = str(rdflib.SKOS.altLabel)
 _ORG = "http://www.w3.org/ns/org#"
 _FORWARD = (*(COOP_NS + p for p in _PARTY_PREDICATES), _ORG + "hasMember")
@@ -738,6 +745,7 @@ _QUERIES = {
                             "?s ?p ?l (LANG(?l) AS ?lang)"),
     "dates": _in_any_graph("?s ?p ?d", "isLiteral(?d) && (" + " || ".join(
         f"DATATYPE(?d) = <{_XSD}{t}>" for t in _DATE_TYPES) + ")", "?s ?d"),
+    "extracted": _in_any_graph(f"?s <{_MACHINE_EXTRACTED}> ?x", "isIRI(?s)", "?s"),
     # forward (memo hasSignatory party) and inverse (party signatoryOf memo) statements alike
     "parties": _in_any_graph("{ ?s ?p ?o VALUES ?p { " + " ".join(f"<{p}>" for p in _FORWARD) + " } } UNION "
                              "{ ?o ?p ?s VALUES ?p { " + " ".join(f"<{p}>" for p in _INVERSE) + " } }",
@@ -761,6 +769,8 @@ class _GraphRows:
         for s, p, o in self.triples:
             if kind == "types" and p == rdflib.RDF.type and isinstance(s, rdflib.URIRef):
                 out.append({"s": str(s), "t": str(o)})
+            elif kind == "extracted" and str(p) == _MACHINE_EXTRACTED and isinstance(s, rdflib.URIRef):
+                out.append({"s": str(s)})
             elif kind == "labels" and str(p) in (_LABEL, _ALT_LABEL) and isinstance(o, rdflib.Literal):
                 out.append({"s": str(s), "p": str(p), "l": str(o), "lang": o.language or ""})
             elif kind == "dates" and isinstance(o, rdflib.Literal) and o.datatype is not None \

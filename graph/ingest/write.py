@@ -53,8 +53,8 @@ from coopgraph.graph.store.base import Row
 if TYPE_CHECKING:
     from coopgraph.graph.ingest.review import Accepted
 
-__all__ = ["DocumentStore", "RemovableStore", "RemoveSummary", "WriteSummary", "document_graph_iri",
-           "document_iri", "facts_graph", "ingest_graph_prefix", "ingested", "remove_document",
+__all__ = ["DocumentStore", "NewEntityTakenError", "RemovableStore", "RemoveSummary", "WriteSummary",
+           "document_graph_iri", "document_iri", "facts_graph", "ingest_graph_prefix", "ingested", "remove_document",
            "write_accepted"]
 
 _DATE_TYPES = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
@@ -85,6 +85,19 @@ class RemovableStore(DocumentStore, Protocol):
     """What removing a document needs besides: taking a record graph out (``Store.remove_with_record``)."""
 
     def remove_with_record(self, graph: str, *, keep: str, what: str) -> None: ...
+
+
+class NewEntityTakenError(DataError):
+    """An entity the extraction proposes as new has an IRI the store has now (written by another
+    document since the extraction, e.g. an earlier article of the same run). Writing would merge the
+    two silently: nothing is written, and extracting the document again links the name by the usual
+    rules (the entity is in the graph now)."""
+
+    def __init__(self, path: str, iris: list[str]) -> None:
+        super().__init__(f"new entities of {path} have IRIs the store has already ({', '.join(iris)}): "
+                         "writing them would merge them silently; extract the document again; nothing "
+                         "was written")
+        self.iris = iris
 
 
 @dataclass(frozen=True)
@@ -245,9 +258,7 @@ def write_accepted(store: DocumentStore, extraction: Extraction, accepted: Accep
     new = sorted(iri for iri, d in _entities(accepted, relations).items() if d.new)
     taken = _existing(store, new)
     if taken:
-        raise DataError(f"new entities of {doc.path} have IRIs the store has already ({', '.join(taken)}): "
-                        "writing them would merge them silently; extract the document again; nothing "
-                        "was written")
+        raise NewEntityTakenError(doc.path, taken)
     linked = sorted({str(o) for o in g.objects(URIRef(extraction.iri), SDO.mentions)})
     for triple in _machine_entity_triples(store, linked):
         g.add(triple)

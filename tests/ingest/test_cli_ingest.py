@@ -316,3 +316,24 @@ def test_two_jobs_report_what_one_job_reports_in_the_same_order(cli: CliRunner, 
     assert len(one["documents"]) == len(paragraphs) + 3 and one["skipped"][0]["reason"] == "duplicate"
     assert two == one
     assert said_two == said_one and len(said_one) == len(paragraphs) + 4
+
+
+def test_two_articles_of_one_run_that_name_the_same_new_entity_both_land(cli: CliRunner, store_root: Path,
+                                                                         tmp_path: Path) -> None:
+    """Both articles propose "Vientiane" as new (extracted before either is written); the
+    second is extracted again once the first is in, so it links to that entity instead of failing
+    (or minting a second entity of the same name)."""
+    folder = tmp_path / "two"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The Yangtze River golden waterway connects Chongqing with Vientiane and "
+                                  "Hungary, and 5795 trains ran on it in 2022.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("The New International Land-Sea Trade Corridor connects Chengdu with "
+                                  "Vientiane and Laos, and 434 trains ran on it in 2016.\n", encoding="utf-8")
+    result = ingest(cli, str(folder), "--store", str(store_root), "--accept", "--no-model", "--jobs", "1",
+                    "--accepted-by", "tester")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("written:") == 2
+    with OxigraphStore(store_root) as store:
+        rows = store.select('SELECT ?e WHERE { ?e <http://www.w3.org/2000/01/rdf-schema#label> '
+                            '"Vientiane"@en }')
+    assert len(rows) == 1  # one entity, written by a.txt, linked by b.txt
