@@ -571,11 +571,11 @@ _POST_AFTER = re.compile(
     rf"(?P<person>{_PERSON}),\s+(?:the\s+)?(?P<post>(?i:{_TITLE_WORDS})(?:\s+(?:of|at)\s+(?:the\s+)?"
     rf"(?P<org>{_NAME}))?)")
 _BYLINE = re.compile(rf"^By\s+(?P<person>{_PERSON})\b")
+_AGREEMENT_KIND = r"(?:framework|strategic|cooperation|cooperative|trade|investment|\"package\"|package)\s+"
 _AGREEMENT = re.compile(
-    r"\b(?P<name>(?:(?:framework|strategic|cooperation|cooperative|trade|investment|\"package\"|package)\s+){0,2}"
-    r"(?:memorandum|memoranda)\s+of\s+(?:cooperation|understanding)|MOUs?|MoUs?"
-    r"|(?:(?:framework|strategic|cooperation|cooperative|trade|investment|\"package\"|package)\s+){1,3}"
-    r"agreements?)\b")
+    rf"\b(?P<name>(?:{_AGREEMENT_KIND}){{0,2}}(?:memorandum|memoranda)\s+of\s+(?:cooperation|understanding)"
+    r"|MOUs?|MoUs?"
+    rf"|(?:{_AGREEMENT_KIND}){{1,3}}agreements?)\b")
 _PARTIES_BEFORE = re.compile(rf"(?P<a>{_NAME})\s+and\s+(?:the\s+)?(?P<b>{_NAME})\s+(?:\w+\s+){{0,2}}?"
                              r"(?:signed|inked|concluded|sign|will sign|have signed|has signed|entered into)\b")
 _PARTIES_AFTER = re.compile(rf"\b(?:between|by)\s+(?:the\s+)?(?P<a>{_NAME})\s+and\s+(?:the\s+)?(?P<b>{_NAME})")
