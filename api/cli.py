@@ -350,6 +350,8 @@ def load(
         result = into.load(files, graph=graph_iri, replace=replace, progress=progress)
     out.print(f"loaded {result.files} file(s), {result.bytes_read:,} bytes: {result.quads_before:,} -> "
               f"{result.quads_after:,} quads in {result.seconds:.1f} s")
+    if result.inferred:
+        out.print(f"types:   {result.inferred:,} superclass types added (e.g. a coop:Province is also a coop:Region)")
     out.print(f"store:   {settings.store} (version {result.version})")
 
 

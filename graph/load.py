@@ -11,7 +11,10 @@ half a load:
 2. with ``replace``, the target graph is cleared in the new generation;
 3. each file is bulk-loaded (``Store.bulk_load``, streaming from a reader that counts bytes for the
    progress bar; gzip is decompressed on the fly);
-4. flush + optimize, then the new generation is committed atomically (``OxigraphStore.replace(...,
+4. superclass types are materialised in the graphs the load wrote (``x a coop:Province`` adds
+   ``x a coop:Region``, in the same graph), as the build does for curated data, so queries find
+   loaded data without reasoning; ``--replace`` clears them with the rest of the graph;
+5. flush + optimize, then the new generation is committed atomically (``OxigraphStore.replace(...,
    extend=True)``). The store's writer lock is held from step 1 to here, so no other write (a build,
    another load, the server's SPARQL Updates) can land in between and be lost.
 
@@ -20,7 +23,8 @@ on users' data.
 
 A remote store (a SPARQL 1.1 engine) is loaded by ``load_files_remote``: every file parsed in full
 first (a malformed file sends nothing), then batched ``INSERT DATA`` requests; see its docstring
-for what is and is not atomic there.
+for what is and is not atomic there; it closes the types with one ``INSERT ... WHERE`` per graph
+written, after the data.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import IO, TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from coopgraph.graph.errors import CoopgraphError, FactError, StoreError, disk_full
+from coopgraph.graph.ontology import load_ontology
 from coopgraph.graph.rdf_limits import ByteReader, LimitExceeded, LoadLimits, guarded
 from coopgraph.graph.store.base import ONTOLOGY_GRAPH
 from coopgraph.graph.store.oxigraph import OxigraphStore
@@ -43,7 +48,7 @@ from coopgraph.graph.store.oxigraph import OxigraphStore
 if TYPE_CHECKING:  # httpx is imported only by remote loads
     from coopgraph.graph.store.remote import RemoteStore
 
-__all__ = ["LoadResult", "RDF_SUFFIXES", "format_of", "load_files", "load_files_remote"]
+__all__ = ["LoadResult", "RDF_SUFFIXES", "format_of", "load_files", "load_files_remote", "materialise_superclasses"]
 
 RDF_SUFFIXES: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -73,6 +78,7 @@ class LoadResult:
     quads_after: int
     seconds: float
     version: str
+    inferred: int = 0  # superclass types added (counted in quads_after too)
 
     @property
     def quads_added(self) -> int:
@@ -165,12 +171,45 @@ def load_files(
             say(done, total, path.name)
             _load_one(db, path, graph=graph, base_iri=base_iri, lenient=lenient, on_read=advance, limits=limits,
                       store_root=root)
+        # Quad formats write into the named graphs they name: those are closed too.
+        written: list[ox.NamedNode | ox.DefaultGraph] = [target]
+        if any(format_of(p).supports_datasets for p in paths):
+            written += [g for g in db.named_graphs() if isinstance(g, ox.NamedNode) and g != ontology and g != target]
+        counts["inferred"] = materialise_superclasses(db, written)
         counts["after"] = len(db)
 
     state = OxigraphStore.replace(root, fill, extend=True, what="coopgraph load", wait=wait)
     return LoadResult(files=len(paths), bytes_read=done, quads_before=counts["before"],
                       quads_after=counts["after"], seconds=time.perf_counter() - started,
-                      version=state.version)
+                      version=state.version, inferred=counts["inferred"])
+
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def materialise_superclasses(db: ox.Store, graphs: Iterable[ox.NamedNode | ox.DefaultGraph]) -> int:
+    """Add ``x a S`` for every ``x a C`` in each of ``graphs`` where S is a superclass of C in the
+    packaged ontology (coop.ttl), into the same graph; returns how many types were new.
+
+    The same closure the build writes for curated entities (graph/build.py), so ``?x a coop:Region``
+    finds a loaded province as it finds a curated one. Each inferred type sits in the graph of the
+    type it follows from, so clearing that graph (``load --replace``) leaves none behind.
+    """
+    parents = {cls: sorted(supers - {cls}) for cls, supers in load_ontology().superclasses.items()
+               if len(supers) > 1}
+    added = 0
+    for graph in graphs:
+        new: set[ox.Quad] = set()
+        for cls, supers in parents.items():
+            for quad in db.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(cls), graph):
+                for parent in supers:
+                    candidate = ox.Quad(quad.subject, _RDF_TYPE, ox.NamedNode(parent), graph)
+                    if candidate not in db:
+                        new.add(candidate)
+        if new:
+            db.bulk_extend(new)
+            added += len(new)
+    return added
 
 
 def _load_one(db: ox.Store, path: Path, *, graph: str | None, base_iri: str | None, lenient: bool,
@@ -280,15 +319,18 @@ def load_files_remote(
     # Pass 1: parse everything; note the stretches of each file a blank node spans (by position:
     # the parser names anonymous blank nodes afresh on each pass, but the order of quads is fixed).
     spans: list[list[tuple[int, int]]] = []
+    named: set[str] = set()  # the named graphs quad files write into: closed like the target graph
     for path in paths:
         first_last: dict[str, list[int]] = {}
         for i, quad in enumerate(_parse(path, base_iri=base_iri, on_read=counter(path.name))):
             for term in (quad.subject, quad.object, quad.graph_name):
                 if isinstance(term, ox.BlankNode):
                     first_last.setdefault(term.value, [i, i])[1] = i
+            if isinstance(quad.graph_name, ox.NamedNode):
+                named.add(quad.graph_name.value)
         spans.append(_merge(first_last.values()))
     quads_before = _remote_count(store)
-    sent = 0
+    sent = inferred = 0
     try:
         if replace:
             store._post(store.update_url, "update", f"CLEAR SILENT GRAPH <{graph}>" if graph else "CLEAR DEFAULT",
@@ -309,6 +351,10 @@ def load_files_remote(
             if batch:
                 _send(store, batch, graph)
                 sent += len(batch)
+        before_types = _remote_count(store)
+        for into in [graph, *sorted(named - {graph} if graph else named)]:
+            store._post(store.update_url, "update", _superclass_update(into), "*/*")
+        inferred = _remote_count(store) - before_types
     except CoopgraphError as exc:
         raise StoreError(f"{exc.message} (after {sent:,} quads were sent; the remote load is not atomic, "
                          "those stay in the store)") from exc
@@ -319,7 +365,18 @@ def load_files_remote(
             version = "unknown"
     quads_after = _remote_count(store)
     return LoadResult(files=len(paths), bytes_read=done // 2, quads_before=quads_before, quads_after=quads_after,
-                      seconds=time.perf_counter() - started, version=version)
+                      seconds=time.perf_counter() - started, version=version, inferred=inferred)
+
+
+def _superclass_update(graph: str | None) -> str:
+    """One SPARQL Update doing what materialise_superclasses does, in ``graph`` (None: the default graph)."""
+    pairs = " ".join(f"(<{cls}> <{parent}>)" for cls, supers in sorted(load_ontology().superclasses.items())
+                     for parent in sorted(supers - {cls}))
+    pattern = "?x a ?c"
+    if graph is not None:
+        return (f"INSERT {{ GRAPH <{graph}> {{ ?x a ?super }} }} WHERE {{ GRAPH <{graph}> {{ {pattern} }} "
+                f"VALUES (?c ?super) {{ {pairs} }} }}")
+    return f"INSERT {{ ?x a ?super }} WHERE {{ {pattern} VALUES (?c ?super) {{ {pairs} }} }}"
 
 
 def _merge(spans: Iterable[list[int]]) -> list[tuple[int, int]]:
