@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,9 @@ from coopgraph.api.replica import MemoryReplica, ReplicaCopy, ReplicaLost
 from coopgraph.api.sparql_worker import QueryJob, UpdateJob
 from coopgraph.api.suspects import Suspects
 from coopgraph.api.worker_pool import DiskPool
-from coopgraph.graph.errors import QueryRejectedError, QueryResourceError, QueryTimeoutError
+from coopgraph.graph.errors import QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
 from coopgraph.graph.query_guard import QueryInfo, QueryLimits, inspect_query, query_shape
+from coopgraph.graph.row_bound import row_bound, with_row_limit
 
 __all__ = ["QueryExecutor", "QueryOutcome", "SparqlWorkerError", "start_forkserver_early"]
 
@@ -187,7 +188,14 @@ class QueryExecutor:
             base_iri=base_iri,
         )
         shape = info.shape or query_shape(text)
-        header, body, lane = await self._run_in_pool(("query", job), shape)
+        bounded = self._engine_bounded(job) if info.kind == "SELECT" else None
+        try:
+            header, body, lane = await self._run_in_pool(("query", bounded or job), shape)
+        except QuerySyntaxError:
+            if bounded is None or bounded.text == job.text:
+                raise
+            # The parser's message must be about the user's text, not the LIMIT added to it.
+            header, body, lane = await self._run_in_pool(("query", job), shape)
         return QueryOutcome(
             body=bytes(body) if body is not None else b"",
             media_type=media_type,
@@ -196,6 +204,17 @@ class QueryExecutor:
             rows=header["rows"],
             lane=lane,
         )
+
+    def _engine_bounded(self, job: QueryJob) -> QueryJob | None:
+        """The SELECT ``job`` with the engine stopping after ``max_rows + 1`` rows (its own LIMIT,
+        or one appended), so that the engine serialises the answer; None when the text does not
+        allow that (a LIMIT above ``max_rows``, a trailing VALUES block)."""
+        bound = row_bound(job.text)
+        if bound.limit is not None and bound.limit <= self.max_rows:
+            return replace(job, engine_bounded=True)
+        if bound.appendable:
+            return replace(job, text=with_row_limit(job.text, self.max_rows + 1), engine_bounded=True)
+        return None
 
     async def update(self, text: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update with the readers stopped (see the module docstring)."""

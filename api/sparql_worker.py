@@ -35,6 +35,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from coopgraph.api.negotiation import CSV, SPARQL_JSON, SPARQL_XML, TSV
+from coopgraph.api.solution_bytes import count_rows, drop_last_row
 from coopgraph.graph.store.locks import pin_generation
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ class QueryJob:
     named_graph_uris: tuple[str, ...] | None
     max_rows: int
     base_iri: str | None = None
+    # The engine returns at most max_rows + 1 solutions (the text has, or was given, a top-level
+    # LIMIT: graph.row_bound), so a SELECT answer is serialised by the engine, not row by row here.
+    engine_bounded: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,16 @@ def run_query(store: Any, job: QueryJob) -> dict[str, Any]:
     if isinstance(result, ox.QueryBoolean):
         fmt = ox.QueryResultsFormat.from_media_type(job.media_type)
         return {"body": result.serialize(format=fmt), "kind": "ASK", "truncated": False, "rows": None}
+    if isinstance(result, ox.QuerySolutions) and job.engine_bounded:
+        # The engine writes the answer without holding the GIL (other slot threads of the memory
+        # replica keep running); at most one row too many comes back, and it is cut from the bytes.
+        fmt = ox.QueryResultsFormat.from_media_type(job.media_type)
+        body = result.serialize(format=fmt) or b""
+        count = count_rows(body, job.media_type)
+        truncated = count > job.max_rows
+        if truncated:
+            body, count = drop_last_row(body, job.media_type), job.max_rows
+        return {"body": body, "kind": "SELECT", "truncated": truncated, "rows": count}
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
         rows = list(itertools.islice(result, job.max_rows + 1))

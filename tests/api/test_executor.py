@@ -71,6 +71,31 @@ def test_truncation_graph_formats_and_datasets(store_root: Path) -> None:
     run(store_root, body, max_rows=2)
 
 
+def test_select_cut_at_max_rows_in_every_format_and_by_every_route(store_root: Path) -> None:
+    """The engine stops after max_rows + 1 rows and serialises the answer itself (a LIMIT is
+    appended); a query's own LIMIT within max_rows is left alone; a trailing VALUES block (where a
+    LIMIT cannot be appended) takes the row-by-row route: all give the same rows and flags."""
+    async def body(ex: QueryExecutor) -> None:
+        for media in (JSON, "application/sparql-results+xml", "text/csv", "text/tab-separated-values"):
+            cut = await ex.query("SELECT ?s ?o { ?s <http://ex/p> ?o } ORDER BY ?s # no LIMIT here", media_type=media)
+            assert (cut.truncated, cut.rows) == (True, 2), media
+            if media != "text/csv":
+                rows = list(ox.parse_query_results(cut.body, ox.QueryResultsFormat.from_media_type(media)))
+                assert [str(r["s"]) for r in rows] == ["<http://ex/a>", "<http://ex/b>"]
+        own = await ex.query("SELECT ?s { ?s <http://ex/p> ?o } ORDER BY ?s LIMIT 1", media_type=JSON)
+        assert (own.truncated, own.rows) == (False, 1)
+        values = await ex.query("SELECT ?s ?o { ?s <http://ex/p> ?o } VALUES ?o { \"x\" \"y\"@en 3 }", media_type=JSON)
+        assert (values.truncated, values.rows) == (True, 2)
+        broken_text = "SELECT ?s { ?s ?p ?o } ORDER"
+        with pytest.raises(QuerySyntaxError) as broken:
+            await ex.query(broken_text, media_type=JSON)
+        with pytest.raises(SyntaxError) as direct:
+            ox.Store().query(broken_text)
+        assert direct.value.msg in str(broken.value)  # about the text sent, not the LIMIT added
+
+    run(store_root, body, max_rows=2)
+
+
 def test_errors_are_typed(store_root: Path) -> None:
     async def body(ex: QueryExecutor) -> None:
         with pytest.raises(QuerySyntaxError, match="1:"):
