@@ -161,12 +161,20 @@ def query(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, csv, tsv (SELECT/ASK); ttl, nt "
                                      "(CONSTRUCT/DESCRIBE)")] = "table",
 ) -> None:
-    """Run a SPARQL query against the store (a path, or a SPARQL endpoint URL) and print the answer."""
-    from coopgraph.api.query_output import render
+    """Run a SPARQL query against the store (a path, or a SPARQL endpoint URL) and print the answer.
 
-    text = _read_query(sparql)
-    with _settings(store=store).open_store() as db:
-        rendered = render(db, text, fmt)
+    The prefixes coop: id: rdf: rdfs: owl: xsd: skos: dcterms: prov: org: schema: foaf: are predefined."""
+    from coopgraph.api.query_output import render
+    from coopgraph.graph.errors import QuerySyntaxError
+    from coopgraph.graph.prefixes import predefined_prefixes, with_predefined_prefixes
+
+    settings = _settings(store=store)
+    prefixed = with_predefined_prefixes(_read_query(sparql), predefined_prefixes(settings.base))
+    with settings.open_store() as db:
+        try:
+            rendered = render(db, prefixed.text, fmt)
+        except QuerySyntaxError as exc:  # its line-1 columns as the user wrote them
+            raise QuerySyntaxError(prefixed.fix_positions(exc.message)) from None
     if isinstance(rendered, Table):
         out.print(rendered)
     else:

@@ -16,14 +16,24 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections import ChainMap
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 from coopgraph.graph.errors import QueryRejectedError
 
-__all__ = ["QueryInfo", "QueryKind", "QueryLimits", "add_using_clauses", "inspect_query", "query_shape"]
+__all__ = [
+    "PrefixUse",
+    "QueryInfo",
+    "QueryKind",
+    "QueryLimits",
+    "add_using_clauses",
+    "inspect_query",
+    "prefix_use",
+    "query_shape",
+]
 
 QueryKind = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "UPDATE"]
 
@@ -143,7 +153,7 @@ def _tokens(text: str) -> Iterator[_Token]:
             i += 1
 
 
-def _resolve(token: _Token, prefixes: dict[str, str], base: str | None) -> str | None:
+def _resolve(token: _Token, prefixes: Mapping[str, str], base: str | None) -> str | None:
     """The absolute IRI a token denotes, or None when it is not a (resolvable) IRI."""
     if token.kind == "iri":
         iri = token.text
@@ -221,13 +231,42 @@ def query_shape(text: str) -> bytes:
     return _shape_of(list(_tokens(_decode_escapes(text))))
 
 
-def inspect_query(text: str, limits: QueryLimits) -> QueryInfo:
+@dataclass(frozen=True)
+class PrefixUse:
+    """The prefixes a text declares (``PREFIX p: <...>``) and the ones its prefixed names use, each
+    with the offset of its first use (in the escape-decoded text)."""
+
+    declared: frozenset[str]
+    used: dict[str, int]
+
+
+def prefix_use(text: str) -> PrefixUse:
+    """Which prefixes ``text`` declares and which it uses; a blank node label (``_:b``) is not a use."""
+    toks = list(_tokens(_decode_escapes(text)))
+    declared: set[str] = set()
+    used: dict[str, int] = {}
+    for idx, tok in enumerate(toks):
+        if tok.kind != "pname":
+            continue
+        prev = toks[idx - 1] if idx else None
+        if prev is not None and prev.kind == "word" and prev.text.upper() == "PREFIX":
+            declared.add(tok.text.partition(":")[0])
+        elif prev is not None and prev.text == "_" and prev.start + 1 == tok.start and tok.text.startswith(":"):
+            continue  # the tokenizer reads `_:b` as the word `_` and the name `:b`
+        else:
+            used.setdefault(tok.text.partition(":")[0], tok.start)
+    return PrefixUse(frozenset(declared), used)
+
+
+def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] | None = None) -> QueryInfo:
     """Check a SPARQL query or update without parsing it; return what it is and what it names.
 
     Raises :class:`~graph.errors.QueryRejectedError` for: text over ``max_bytes`` (413), bracket
     nesting deeper than ``max_nesting_depth`` or operator chains longer than ``max_chain_length``
     (400), ``SERVICE`` to an IRI not on the allow-list or to a variable (403), and ``LOAD`` (403).
     Syntax errors are *not* reported here: the engine's parser gives better messages.
+    ``predefined``: prefixes the endpoint declares for the text (graph/prefixes.py), so that a
+    ``FROM id:g`` or ``SERVICE`` written with one resolves as the engine will see it.
     """
     size = len(text.encode("utf-8"))
     if size > limits.max_bytes:
@@ -239,6 +278,8 @@ def inspect_query(text: str, limits: QueryLimits) -> QueryInfo:
     kind: QueryKind | None = None
     depth = max_depth = chain = 0
     prefixes: dict[str, str] = {}
+    # The text's own declarations first (seen as the scan goes), then the endpoint's.
+    known: Mapping[str, str] = ChainMap(prefixes, dict(predefined)) if predefined else prefixes
     base: str | None = None
     froms: list[str] = []
     from_named: list[str] = []
@@ -271,9 +312,9 @@ def inspect_query(text: str, limits: QueryLimits) -> QueryInfo:
         if word == "PREFIX" and nxt is not None and idx + 2 < len(toks):
             declared = toks[idx + 2]
             if nxt.kind == "pname" and declared.kind == "iri":
-                prefixes[nxt.text.rstrip(":").split(":")[0]] = _resolve(declared, prefixes, base) or ""
+                prefixes[nxt.text.rstrip(":").split(":")[0]] = _resolve(declared, known, base) or ""
         elif word == "BASE" and nxt is not None and nxt.kind == "iri":
-            base = _resolve(nxt, prefixes, base)
+            base = _resolve(nxt, known, base)
         elif kind is None and depth == 0 and word in _QUERY_FORMS:
             kind = _QUERY_FORMS[word]
         elif kind is None and depth == 0 and word in _UPDATE_WORDS:
@@ -286,14 +327,14 @@ def inspect_query(text: str, limits: QueryLimits) -> QueryInfo:
             dataset_clause = True
             named = nxt.kind == "word" and nxt.text.upper() == "NAMED"
             source = toks[idx + 2] if named and idx + 2 < len(toks) else nxt
-            iri = _resolve(source, prefixes, base)
+            iri = _resolve(source, known, base)
             if iri is not None:
                 (from_named if named else froms).append(iri)
         if word == "SERVICE":
             target = nxt
             if target is not None and target.kind == "word" and target.text.upper() == "SILENT":
                 target = toks[idx + 2] if idx + 2 < len(toks) else None
-            iri = _resolve(target, prefixes, base) if target is not None else None
+            iri = _resolve(target, known, base) if target is not None else None
             if iri is None:
                 raise QueryRejectedError(
                     "SERVICE must name a fixed IRI on this endpoint's allow-list", http_status=403

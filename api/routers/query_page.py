@@ -29,15 +29,12 @@ from coopgraph.api.negotiation import JSON_LD, SPARQL_JSON
 from coopgraph.graph.errors import EntityNotFoundError
 from coopgraph.graph.examples import Example, bind, find_example, load_examples
 from coopgraph.graph.ids import entity_iri
-from coopgraph.graph.namespaces import PREFIXES
+from coopgraph.graph.prefixes import predefined_prefixes
 from coopgraph.graph.store.base import ONTOLOGY_GRAPH
 
 __all__ = ["ExampleParam", "ExampleSummary", "router", "shipped_examples"]
 
 router = APIRouter(tags=["examples"])
-
-# The prefixes the editor starts with, in this order; `id:` (entities) is added from the base.
-PAGE_PREFIXES = ("coop", "rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "prov", "org", "schema")
 
 
 # -- the shipped examples -------------------------------------------------------------------------
@@ -87,14 +84,14 @@ def summary_of(example: Example) -> ExampleSummary:
 
 # -- routes ---------------------------------------------------------------------------------------
 @router.get("/api/examples", summary="The example queries (with their parameters and text)",
-            response_model=list[ExampleSummary], tags=["json api", "examples"])
+            response_model=list[ExampleSummary])
 def list_examples() -> list[ExampleSummary]:
     """Every example shown on /query; run one with ``GET /api/examples/{name}?param=value``."""
     return [summary_of(e) for e in shipped_examples()]
 
 
 @router.get("/api/examples/{name}", summary="Run one example query (SPARQL JSON results)",
-            response_class=Response, tags=["json api", "examples"],
+            response_class=Response,
             responses={200: {"content": {SPARQL_JSON: {}, JSON_LD: {}},
                              "description": "SPARQL JSON results (JSON-LD for CONSTRUCT/DESCRIBE)"},
                        400: {"description": "a malformed value or an unknown parameter"},
@@ -138,7 +135,9 @@ def query_page(request: Request, settings: SettingsDep, store: StoreDep, templat
     except vendor.VendorAssetsMissing as exc:
         assets, missing = None, str(exc)
     endpoint = urls.absolute(settings.public_url or str(request.base_url), urls.sparql())
-    prefixes = {name: PREFIXES[name] for name in PAGE_PREFIXES} | {"id": f"{settings.base}id/"}
+    # The endpoint's predefined prefixes: the editor starts with them declared (its completion
+    # and the results table's short names read the declarations) and knows them all.
+    prefixes = predefined_prefixes(settings.base)
     config = {
         "endpoint": urls.sparql(),
         "absoluteEndpoint": endpoint,

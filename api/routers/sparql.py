@@ -5,7 +5,10 @@
 - update: ``POST`` form (``update=``) or ``POST application/sparql-update``, with
   ``using-graph-uri`` / ``using-named-graph-uri``; only with ``Authorization: Bearer <token>``.
   The update text only in the body: ``update=`` in the URL is refused (400), as URLs are logged.
-- ``GET /sparql`` without a query: the SPARQL Service Description (Turtle by default).
+- ``GET /sparql`` without a query: the SPARQL Service Description (Turtle by default; a browser,
+  asking for HTML first, gets a page about the endpoint with the description and a link to /query).
+- the prefixes of :mod:`graph.prefixes` (``coop:``, ``id:``, ``rdfs:``...) are predefined for
+  queries and updates; a text's own PREFIX wins.
 
 The request is parsed here by hand, not by FastAPI parameters, because the protocol's errors are
 about the raw request: repeated ``query`` parameters, bytes that are not UTF-8 (Starlette would
@@ -35,7 +38,8 @@ from coopgraph.api.negotiation import FORM, SPARQL_QUERY, SPARQL_UPDATE
 from coopgraph.api.result_cache import CacheKey
 from coopgraph.api.settings import Settings
 from coopgraph.api.update_token import check_update_token
-from coopgraph.graph.errors import QueryRejectedError
+from coopgraph.graph.errors import QueryRejectedError, QuerySyntaxError
+from coopgraph.graph.prefixes import predefined_prefixes, with_predefined_prefixes
 from coopgraph.graph.query_guard import QueryLimits, add_using_clauses, inspect_query
 
 __all__ = ["router", "asgi_app", "FAST_PATHS"]
@@ -210,7 +214,8 @@ async def _run_query(
         raise QueryRejectedError("the query is empty")
     # The executor's own limits (built from the same settings), so it can reuse this inspection.
     limits = getattr(state.executor, "limits", None) or _limits(settings)
-    info = inspect_query(query, limits)
+    predefined = predefined_prefixes(settings.base)
+    info = inspect_query(query, limits, predefined)  # the bounds apply to the text as sent
     if info.is_update:
         raise QueryRejectedError("this is a SPARQL Update: POST it as 'update' (with a token)")
     media_type = negotiation.choose_media_type(
@@ -218,6 +223,12 @@ async def _run_query(
     )
     if media_type is None:
         offered = ", ".join(negotiation.media_types_for(info.kind))
+        if params.one("format"):
+            family = "graph" if info.kind in ("CONSTRUCT", "DESCRIBE") else "results"
+            names = [n for n, m in negotiation.FORMAT_ALIASES[family].items()
+                     if m in negotiation.media_types_for(info.kind)]
+            raise HTTPException(406, f"format={params.one('format')} does not fit a {info.kind} query; use "
+                                     f"format= {', '.join(names)} (or Accept: {offered})")
         raise HTTPException(406, f"no acceptable format for a {info.kind} query; this endpoint offers {offered}")
     default_graphs = params.all("default-graph-uri")
     named_graphs = params.all("named-graph-uri")
@@ -229,14 +240,18 @@ async def _run_query(
     outcome = cache.get(key) if cache is not None else None
     cache_status = "hit" if outcome is not None else "miss"
     if outcome is None:
-        outcome = await get_executor(request).query(
-            query,
-            media_type=media_type,
-            default_graph_uris=default_graphs if protocol_dataset else None,
-            named_graph_uris=named_graphs if protocol_dataset else None,
-            base_iri=base_iri,
-            info=info,
-        )
+        prefixed = with_predefined_prefixes(query, predefined)
+        try:
+            outcome = await get_executor(request).query(
+                prefixed.text,
+                media_type=media_type,
+                default_graph_uris=default_graphs if protocol_dataset else None,
+                named_graph_uris=named_graphs if protocol_dataset else None,
+                base_iri=base_iri,
+                info=info,
+            )
+        except QuerySyntaxError as exc:
+            raise QuerySyntaxError(prefixed.fix_positions(exc.message)) from None
         if cache is not None:
             cache.put(key, outcome)
     headers = {"Vary": "Accept"}
@@ -253,17 +268,21 @@ async def _run_update(
     request: Request, state: StateDep, settings: Settings, update: str, params: _Params
 ) -> Response:
     check_update_token(request, settings)  # the same check as every other write (api/update_token.py)
-    info = inspect_query(update, _limits(settings))
+    predefined = predefined_prefixes(settings.base)
+    info = inspect_query(update, _limits(settings), predefined)
     if not info.is_update:
         raise QueryRejectedError(f"this is a {info.kind} query: send it as 'query'")
     using, using_named = params.all("using-graph-uri"), params.all("using-named-graph-uri")
     if (using or using_named) and info.has_dataset_clause:
         raise QueryRejectedError("using-graph-uri / using-named-graph-uri conflict with USING / WITH in the update")
-    text = add_using_clauses(update, using, using_named)
+    prefixed = with_predefined_prefixes(add_using_clauses(update, using, using_named), predefined)
     # The protocol lets the service define the base IRI; ours is the endpoint. A BASE the update
-    # declares itself comes later in the prologue and wins.
-    text = f"BASE <{_endpoint(request, settings)}>\n{text}"
-    await state.update(text)
+    # declares itself comes later in the prologue and wins. On the first line, as the prefixes.
+    base = f"BASE <{_endpoint(request, settings)}> "
+    try:
+        await state.update(base + prefixed.text)
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(prefixed.fix_positions(exc.message, len(base))) from None
     return Response(status_code=204)
 
 
@@ -271,9 +290,13 @@ def _service_description(request: Request, settings: Settings, format: str | Non
     from rdflib import BNode, Graph, Literal, Namespace, URIRef
     from rdflib.namespace import RDF
 
-    media_type = negotiation.choose_media_type("DESCRIBE", request.headers.get("accept"), format)
+    accept = request.headers.get("accept")
+    # A browser (text/html first) gets a page saying what this is; RDF clients and */* get Turtle.
+    page = format == "html" if format else negotiation.pick_format(accept, ("html", "ttl"), "ttl") == "html"
+    media_type = negotiation.TURTLE if page else negotiation.choose_media_type("DESCRIBE", accept, format)
     if media_type is None:
-        raise HTTPException(406, "the service description is RDF: " + ", ".join(negotiation.GRAPH_MEDIA_TYPES))
+        raise HTTPException(406, "the service description is RDF: " + ", ".join(negotiation.GRAPH_MEDIA_TYPES)
+                                 + " (or format=html for the page)")
     sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
     fmt = Namespace("http://www.w3.org/ns/formats/")
     g = Graph(bind_namespaces="core")
@@ -297,11 +320,25 @@ def _service_description(request: Request, settings: Settings, format: str | Non
     g.add((default_graph, RDF.type, sd.Graph))
     g.add((service, URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
            Literal(f"coopgraph SPARQL endpoint; queries time out after {settings.query_timeout_s:g} s "
-                   f"and return at most {settings.max_result_rows} rows.")))
+                   f"and return at most {settings.max_result_rows} rows; the prefixes "
+                   + ", ".join(f"{p}:" for p in predefined_prefixes(settings.base))
+                   + " are predefined (a query's own PREFIX wins).")))
     rdflib_format = {negotiation.TURTLE: "turtle", negotiation.N_TRIPLES: "nt",
                      negotiation.JSON_LD: "json-ld", negotiation.RDF_XML: "xml"}[media_type]
     body = g.serialize(format=rdflib_format, encoding="utf-8")
+    if page:
+        return _endpoint_page(request, settings, str(service), body.decode("utf-8"))
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+
+def _endpoint_page(request: Request, settings: Settings, endpoint: str, description: str) -> Response:
+    """``GET /sparql`` from a browser: what the endpoint is, how to call it, the service description."""
+    templates = request.app.state.templates
+    context = {"nav": "query", "endpoint": endpoint, "description": description,
+               "prefixes": predefined_prefixes(settings.base), "allow_updates": settings.allow_updates,
+               "timeout_s": settings.query_timeout_s, "max_rows": settings.max_result_rows}
+    response: Response = templates.TemplateResponse(request, "sparql.html", context, headers={"Vary": "Accept"})
+    return response
 
 
 # --- the fast path --------------------------------------------------------------------------------
