@@ -229,10 +229,12 @@ def serve(
 def analyse(
     what: Annotated[str, typer.Argument(help="centrality, communities, bridges, paths or neighbourhood")
                     ] = "centrality",
-    source: Annotated[str | None, typer.Option("--source", help="paths: slug of the first entity")] = None,
-    target: Annotated[str | None, typer.Option("--target", help="paths: slug of the second entity")] = None,
-    focus: Annotated[str | None, typer.Option("--focus", help="neighbourhood: slug of the focus entity")
-                     ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="paths: the first entity (id, IRI or name, "
+                                               "e.g. chengdu-customs or \"Chengdu Customs\")")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="paths: the second entity (id, IRI or name)")
+                      ] = None,
+    focus: Annotated[str | None, typer.Option("--focus", help="neighbourhood: the focus entity (id, IRI or "
+                                              "name)")] = None,
     depth: Annotated[int, typer.Option("--depth", min=0, max=4, help="neighbourhood: hops from the focus")
                      ] = 1,
     measure: Annotated[str, typer.Option("--measure", help="centrality: degree, pagerank or betweenness")
@@ -252,6 +254,7 @@ def analyse(
 
     from coopgraph.graph import analysis
     from coopgraph.graph.analysis_store import analysis_graph_iri, write_measures
+    from coopgraph.graph.entities import find_entity
     from coopgraph.graph.network import project
 
     choices = ("centrality", "communities", "bridges", "paths", "neighbourhood")
@@ -287,7 +290,9 @@ def analyse(
         elif what == "paths":
             if not source or not target:
                 raise typer.BadParameter("paths needs --source and --target", param_hint="--source/--target")
-            paths = analysis.simple_paths(G, source, target, cutoff=max_length, max_paths=limit)
+            paths = analysis.simple_paths(G, find_entity(db, source, base=settings.base),
+                                          find_entity(db, target, base=settings.base), cutoff=max_length,
+                                          max_paths=limit)
             if fmt == "json":
                 rows = [{"path": i, "length": p.length, "nodes": list(p.nodes),
                          "hops": [{**asdict(h), "forward": h.forward} for h in p.hops]}
@@ -297,12 +302,13 @@ def analyse(
                          "relation": f"{h.predicate_label} {'->' if h.forward else '<-'}",
                          "to": label(h.target),
                          "quote": h.evidence[0].quote if h.evidence else None,
-                         "document": h.evidence[0].document if h.evidence else None}
+                         "document": _document_id(h.evidence[0].document) if h.evidence else None}
                         for i, p in enumerate(paths, 1) for j, h in enumerate(p.hops, 1)]
         else:
             if not focus:
                 raise typer.BadParameter("neighbourhood needs --focus", param_hint="--focus")
-            view = analysis.neighbourhood(G, focus, depth=depth, max_nodes=limit)
+            view = analysis.neighbourhood(G, find_entity(db, focus, base=settings.base), depth=depth,
+                                          max_nodes=limit)
             rows = [{"slug": G.nodes[n]["slug"], "label": label(n), "type": G.nodes[n].get("type"),
                      "distance": view.distances[n], "degree": analysis.undirected(G).degree(n)}
                     for n in view.nodes]
@@ -598,7 +604,8 @@ def _user_name() -> str:
 @reports_errors
 def view(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write (one offline file).")],
-    focus: Annotated[str | None, typer.Option("--focus", help="Slug of the entity to centre on [whole graph]")] = None,
+    focus: Annotated[str | None, typer.Option("--focus", help="The entity to centre on: id, IRI or name "
+                                              "[whole graph]")] = None,
     depth: Annotated[int, typer.Option("--depth", help="Hops from the focus (0-4)")] = 2,
     types: Annotated[list[str] | None, typer.Option("--types", help="Only these classes (repeat, or comma-separate)")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Most nodes drawn (1-2000); the most central are kept")] = 300,
@@ -611,17 +618,24 @@ def view(
     base: BaseOpt = None,
 ) -> None:
     """Write one self-contained HTML view of the graph (works offline; open it in any browser)."""
+    from coopgraph.graph.entities import find_entity
     from coopgraph.graph.network import project
     from coopgraph.graph.views import ViewSpec, render_standalone_html
 
     names = tuple(n.strip() for value in types or [] for n in value.split(",") if n.strip())
-    spec = ViewSpec(focus=focus, depth=depth, types=names, limit=limit, colour_by=colour, size_by=size,
-                    layout=layout, theme=theme, height=height)
     settings = _settings(store=store, base=base)
     with settings.open_store() as db, console.status("drawing"):
+        spec = ViewSpec(focus=find_entity(db, focus, base=settings.base) if focus else None, depth=depth,
+                        types=names, limit=limit, colour_by=colour, size_by=size, layout=layout, theme=theme,
+                        height=height)
         html = render_standalone_html(project(db, base=settings.base), spec)
     output.write_text(html, encoding="utf-8")
     out.print(f"view:    {output} ({len(html) // 1024} KiB, open it in a browser)")
+
+
+def _document_id(document: Any) -> str | None:
+    """A hop's source document as its id (its IRI outside the dataset), not the record's repr."""
+    return None if document is None else document.slug or document.iri
 
 
 def _read_query(arg: str) -> str:

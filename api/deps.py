@@ -17,11 +17,15 @@ from coopgraph.api.engine import QueryEngine
 from coopgraph.api.derived import Derived, is_large, label_index_if_ready, measures, measures_or_503, projection
 from coopgraph.api.settings import Settings
 from coopgraph.api.state import AppState
+from coopgraph.graph.entities import find_entity
+from coopgraph.graph.errors import EntityNotFoundError
+from coopgraph.graph.network import node_for
 from coopgraph.graph.search import LabelIndex
 from coopgraph.graph.store import Store
 
 __all__ = ["StateDep", "SettingsDep", "StoreDep", "ExecutorDep", "DerivedDep", "ProjectionDep", "MeasuresDep",
-           "TemplatesDep", "is_large", "label_index", "label_index_if_ready", "measures",
+           "TemplatesDep", "entity_node", "entity_slug", "is_large", "label_index", "label_index_if_ready",
+           "measures",
            "measures_or_503", "per_version", "projection"]
 
 T = TypeVar("T")
@@ -83,3 +87,25 @@ def per_version(request: Request, name: str, build: Callable[[], T]) -> T:
 def label_index(request: Request, store: Any, base: str) -> LabelIndex:
     """The name index of this store version: see api.derived.label_index."""
     return derived.label_index(request, store, base)
+
+
+def entity_slug(request: Request, text: str, store: Store | None = None) -> str:
+    """The slug of the entity ``text`` stands for: its id, IRI or a name (``graph.entities.find_entity``),
+    with this app's name index (on a remote store, an index of the candidates of ``text``). Reads
+    ``store``, or the app's store for the duration of the call."""
+    state = get_state(request)
+    base = state.settings.base
+    if store is None:
+        with state.reading() as held:
+            return entity_slug(request, text, held)
+    return find_entity(store, text, base=base,
+                       index=lambda: state.search_index(text) or label_index(request, store, base))
+
+
+def entity_node(request: Request, G: Any, text: str) -> str:
+    """The projection node of the entity ``text`` stands for: a node key or slug at once, else as
+    ``entity_slug`` resolves it."""
+    try:
+        return node_for(G, text)
+    except EntityNotFoundError:
+        return node_for(G, entity_slug(request, text))

@@ -6,12 +6,14 @@ and dataset counts ``graph.stats``.
 
     entity_detail(store, base=, slug=)     -> EntityRecord  (labels, types, statements in/out, evidence)
     entity_rdf(store, base=, slug=)        -> N-Triples of the entity's description (CBD + evidence)
+    find_entity(store, text, base=)        -> the slug of the entity an id, IRI or name stands for
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Literal
 
 from coopgraph.graph.errors import EntityNotFoundError
@@ -36,9 +38,12 @@ from coopgraph.graph.read_queries import (
     predicate_label,
 )
 from coopgraph.graph.records import EntityRef, Evidence
+from coopgraph.graph.remote_search import bounded_index
+from coopgraph.graph.search import LabelIndex, entity_ref, resolve_entity
 from coopgraph.graph.store.base import Row
 
-__all__ = ["DATA_STATEMENT_LIMIT", "EntityRecord", "StatementRecord", "Value", "entity_detail", "entity_rdf"]
+__all__ = ["DATA_STATEMENT_LIMIT", "EntityRecord", "StatementRecord", "Value", "entity_detail", "entity_rdf",
+           "find_entity"]
 
 DATA_STATEMENT_LIMIT = 200
 MENTION_LIMIT = 200
@@ -220,3 +225,28 @@ def entity_rdf(store: Constructable, *, base: str, slug: str, limit: int = DATA_
     return body
 
 
+
+
+def find_entity(store: Selectable, text: str, *, base: str,
+                index: Callable[[], LabelIndex] | None = None) -> str:
+    """The slug of the entity ``text`` stands for: an existing entity's id (slug, ``id:`` CURIE, IRI)
+    at the cost of one lookup, else a name, through ``graph.search.resolve_entity`` on ``index()``
+    (default: the whole label index of an embedded store; a remote one's candidates of ``text``).
+    Raises EntityNotFoundError (with the closest names) or AmbiguousEntityError."""
+    def exists(slug: str) -> bool:
+        try:
+            existing_entity(store, base, slug)
+        except EntityNotFoundError:
+            return False
+        return True
+
+    slug = entity_ref(text, base=base)
+    if slug is not None and exists(slug):
+        return slug
+    if index is not None:
+        names = index()
+    elif getattr(store, "bulk_reads", True):
+        names = LabelIndex.build(store, base=base)
+    else:  # a remote engine: only the names holding the words typed, not every label over HTTP
+        names = bounded_index(store, base=base, query=slug.replace("-", " ") if slug is not None else text)
+    return resolve_entity(names, text, base=base)

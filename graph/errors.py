@@ -11,7 +11,8 @@
     │   └── ViewSpecError           a graph-view parameter is out of range or unknown
     ├── QueryTimeoutError           the query ran out of time and was cancelled (HTTP 504)
     ├── QueryResourceError          the query hit its memory bound or crashed its worker (HTTP 503)
-    ├── EntityNotFoundError         no entity with that id (HTTP 404)
+    ├── EntityNotFoundError         no entity with that id or name (HTTP 404)
+    ├── AmbiguousEntityError        a name several entities bear (HTTP 409; lists their ids)
     ├── NotReadyError               derived data is still being built; retry later (exit 6, HTTP 503)
     └── StoreError                  the store cannot be opened, read or written (HTTP 500)
         └── StoreBusyError          another write holds the store; retry later (exit 6, HTTP 503)
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import ClassVar
 
 __all__ = [
+    "AmbiguousEntityError",
     "CoopgraphError",
     "DataError",
     "EntityNotFoundError",
@@ -142,6 +144,18 @@ class EntityNotFoundError(CoopgraphError):
     exit_code = 2
     http_status = 404
     title = "Not found"
+
+
+class AmbiguousEntityError(CoopgraphError):
+    """A name (label or alias) given for one entity is borne by several; ``candidates`` are their slugs."""
+
+    exit_code = 2
+    http_status = 409
+    title = "Ambiguous name"
+
+    def __init__(self, message: str, *, candidates: list[str]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
 
 
 class NotReadyError(CoopgraphError):

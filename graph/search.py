@@ -3,7 +3,8 @@
 ``LabelIndex.build`` reads every rdfs:label and skos:altLabel once per store version (one scan of
 labels and types); listing and search then run in memory, ranked
 exact > prefix > token > substring > fuzzy. ``graph.remote_search`` builds a small one per query
-on a remote store.
+on a remote store. ``resolve_entity`` turns what a user typed for one entity (its id, IRI, or a
+name) into its slug, or says which entities it could be.
 
     >>> normalise("  Land-Sea  Corridor! ")
     'land sea corridor'
@@ -16,15 +17,17 @@ import builtins
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from coopgraph.graph.ids import slug_of
+from coopgraph.graph.errors import AmbiguousEntityError, EntityNotFoundError
+from coopgraph.graph.ids import entity_iri, is_slug, slug_of
 from coopgraph.graph.namespaces import expand_curie
 from coopgraph.graph.ontology import load_ontology
 from coopgraph.graph.read_queries import PREFIXES, Selectable, local_name, most_specific
 
-__all__ = ["IndexedEntity", "LabelIndex", "SearchHit", "normalise", "resolve_class"]
+__all__ = ["IndexedEntity", "LabelIndex", "SearchHit", "entity_ref", "name_key", "normalise", "resolve_class",
+           "resolve_entity"]
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
@@ -32,6 +35,20 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 def normalise(text: str) -> str:
     """Key for matching: NFKC, case-folded, punctuation to single spaces."""
     return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def name_key(text: str) -> str:
+    """Key for naming one entity exactly: ``normalise`` without a leading "the" and without spaces,
+    so case, spacing, dashes and quotes do not matter.
+
+    >>> name_key("the Chengdu-Customs"), name_key("“Belt and Road”"), name_key("成都 海关")
+    ('chengducustoms', 'beltandroad', '成都海关')
+    """
+    return _key_of_normalised(normalise(text))
+
+
+def _key_of_normalised(key: str) -> str:
+    return (key[4:] if key.startswith("the ") else key).replace(" ", "")
 
 
 def _trigrams(key: str) -> set[str]:
@@ -76,8 +93,10 @@ class LabelIndex:
         self._exact: dict[str, list[int]] = defaultdict(list)
         self._tokens: dict[str, set[int]] = defaultdict(set)
         self._trigrams: dict[str, set[int]] = defaultdict(set)
-        for i, (key, _iri, _text) in enumerate(names):
+        self._by_name: dict[str, set[str]] = defaultdict(set)  # name_key -> entity IRIs
+        for i, (key, iri, _text) in enumerate(names):
             self._exact[key].append(i)
+            self._by_name[_key_of_normalised(key)].add(iri)
             for token in key.split():
                 self._tokens[token].add(i)
             for gram in _trigrams(key):
@@ -137,6 +156,11 @@ class LabelIndex:
         wanted = set(types)
         matching = [e for e in self._ordered if not wanted or e.types & wanted]
         return len(matching), matching[offset:offset + limit]
+
+    def named(self, name: str) -> builtins.list[IndexedEntity]:
+        """The entities with a label or alias equal to ``name`` up to ``name_key``, by slug."""
+        found = (self.entities.get(iri) for iri in self._by_name.get(name_key(name), ()))
+        return sorted((e for e in found if e is not None), key=lambda e: e.slug)
 
     def type_counts(self) -> Counter[str]:
         return Counter(e.type for e in self.entities.values() if e.type)
@@ -212,3 +236,54 @@ def resolve_class(name: str) -> str | None:
     ontology = load_ontology()
     iri = name if name.startswith(("http://", "https://")) else expand_curie(name)
     return iri if iri in ontology.classes else None
+
+
+def entity_ref(text: str, *, base: str) -> str | None:
+    """The slug ``text`` spells as an id: a slug, an ``id:`` CURIE, or an IRI under ``{base}id/``
+    (bare or in ``<>``); None for anything else (a name, or somebody else's IRI).
+
+    >>> [entity_ref(t, base="https://ex.org/") for t in ("chengdu-customs", "id:chengdu-customs",
+    ...  "<https://ex.org/id/chengdu-customs>", "Chengdu Customs")]
+    ['chengdu-customs', 'chengdu-customs', 'chengdu-customs', None]
+    """
+    ref = text.strip()
+    if ref.startswith("<") and ref.endswith(">"):
+        ref = ref[1:-1].strip()
+    if ref.startswith("id:"):
+        ref = ref[3:]
+    elif ref.startswith(("http://", "https://")):
+        ref = slug_of(base, ref) or ""
+    return ref if is_slug(ref) else None
+
+
+def resolve_entity(index: LabelIndex, text: str, *, base: str,
+                   exists: Callable[[str], bool] | None = None) -> str:
+    """The slug of the one entity ``text`` stands for, trying in order:
+
+    1. an id (``entity_ref``) of an entity of ``index`` (or one ``exists(slug)`` confirms: an
+       entity without a name);
+    2. a label or alias equal to ``text`` up to case, spacing, dashes, quotes and a leading "the"
+       (English, Chinese or any language the data names it in).
+
+    Raises AmbiguousEntityError when several entities bear that name (listing them), and
+    EntityNotFoundError when none does, suggesting the closest names of ``index``.
+    """
+    slug = entity_ref(text, base=base)
+    if slug is not None and (entity_iri(base, slug) in index.entities or (exists is not None and exists(slug))):
+        return slug
+    named = index.named(text)
+    if len(named) == 1:
+        return named[0].slug
+    if named:
+        raise AmbiguousEntityError(f"{text.strip()!r} names {len(named)} entities: "
+                                   f"{'; '.join(_described(e) for e in named)}; give one of these ids",
+                                   candidates=[e.slug for e in named])
+    # An id-shaped typo ("chengdu-custom", "id:chengdu-custom") is searched as the words it holds.
+    hits = index.search(slug.replace("-", " ") if slug is not None else text, limit=3)
+    hits = [h for h in hits if h.match == hits[0].match]  # the best kind of match only: a short list
+    hint = f"; did you mean {' or '.join(_described(h.entity) for h in hits)}?" if hits else ""
+    raise EntityNotFoundError(f"no entity {text.strip()!r}{hint}")
+
+
+def _described(entity: IndexedEntity) -> str:
+    return f"{entity.slug} ({entity.label})"

@@ -76,3 +76,29 @@ def test_write_puts_measures_in_their_own_graph(cli, seed_build, tmp_path: Path)
         assert len(rows) == 3 and rows[0]["label"].startswith("Community ")
         # the curated default graph is untouched
         assert not store.ask("ASK { ?e <https://coopgraph.org/ontology#pagerank> ?r }")
+
+
+def test_entities_are_taken_by_name_and_a_close_miss_names_the_id(cli, seed_build, tmp_path: Path) -> None:
+    store = str(seed_build.store_root)
+    by_name = run(cli, "paths", "--source", "Chengdu Customs", "--target", "新加坡", "--format", "json",
+                  "--store", store)
+    by_id = run(cli, "paths", "--source", "chengdu-customs", "--target", "singapore", "--format", "json",
+                "--store", store)
+    assert by_name.exit_code == 0, by_name.output
+    assert json.loads(by_name.stdout) == json.loads(by_id.stdout)
+    focus = run(cli, "neighbourhood", "--focus", "the chongqing-customs", "--format", "json", "--store", store)
+    assert json.loads(focus.stdout)[0]["slug"] == "chongqing-customs"
+    miss = run(cli, "paths", "--source", "Chengdu Custom", "--target", "singapore", "--store", store)
+    assert miss.exit_code == 2
+    assert "no entity 'Chengdu Custom'; did you mean chengdu-customs (Chengdu Customs)?" in miss.output
+    view = cli.invoke(app, ["view", "-o", str(tmp_path / "v.html"), "--focus", "Chongqing Customs", "--depth", "1",
+                            "--store", store])
+    assert view.exit_code == 0, view.output
+    assert "Chongqing Customs: connections within 1 step" in (tmp_path / "v.html").read_text(encoding="utf-8")
+
+
+def test_paths_table_names_the_document_by_its_id(cli, seed_build) -> None:
+    table = run(cli, "paths", "--source", "chengdu-customs", "--target", "chongqing-customs", "--limit", "1",
+                "--store", str(seed_build.store_root))
+    assert table.exit_code == 0, table.output
+    assert "EntityRef(" not in table.output

@@ -40,7 +40,6 @@ from coopgraph.api.schemas_analysis import (
     example_responses,
 )
 from coopgraph.graph import analysis
-from coopgraph.graph.network import node_for
 
 router = APIRouter(prefix="/api", tags=["analysis"])
 
@@ -129,10 +128,13 @@ def _bound_note(budget: analysis.Budget, what: str) -> str:
 async def get_neighbourhood(
     request: Request, G: ProjectionDep, slug: str, depth: Depth = 1, limit: Limit = DEFAULT_LIMIT, types: Types = None
 ) -> dict[str, Any]:
-    """The entities within ``depth`` hops of ``slug`` (the most central kept when over ``limit``)."""
+    """The entities within ``depth`` hops of ``slug`` (the most central kept when over ``limit``).
+
+    ``slug`` may also be the entity's IRI, ``id:`` CURIE, or a name (label or alias, any case)."""
 
     def search(budget: analysis.Budget) -> dict[str, Any]:
-        view = analysis.neighbourhood(G, slug, depth=depth, max_nodes=limit, types=_types(types), budget=budget)
+        focus = deps.entity_node(request, G, slug)
+        view = analysis.neighbourhood(G, focus, depth=depth, max_nodes=limit, types=_types(types), budget=budget)
         measures, _complete = deps.measures(request, G)  # degree only while a large graph's are computed
         body = _neighbourhood_body(G, view, measures, depth, budget)
         return {"focus": body["nodes"][0], **body}
@@ -169,8 +171,9 @@ def _walk_note(budget: analysis.Budget) -> str | None:
 async def get_paths(
     request: Request,
     G: ProjectionDep,
-    source: Annotated[str, Query(description="Slug of the first entity.")],
-    target: Annotated[str, Query(description="Slug of the second entity.")],
+    source: Annotated[str, Query(description="The first entity: its slug, IRI, `id:` CURIE or name "
+                                 "(label or alias), e.g. `chengdu-customs` or `Chengdu Customs`.")],
+    target: Annotated[str, Query(description="The second entity, given as `source` is.")],
     max_length: Annotated[
         int, Query(ge=1, le=MAX_PATH_LENGTH, description="Longest simple path (hops).")
     ] = 4,
@@ -182,7 +185,7 @@ async def get_paths(
     ``note``), or 422 if it found none: then nothing is known about whether a path exists."""
 
     def search(budget: analysis.Budget) -> dict[str, Any]:
-        s, t = node_for(G, source), node_for(G, target)
+        s, t = deps.entity_node(request, G, source), deps.entity_node(request, G, target)
         shortest = analysis.shortest_paths(G, s, t, max_paths=limit + 1, budget=budget)
         simple = analysis.simple_paths(G, s, t, cutoff=max_length, max_paths=limit + 1, budget=budget)
         note = None
@@ -320,7 +323,8 @@ def get_kcore(
 async def get_graph(
     request: Request, G: ProjectionDep,
     focus: Annotated[
-        str | None, Query(description="Slug of the focus entity; omit for the most central entities.")
+        str | None, Query(description="The focus entity (slug, IRI, `id:` CURIE or name); omit for the most "
+                                      "central entities.")
     ] = None,
     depth: Depth = 1,
     types: Types = None,
@@ -337,7 +341,8 @@ def _graph_view(request: Request, G: Any, focus: str | None, depth: int, wanted:
         # The top of the whole graph is ranked by PageRank: wait for it rather than guess.
         measures = deps.measures_or_503(request, G, "PageRank")
     if focus is not None:
-        view = analysis.neighbourhood(G, focus, depth=depth, max_nodes=limit, types=wanted, budget=budget)
+        view = analysis.neighbourhood(G, deps.entity_node(request, G, focus), depth=depth, max_nodes=limit,
+                                      types=wanted, budget=budget)
         return {"directed": True, "multigraph": True, "focus": view.focus,
                 **_neighbourhood_body(G, view, measures, depth, budget)}
     candidates = list(G) if wanted is None else [

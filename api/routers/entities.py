@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from coopgraph.api import urls
 from coopgraph.api.convert import detail_of, summary_of
 from coopgraph.graph.namespaces import curie
-from coopgraph.api.deps import SettingsDep, StoreDep, TemplatesDep, label_index
+from coopgraph.api.deps import SettingsDep, StoreDep, TemplatesDep, entity_slug, label_index
 from coopgraph.api.linked_data import alternates, negotiated, rdf_response
 from coopgraph.api.negotiation import HTML, JSON, RDF_FORMATS, TURTLE
 from coopgraph.api.schemas import EntityDetail, EntitySummary, Page
@@ -75,9 +75,11 @@ def entity_page(name: str, request: Request, store: StoreDep, settings: Settings
 @router.get("/api/entities/{slug}", summary="One entity with every statement and its evidence",
             response_model=EntityDetail, tags=["json api"],
             responses={404: _RDF_RESPONSES[404]})
-def api_entity(slug: str, store: StoreDep, settings: SettingsDep) -> EntityDetail:
-    """Labels (en/zh), aliases, types, comment, statements in and out, each with its evidence quotes."""
-    return detail_of(entity_detail(store, base=settings.base, slug=slug))
+def api_entity(slug: str, request: Request, store: StoreDep, settings: SettingsDep) -> EntityDetail:
+    """Labels (en/zh), aliases, types, comment, statements in and out, each with its evidence quotes.
+
+    ``slug`` may also be the entity's IRI, ``id:`` CURIE or a name (label or alias, any case)."""
+    return detail_of(entity_detail(store, base=settings.base, slug=entity_slug(request, slug, store)))
 
 
 PER_PAGE_MAX = 200

@@ -47,8 +47,8 @@ _D = ViewSpec.default_params()
 
 def view_spec(
     request: Request, settings: SettingsDep,
-    focus: Annotated[str | None, _q("Slug of the entity to centre on; omit for the whole graph "
-                                    "(its most central entities).")] = None,
+    focus: Annotated[str | None, _q("The entity to centre on: its slug, IRI, `id:` CURIE or name (label or "
+                                    "alias); omit for the whole graph (its most central entities).")] = None,
     depth: Annotated[str | None, _q(f"Hops from the focus, 0-4 [{_D['depth']}].")] = None,
     types: Annotated[str | None, _q("Only these classes (local names, comma-separated), e.g. City,Province.")] = None,
     limit: Annotated[str | None, _q(f"Most nodes drawn, 1-{HARD_MAX_NODES}; beyond it the most central "
@@ -66,7 +66,7 @@ def view_spec(
     title: Annotated[str | None, _q("Title shown on embeds and exports.")] = None,
 ) -> ViewSpec:
     """The view parameters of the request (declared for the API docs, parsed by ``ViewSpec``)."""
-    return ViewSpec.from_params(_spec_params(request), default_limit=settings.max_view_nodes)
+    return ViewSpec.from_params(_spec_params(request, resolve=True), default_limit=settings.max_view_nodes)
 
 
 SpecDep = Annotated[ViewSpec, Depends(view_spec)]
@@ -92,7 +92,7 @@ def explorer(request: Request, state: StateDep, settings: SettingsDep, templates
                               "defaults": {**ViewSpec.default_params(), "limit": str(settings.max_view_nodes)},
                               "data": None, "error": None, "version": state.version}
     try:
-        spec = ViewSpec.from_params(_spec_params(request), default_limit=settings.max_view_nodes)
+        spec = ViewSpec.from_params(_spec_params(request, resolve=True), default_limit=settings.max_view_nodes)
         if spec.limit <= INLINE_MAX_NODES and not deps.is_large(request):
             config["data"] = _view_data(request, deps.projection(request), spec)
         else:
@@ -103,9 +103,13 @@ def explorer(request: Request, state: StateDep, settings: SettingsDep, templates
     return templates.TemplateResponse(request, "explorer.html", {"nav": "explore", "config": config})
 
 
-def _spec_params(request: Request) -> dict[str, str]:
-    """The view parameters of the query string (``v``, the data version of a cacheable URL, is not one)."""
-    return {k: v for k, v in request.query_params.items() if k != "v"}
+def _spec_params(request: Request, *, resolve: bool = False) -> dict[str, str]:
+    """The view parameters of the query string (``v``, the data version of a cacheable URL, is not one);
+    with ``resolve``, a focus given by IRI, CURIE or name is replaced by its slug."""
+    params = {k: v for k, v in request.query_params.items() if k != "v"}
+    if resolve and params.get("focus"):
+        params["focus"] = deps.entity_slug(request, params["focus"])
+    return params
 
 
 _EMBED_EXAMPLE: dict[int | str, dict[str, Any]] = {200: {"content": {HTML: {
@@ -223,8 +227,10 @@ _VIEW_BODIES_KEPT = 16  # at most ~40 MB: a 2,000-node view is 2.5 MB
                 CSV: {"example": "id,label,type,degree\n"
                                  "chongqing-customs,Chongqing Customs,CustomsDistrict,24"},
             }}})
-def export_view(request: Request, fmt: str, G: ProjectionDep, store: StoreDep, spec: SpecDep) -> Response:
+def export_view(request: Request, fmt: str, G: ProjectionDep, spec: SpecDep, store: StoreDep) -> Response:
     """The view as ``graphml``, ``gexf``, ``csv-nodes``, ``csv-edges`` or ``ttl`` (with its evidence)."""
+    # ``spec`` comes before ``store``: resolving a focus name reads the store briefly, which must not
+    # happen while this request already holds it (a waiting writer would block that second read).
     if fmt not in EXPORT_FORMATS:
         raise HTTPException(404, f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     H = view_subgraph(G, spec, deps.measures(request, G)[0])
