@@ -158,8 +158,8 @@ def validate(data: DataOpt = None, base: BaseOpt = None) -> None:
 def query(
     sparql: Annotated[str, typer.Argument(help="A SPARQL query, or @FILE to read it from a file, or - for stdin.")],
     store: StoreOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, csv, tsv (SELECT/ASK); ttl, nt "
-                                     "(CONSTRUCT/DESCRIBE)")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="SELECT/ASK: table, json, csv, tsv or xml; "
+                                     "CONSTRUCT/DESCRIBE: ttl (also table) or nt")] = "table",
 ) -> None:
     """Run a SPARQL query against the store (a path, or a SPARQL endpoint URL) and print the answer.
 
@@ -172,7 +172,7 @@ def query(
     prefixed = with_predefined_prefixes(_read_query(sparql), predefined_prefixes(settings.base))
     with settings.open_store() as db:
         try:
-            rendered = render(db, prefixed.text, fmt)
+            rendered = render(db, prefixed.text, fmt, prefixes=predefined_prefixes(settings.base))
         except QuerySyntaxError as exc:  # its line-1 columns as the user wrote them
             raise QuerySyntaxError(prefixed.fix_positions(exc.message)) from None
     if isinstance(rendered, Table):

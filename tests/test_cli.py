@@ -112,3 +112,43 @@ def test_serve_data_files_gives_a_quick_look_at_any_rdf(tmp_path: Path) -> None:
         process.terminate()
         process.wait(timeout=15)
     assert not (tmp_path / "var").exists(), "nothing written into the working directory"
+
+
+def test_query_table_prints_curies_one_line_each_in_100_columns(cli, seed_build, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from coopgraph.api import cli as cli_module
+
+    monkeypatch.setattr(cli_module.out, "width", 100)
+    query = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(?s = <https://coopgraph.org/id/chengdu-customs> "
+             "&& ?p IN (rdf:type, coop:basedIn, rdfs:comment)) }")
+    result = cli.invoke(app, ["query", query, "--store", str(seed_build.store_root)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(len(line) <= 100 for line in lines), result.output
+    rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in lines if line.startswith("│")]
+    assert ["id:chengdu-customs", "coop:basedIn", "id:chengdu"] in rows
+    assert ["id:chengdu-customs", "rdf:type", "coop:CustomsDistrict"] in rows
+    assert "https://" not in result.output
+    # The comment wraps at words onto continuation rows whose IRI cells are empty.
+    assert any(row[:2] == ["", ""] and row[2] for row in rows)
+
+
+def test_query_table_cuts_an_iri_it_cannot_fit_instead_of_folding_it(cli, seed_build, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from coopgraph.api import cli as cli_module
+
+    monkeypatch.setattr(cli_module.out, "width", 60)
+    query = "SELECT ?ev ?q WHERE { ?ev coop:quote ?q } LIMIT 3"
+    result = cli.invoke(app, ["query", query, "--store", str(seed_build.store_root)])
+    rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in result.output.splitlines()
+            if line.startswith("│")]
+    evidence = [row[0] for row in rows if row[0]]
+    assert len(evidence) == 3  # one line each: a folded IRI would continue on the next row
+    assert all(e.startswith("https://coopgraph.org/") and e.endswith("…") for e in evidence), evidence
+
+
+def test_query_format_help_lists_every_format_it_accepts(cli) -> None:  # type: ignore[no-untyped-def]
+    from coopgraph.api.query_output import GRAPH_FORMATS, RESULT_FORMATS
+
+    result = cli.invoke(app, ["query", "--help"], env={"COLUMNS": "200"})
+    line = next(line for line in result.output.splitlines() if "--format" in line)
+    for fmt in [*RESULT_FORMATS, *GRAPH_FORMATS]:
+        assert f" {fmt}" in line, fmt
