@@ -21,6 +21,7 @@ from coopgraph.api.data_changes import DataChanges
 from coopgraph.api.engine import QueryEngine, open_engine
 from coopgraph.api.errors import install_error_handlers
 from coopgraph.api.rate_limit import install_rate_limit
+from coopgraph.api.routers import docs
 from coopgraph.api.settings import Settings
 from coopgraph.api.state import AppState
 from coopgraph.api.update_token import updates_enabled
@@ -63,7 +64,9 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
         lifespan=lifespan,
         docs_url=None,  # api/routers/docs.py serves /docs with Swagger UI from our own files
         redoc_url=None,
+        openapi_tags=docs.OPENAPI_TAGS,
     )
+    docs.install_openapi_examples(app)
     app.state.templates = _templates()
     # The nav links to the review only where it exists (api/routers/review.py answers 404 elsewhere).
     app.state.templates.env.globals["review_on"] = updates_enabled(settings) and settings.store_url is None
@@ -82,6 +85,9 @@ def _templates() -> Jinja2Templates:
 
     env = Environment(loader=PackageLoader("coopgraph.api", "templates"), autoescape=select_autoescape(default=True))
     env.globals["version"] = __version__
+    from coopgraph.graph.ontology import class_label
+
+    env.filters["class_label"] = class_label  # "CustomsDistrict" reads "Customs district" on every page
     return Jinja2Templates(env=env)
 
 

@@ -51,6 +51,7 @@ XML = "application/xml"
 TEXT_XML = "text/xml"
 GRAPHML = "application/graphml+xml"
 GEXF = "application/gexf+xml"
+SVG = "image/svg+xml"  # the site icon
 # Names some clients and engines use instead of the registered ones
 X_TURTLE = "application/x-turtle"
 APPLICATION_TURTLE = "application/turtle"

@@ -53,7 +53,10 @@ class BuildSummary:
     triples: int = 0
     entities: int = 0
     entities_by_type: dict[str, int] = field(default_factory=dict)
-    relations: int = 0              # statements whose object is an entity
+    # Distinct entity -> entity links (s p o), as /api/stats and the explorer count them; a link
+    # quoted from two places is one relation with two evidence quotes.
+    relations: int = 0
+    relation_statements: int = 0    # quoted statements whose object is an entity (one per quote)
     literal_statements: int = 0     # statements whose object is a literal
     relations_by_predicate: dict[str, int] = field(default_factory=dict)
     documents: int = 0
@@ -94,6 +97,7 @@ class _Builder:
         self.summary = BuildSummary()
         self.locations: dict[str, Location] = {}
         self.entity_types: dict[str, set[str]] = {}
+        self.links: set[tuple[str, str, str]] = set()  # (subject, predicate IRI, object) counted once
 
     def iri(self, slug: str) -> URIRef:
         return URIRef(entity_iri(self.base, slug))
@@ -170,9 +174,13 @@ class _Builder:
                 fail(f"unknown object {st.object!r}: no entity with that id")
             obj = self.iri(st.object)
             self.check_range(st, predicate)
-            self.summary.relations += 1
-            self.summary.relations_by_predicate[st.predicate] = (
-                self.summary.relations_by_predicate.get(st.predicate, 0) + 1)
+            self.summary.relation_statements += 1
+            link = (st.subject, predicate, st.object)
+            if link not in self.links:
+                self.links.add(link)
+                self.summary.relations += 1
+                self.summary.relations_by_predicate[st.predicate] = (
+                    self.summary.relations_by_predicate.get(st.predicate, 0) + 1)
         else:
             if predicate in self.ontology.object_properties:
                 fail(f"{st.predicate} links to an entity: use 'object', not 'value'")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from coopgraph.graph.namespaces import COOP_NS
 from coopgraph.graph.resources import ontology_file, read_text
 
-__all__ = ["Ontology", "load_ontology", "ontology_graph"]
+__all__ = ["Ontology", "class_label", "load_ontology", "ontology_graph"]
 
 _PROPERTY_KINDS = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
 
@@ -41,6 +43,22 @@ class Ontology:
         for value in self.graph.objects(URIRef(iri), RDFS.label):
             return str(value)
         return None
+
+
+@cache
+def class_label(name: str) -> str:
+    """A class for readers: its English rdfs:label in coop.ttl ("CustomsDistrict" -> "Customs district"),
+    else its local name with the words parted ("FooBar" -> "Foo bar"), never two words run together.
+
+    >>> class_label("CustomsDistrict"), class_label("coop:Province"), class_label("SomeNewKind")
+    ('Customs district', 'Province', 'Some new kind')
+    """
+    local = name.rsplit(":", 1)[-1].rsplit("#", 1)[-1]
+    for label in load_ontology().graph.objects(URIRef(COOP_NS + local), RDFS.label):
+        if getattr(label, "language", None) in ("en", None):
+            return str(label)
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).split(" ")
+    return " ".join([words[0], *(w if w.isupper() else w.lower() for w in words[1:])])
 
 
 def ontology_graph() -> Graph:

@@ -49,7 +49,7 @@ def _stats(request: Request, store: Any, base: str) -> DatasetStats:
     return per_version(request, "dataset_stats", build)
 
 
-@router.get("/api/stats", summary="Dataset statistics", response_model=DatasetStats, tags=["json api", "dataset"])
+@router.get("/api/stats", summary="Dataset statistics", response_model=DatasetStats)
 def api_stats(request: Request, store: StoreDep, settings: SettingsDep) -> DatasetStats:
     """Triples, entities by type, relations by predicate, documents and evidence quotes."""
     return _stats(request, store, settings.base)
@@ -186,7 +186,7 @@ def stream_dump(store: Store, fmt: str) -> Iterator[bytes]:
 
 
 @router.get("/api/exports/coopgraph.{fmt}", summary="Full dump of the data (Turtle, N-Triples or JSON-LD)",
-            response_class=StreamingResponse, tags=["dataset", "json api"],
+            response_class=StreamingResponse,
             responses={200: {"content": {
                 TURTLE: {"example": "@prefix coop: <https://coopgraph.org/ontology#> ."},
                 N_TRIPLES: {}, JSON_LD: {}}}})

@@ -105,14 +105,14 @@ def _detail(doc: DocumentRecord) -> DocumentDetail:
 
 
 @router.get("/api/documents", summary="Source documents with publisher, date and attribution",
-            response_model=list[DocumentSummary], tags=["json api", "documents"])
+            response_model=list[DocumentSummary])
 def api_documents(store: StoreDep, settings: SettingsDep) -> list[DocumentSummary]:
     """Every source document, newest first, with its number of evidence quotes."""
     return [DocumentSummary(**_summary(d)) for d in list_documents(store, base=settings.base)]
 
 
 @router.get("/api/documents/{slug}", summary="A source document: text and every quoted span",
-            response_model=DocumentDetail, tags=["json api", "documents"])
+            response_model=DocumentDetail)
 def api_document(slug: str, store: StoreDep, settings: SettingsDep) -> DocumentDetail:
     """The full text and, for each evidence quote, its offsets and the statement it supports."""
     return _detail(document_detail(store, base=settings.base, slug=slug))

@@ -73,7 +73,7 @@ def entity_page(name: str, request: Request, store: StoreDep, settings: Settings
 
 
 @router.get("/api/entities/{slug}", summary="One entity with every statement and its evidence",
-            response_model=EntityDetail, tags=["json api"],
+            response_model=EntityDetail,
             responses={404: _RDF_RESPONSES[404]})
 def api_entity(slug: str, request: Request, store: StoreDep, settings: SettingsDep) -> EntityDetail:
     """Labels (en/zh), aliases, types, comment, statements in and out, each with its evidence quotes.
@@ -111,7 +111,7 @@ def _entity_page(request: Request, store: Any, settings: Any, *, type: str | Non
 
 
 @router.get("/api/entities", summary="List entities (paged; filter by type, match by name)",
-            response_model=Page[EntitySummary], tags=["json api"])
+            response_model=Page[EntitySummary])
 def api_entities(request: Request, store: StoreDep, settings: SettingsDep,
                  type: Annotated[str | None, Query(description="Class local name(s), comma-separated, "
                                                    "e.g. Province or coop:CustomsDistrict")] = None,

@@ -1,11 +1,14 @@
-"""Liveness and store version, for load balancers and test harnesses."""
+"""Liveness and store version, for load balancers and test harnesses; and ``/favicon.ico``."""
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from coopgraph.api.deps import StateDep
-from coopgraph.api.negotiation import JSON
+from coopgraph.api.negotiation import JSON, SVG
 
 router = APIRouter(tags=["meta"])
 
@@ -22,3 +25,11 @@ async def health(state: StateDep) -> dict[str, object]:
     that want to wait for the fast path."""
     lanes = state.executor.status() if state.executor is not None else {}
     return {"ok": True, "version": state.version, **({"lanes": lanes} if lanes else {})}
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """The site icon where browsers and feed readers look without reading a page's ``<link rel=icon>``
+    (a 404 there is a console error on every page). SVG: browsers go by the media type, not the name."""
+    icon = (files("coopgraph.api") / "static" / "favicon.svg").read_bytes()
+    return Response(icon, media_type=SVG, headers={"Cache-Control": "public, max-age=86400"})

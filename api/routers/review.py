@@ -334,7 +334,7 @@ _DOC_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such document in the queue, or updates are off"}}
 
 
-@router.get("/api/review", summary="Ingested documents waiting for review", tags=["json api", "review"],
+@router.get("/api/review", summary="Ingested documents waiting for review",
             responses=_LIST_RESPONSES)
 def api_review(settings: SettingsDep) -> list[dict[str, Any]]:
     """Each pending document with its number of mentions and relations, undecided items, and mentions per link reason."""
@@ -342,7 +342,7 @@ def api_review(settings: SettingsDep) -> list[dict[str, Any]]:
 
 
 @router.get("/api/review/{slug}", summary="One document under review: text, candidates, decisions",
-            tags=["json api", "review"], responses=_DOC_RESPONSES)
+            responses=_DOC_RESPONSES)
 def api_review_document(slug: str, request: Request, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     """The text, and for each mention its proposed link (reason, score, alternatives) and each relation with its quote."""
     return _document_view(slug, _load(_queue(settings), slug), settings.base,
@@ -350,7 +350,7 @@ def api_review_document(slug: str, request: Request, store: StoreDep, settings: 
 
 
 @router.post("/api/review/{slug}/decisions", summary="Decide one item: accept, reject, relink or mark as new",
-             tags=["json api", "review"], responses=_DOC_RESPONSES, dependencies=[Writer])
+             responses=_DOC_RESPONSES, dependencies=[Writer])
 async def api_review_decide(slug: str, request: Request, store: StoreDep, settings: SettingsDep,
                             decision: Annotated[DecisionIn, Body()]) -> dict[str, Any]:
     """Needs ``Authorization: Bearer <update token>``. Answers the document with every item's decision."""
@@ -364,7 +364,7 @@ async def api_review_decide(slug: str, request: Request, store: StoreDep, settin
 
 
 @router.post("/api/review/{slug}/accept-all", summary="Accept every undecided mention proposed for one reason",
-             tags=["json api", "review"], responses=_DOC_RESPONSES, dependencies=[Writer])
+             responses=_DOC_RESPONSES, dependencies=[Writer])
 async def api_review_accept_all(slug: str, request: Request, store: StoreDep, settings: SettingsDep,
                                 body: Annotated[AcceptAllIn, Body()]) -> dict[str, Any]:
     """Needs the update token. ``reason``: ``exact-alias``, ``acronym-defined-here``, ``fuzzy``, ``new`` ..."""
@@ -376,7 +376,7 @@ async def api_review_accept_all(slug: str, request: Request, store: StoreDep, se
 
 
 @router.post("/api/review/{slug}/apply", summary="Write the accepted facts of a document into the graph",
-             tags=["json api", "review"], dependencies=[Writer],
+             dependencies=[Writer],
              responses={**_DOC_RESPONSES, 200: {"description": "What was written", "content": {JSON: {"example": {
                  "ok": True, "slug": "doc-3f1c2a9b0d4e5f67", "graph": "https://coopgraph.org/graph/ingest/doc-3f1c2a9b0d4e5f67",
                  "summary": {"triples": 57, "entities": 9, "new_entities": 3, "relations": 5}}}}}})

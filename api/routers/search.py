@@ -52,7 +52,7 @@ def _hits(request: Request, store: Any, base: str, q: str, types: str | None, li
 
 
 @router.get("/api/search", summary="Search entities by name (labels and aliases, English and Chinese)",
-            response_model=list[SearchHit], tags=["json api", "search"])
+            response_model=list[SearchHit])
 def api_search(request: Request, store: StoreDep, settings: SettingsDep,
                q: Annotated[str, Query(min_length=1, max_length=200, description="A name or part of one")],
                types: Annotated[str | None, Query(description="Only these classes (comma-separated local "
