@@ -585,8 +585,13 @@ def view_data(G: nx.MultiDiGraph[str], spec: ViewSpec, measures: Mapping[str, Ma
         for item in out_nodes:
             if item["community"] is not None:
                 counts[item["community"]] = counts.get(item["community"], 0) + 1
-        communities = [{"community": c, "label": f"Community {c + 1}", "colour": community_colour(c), "count": n}
-                       for c, n in sorted(counts.items())]
+        # Named as /api/communities names them (after the most central member): a reader recognises
+        # "Liangjiang New Area" where "Community 1" says nothing.
+        from coopgraph.graph.analysis import communities as find_communities
+
+        names = {found.id: found.name for found in find_communities(G)}
+        communities = [{"community": c, "label": names.get(c, f"Community {c + 1}"), "colour": community_colour(c),
+                        "count": n} for c, n in sorted(counts.items())]
     return {
         "spec": spec.to_params(),
         "focus": spec.focus,
@@ -624,7 +629,7 @@ def evidence_json(ev: Evidence) -> dict[str, Any]:
     return {"iri": ev.iri, "quote": ev.quote, "document": doc.slug if doc else None,
             "document_title": doc.label if doc else None, "start": ev.start, "end": ev.end, "note": ev.note,
             "url": url, "origin": ev.origin, "modality": ev.modality, "confidence": ev.confidence,
-            "accepted_by": ev.accepted_by, "extracted_at": ev.extracted_at}
+            "accepted_by": ev.accepted_by, "extracted_at": ev.extracted_at, "implied": ev.implied}
 
 
 def _default_title(G: nx.MultiDiGraph[str], spec: ViewSpec) -> str:

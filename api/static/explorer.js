@@ -108,6 +108,7 @@
       setLoading(false);
       showEmpty("No entity matches these filters.");
     }
+    renderColourKey(data, data.nodes);  // before the network: it fits the canvas the key leaves
     view = GV.create(container, data, { onFirstDraw: function () { setLoading(false); } });
     window.coopgraphView = view;
     if (!data.nodes.length) { setLoading(false); }
@@ -167,7 +168,9 @@
     if (view) {  // counts follow expansions: count what is on the canvas now
       var counts = {};
       view.nodes.forEach(function (n) { counts[n.data.type] = (counts[n.data.type] || 0) + 1; });
-      data = { legend: { colour_by: data.legend.colour_by, communities: data.legend.communities,
+      // The communities' key is above the canvas (renderColourKey), not in the sidebar.
+      renderColourKey(view.data, view.nodes.get().map(function (n) { return n.data; }));
+      data = { legend: { colour_by: data.legend.colour_by, communities: [],
                          types: allTypes.map(function (t) { return Object.assign({}, t, { count: counts[t.type] || 0 }); }) } };
     }
     GV.renderLegend(data, $("xp-legend"), toggleType, hidden);
@@ -291,6 +294,7 @@
     });
   });
   function focusOn(slug, label) {
+    setDrawer(false);  // a phone's drawer makes way for the graph it asked for
     state.focus = slug;
     state.focusLabel = label;
     state.node = slug;
@@ -601,6 +605,88 @@
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") { $("xp-export").open = false; $("xp-embed-box").hidden = true; }
   });
+
+  // -- layout: the sidebar drawer (phones), floating suggestions, the colour key ----------------------
+  // On a narrow screen the sidebar is a drawer over the graph (explorer.css); on a wide one these
+  // do nothing visible.
+  function setDrawer(open) {
+    $("xp").classList.toggle("side-open", open);
+    $("xp-side-open").setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  function drawerOpen() { return $("xp").classList.contains("side-open"); }
+  $("xp-side-open").addEventListener("click", function () {
+    setDrawer(!drawerOpen());
+    if (drawerOpen()) { $("xp-q").focus(); }
+  });
+  $("xp-side-close").addEventListener("click", function () { setDrawer(false); $("xp-side-open").focus(); });
+  document.addEventListener("keydown", function (e) {
+    // Escape in a search box closes its suggestions only.
+    if (e.key !== "Escape" || !drawerOpen() || (e.target.getAttribute && e.target.getAttribute("role") === "combobox")) { return; }
+    setDrawer(false); $("xp-side-open").focus();
+  });
+
+  // The sidebar scrolls, so it clips what overflows it: the suggestion list is fixed to the viewport
+  // instead, under its input and wider than the sidebar, so long and Chinese names fit on a line.
+  function placeSuggestList(input, list) {
+    var r = input.getBoundingClientRect();
+    var vw = document.documentElement.clientWidth, vh = window.innerHeight;
+    var width = Math.min(Math.max(r.width, 540), vw - 16);
+    list.classList.add("xp-floating");
+    list.style.left = Math.max(8, Math.min(r.left, vw - 8 - width)) + "px";
+    list.style.top = r.bottom + "px";
+    list.style.width = width + "px";
+    list.style.maxHeight = Math.max(160, Math.min(420, vh - r.bottom - 12)) + "px";
+  }
+  function floatSuggestList(input, list) {
+    var place = function () { if (!list.hidden) { placeSuggestList(input, list); } };
+    new MutationObserver(place).observe(list, { attributes: true, attributeFilter: ["hidden"], childList: true });
+    window.addEventListener("resize", place);
+    $("xp-side").addEventListener("scroll", place);
+  }
+  [["xp-q", "xp-q-list"], ["xp-from", "xp-from-list"], ["xp-to", "xp-to-list"]].forEach(function (pair) {
+    floatSuggestList($(pair[0]), $(pair[1]));
+  });
+
+  // Colouring by community: a key above the canvas (never over a node), each community named as
+  // /api/communities names it (after its most central member). The view's legend carries the names
+  // of the communities it drew; those that expanding added are asked of /api/communities once.
+  var communityNames = {};
+  var communityNamesAsked = false;
+  function renderColourKey(data, nodeData) {
+    var box = $("xp-key");
+    box.textContent = "";
+    if (!data || !data.legend || data.legend.colour_by !== "community") { box.hidden = true; return; }
+    (data.legend.communities || []).forEach(function (c) { if (c.name || c.label) { communityNames[c.community] = c.name || c.label; } });
+    var groups = {}, order = [];
+    nodeData.forEach(function (n) {
+      if (n.community === null || n.community === undefined) { return; }
+      if (!groups[n.community]) { groups[n.community] = { id: n.community, colour: n.colour, count: 0 }; order.push(n.community); }
+      groups[n.community].count += 1;
+    });
+    order.sort(function (a, b) { return groups[b].count - groups[a].count || a - b; });
+    var unnamed = order.filter(function (c) { return !communityNames[c]; });
+    if (unnamed.length && !communityNamesAsked) {
+      communityNamesAsked = true;
+      fetchJson("/api/communities?members=1&limit=1000").then(function (body) {
+        (body.communities || []).forEach(function (c) { communityNames[c.id] = c.name; });
+        if (view) { renderColourKey(view.data, view.nodes.get().map(function (n) { return n.data; })); }
+      }).catch(function () { /* the numbered fallback stays */ });
+    }
+    box.appendChild(el("span", { className: "xp-key-title" }, "Communities"));
+    var ul = el("ul");
+    order.forEach(function (c) {
+      var name = communityNames[c] || "Community " + (Number(c) + 1);
+      var li = el("li", { className: "xp-key-item", "data-community": String(c), title: name + " (" + groups[c].count + ")" });
+      var sw = el("span", { className: "cg-swatch", "aria-hidden": "true" });
+      sw.style.background = groups[c].colour || "#9aa5b1";
+      li.appendChild(sw);
+      li.appendChild(el("span", { className: "cg-legend-label" }, name));
+      li.appendChild(el("span", { className: "cg-legend-count" }, String(groups[c].count)));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    box.hidden = order.length === 0;
+  }
 
   // -- start -------------------------------------------------------------------------------------
   syncControls();

@@ -35,8 +35,8 @@ DRAWN = "() => window.coopgraphView && window.coopgraphView.firstDrawMs !== null
 class Page:
     """A Playwright page that blocks other hosts and records console errors."""
 
-    def __init__(self, browser: Any, width: int = 1280, height: int = 800) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": height})
+    def __init__(self, browser: Any, width: int = 1280, height: int = 800, **context: Any) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height}, **context)
         self.page = self.context.new_page()
         self.outside: list[str] = []
         self.errors: list[str] = []

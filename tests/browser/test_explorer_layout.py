@@ -1,0 +1,204 @@
+"""The explorer's layout in real Chromium, at 1280x800 and at a phone's 390x844.
+
+The graph stays still when the details open and close, the community colours are named and in
+view, suggestions are wide enough for long and Chinese names, and a phone gets the whole width for
+the graph with every tool reachable. Screenshots land in the artifacts folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.browser.test_explorer import Page
+from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+SIZES = [pytest.param(DESKTOP, id="1280"), pytest.param(PHONE, id="390")]
+
+
+@contextmanager
+def opened(browser: Any, size: dict[str, int]) -> Iterator[Page]:
+    """A Page at ``size``; at phone width a touch device, as a phone's browser reports itself."""
+    phone = size["width"] < 600
+    page = Page(browser, size["width"], size["height"], is_mobile=phone, has_touch=phone)
+    try:
+        yield page
+    finally:
+        page.context.close()
+
+
+def press(page: Any, selector: str, phone: bool) -> None:
+    (page.tap if phone else page.click)(selector)
+
+
+def box(page: Any, selector: str) -> dict[str, float]:
+    found = page.locator(selector).bounding_box()
+    assert found is not None, f"{selector} is not displayed"
+    return dict(found)
+
+
+def inside_viewport(b: dict[str, float], size: dict[str, int]) -> bool:
+    return b["x"] >= 0 and b["y"] >= 0 and b["x"] + b["width"] <= size["width"] + 0.5 \
+        and b["y"] + b["height"] <= size["height"] + 0.5
+
+
+def reachable(page: Any, selector: str) -> bool:
+    """The element's centre hits the element itself (nothing covers it)."""
+    return bool(page.evaluate("""(sel) => {
+        const e = document.querySelector(sel), r = e.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return !!hit && (hit === e || e.contains(hit)); }""", selector))
+
+
+# -- item 6: the graph stays where it is when the details open and close ------------------------
+@pytest.mark.parametrize("size", SIZES)
+def test_details_panel_leaves_the_graph_still(browser: Any, live_server: LiveServer, artifacts_dir: Path,
+                                              size: dict[str, int]) -> None:
+    phone = size["width"] < 600
+    with opened(browser, size) as p:
+        page = p.open(live_server.url + "/")
+        p.settle()
+        canvas = box(page, "#xp-graph")
+        nodes = ["chongqing-customs", "chengdu-customs", "chongqing", "singapore"]
+        before = {n: p.node_point(n) for n in nodes}
+        (page.touchscreen.tap if phone else page.mouse.click)(*before["chongqing-customs"])
+        page.locator("#xp-panel").wait_for(state="visible")
+        assert page.locator("#xp-panel-body h2").inner_text() == "Chongqing Customs"
+        page.wait_for_timeout(1200)  # vis notices a resized container within a second
+        page.screenshot(path=str(artifacts_dir / f"layout-{size['width']}-panel.png"))
+        assert box(page, "#xp-graph") == canvas
+        opened_at = {n: p.node_point(n) for n in nodes}
+        press(page, "#xp-panel-close", phone)
+        page.locator("#xp-panel").wait_for(state="hidden")
+        page.wait_for_timeout(1200)
+        closed_at = {n: p.node_point(n) for n in nodes}
+        for n in nodes:
+            for moved in (opened_at[n], closed_at[n]):
+                assert abs(moved[0] - before[n][0]) < 2 and abs(moved[1] - before[n][1]) < 2, (n, before[n], moved)
+        p.clean()
+
+
+# -- item 9: communities named, the key in view and off the nodes --------------------------------
+@pytest.mark.parametrize("size", SIZES)
+def test_community_key_names_the_communities_in_view(browser: Any, live_server: LiveServer, artifacts_dir: Path,
+                                                     size: dict[str, int]) -> None:
+    names = {c["id"]: c["name"] for c in
+             httpx.get(live_server.url + "/api/communities", timeout=30).json()["communities"]}
+    with opened(browser, size) as p:
+        page = p.open(live_server.url + "/?colour=community")
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(artifacts_dir / f"layout-{size['width']}-communities.png"))
+        drawn = page.evaluate("() => [...new Set(window.coopgraphView.nodes.get().map(n => n.data.community))]")
+        items = page.locator("#xp-key li")
+        shown = {int(items.nth(i).get_attribute("data-community") or -1): items.nth(i).locator(".cg-legend-label")
+                 .inner_text() for i in range(items.count())}
+        assert shown == {c: names[c] for c in drawn if c is not None}
+        assert "Liangjiang New Area" in shown.values()
+        key, canvas = box(page, "#xp-key"), box(page, "#xp-graph")
+        assert inside_viewport(key, size) and page.locator("#xp-key li").first.is_visible()
+        assert key["y"] + key["height"] <= canvas["y"] + 0.5, "the key covers the canvas"
+        # The sidebar no longer repeats them, numbered, below everything else.
+        assert page.locator("#xp-legend .cg-communities").count() == 0
+        p.clean()
+
+
+# -- item 11: suggestions wide enough, names unbroken -------------------------------------------
+WORDS_ON_ONE_LINE = """(list) => {
+    // Every word of a label, and every Chinese name as a whole, lies on one line (one client rect).
+    const broken = [];
+    const lines = (node, start, end) => { const r = document.createRange(); r.setStart(node, start); r.setEnd(node, end);
+        return new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size; };
+    for (const li of document.querySelectorAll(list + ' li[role=option]')) {
+        const zh = li.querySelector('.zh');
+        if (zh && lines(zh.firstChild, 0, zh.textContent.length) !== 1) { broken.push(zh.textContent); }
+        const label = li.querySelector('.label'), text = label.firstChild.textContent;
+        for (const m of text.matchAll(/\\S+/g)) {
+            if (lines(label.firstChild, m.index, m.index + m[0].length) !== 1) { broken.push(m[0]); }
+        }
+    }
+    return broken; }"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_suggestions_fit_long_and_chinese_names(browser: Any, live_server: LiveServer, artifacts_dir: Path,
+                                                size: dict[str, int]) -> None:
+    phone = size["width"] < 600
+    with opened(browser, size) as p:
+        page = p.open(live_server.url + "/")
+        if phone:
+            press(page, "#xp-side-open", phone)
+        page.fill("#xp-q", "重庆")
+        page.wait_for_selector("#xp-q-list li[role=option]")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(artifacts_dir / f"layout-{size['width']}-suggestions.png"))
+        assert page.locator("#xp-q-list li[role=option]").count() >= 5
+        assert page.evaluate(WORDS_ON_ONE_LINE, "#xp-q-list") == []
+        listed = box(page, "#xp-q-list")
+        assert inside_viewport(listed, size)
+        assert listed["width"] >= min(520, size["width"] - 16), "as wide as the names need, not the sidebar"
+        # Not clipped by the sidebar: its right-hand options are on top where they are drawn.
+        assert page.evaluate("""() => {
+            const l = document.getElementById('xp-q-list'), r = l.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.right - 12, r.top + 12); return l.contains(hit); }""")
+        p.clean()
+
+
+# -- item 13: a phone -----------------------------------------------------------------------------
+def test_the_explorer_on_a_phone(browser: Any, live_server: LiveServer, artifacts_dir: Path) -> None:
+    with opened(browser, PHONE) as p:
+        page = p.open(live_server.url + "/")
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(artifacts_dir / "layout-390-default.png"))
+        assert box(page, "#xp-graph")["width"] >= 0.9 * PHONE["width"]
+        assert not page.locator("#xp-q").is_visible(), "the sidebar waits in its drawer"
+        controls = page.locator(".xp-toolbar button:visible, .xp-toolbar summary:visible")
+        assert controls.count() >= 5
+        for i in range(controls.count()):
+            c = controls.nth(i)
+            b = c.bounding_box()
+            assert b and inside_viewport(b, PHONE), (c.inner_text(), b)
+            assert b["height"] >= 40 and b["width"] >= 40, (c.inner_text(), b)
+            assert page.evaluate("""(e) => { const r = e.getBoundingClientRect();
+                const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                return !!hit && (hit === e || e.contains(hit)); }""", c.element_handle()), c.inner_text()
+        # Search from the drawer: picking an entity closes it and focuses the graph on it.
+        press(page, "#xp-side-open", True)
+        page.locator("#xp-q").wait_for(state="visible")
+        page.wait_for_function("() => document.getElementById('xp-side').getBoundingClientRect().left >= 0")  # slid in
+        assert inside_viewport(box(page, "#xp-side"), PHONE) and reachable(page, "#xp-q")
+        page.fill("#xp-q", "Chengdu Cust")
+        page.wait_for_selector("#xp-q-list li[role=option]")
+        page.locator("#xp-q-list li[role=option]").first.tap()
+        page.wait_for_function("() => window.coopgraphView.focus === 'chengdu-customs' && window.coopgraphView.firstDrawMs")
+        page.wait_for_function("() => getComputedStyle(document.getElementById('xp-side')).visibility === 'hidden'")
+        # The focus's details are open: close them, then tap another node for its details.
+        page.wait_for_timeout(300)
+        if page.locator("#xp-panel").is_visible():
+            page.tap("#xp-panel-close")
+        p.settle()
+        page.touchscreen.tap(*p.node_point("chongqing-customs"))
+        page.locator("#xp-panel").wait_for(state="visible")
+        assert page.locator("#xp-panel-body h2").inner_text() == "Chongqing Customs"
+        panel = box(page, "#xp-panel")
+        assert inside_viewport(panel, PHONE) and panel["width"] >= 0.9 * PHONE["width"]
+        assert reachable(page, "#xp-panel-close") and box(page, "#xp-panel-close")["height"] >= 40
+        page.screenshot(path=str(artifacts_dir / "layout-390-details.png"))
+        p.clean()
+
+
+def test_site_header_and_toolbar_fit_the_phone(browser: Any, live_server: LiveServer) -> None:
+    with opened(browser, PHONE) as p:
+        page = p.open(live_server.url + "/")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        assert box(page, ".xp-toolbar")["height"] < 140
+        p.clean()
+
