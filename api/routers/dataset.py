@@ -111,19 +111,32 @@ _VOID_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"description": "VoID d
 @router.get("/.well-known/void", summary="VoID description (Turtle / JSON-LD by content negotiation)",
             response_class=Response, responses=_VOID_RESPONSES)
 def void_wellknown(request: Request, store: StoreDep, settings: SettingsDep,
-                   format: Annotated[str | None, Query(description="ttl | jsonld | nt | rdf")] = None) -> Response:
-    """Counts, class and property partitions, the SPARQL endpoint, dump links and sources."""
-    fmt = format or pick_format(request.headers.get("accept"), tuple(RDF_FORMATS), "ttl")
-    if fmt not in RDF_FORMATS:
-        raise HTTPException(400 if format else 406, "VoID is served as " + ", ".join(RDF_FORMATS.values()))
-    return rdf_response(_void_ntriples(request, store, settings), fmt, headers={"Vary": "Accept"},
-                        base=settings.base, extra_prefixes={"void": str(VOID)})
+                   format: Annotated[str | None, Query(description="ttl | jsonld | nt | rdf | html")] = None) -> Response:
+    """Counts, class and property partitions, the SPARQL endpoint, dump links and sources.
+
+    A browser (asking for HTML first) gets a page showing the Turtle, not a file to download."""
+    offered = ("html", *RDF_FORMATS)
+    fmt = format or pick_format(request.headers.get("accept"), offered, "ttl")
+    if fmt not in offered:
+        raise HTTPException(400 if format else 406, "VoID is served as " + ", ".join(RDF_FORMATS.values())
+                                                    + " (or format=html for the page)")
+    turtle = fmt == "html"
+    response = rdf_response(_void_ntriples(request, store, settings), "ttl" if turtle else fmt,
+                            headers={"Vary": "Accept"}, base=settings.base, extra_prefixes={"void": str(VOID)})
+    if not turtle:
+        return response
+    stats = _stats(request, store, settings.base)
+    context = {"turtle": bytes(response.body).decode("utf-8"), "triples": stats.triples,
+               "entities": stats.entities, "path": request.url.path, "formats": RDF_FORMATS}
+    page: Response = request.app.state.templates.TemplateResponse(request, "void.html", context,
+                                                                  headers={"Vary": "Accept"})
+    return page
 
 
 @router.get("/void", summary="VoID description (same as /.well-known/void)", response_class=Response,
             responses=_VOID_RESPONSES)
 def void(request: Request, store: StoreDep, settings: SettingsDep,
-         format: Annotated[str | None, Query(description="ttl | jsonld | nt | rdf")] = None) -> Response:
+         format: Annotated[str | None, Query(description="ttl | jsonld | nt | rdf | html")] = None) -> Response:
     return void_wellknown(request, store, settings, format)
 
 

@@ -45,6 +45,24 @@
   const completers = ["coopPrefixes", "variables", "coopClasses", "coopProperties"];
   Yasqe.defaults.autocompleters.splice(0, Yasqe.defaults.autocompleters.length, ...completers);
 
+  // The endpoint predefines config.prefixes (graph/prefixes.py), so a query need not declare them.
+  // Yasqe's grammar mode starts each parse with no prefixes, flags `coop:x` as "Prefix 'coop' is not
+  // defined" and completes names only through declared prefixes: start it with ours instead (a
+  // PREFIX line of the query, read later in the parse, still wins).
+  const sparqlMode = Yasqe.modes && Yasqe.modes.sparql11;
+  if (sparqlMode) {
+    Yasqe.modes.sparql11 = function (cmConfig, modeConfig) {
+      const mode = sparqlMode.call(this, cmConfig, modeConfig);
+      const startState = mode.startState;
+      mode.startState = function () {
+        const state = startState.apply(this, arguments);
+        Object.assign(state.prefixes, config.prefixes);
+        return state;
+      };
+      return mode;
+    };
+  }
+
   const yasqe = new Yasqe($("editor"), {
     value: config.query || config.defaultQuery,
     persistenceId: null,
@@ -210,6 +228,8 @@
       if (type === "CONSTRUCT" || type === "DESCRIBE") kind = "graph";
       if (type === "ASK") kind = "boolean";
     } catch (_e) { /* an unfinished query: offer the table formats */ }
+    // The curl snippet names a format that fits this query's form (format=ttl on a SELECT is a 406).
+    $("snippet-format").textContent = { table: "csv", boolean: "json", graph: "ttl" }[kind];
     for (const [format, label] of FORMATS[kind]) {
       const a = document.createElement("a");
       a.href = sparqlUrl(yasqe.getValue(), format);

@@ -175,3 +175,70 @@ def test_autocompletion_stays_on_this_server(session: Session, live_server: Live
     hints = page.eval_on_selector_all(".CodeMirror-hints li", "els => els.map(e => e.textContent)")
     assert any("signedOn" in h for h in hints), hints
     assert session.errors == []
+
+
+# -- predefined prefixes, the endpoint's own page, VoID (issue 12) -------------------------------------
+SHOTS = Path("/tmp/shots/h1")
+
+
+def test_query_without_prefix_lines_runs_and_completes(session: Session, live_server: LiveServer) -> None:
+    """The README's first example, as written (no PREFIX lines), opened by link and run; completion
+    knows the predefined prefixes; the curl snippet's format follows the query form."""
+    page = session.page
+    readme_query = ("SELECT ?signatory ?date WHERE {\n"
+                    "  id:cq-cd-customs-memorandum coop:hasSignatory ?signatory ; coop:signedOn ?date . }")
+    page.goto(f"{live_server.url}/query?" + str(httpx.QueryParams({"query": readme_query})),
+              wait_until="networkidle")
+    assert session.wait_for_rows() >= 2
+    assert "PREFIX" not in session.editor_text()
+    # The editor's own syntax check knows the predefined prefixes too: no "Prefix 'id' is not defined".
+    assert page.locator("#editor .parseErrorIcon").count() == 0
+    assert page.text_content("#snippet-format") == "csv"
+    # Completion of a class through a prefix the query does not declare.
+    page.click("#editor .CodeMirror")
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text("CONSTRUCT WHERE { ?s a coop:Cust")
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li", timeout=5_000)
+    hints = page.eval_on_selector_all(".CodeMirror-hints li", "els => els.map(e => e.textContent)")
+    assert any("CustomsDistrict" in h for h in hints), hints
+    page.keyboard.press("Escape")
+    page.keyboard.insert_text(" }")
+    assert page.locator("#editor .parseErrorIcon").count() == 0
+    assert page.text_content("#snippet-format") == "ttl"  # a CONSTRUCT: a graph format
+    ttl = page.get_attribute("#downloads a[data-format='ttl']", "href") or ""
+    assert httpx.get(live_server.url + ttl).status_code == 200
+    page.screenshot(path=str(SHOTS / "query-no-prefixes.png"), full_page=False)
+    assert session.errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_sparql_endpoint_page_in_a_browser(browser: Any, live_server: LiveServer, width: int) -> None:
+    """/sparql opened in a browser: a page (not Turtle text) saying what it is, linking to /query."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        response = page.goto(f"{live_server.url}/sparql", wait_until="networkidle")
+        assert response is not None and response.headers["content-type"].startswith("text/html")
+        assert page.locator("h1").inner_text() == "SPARQL endpoint"
+        assert "sd:Service" in page.inner_text("#service-description")
+        assert page.locator("#predefined-prefixes tbody tr").count() >= 11
+        # Nothing wider than the window (long IRIs wrap).
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(SHOTS / f"sparql-page-{width}.png"), full_page=True)
+        with page.expect_navigation():
+            page.click("#query-page-link")
+        assert urlparse(page.url).path == "/query"
+
+        void = page.goto(f"{live_server.url}/void", wait_until="networkidle")  # a download would raise here
+        assert void is not None and void.headers["content-type"].startswith("text/html")
+        assert "void:Dataset" in page.inner_text("#void-turtle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(SHOTS / f"void-page-{width}.png"), full_page=False)
+        assert errors == []
+    finally:
+        context.close()
