@@ -35,7 +35,7 @@ test: setup
 bench: setup
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 	  || { echo "bench needs wrk: apt-get install -y wrk"; exit 1; }
-	$(PY) bench/run.py --sizes 10k,100k,1m --systems coopgraph,coopgraph-disk,coopgraph+cache,oxigraph,rdflib-endpoint
+	$(PY) bench/run.py --sizes 10k,100k,1m --workload a,b --repeats 2 --systems coopgraph,coopgraph-disk,coopgraph+cache,oxigraph,rdflib-endpoint
 
 bench-pages: setup
 	$(PY) bench/pages.py

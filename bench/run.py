@@ -1,9 +1,13 @@
-"""One benchmark run: coopgraph vs Oxigraph server vs rdflib-endpoint, same data, same query mix.
+"""One benchmark run: coopgraph vs Oxigraph server vs rdflib-endpoint, same data, same query mixes.
 
-    python bench/run.py                          # 10k and 100k (default), writes bench/RESULTS.md
-    python bench/run.py --sizes 10k,100k,1m      # the issue's full run (1M: about 10 minutes)
+    python bench/run.py                          # 10k and 100k (default), both workloads, writes bench/RESULTS.md
+    python bench/run.py --sizes 10k,100k,1m      # the issue's full run
+    python bench/run.py --workload b --sizes 10k # one workload only
 
-For each size and each system, in one run:
+Two workloads, each a generator and the queries written for it: **a** is bench/generate.py's
+graph and ``query_mix``; **b** is bench/generate_b.py's graph (giant hubs, many small components,
+long texts, deep partOf chains) and ``query_mix_b``, the same nine kinds of query in other words,
+plus a mix of large answers (10k+ rows each at 1M). For each size, workload and system, in one run:
 
 - **load**: ``coopgraph load FILE`` / ``oxigraph load`` + ``oxigraph optimize`` (both end with an
   optimised RocksDB) / rdflib-endpoint parses at start-up, so its load is its start;
@@ -11,7 +15,15 @@ For each size and each system, in one run:
 - **RSS**: resident memory of the server's whole process tree after a warm-up pass of the mix;
 - **median latency** of each query, sequential, one keep-alive connection (httpx);
 - **throughput, p50, p99** with ``wrk`` (compiled, 2 threads, 8 connections, a Lua script that
-  cycles over the mix), on the full mix and on the interactive part (everything but top-hubs).
+  cycles over the mix) on the full mix, the interactive part (everything but the whole-graph
+  aggregate) and, for b, the large-answer mix; ``--repeats`` runs of each (default 2), reported
+  as the median with the min-max of the runs, and ratios coopgraph/peer with their spread.
+
+**A busy machine is refused.** Before each wrk run (and at the start) the harness samples, for
+one second while the server under test is idle, how much of the CPUs other processes use. Above
+``--busy-threshold`` (25 %) the run is busy: the tables print without ratios and go to
+bench/work/RESULTS-busy.md, bench/RESULTS.md stays as it was, and the exit status is 3
+(``--allow-busy`` compares anyway and says so in the header).
 
 rdflib-endpoint is pure Python: it runs on at most ``--rdflib-max`` triples (default 100k) and the
 table marks ratios taken at a smaller size. Every server binds 127.0.0.1; every wait is bounded.
@@ -32,7 +44,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +58,7 @@ WORK = HERE / "work"
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402  (bench/ is a folder of scripts, not a package)
+import generate_b  # noqa: E402
 
 BIN = Path(sys.executable).parent
 JSON = "application/sparql-results+json"
@@ -62,6 +75,10 @@ class Query:
     sparql: str
     accept: str
     interactive: bool = True
+    # Large-answer queries (workload b) form their own mix: the graph size (triples) from which
+    # each answers 10k rows or more, so that smaller runs and the tests know what to expect.
+    large_from: int = 0
+    prefixes: str = PREFIXES
 
 
 def query_mix(m: dict[str, str]) -> list[Query]:
@@ -91,8 +108,77 @@ def query_mix(m: dict[str, str]) -> list[Query]:
     ]
 
 
+PREFIXES_B = PREFIXES + ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX schema: <https://schema.org/> "
+                         "PREFIX org: <http://www.w3.org/ns/org#> PREFIX dct: <http://purl.org/dc/terms/> ")
+
+
+def query_mix_b(m: dict) -> list[Query]:  # type: ignore[type-arg]
+    """Workload b (bench/generate_b.py's graph): the same nine kinds as ``query_mix``, other texts,
+    then the large-answer mix. Written apart from mix a so neither side can be tuned to one text."""
+    mid, leaf, top, country = m["mid_org"], m["chain_leaf"], m["chain_top"], m["country"]
+    hubs = m["hubs"]
+    every_hub = " ".join(f"<{h}>" for h in hubs)
+
+    def q(name: str, sparql: str, accept: str = JSON, **kw: object) -> Query:
+        return Query(name, sparql, accept, prefixes=PREFIXES_B, **kw)  # type: ignore[arg-type]
+
+    return [
+        # exact label: two names in one VALUES, through either label property, with the types
+        q("b_label_exact", f'SELECT ?e ?kind WHERE {{ VALUES ?name {{ "{m["hub_labels_zh"][0]}"@zh '
+          f'"{m["hub_labels"][1].split()[0]} HQ"@en }} ?e rdfs:label|skos:altLabel ?name ; a ?kind }}'),
+        # substring search inside the long texts, case-insensitive regex, not over labels
+        q("b_text_search", "SELECT ?doc ?title WHERE { ?doc schema:text ?text ; dct:title ?title "
+          f'FILTER(REGEX(?text, "{m["needle"].title()}", "i")) }} ORDER BY ?title'),
+        # one hop as a path of named predicates (some inverse), with English names when there are
+        q("b_one_hop", f"SELECT ?n ?name WHERE {{ <{mid}> (coop:locatedIn|^coop:hasSignatory|^coop:hasMember|"
+          "^org:postIn|^schema:mentions|^rdf:object) ?n "
+          'OPTIONAL { ?n rdfs:label ?name FILTER(LANGMATCHES(LANG(?name), "en")) } } LIMIT 2000'),
+        # two hops through shared agreements: distinct co-signatories
+        q("b_two_hop", f"SELECT DISTINCT ?partner ?name WHERE {{ ?a coop:hasSignatory <{mid}> , ?partner . "
+          f'FILTER(?partner != <{mid}>) ?partner rdfs:label ?name FILTER(LANG(?name) = "en") }} ORDER BY ?name'),
+        # a hub's agreements by month over three years: YEAR() IN, SUBSTR of the date, AVG
+        q("b_dates_by_month", "SELECT ?month (COUNT(?a) AS ?n) (AVG(?k) AS ?articles) WHERE { "
+          f"?a coop:hasSignatory <{hubs[1]}> ; coop:signedOn ?d ; coop:numberOfArticles ?k "
+          "FILTER(YEAR(?d) IN (2019, 2020, 2021)) BIND(SUBSTR(STR(?d), 1, 7) AS ?month) } "
+          "GROUP BY ?month ORDER BY ?month"),
+        # up a deep chain: every ancestor of the deepest zone, 20-60 levels, with its name
+        q("b_chain_ancestors", f"SELECT ?up ?name WHERE {{ <{leaf}> coop:partOf+ ?up "
+          'OPTIONAL { ?up rdfs:label ?name FILTER(LANG(?name) = "en") } }'),
+        # whole-graph aggregate over four relations, kept by HAVING
+        q("b_busiest_targets", "SELECT ?o (COUNT(?s) AS ?incoming) WHERE { ?s ?p ?o "
+          "FILTER(?p IN (coop:hasSignatory, coop:hasMember, org:postIn, coop:locatedIn)) } "
+          "GROUP BY ?o HAVING (COUNT(?s) > 25) ORDER BY DESC(?incoming)", interactive=False),
+        # the agreements an organisation signed, with their dates and the quotes that attest them
+        q("b_construct_agreements", f"CONSTRUCT {{ ?a coop:hasSignatory <{mid}> ; coop:signedOn ?d ; rdfs:label ?l . "
+          f"?ev coop:quote ?quote }} WHERE {{ ?a coop:hasSignatory <{mid}> ; coop:signedOn ?d ; rdfs:label ?l "
+          f"OPTIONAL {{ ?ev rdf:subject ?a ; rdf:object <{mid}> ; coop:quote ?quote }} }}", NT),
+        # down the whole chain to the country in one ASK
+        q("b_ask_chain", f"ASK {{ <{leaf}> coop:partOf+ <{country}> . <{top}> coop:partOf+ <{country}> }}"),
+        # -- the large-answer mix (not in the full or interactive mix) --
+        q("large_hub_edges", f"SELECT ?h ?s ?p WHERE {{ VALUES ?h {{ {every_hub} }} ?s ?p ?h }}",
+          interactive=False, large_from=300_000),
+        q("large_labels", 'SELECT ?e ?en ?zh WHERE { ?e rdfs:label ?en FILTER(LANG(?en) = "en") '
+          'OPTIONAL { ?e rdfs:label ?zh FILTER(LANG(?zh) = "zh") } }', interactive=False, large_from=100_000),
+        q("large_signed_since", "SELECT ?a ?d ?o WHERE { ?a coop:signedOn ?d ; coop:hasSignatory ?o "
+          'FILTER(?d >= "2018-01-01"^^xsd:date) }', interactive=False, large_from=300_000),
+        q("large_hub_cosigned", f"SELECT ?a ?partner WHERE {{ ?a coop:hasSignatory <{hubs[0]}> , ?partner "
+          f"FILTER(?partner != <{hubs[0]}>) }}", interactive=False, large_from=500_000),
+        q("large_construct_located", "CONSTRUCT { ?o coop:locatedIn ?r } WHERE { ?o coop:locatedIn ?r }", NT,
+          interactive=False, large_from=400_000),
+    ]
+
+
+# Which queries each wrk mix cycles over. The large-answer queries have a mix of their own, so
+# the full and interactive mixes of both workloads stay the same nine kinds.
+MIXES = {
+    "full": lambda q: not q.large_from,
+    "interactive": lambda q: q.interactive and not q.large_from,
+    "large": lambda q: bool(q.large_from),
+}
+
+
 def body(query: Query) -> str:
-    return urlencode({"query": PREFIXES + query.sparql})
+    return urlencode({"query": query.prefixes + query.sparql})
 
 
 # -- systems -----------------------------------------------------------------------------------------
@@ -406,6 +492,7 @@ def wrk(url: str, mix: list[Query], work: Path, name: str, *, seconds: int, conn
 @dataclass
 class Measured:
     system: str
+    workload: str
     size: str
     triples: int
     load_s: float = float("nan")
@@ -414,21 +501,45 @@ class Measured:
     pss_mb: float = float("nan")
     replica_s: float = float("nan")
     latency_s: dict[str, float] = field(default_factory=dict)
-    full: WrkResult | None = None
-    interactive: WrkResult | None = None
+    runs: dict[str, list[WrkResult]] = field(default_factory=dict)  # mix -> one result per repetition
     answers: dict[str, int] = field(default_factory=dict)
+    busy: list[float] = field(default_factory=list)  # other processes' CPU share before each wrk run
     error: str | None = None
     note: str = ""
 
 
-def measure(system: System, size: str, data: Path, mix: list[Query], args: argparse.Namespace,
+def cpu_busy(seconds: float = 1.0) -> float:
+    """Share of all CPUs that were busy during ``seconds`` (0-1), from /proc/stat; NaN if unreadable.
+
+    Sampled while the server under test is idle (after ``settle``), so what it sees is other
+    processes' load. The load average cannot tell: it still counts our own previous wrk run.
+    """
+    def snapshot() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        return sum(values), values[3] + values[4]  # total, idle + iowait
+
+    try:
+        total0, idle0 = snapshot()
+        time.sleep(seconds)
+        total1, idle1 = snapshot()
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def mix_durations(args: argparse.Namespace) -> dict[str, int]:
+    return {"full": args.full_duration, "interactive": args.duration, "large": args.large_duration}
+
+
+def measure(system: System, size: str, workload: str, data: Path, queries: list[Query], args: argparse.Namespace,
             triples: int, note: str = "") -> Measured:
-    work = WORK / size / system.name
+    work = WORK / size / workload / system.name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    result = Measured(system.name, size, triples, note=note)
+    result = Measured(system.name, workload, size, triples, note=note)
+    tag = f"[{size} {workload}] {system.name}"
     try:
-        say(f"[{size}] {system.name}: loading {data.name}")
+        say(f"{tag}: loading {data.name}")
         result.load_s = system.load(data, work)
         # A first start (on a cold store), stopped at once; the measured start is the second, on an
         # existing store, as a user restarting a server sees it.
@@ -438,28 +549,38 @@ def measure(system: System, size: str, data: Path, mix: list[Query], args: argpa
             result.load_s = first_start
         with serving(system, work, data, timeout=args.start_timeout) as (url, process, start_s):
             result.start_s = start_s
-            say(f"[{size}] {system.name}: up in {start_s:.2f} s")
+            say(f"{tag}: up in {start_s:.2f} s")
             if isinstance(system, Coopgraph):
                 result.replica_s = start_s + wait_for_replica(url, timeout=args.start_timeout)
-                say(f"[{size}] {system.name}: memory replica settled {result.replica_s:.1f} s after launch")
-            say(f"[{size}] {system.name}: checking answers")
-            result.answers = check_answers(url, mix)
+                say(f"{tag}: memory replica settled {result.replica_s:.1f} s after launch")
+            say(f"{tag}: checking answers")
+            result.answers = check_answers(url, queries)
             result.rss_mb = tree_rss_mb(process.pid)
-            say(f"[{size}] {system.name}: sequential latencies")
-            result.latency_s = sequential(url, mix, reps=args.reps, budget_s=args.query_budget,
+            say(f"{tag}: sequential latencies")
+            result.latency_s = sequential(url, queries, reps=args.reps, budget_s=args.query_budget,
                                           timeout=args.query_timeout)
-            say(f"[{size}] {system.name}: wrk, full mix")
-            profile = _start_profile(process.pid, work, args) if system.name == "coopgraph" else None
-            result.full = wrk(url, mix, work, "full", seconds=args.full_duration, connections=args.connections)
-            _stop_profile(profile)
-            say(f"[{size}] {system.name}: wrk, interactive mix")
-            result.interactive = wrk(url, [q for q in mix if q.interactive], work, "interactive",
-                                     seconds=args.duration, connections=args.connections)
+            durations = mix_durations(args)
+            # Repetitions interleave the mixes (full, interactive, large, full, ...), so a slow
+            # drift of the machine spreads over all of them instead of landing on one.
+            for rep in range(1, args.repeats + 1):
+                for mix, keep in MIXES.items():
+                    chosen = [q for q in queries if keep(q)]
+                    if not chosen:
+                        continue
+                    settle(url)
+                    result.busy.append(cpu_busy())
+                    say(f"{tag}: wrk, {mix} mix, run {rep}/{args.repeats} "
+                        f"(other load {result.busy[-1]:.0%} of the CPUs)")
+                    profile = (_start_profile(process.pid, work, args)
+                               if system.name == "coopgraph" and mix == "full" and rep == 1 else None)
+                    result.runs.setdefault(mix, []).append(
+                        wrk(url, chosen, work, f"{mix}-{rep}", seconds=durations[mix], connections=args.connections))
+                    _stop_profile(profile)
             result.rss_mb = max(result.rss_mb, tree_rss_mb(process.pid))
             result.pss_mb = tree_pss_mb(process.pid)
     except Exception as exc:  # a system that fails is reported in the table, not fatal to the run
         result.error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
-        say(f"[{size}] {system.name}: FAILED {result.error}")
+        say(f"{tag}: FAILED {result.error}")
     return result
 
 
@@ -489,56 +610,117 @@ def fmt(value: float, digits: int = 1) -> str:
     return "—" if value != value else f"{value:,.{digits}f}"
 
 
-def ratio(ours: float, theirs: float, *, higher_is_better: bool) -> str:
-    if ours != ours or theirs != theirs or theirs == 0 or ours == 0:
+def _clean(values: list[float]) -> list[float]:
+    return [v for v in values if v == v]
+
+
+def spread(values: list[float], digits: int = 1) -> str:
+    """Median of the repetitions, with their min-max when there are several."""
+    values = _clean(values)
+    if not values:
         return "—"
-    return f"{ours / theirs:.2f}×"
+    middle = fmt(statistics.median(values), digits)
+    return middle if len(values) == 1 else f"{middle} ({fmt(min(values), digits)}–{fmt(max(values), digits)})"
 
 
-def table(results: list[Measured], mix: list[Query]) -> str:
-    """One markdown table per size: metrics as rows, systems as columns, then coopgraph/peer ratios."""
-    lines: list[str] = []
-    for size in dict.fromkeys(r.size for r in results):
-        rows = [r for r in results if r.size == size]
+def ratio(ours: list[float], theirs: list[float]) -> str:
+    """ours/theirs of the medians; with repetitions, also the widest range they allow
+    (our worst over their best, our best over their worst)."""
+    ours, theirs = _clean(ours), _clean(theirs)
+    if not ours or not theirs or 0 in ours or 0 in theirs:
+        return "—"
+    middle = statistics.median(ours) / statistics.median(theirs)
+    if len(ours) == 1 and len(theirs) == 1:
+        return f"{middle:.2f}×"
+    return f"{middle:.2f}× ({min(ours) / max(theirs):.2f}–{max(ours) / min(theirs):.2f})"
+
+
+PEERS = ("oxigraph", "rdflib-endpoint")
+
+
+def _wrk_values(r: Measured, mix: str, attr: str) -> list[float]:
+    return [float(getattr(run, attr)) for run in r.runs.get(mix, [])]
+
+
+def summary_table(results: list[Measured], size: str, refused: bool) -> str:
+    """Both workloads side by side for one size: per workload the systems, then coopgraph/peer."""
+    columns: list[tuple[str, Measured | None, Measured | None]] = []  # (header, system, peer for a ratio)
+    for workload in dict.fromkeys(r.workload for r in results if r.size == size):
+        rows = [r for r in results if r.size == size and r.workload == workload]
         ours = next((r for r in rows if r.system == "coopgraph"), None)
-        peers = [r for r in rows if r.system in ("oxigraph", "rdflib-endpoint")]
-        header = [f"{size}"] + [f"{r.system}{' *' if r.note else ''}" for r in rows]
-        header += [f"coopgraph/{p.system}" for p in peers] if ours else []
-        lines.append("| " + " | ".join(header) + " |")
-        lines.append("|" + "---|" * len(header))
+        columns += [(f"{workload}: {r.system}{' *' if r.note else ''}", r, None) for r in rows]
+        if ours:
+            columns += [(f"{workload}: coopgraph/{p.system}", ours, p) for p in rows if p.system in PEERS]
+    lines = ["| " + " | ".join([size] + [c[0] for c in columns]) + " |", "|" + "---|" * (len(columns) + 1)]
 
-        def add(label: str, get, digits: int = 1, higher_is_better: bool = False) -> None:  # type: ignore[no-untyped-def]
-            cells = [label] + [fmt(get(r), digits) if not r.error else "failed" for r in rows]
-            if ours:
-                cells += [ratio(get(ours), get(p), higher_is_better=higher_is_better)
-                          if not (ours.error or p.error) else "—" for p in peers]
-            lines.append("| " + " | ".join(cells) + " |")
+    def add(label: str, get, digits: int = 1) -> None:  # type: ignore[no-untyped-def]
+        """``get(r)`` gives the repetitions' values (one value for what is measured once)."""
+        cells = [label]
+        for _header, r, peer in columns:
+            assert r is not None
+            if peer is None:
+                cells.append("failed" if r.error else spread(get(r), digits))
+            elif r.error or peer.error or not get(r):
+                cells.append("—")
+            else:
+                cells.append("busy" if refused else ratio(get(r), get(peer)))
+        lines.append("| " + " | ".join(cells) + " |")
 
-        add("triples", lambda r: r.triples, 0)
-        add("load (s)", lambda r: r.load_s, 2)
-        add("start on existing store (s)", lambda r: r.start_s, 2)
-        add("memory replica ready after launch (s)", lambda r: r.replica_s, 1)
-        add("RSS after load + mix (MB)", lambda r: r.rss_mb, 0)
-        add("PSS after load + mix (MB)", lambda r: r.pss_mb, 0)
-        for query in mix:
-            add(f"median {query.name} (ms)", lambda r, q=query.name: r.latency_s.get(q, float("nan")) * 1000, 2)
-        for label, attr in (("full mix", "full"), ("interactive mix", "interactive")):
-            add(f"{label}: req/s @{ARGS.connections}", lambda r, a=attr: getattr(r, a).rps if getattr(r, a) else float("nan"),
-                0, True)
-            add(f"{label}: p50 (ms)", lambda r, a=attr: getattr(r, a).p50_ms if getattr(r, a) else float("nan"), 1)
-            add(f"{label}: p99 (ms)", lambda r, a=attr: getattr(r, a).p99_ms if getattr(r, a) else float("nan"), 1)
-            add(f"{label}: errors", lambda r, a=attr: getattr(r, a).errors if getattr(r, a) else float("nan"), 0)
-        lines.append("")
-        for r in rows:
-            if r.note:
-                lines.append(f"\\* {r.system}: {r.note}")
-            if r.error:
-                lines.append(f"- {r.system} failed: `{r.error}`")
-        disagree = _disagreements(rows, mix)
-        if disagree:
-            lines.append(f"- answers differ between systems (rows per query): {disagree}")
-        lines.append("")
-    return "\n".join(lines)
+    add("triples", lambda r: [r.triples], 0)
+    add("load (s)", lambda r: [r.load_s], 2)
+    add("start on existing store (s)", lambda r: [r.start_s], 2)
+    add("memory replica ready after launch (s)", lambda r: [r.replica_s], 1)
+    add("RSS after load + mixes (MB)", lambda r: [r.rss_mb], 0)
+    add("PSS after load + mixes (MB)", lambda r: [r.pss_mb], 0)
+    for mix in MIXES:
+        if not any(mix in r.runs for r in results if r.size == size):
+            continue
+        add(f"{mix} mix: req/s @{ARGS.connections}", lambda r, m=mix: _wrk_values(r, m, "rps"), 1)
+        add(f"{mix} mix: p50 (ms)", lambda r, m=mix: _wrk_values(r, m, "p50_ms"), 1)
+        add(f"{mix} mix: p99 (ms)", lambda r, m=mix: _wrk_values(r, m, "p99_ms"), 1)
+        add(f"{mix} mix: errors (all runs)", lambda r, m=mix: [sum(_wrk_values(r, m, "errors"))] if m in r.runs else [], 0)
+    lines.append("")
+    for r in results:
+        if r.size != size:
+            continue
+        if r.note:
+            lines.append(f"\\* {r.workload}: {r.system}: {r.note}")
+        if r.error:
+            lines.append(f"- {r.workload}: {r.system} failed: `{r.error}`")
+    return "\n".join(lines) + "\n"
+
+
+def query_table(results: list[Measured], size: str, workload: str, queries: list[Query], refused: bool) -> str:
+    """Sequential median per query (ms) of one workload, with the rows each answer had."""
+    rows = [r for r in results if r.size == size and r.workload == workload]
+    ours = next((r for r in rows if r.system == "coopgraph"), None)
+    peers = [p for p in rows if p.system in PEERS] if ours else []
+    header = [f"{size} {workload}: median ms", "rows"] + [r.system for r in rows]
+    header += [f"coopgraph/{p.system}" for p in peers]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for query in queries:
+        answered = next((r.answers[query.name] for r in rows if r.answers.get(query.name, -1) >= 0), None)
+        cells = [f"`{query.name}`", "—" if answered is None else f"{answered:,}"]
+        cells += ["failed" if r.error else fmt(r.latency_s.get(query.name, float("nan")) * 1000, 2) for r in rows]
+        for p in peers:
+            assert ours is not None
+            mine, theirs = ours.latency_s.get(query.name, float("nan")), p.latency_s.get(query.name, float("nan"))
+            cells.append("busy" if refused else ratio([mine], [theirs]))
+        lines.append("| " + " | ".join(cells) + " |")
+    disagree = _disagreements(rows, queries)
+    if disagree:
+        lines += ["", f"- answers differ between systems (rows per query): {disagree}"]
+    return "\n".join(lines) + "\n"
+
+
+def tables(results: list[Measured], mixes: dict[str, list[Query]], refused: bool) -> str:
+    parts = []
+    for size in dict.fromkeys(r.size for r in results):
+        parts.append(f"### {size}\n")
+        parts.append(summary_table(results, size, refused))
+        for workload in dict.fromkeys(r.workload for r in results if r.size == size):
+            parts.append(query_table(results, size, workload, mixes[f"{size} {workload}"], refused))
+    return "\n".join(parts)
 
 
 def _disagreements(rows: list[Measured], mix: list[Query]) -> str:
@@ -549,6 +731,16 @@ def _disagreements(rows: list[Measured], mix: list[Query]) -> str:
         if len(set(counts.values())) > 1:
             problems.append(f"{query.name} {counts}")
     return "; ".join(problems)
+
+
+def busy_verdict(results: list[Measured], at_start: float, threshold: float) -> tuple[bool, str]:
+    """Was another process using more than ``threshold`` of the CPUs at the start or before any wrk run?"""
+    samples = _clean([at_start] + [b for r in results for b in r.busy])
+    worst = max(samples, default=float("nan"))
+    busy = worst == worst and worst > threshold
+    text = (f"other processes used at most {worst:.0%} of the CPUs when sampled (at the start and for 1 s "
+            f"before each of {len(samples) - 1} wrk runs; threshold {threshold:.0%})")
+    return busy, text
 
 
 def machine() -> dict[str, str]:
@@ -586,32 +778,66 @@ def versions() -> dict[str, str]:
     return found
 
 
-def write_results(path: Path, results: list[Measured], mix: list[Query], args: argparse.Namespace,
-                  elapsed: float) -> str:
+def write_results(path: Path, results: list[Measured], mixes: dict[str, list[Query]], args: argparse.Namespace,
+                  elapsed: float, busy_text: str, refused: bool) -> str:
     info = machine()
+    durations = mix_durations(args)
     lines = [
         "# Benchmark results",
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M %Z')} with `python bench/run.py {' '.join(args.argv)}` "
         f"({elapsed / 60:.1f} min). Generated by bench/run.py; see bench/README.md for what is measured.",
         "",
-        "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + ".",
+        "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + f"; {busy_text}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".",
-        f"Throughput: wrk, 2 threads, {args.connections} connections, {args.full_duration} s on the full mix and "
-        f"{args.duration} s on the interactive mix; latencies: "
+        f"Throughput: wrk, 2 threads, {args.connections} connections, "
+        + ", ".join(f"{seconds} s on the {mix} mix" for mix, seconds in durations.items())
+        + f", {args.repeats} repetition(s) each: the median, with (min–max) of the repetitions; ratios are "
+        "coopgraph/peer of the medians, with (our worst/their best – our best/their worst). Latencies: "
         f"median of up to {args.reps} sequential runs. Caches: off unless the system is named `+cache`.",
         "",
-        table(results, mix),
-        "## The query mix",
+        "Workload a: bench/generate.py's graph and its mix. Workload b: bench/generate_b.py's graph (four giant "
+        "hubs, many small components, long texts, deep `coop:partOf` chains) and its own query texts for the "
+        "same nine kinds, plus a mix of large answers (10k+ rows each at 1M).",
         "",
     ]
-    for query in mix:
-        tag = "" if query.interactive else " (not in the interactive mix)"
-        lines.append(f"- `{query.name}`{tag}: `{query.sparql}`")
-    lines.append("")
+    if refused:
+        lines += ["**Busy machine: the ratios are withheld** (run again on an idle machine, or `--allow-busy`).", ""]
+    lines += [tables(results, mixes, refused), "## The query mixes", ""]
+    listed: set[str] = set()
+    for key, queries in mixes.items():
+        workload = key.split()[1]
+        if workload in listed:
+            continue
+        listed.add(workload)
+        lines.append(f"Workload {workload}:")
+        lines.append("")
+        for query in queries:
+            if query.large_from:
+                tag = f" (large mix; 10k+ rows from about {query.large_from:,} triples)"
+            else:
+                tag = "" if query.interactive else " (not in the interactive mix)"
+            lines.append(f"- `{query.name}`{tag}: `{query.sparql}`")
+        lines.append("")
     text = "\n".join(lines)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return text
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A graph generator and the queries written for its landmarks."""
+
+    name: str
+    ensure: Callable[[int, int], Path]
+    queries: Callable[[dict], list[Query]]  # type: ignore[type-arg]
+
+    def mix(self, data: Path) -> list[Query]:
+        return self.queries(json.loads(generate.landmarks_path(data).read_text()))
+
+
+WORKLOADS = {"a": Workload("a", generate.ensure, query_mix), "b": Workload("b", generate_b.ensure, query_mix_b)}
 
 
 def say(message: str) -> None:
@@ -626,6 +852,8 @@ def main(argv: list[str] | None = None) -> int:
     global ARGS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10k,100k", help="comma-separated: 10k, 100k, 1m (default 10k,100k)")
+    parser.add_argument("--workload", default="a,b",
+                        help="comma-separated: a (generate.py + its mix), b (generate_b.py + its mixes); default both")
     parser.add_argument("--systems", default="coopgraph,oxigraph,rdflib-endpoint",
                         help=f"comma-separated, from {', '.join(SYSTEMS)}")
     parser.add_argument("--rdflib-max", default="100k", help="largest size rdflib-endpoint loads (default 100k)")
@@ -633,6 +861,9 @@ def main(argv: list[str] | None = None) -> int:
     # Longer: at 1M a whole-graph aggregate takes seconds, and in a short window the ones still
     # running when wrk stops are not counted at all, which flatters a slow server's p99.
     parser.add_argument("--full-duration", type=int, default=30, help="seconds of wrk on the full mix (default 30)")
+    parser.add_argument("--large-duration", type=int, default=15,
+                        help="seconds of wrk on workload b's large-answer mix (default 15)")
+    parser.add_argument("--repeats", type=int, default=2, help="wrk runs of each mix, interleaved (default 2)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--reps", type=int, default=11, help="sequential runs per query (default 11)")
     parser.add_argument("--query-budget", type=float, default=20.0, help="seconds at most per query, sequential")
@@ -640,6 +871,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start-timeout", type=float, default=600.0)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--profile", action="store_true", help="py-spy the coopgraph server under wrk")
+    # Other processes' CPU share above which the run is "busy": its figures are printed, but no
+    # ratio, and bench/RESULTS.md is left alone (the tables go to bench/work/RESULTS-busy.md).
+    parser.add_argument("--busy-threshold", type=float, default=0.25,
+                        help="share of all CPUs used by other processes that makes the run busy (default 0.25)")
+    parser.add_argument("--allow-busy", action="store_true",
+                        help="compare and write --out even on a busy machine (the header says it was busy)")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
     args.argv = argv if argv is not None else sys.argv[1:]
@@ -651,31 +888,44 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    unknown = [s for s in sizes if s not in generate.SIZES] + [s for s in systems if s not in SYSTEMS]
-    if unknown:
-        parser.error(f"unknown size or system: {', '.join(unknown)}")
+    workloads = [w.strip().lower() for w in args.workload.split(",") if w.strip()]
+    unknown = ([s for s in sizes if s not in generate.SIZES] + [s for s in systems if s not in SYSTEMS]
+               + [w for w in workloads if w not in WORKLOADS])
+    if unknown or args.repeats < 1:
+        parser.error(f"unknown size, system or workload: {', '.join(unknown)}" if unknown else "--repeats >= 1")
+    at_start = cpu_busy(2.0)
+    say(f"other processes use {at_start:.0%} of the CPUs now (busy above {args.busy_threshold:.0%})")
     rdflib_max = generate.SIZES[args.rdflib_max.lower()]
     results: list[Measured] = []
-    mix: list[Query] = []
+    mixes: dict[str, list[Query]] = {}
     for size in sizes:
         triples = generate.SIZES[size]
-        data = generate.ensure(triples, args.seed)
-        mix = query_mix(json.loads(generate.landmarks_path(data).read_text()))
-        count = _count_lines(data)
-        for name in systems:
-            system = SYSTEMS[name]()
-            if name == "rdflib-endpoint" and triples > rdflib_max:
-                small_label = generate.size_label(rdflib_max)
-                small = generate.ensure(rdflib_max, args.seed)
-                small_mix = query_mix(json.loads(generate.landmarks_path(small).read_text()))
-                results.append(measure(system, size, small, small_mix, args, _count_lines(small),
-                                       note=f"ran on the {small_label} graph (pure Python; {size} takes too long)"))
-                continue
-            results.append(measure(system, size, data, mix, args, count))
-        print(table([r for r in results if r.size == size], mix), flush=True)  # noqa: T201 (a script)
-    text = write_results(args.out, results, mix, args, time.perf_counter() - started)
-    say(f"wrote {args.out}")
+        for name in workloads:
+            workload = WORKLOADS[name]
+            data = workload.ensure(triples, args.seed)
+            queries = mixes[f"{size} {name}"] = workload.mix(data)
+            count = _count_lines(data)
+            for system_name in systems:
+                system = SYSTEMS[system_name]()
+                if system_name == "rdflib-endpoint" and triples > rdflib_max:
+                    small = workload.ensure(rdflib_max, args.seed)
+                    results.append(measure(system, size, name, small, workload.mix(small), args, _count_lines(small),
+                                           note=f"ran on the {generate.size_label(rdflib_max)} graph "
+                                                f"(pure Python; {size} takes too long)"))
+                    continue
+                results.append(measure(system, size, name, data, queries, args, count))
+        busy, _text = busy_verdict(results, at_start, args.busy_threshold)
+        print(tables([r for r in results if r.size == size], mixes, busy and not args.allow_busy),  # noqa: T201
+              flush=True)
+    busy, busy_text = busy_verdict(results, at_start, args.busy_threshold)
+    refused = busy and not args.allow_busy
+    out = WORK / "RESULTS-busy.md" if refused else args.out
+    text = write_results(out, results, mixes, args, time.perf_counter() - started, busy_text, refused)
     print(text)  # noqa: T201
+    if refused:
+        say(f"busy machine: {busy_text}. No ratios; {args.out.name} left as it was, the tables are in {out}")
+        return 3
+    say(f"wrote {out} ({busy_text})")
     return 0
 
 
