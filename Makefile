@@ -6,7 +6,17 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run build test bench bench-pages bench-ingest clean
+# Where `coopgraph build` reads and writes, as it finds them (its settings come from the environment).
+STORE  := $(patsubst %/,%,$(or $(COOPGRAPH_STORE),var/store))
+DATA   := $(or $(COOPGRAPH_DATA),data)
+EXPORT := $(or $(COOPGRAPH_EXPORT_DIR),var/export)
+# Touched after each successful `coopgraph build` of $(STORE): beside the store, never inside it.
+BUILT  := $(dir $(STORE)).$(notdir $(STORE)).built
+# Everything a build reads (a superset of what its hash covers: an extra file costs one check, not a build).
+INPUTS := $(shell find $(DATA)/facts $(DATA)/documents ontology graph -type f -not -path '*/__pycache__/*' \
+                   2>/dev/null) coopgraph/__init__.py
+
+.PHONY: setup run build test bench bench-pages bench-ingest clean FORCE
 
 setup: $(STAMP) api/static/vendor/.stamp
 
@@ -22,8 +32,18 @@ api/static/vendor/.stamp: package.json package-lock.json tools/vendor_assets.py 
 	$(PY) tools/vendor_assets.py
 	touch $@
 
-build: setup
+# `coopgraph build` compares a hash of everything it reads with the store's and rebuilds only on a
+# difference, but Python's start-up alone takes 1-3 s. So make asks it only when one of those files
+# is newer than the last build here (or the exports are gone, or COOPGRAPH_BASE is set: not a file),
+# and an unchanged `make run` starts serving at once. A missing store is built by `coopgraph serve`.
+build: setup $(BUILT)
+
+$(BUILT): $(STAMP) $(INPUTS) $(if $(COOPGRAPH_BASE),FORCE) \
+          $(if $(wildcard $(addprefix $(EXPORT)/coopgraph.,ttl nt jsonld)),,FORCE)
 	$(VENV)/bin/coopgraph build
+	@touch $@
+
+FORCE:
 
 run: build
 	$(VENV)/bin/coopgraph serve

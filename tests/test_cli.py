@@ -152,3 +152,18 @@ def test_query_format_help_lists_every_format_it_accepts(cli) -> None:  # type: 
     line = next(line for line in result.output.splitlines() if "--format" in line)
     for fmt in [*RESULT_FORMATS, *GRAPH_FORMATS]:
         assert f" {fmt}" in line, fmt
+
+
+def test_a_second_build_of_unchanged_data_is_up_to_date_and_writes_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store, exports = tmp_path / "store", tmp_path / "export"
+    args = ["build", "--store", str(store), "--export-dir", str(exports)]
+    assert cli.invoke(app, args).exit_code == 0
+    state = (store / "state.json").read_text(encoding="utf-8")
+    contents = sorted(p.name for p in store.iterdir())
+    exported = {p.name: p.stat().st_mtime_ns for p in exports.iterdir()}
+    again = cli.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "is up to date with" in again.output and "nothing to build" in again.output
+    assert (store / "state.json").read_text(encoding="utf-8") == state      # the same generation
+    assert sorted(p.name for p in store.iterdir()) == contents               # and no new one
+    assert {p.name: p.stat().st_mtime_ns for p in exports.iterdir()} == exported
