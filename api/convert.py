@@ -26,6 +26,7 @@ __all__ = ["detail_of", "edges_of", "evidence_of", "node_detail_of", "node_ref_o
 
 _MODALITIES: dict[str, Literal["done", "planned", "stated"]] = {"done": "done", "planned": "planned",
                                                                  "stated": "stated"}
+_IMPLIED: dict[str, Literal["text", "knowledge"]] = {"text": "text", "knowledge": "knowledge"}
 
 
 def summary_of(ref: EntityRef | IndexedEntity) -> EntitySummary:
@@ -44,7 +45,7 @@ def evidence_of(ev: Evidence) -> EvidenceQuote:
                          document_title=doc.label if doc else None, start=ev.start, end=ev.end, note=ev.note,
                          url=urls.document(doc.slug, span) if doc and doc.slug else None, origin=ev.origin,
                          modality=modality, confidence=ev.confidence, accepted_by=ev.accepted_by,
-                         extracted_at=ev.extracted_at)
+                         extracted_at=ev.extracted_at, implied=_IMPLIED.get(ev.implied or ""))
 
 
 def value_of(value: Value | None) -> LiteralValue | None:

@@ -113,6 +113,10 @@ class EvidenceQuote(BaseModel):
     accepted_by: str | None = Field(None, description="Extracted evidence: who accepted it into the graph.")
     extracted_at: str | None = Field(
         None, description="Extracted evidence: when it was accepted (ISO date-time).")
+    implied: Literal["text", "knowledge"] | None = Field(
+        None, description="Set when the quote does not state the fact itself: \"text\" (the article only "
+        "implies it) or \"knowledge\" (general knowledge, not in the text); `note` says what the text says. "
+        "Null when the quote states the fact (coop:implied).")
 
 
 class Statement(BaseModel):

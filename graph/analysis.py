@@ -531,7 +531,8 @@ def evidence_of(G: nx.MultiDiGraph[str], iris: Iterable[str]) -> tuple[Evidence,
                                 modality=data.get("modality"),
                                 confidence=data.get("confidence") if extracted else None,
                                 accepted_by=data.get("accepted_by") if extracted else None,
-                                extracted_at=data.get("extracted_at") if extracted else None))
+                                extracted_at=data.get("extracted_at") if extracted else None,
+                                implied=data.get("implied")))
     return tuple(records)
 
 

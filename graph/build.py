@@ -6,7 +6,8 @@ Shape of the output, for an entity ``e`` and a statement ``s p o`` quoted from d
     s  p  o .                                   # plain triple: plain queries stay plain
     ev a coop:Evidence ; rdf:subject s ; rdf:predicate p ; rdf:object o ;
        coop:quote "..." ; coop:startOffset 12 ; coop:endOffset 80 ; prov:wasDerivedFrom d ;
-       coop:modality "done" | "planned" | "stated" .
+       coop:modality "done" | "planned" | "stated" ;
+       coop:implied "text" | "knowledge" .     # only when the quote does not state the fact itself
     d  a coop:SourceDocument ; dcterms:title ... ; schema:text ... ; coop:sha256 ... ;
        schema:mentions e .                      # every entity a statement of d names
 
@@ -205,6 +206,8 @@ class _Builder:
             self.graph.add((ev, p, o))
         if st.note:
             self.graph.add((ev, SKOS.note, Literal(st.note, lang="en")))
+        if st.implied:
+            self.graph.add((ev, COOP.implied, Literal(st.implied)))
         self.summary.evidence_quotes += 1
 
     def literal(self, st: Statement, predicate: str) -> Literal:

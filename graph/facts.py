@@ -16,17 +16,22 @@ from coopgraph.graph.ids import is_slug
 from coopgraph.graph.sources import parse_date_value
 from coopgraph.graph.yamlfile import LINE_KEY, load_yaml
 
-__all__ = ["Location", "Entity", "Statement", "FactBase", "load_facts", "MODALITIES"]
+__all__ = ["Location", "Entity", "Statement", "FactBase", "load_facts", "MODALITIES", "IMPLIED"]
 
 ENTITY_KEYS = {"id", "type", "label", "label_zh", "aliases", "comment"}
 STATEMENT_KEYS = {
     "subject", "predicate", "object", "value", "datatype", "lang", "source", "quote", "modality",
-    "occurrence", "note",
+    "occurrence", "note", "implied",
 }
 # How a quote states its fact: it happened, it is a plan / intention / something agreed for the
 # future, or it is a description or claim. Required on every statement (no silent default), so
 # the seed graph says which of its statements are plans.
 MODALITIES = ("done", "planned", "stated")
+# When the quote does not state the fact in so many words: "text" (the article implies it, e.g. "the
+# customs agencies of the two cities" for where each customs sits) or "knowledge" (general knowledge
+# the quote only names the ends of). Optional; a statement without it is stated by its quote. An
+# implied statement needs a `note` saying what the text does say, so a reader can judge the step.
+IMPLIED = ("text", "knowledge")
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class Statement:
     lang: str | None = None
     occurrence: int = 1
     note: str | None = None
+    implied: str | None = None    # one of IMPLIED, or None when the quote states the fact
 
 
 @dataclass
@@ -185,6 +191,14 @@ def _statement(raw: dict[str, Any], path: Path) -> Statement:
         raise FactError(f"{problem}: a statement's modality is one of {', '.join(MODALITIES)} (done: it "
                         "happened; planned: a plan or intention; stated: a description or claim)",
                         file=path, line=where.line)
+    implied = raw.get("implied")
+    if implied is not None and implied not in IMPLIED:
+        raise FactError(f"unknown 'implied' {implied!r}: it is 'text' (the article implies the fact) or "
+                        "'knowledge' (general knowledge, not in the text)", file=path, line=where.line)
+    note = _text(raw, "note", where, required=False)
+    if implied is not None and note is None:
+        raise FactError("an implied statement needs a 'note' saying what the text does say",
+                        file=path, line=where.line)
     return Statement(
         subject=subject,
         predicate=predicate,
@@ -197,7 +211,8 @@ def _statement(raw: dict[str, Any], path: Path) -> Statement:
         datatype=datatype,
         lang=_text(raw, "lang", where, required=False),
         occurrence=occurrence,
-        note=_text(raw, "note", where, required=False),
+        note=note,
+        implied=implied,
     )
 
 

@@ -13,7 +13,7 @@
   ``predicate_label`` (from the ontology) and ``evidence`` (IRIs into ``G.graph["evidence"]``).
 - **graph data**: ``version`` (the store version the projection was built from), ``base``,
   ``evidence`` ``{iri: {"quote", "document", "document_title", "start", "end", "note", "origin",
-  "modality", "confidence", "accepted_by", "extracted_at"}}`` (read as ``graph.records.Evidence`` by
+  "modality", "confidence", "accepted_by", "extracted_at", "implied"}}`` (read as ``graph.records.Evidence`` by
   ``graph.analysis.evidence_of``; ``origin`` is "extracted" for evidence typed
   ``coop:ExtractedEvidence``, else "curated") and
   ``predicates`` ``{iri: label}``.
@@ -94,6 +94,7 @@ _EVIDENCE_FIELDS = {
     "http://www.w3.org/ns/prov#wasDerivedFrom": "doc",
     "http://www.w3.org/2004/02/skos/core#note": "note",
     COOP_NS + "modality": "modality",
+    COOP_NS + "implied": "implied",
     COOP_NS + "confidence": "confidence",
     COOP_NS + "acceptedBy": "accepted_by",
     _PROV + "wasGeneratedBy": "activity",
@@ -397,7 +398,7 @@ class _Projector:
             return {}, {}
         subjects, props, objects, docs = fields["s"], fields["p"], fields["o"], fields["doc"]
         quotes, starts, ends = fields.get("quote", {}), fields.get("start", {}), fields.get("end", {})
-        notes, modalities = fields.get("note", {}), fields.get("modality", {})
+        notes, modalities, implied = fields.get("note", {}), fields.get("modality", {}), fields.get("implied", {})
         confidences, accepted = fields.get("confidence", {}), fields.get("accepted_by", {})
         activities, ended = fields.get("activity", {}), fields.get("ended", {})
         extracted = {ev for (ev,) in self.rows(_Q_EXTRACTED, ("ev",)) if ev is not None}
@@ -416,6 +417,7 @@ class _Projector:
                 "end": _int(ends.get(ev)),
                 "note": notes.get(ev),
                 "modality": modalities.get(ev),
+                "implied": implied.get(ev),
             }
             if ev in extracted:
                 activity = activities.get(ev)

@@ -129,11 +129,12 @@ def existing_entity(store: Selectable, base: str, slug: str) -> str:
 # sure the extraction was, who accepted it and when: the fields of ``graph.records.Evidence`` beyond
 # the quote. ``?extracted`` is bound only on evidence typed coop:ExtractedEvidence.
 EVIDENCE_KIND = """OPTIONAL { ?ev coop:modality ?modality }
+           OPTIONAL { ?ev coop:implied ?implied }
            OPTIONAL { ?ev a coop:ExtractedEvidence . BIND("true" AS ?extracted)
                       OPTIONAL { ?ev coop:confidence ?confidence }
                       OPTIONAL { ?ev coop:acceptedBy ?acceptedBy }
                       OPTIONAL { ?ev prov:wasGeneratedBy/prov:endedAtTime ?extractedAt } }"""
-EVIDENCE_VARS = "?ev ?quote ?start ?end ?doc ?note ?modality ?extracted ?confidence ?acceptedBy ?extractedAt"
+EVIDENCE_VARS = "?ev ?quote ?start ?end ?doc ?note ?modality ?extracted ?confidence ?acceptedBy ?extractedAt ?implied"
 
 
 def evidence_of_row(row: Row, refs: dict[str, EntityRef]) -> Evidence:
@@ -145,7 +146,7 @@ def evidence_of_row(row: Row, refs: dict[str, EntityRef]) -> Evidence:
                     origin="extracted" if extracted else "curated", modality=row.get("modality"),
                     confidence=_decimal(confidence) if extracted and confidence else None,
                     accepted_by=row.get("acceptedBy") if extracted else None,
-                    extracted_at=row.get("extractedAt") if extracted else None)
+                    extracted_at=row.get("extractedAt") if extracted else None, implied=row.get("implied"))
 
 
 def _decimal(lexical: str) -> float | None:

@@ -53,6 +53,9 @@ class Evidence:
     confidence: float | None = None
     accepted_by: str | None = None
     extracted_at: str | None = None
+    # "text" when the quote only implies the fact, "knowledge" when it is general knowledge the quote
+    # does not state (coop:implied); None when the quote states it. ``note`` then says what the text says.
+    implied: str | None = None
 
     @property
     def machine_extracted(self) -> bool:

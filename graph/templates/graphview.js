@@ -260,6 +260,14 @@
       source.textContent = "Source: " + (ev.document_title || ev.document || "unknown");
     }
     box.appendChild(source);
+    // A quote that only implies its fact says so, with the curator's note on what the text does say.
+    if (ev.implied) {
+      var implied = el("p", { className: "cg-implied" });
+      implied.appendChild(el("strong", null, ev.implied === "knowledge" ? "General knowledge, not stated in the text"
+                                                                        : "Implied by the text, not stated"));
+      if (ev.note) { implied.appendChild(document.createTextNode(": " + ev.note)); }
+      box.appendChild(implied);
+    }
     return box;
   }
 

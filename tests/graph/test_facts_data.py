@@ -22,7 +22,7 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DOCUMENT_KEYS = {"id", "title", "publisher", "source_site", "date", "language", "raw_file", "attribution"}
 ENTITY_KEYS = {"id", "type", "label", "label_zh", "aliases", "comment"}
 STATEMENT_KEYS = {"subject", "predicate", "object", "value", "datatype", "lang", "source", "quote",
-                  "modality", "occurrence", "note"}
+                  "modality", "occurrence", "note", "implied"}
 MODALITIES = {"done", "planned", "stated"}
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Page furniture that must not survive in a clean document text.
@@ -97,8 +97,13 @@ def test_document_text_is_the_clean_article_body(doc_id: str) -> None:
     text = texts()[doc_id]
     meta = documents()[doc_id]
     assert text.startswith(meta["title"]), "the first line is the title"
+    # The page's credit lines may close the text (who wrote it, who hosts and runs the page): they are
+    # the evidence of the page's publishers. Nothing else of the page may stay.
+    body, _, credits = text.partition("\n\nSource: ")
+    for line in filter(None, credits.split("\n")):
+        assert line.startswith(("Chongqing Daily", "Host: ")), f"{doc_id}.txt: not a credit line: {line[:60]!r}"
     for furniture in BOILERPLATE:
-        assert furniture not in text, f"{doc_id}.txt still has page furniture: {furniture!r}"
+        assert furniture not in body, f"{doc_id}.txt still has page furniture: {furniture!r}"
     raw = (DOCUMENTS / meta["raw_file"]).read_text(encoding="utf-8")
     for paragraph in text.split("\n"):
         assert paragraph in raw, f"{doc_id}.txt: a line is not verbatim from the raw page: {paragraph[:60]!r}"
@@ -200,3 +205,88 @@ def test_both_documents_are_sources_of_facts() -> None:
     per_document = Counter(s["source"] for _, s in statements())
     for doc_id in documents():
         assert per_document[doc_id] >= 50, f"{doc_id}: only {per_document[doc_id]} statements"
+
+
+# --- issue 12, item 15: a quote states its fact, or the statement says it only implies it ----------
+
+def _names(entity_id: str) -> list[str]:
+    entity = next(e for _, e in entities() if e["id"] == entity_id)
+    return [entity["label"], *(entity.get("aliases") or [])]
+
+
+def _fold(text: str) -> str:
+    return text.lower().replace("\u2019", "'").replace("\u2013", "-")
+
+
+@pytest.mark.parametrize("item", [i for i in statements() if "implied" in i[1]], ids=statement_id)
+def test_an_implied_statement_says_how_and_what_the_text_says(item: tuple[str, dict]) -> None:  # type: ignore[type-arg]
+    file, statement = item
+    assert statement["implied"] in ("text", "knowledge"), f"{file}: implied is 'text' or 'knowledge'"
+    assert len(statement.get("note") or "") >= 40, f"{file}: an implied statement explains itself in a note"
+
+
+@pytest.mark.parametrize("item", [i for i in statements() if "object" in i[1]], ids=statement_id)
+def test_a_relation_names_its_ends_or_explains_them(item: tuple[str, dict]) -> None:  # type: ignore[type-arg]
+    """Either the quote names both ends (a label or an alias), or the statement carries a note (an
+    anaphor such as "they" or "the two sides" resolved) or is marked implied, or it is one of the
+    statements whose quote is a clause of the one sentence that names the other end (an agreement's
+    articles and areas: "the two sides agreed on 21 articles of cooperation, including ...")."""
+    file, st = item
+    quote = _fold(st["quote"])
+    named = [any(_fold(n) in quote for n in _names(st[end])) for end in ("subject", "object")]
+    clause_of_a_listing = st["subject"] == "cq-cd-customs-memorandum" or st["subject"].startswith("cq-cd-memo-")
+    pronoun = re.search(r"\b(they|it|we|he|the two sides|the bureau|the bureua|the administration bureau)\b", quote)
+    assert all(named) or "note" in st or "implied" in st or clause_of_a_listing or (named[1] and pronoun), (
+        f"{file}: the quote {st['quote']!r} names neither end's name nor a pronoun for it; add a note or "
+        "`implied`")
+
+
+def test_the_examples_of_the_issue_are_marked_implied() -> None:
+    """Issue 12, item 15: "based in -> Chongqing" quoting "the customs agencies of the two cities", and
+    "has jurisdiction over Chengdu" quoting "the parties and government of the two cities"."""
+    by_key = {(s["subject"], s["predicate"], s.get("object")): s for _, s in statements()}
+    for key in (("chongqing-customs", "basedIn", "chongqing"), ("chengdu-customs", "basedIn", "chengdu"),
+                ("cpc-chengdu-municipal-committee", "hasJurisdiction", "chengdu"),
+                ("chengdu-chongqing-package-agreement", "hasSignatory", "cpc-chengdu-municipal-committee")):
+        assert by_key[key].get("implied") == "text", key
+    assert by_key[("post-prc-president", "org:postIn", "china")].get("implied") == "knowledge"
+
+
+# --- issue 12, item 16: the named things the articles state ---------------------------------------
+
+ITEM_16 = {
+    # id: (type, a name the text uses, [(subject, predicate, object, a words of the quote)])
+    "customs-special-supervision-areas": ("BondedArea", "customs special supervision areas", [
+        ("cq-cd-memo-article-special-supervision-areas", "concerns", "customs-special-supervision-areas",
+         "customs special supervision areas"),
+        ("cq-cd-customs-memorandum", "promotes", "customs-special-supervision-areas", "customs special supervision areas")]),
+    "upper-yangtze-river-economic-belt": ("Region", "upper reaches of the Yangtze river economic belt", [
+        ("upper-yangtze-river-economic-belt", "locatedIn", "yangtze-river-economic-belt", "upper reaches"),
+        ("cq-cd-memo-article-upper-yangtze", "concerns", "upper-yangtze-river-economic-belt", "upper reaches")]),
+    "reform-and-opening-up": ("Policy", "reform and opening-up", [
+        ("xi-instruction-chongqing-opening-up", "concerns", "reform-and-opening-up", "reform and opening-up"),
+        ("chongqing", "promotes", "reform-and-opening-up", "reform and opening-up")]),
+    "cpc": ("PoliticalParty", "CPC", [("cpc-central-committee", "partOf", "cpc", "19th CPC central committee")]),
+    "xi-visit-chongqing-2019": ("Visit", "President Xi Jinping's visit to Chongqing", [
+        ("xi-visit-chongqing-2019", "visitor", "xi-jinping", "President Xi Jinping's visit to Chongqing")]),
+    "cq-foreign-trade-commission": ("GovernmentBody", "Chongqing Foreign Trade and Economic Relations Commerce", [
+        ("cq-foreign-trade-commission", "cooperatesWith", "cq-investment-promotion-association", "Host: ")]),
+    "cq-investment-promotion-association": ("Association", "Chongqing Investment Promotion Association", [
+        ("cq-investment-promotion-association", "basedIn", "chongqing", "Undertaker: ")]),
+}
+
+
+@pytest.mark.parametrize("entity_id", sorted(ITEM_16))
+def test_the_named_things_of_item_16_are_there_with_quotes_and_links(entity_id: str) -> None:
+    kind, name, links = ITEM_16[entity_id]
+    entity = next(e for _, e in entities() if e["id"] == entity_id)
+    assert entity["type"] == kind
+    assert name in _names(entity_id), f"{entity_id}: {name!r} is its label or an alias"
+    assert any(name in text for text in texts().values()), f"{name!r} is a form the articles use"
+    found = {(s["subject"], s["predicate"], s.get("object")): s["quote"] for _, s in statements()}
+    for subject, predicate, obj, words in links:
+        assert words in found[(subject, predicate, obj)], (subject, predicate, obj)
+
+
+def test_the_communist_party_has_its_chinese_name() -> None:
+    assert next(e for _, e in entities() if e["id"] == "cpc")["label_zh"] == "中国共产党"
