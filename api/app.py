@@ -32,8 +32,10 @@ __all__ = ["create_app", "CSP", "EMBED_CSP"]
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-# Embeds exist to be framed by other sites.
-EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+# Embeds exist to be framed by other sites. In CSP, ``*`` matches only network schemes (http,
+# https, ws, wss), so Chromium refuses a parent page opened from disk; ``file:`` adds exactly that
+# (a journalist's first test is a local HTML file) and nothing else.
+EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors * file:")
 EMBED_PREFIXES = ("/embed",)
 VERSIONED_ASSETS = ("/static/lib/", "/static/vendor/")
 

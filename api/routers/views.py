@@ -1,7 +1,7 @@
 """Graph views over HTTP: the explorer page, iframe embeds, the view JSON and its exports.
 
 - ``/``                        the explorer (full page; state in the query string)
-- ``/embed``                   the same view with minimal chrome, framable by any site
+- ``/embed``                   the same view with minimal chrome, framable by any site or local file
 - ``/embed/sparql?query=``     a CONSTRUCT (or ``SELECT ?s ?p ?o``) drawn as a graph
 - ``/api/view``                ``graph.views.view_data`` as JSON (what the pages draw)
 - ``/api/export/view.{fmt}``   the same view as GraphML, GEXF, node CSV, edge CSV or Turtle + evidence
@@ -113,13 +113,14 @@ def _spec_params(request: Request, *, resolve: bool = False) -> dict[str, str]:
 
 
 _EMBED_EXAMPLE: dict[int | str, dict[str, Any]] = {200: {"content": {HTML: {
-    "example": "<!doctype html><html lang=\"en\">…<div id=\"cg-graph\"></div>…</html>"}}}}
+    "example": "<!doctype html><html lang=\"en\">…<div id=\"em-graph\" class=\"em-graph\"></div>…</html>"}}}}
 
 
 @router.get("/embed", response_class=HTMLResponse, summary="An iframe-friendly graph view",
             responses=_EMBED_EXAMPLE)
 def embed(request: Request, state: StateDep, spec: SpecDep, templates: TemplatesDep) -> Response:
-    """The view drawn with minimal chrome; any site may frame it (``frame-ancestors *``).
+    """The view drawn with minimal chrome; any site, or a page opened from disk, may frame it
+    (``frame-ancestors * file:``, api/app.py ``EMBED_CSP``).
 
     Like the explorer, a view above ``INLINE_MAX_NODES`` (or of a graph still being prepared) is
     fetched by the page from ``/api/view?...&v=VERSION`` rather than inlined."""
