@@ -120,7 +120,7 @@ def test_html_page_shows_labels_statements_evidence_and_links(app_client: httpx.
     assert '<blockquote class="evidence">' in html
     anchors = re.findall(r'href="/documents/([a-z0-9-]+)#q-(\d+)-(\d+)"', html)
     assert anchors, "each quote links to its sentence in the document"
-    assert f'src="/embed?focus={SLUG}&amp;depth=1&amp;height=320"' in html
+    assert f'src="/embed?focus={SLUG}&amp;depth=1&amp;height=420"' in html
     assert f'href="/?focus={SLUG}"' in html
     assert "/query?query=DESCRIBE+%3Chttps%3A%2F%2Fcoopgraph.org%2Fid%2Fchongqing-customs%3E" in html
     # every quoted span the page links to exists on that document page

@@ -36,6 +36,30 @@ def test_entity_page(browser, live_server: LiveServer, artifacts_dir: Path) -> N
         context.close()
 
 
+@pytest.mark.parametrize("width", [1280, 390])
+def test_entity_page_graph_has_room(browser, live_server: LiveServer, artifacts_dir: Path,  # type: ignore[no-untyped-def]
+                                    width: int) -> None:
+    """The neighbourhood graph: title and footer outside the drawing, the legend beside it, no node
+    under any of them at the fitted view; the page does not scroll sideways on a phone."""
+    from tests.browser.test_embed import FITTED, check_embed_layout
+
+    context, page, outside, errors = open_offline(browser, f"{live_server.url}/id/chongqing-customs", width=width)
+    try:
+        page.locator("iframe").scroll_into_view_if_needed()
+        frame = page.frame_locator("iframe")
+        frame.locator("#em-graph canvas").wait_for()
+        inner = next(f for f in page.frames if f.url.startswith(live_server.url + "/embed"))
+        inner.wait_for_function(FITTED, timeout=30_000)
+        check_embed_layout(inner, f"entity page {width}px")
+        box = page.locator("iframe").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["height"] >= 400
+        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+        page.locator(".ld-graph").screenshot(path=str(artifacts_dir / f"entity-graph-{width}.png"))
+        assert outside == [] and errors == []
+    finally:
+        context.close()
+
+
 def test_document_page(browser, live_server: LiveServer, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
     slug = httpx.get(live_server.url + "/api/documents").json()[0]["slug"]
     context, page, outside, errors = open_offline(browser, f"{live_server.url}/documents/{slug}")

@@ -165,3 +165,15 @@ def test_standalone_html_is_offline_escaped_and_writes_nothing(tmp_path: Path, m
     assert XSS not in html and "&lt;script&gt;window.__pwned" in html
     assert '<script type="application/json" id="cg-data">' in html
     assert notebook_html(G, ViewSpec()).startswith('<div class="coopgraph-view"><iframe srcdoc="&lt;!doctype html&gt;')
+
+
+def test_standalone_html_puts_the_evidence_above_a_collapsible_legend() -> None:
+    """The details panel (where a clicked link's quotes appear) comes before the legend, which is
+    a <details> with a bounded, scrolling box: a long legend cannot push the evidence out of view
+    (tests/browser/test_embed.py clicks a link in the real file)."""
+    html = render_standalone_html(synthetic_projection(30), ViewSpec())
+    panel, legend = html.index('id="cg-panel"'), html.index('id="cg-legend"')
+    assert panel < legend
+    assert re.search(r'<details class="cg-legend-box" id="cg-legend-box">', html)
+    assert re.search(r"\.cg-legend-box \{[^}]*max-height:[^}]*overflow-y: auto", html)
+
