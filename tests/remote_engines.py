@@ -2,7 +2,8 @@
 PyPI) and Virtuoso Open Source (Debian's `virtuoso-t`), each started on 127.0.0.1 in a temp dir,
 and ``coopgraph serve --store URL`` run as a real subprocess in front of one.
 
-Locally a missing engine skips its tests; under CI=true it fails them (.ci/run installs both).
+Locally a missing engine skips its tests, saying how to install it; under CI=true it fails them
+(``.ci/run`` installs both before ``make test``), as the browser tests do without Chromium.
 """
 
 from __future__ import annotations
@@ -23,21 +24,27 @@ from tests.conftest import REPO, LiveServer, free_port, wait_healthy
 ONTOLOGY_GRAPH = "https://coopgraph.org/ontology"
 
 
-def _command(name: str, hint: str, *, near_python: bool = False) -> str | None:
+def require_command(name: str, install: str, *, near_python: bool = False) -> str:
+    """The path of the command ``name``; if it is missing, skips the test (locally) or fails it
+    (under CI=true, where ``.ci/run`` should have installed it), saying how to install it."""
     found = shutil.which(name)
     if found is None and near_python:
         found = shutil.which(name, path=str(Path(sys.executable).parent))
-    if found is None and os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but the `{name}` command is missing ({hint})")
-    return found
+    if found is not None:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but the `{name}` command is missing: .ci/run installs it (as root) before "
+                    f"`make test`; or {install}. Without CI=true these tests are skipped instead.")
+    pytest.skip(f"the `{name}` command is not installed ({install}; .ci/run does it as root); "
+                "under CI=true this is a failure")
 
 
-def oxigraph_command() -> str | None:
-    return _command("oxigraph", "pip install -e '.[bench]'", near_python=True)
+def oxigraph_command() -> str:
+    return require_command("oxigraph", "pip install -e '.[bench]'", near_python=True)
 
 
-def virtuoso_command() -> str | None:
-    return _command("virtuoso-t", "apt-get install virtuoso-opensource")
+def virtuoso_command() -> str:
+    return require_command("virtuoso-t", "apt-get install virtuoso-opensource")
 
 
 @dataclass
@@ -82,8 +89,6 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], log_path: Path, what: 
 def start_oxigraph(location: Path) -> Engine:
     """``oxigraph serve`` on a fresh database in ``location`` (skips when the command is absent)."""
     command = oxigraph_command()
-    if command is None:
-        pytest.skip("the `oxigraph` command is not installed (pip install -e '.[bench]')")
     port = free_port()
     location.mkdir(parents=True, exist_ok=True)
     log_path = location / "oxigraph.log"
@@ -173,8 +178,6 @@ def start_virtuoso(location: Path) -> Engine:
     here to the anonymous ``SPARQL`` user of this throw-away database (through ``isql``).
     """
     command = virtuoso_command()
-    if command is None:
-        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource)")
     location.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     ini = location / "virtuoso.ini"

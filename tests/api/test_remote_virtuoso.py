@@ -10,6 +10,8 @@ under CI=true (.ci/run installs it), where that is a failure.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -105,3 +107,26 @@ def test_search_finds_by_english_and_chinese_names(app: LiveServer, live_server:
         embedded = httpx.get(live_server.url + "/api/search", params={"q": q}, timeout=60)
         assert ours.status_code == 200, ours.text
         assert [(h["slug"], h["match"]) for h in ours.json()] == [(h["slug"], h["match"]) for h in embedded.json()]
+
+
+def test_an_entity_is_found_by_name_on_the_remote_store(app: LiveServer) -> None:
+    by_name = httpx.get(app.url + "/api/entities/" + quote("chongqing customs"), timeout=60)
+    assert by_name.status_code == 200, by_name.text
+    assert by_name.json()["slug"] == "chongqing-customs"
+    miss = httpx.get(app.url + "/api/entities/" + quote("Chongqing Custom"), timeout=60)
+    assert miss.status_code == 404
+    assert "did you mean chongqing-customs (Chongqing Customs)" in miss.json()["error"]
+
+
+def test_without_virtuoso_these_tests_skip_saying_why_but_fail_under_ci(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # a machine with only the README's prerequisites
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        start_virtuoso(tmp_path / "virtuoso")
+    assert "`virtuoso-t` command is not installed (apt-get install virtuoso-opensource" in str(skipped.value)
+    assert ".ci/run" in str(skipped.value)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception) as failed:
+        start_virtuoso(tmp_path / "virtuoso")
+    assert "CI=true but the `virtuoso-t` command is missing: .ci/run installs it" in str(failed.value)

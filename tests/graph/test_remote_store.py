@@ -6,10 +6,7 @@ Skipped locally when the command is absent; under CI=true a missing command is a
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +18,7 @@ from coopgraph.graph.errors import QuerySyntaxError, StoreError
 from coopgraph.graph.store import Store, open_store
 from coopgraph.graph.store.remote import RemoteStore
 from tests.conftest import free_port
+from tests.remote_engines import oxigraph_command
 
 A = "https://coopgraph.org/id/chongqing"
 B = "https://coopgraph.org/id/sichuan"
@@ -28,18 +26,9 @@ LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 PART_OF = "https://coopgraph.org/ontology#partOf"
 
 
-def oxigraph_command() -> str | None:
-    found = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
-    if found is None and os.environ.get("CI") == "true":
-        pytest.fail("CI=true but the `oxigraph` command is missing (pip install -e '.[bench]')")
-    return found
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    command = oxigraph_command()
-    if command is None:
-        pytest.skip("the `oxigraph` command is not installed (pip install -e '.[bench]')")
+    command = oxigraph_command()  # skips when missing, except under CI=true
     port = free_port()
     location = tmp_path_factory.mktemp("oxigraph-server")
     log = open(location.parent / f"oxigraph-{port}.log", "wb")
