@@ -131,6 +131,11 @@ def check_embed_layout(frame: Any, name: str) -> dict[str, Any]:
         for sel in (".em-title", "#em-legend", ".em-foot"):
             assert not overlaps(node, parts[sel]), f"{name}: {sel} covers {node['id']}: {parts[sel]} / {node}"
     assert not overlaps(legend, parts[".em-foot"]) and not overlaps(legend, parts[".em-title"])
+    # Long names (communities are named after a member) are shortened, not cut off at the edge.
+    clipped = frame.evaluate("""() => [...document.querySelectorAll('#em-legend li')].filter((li) =>
+        li.getBoundingClientRect().right > document.getElementById('em-legend').getBoundingClientRect().right + 0.5
+        ).map((li) => li.textContent)""")
+    assert clipped == [], f"{name}: legend entries run past the frame: {clipped}"
     for sel in ("#em-legend-toggle", ".em-foot a", ".em-title"):
         box = parts[sel]
         if sel == ".em-foot a" and box is None:
