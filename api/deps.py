@@ -98,8 +98,11 @@ def entity_slug(request: Request, text: str, store: Store | None = None) -> str:
     if store is None:
         with state.reading() as held:
             return entity_slug(request, text, held)
-    return find_entity(store, text, base=base,
-                       index=lambda: state.search_index(text) or label_index(request, store, base))
+    def index() -> LabelIndex:
+        found = state.search_index(text)  # an empty one is an answer too: never every label over HTTP
+        return label_index(request, store, base) if found is None else found
+
+    return find_entity(store, text, base=base, index=index)
 
 
 def entity_node(request: Request, G: Any, text: str) -> str:
