@@ -174,7 +174,7 @@ def query(
         try:
             rendered = render(db, prefixed.text, fmt, prefixes=predefined_prefixes(settings.base))
         except QuerySyntaxError as exc:  # its line-1 columns as the user wrote them
-            raise QuerySyntaxError(prefixed.fix_positions(exc.message)) from None
+            raise QuerySyntaxError(prefixed.explain(exc.message)) from None
     if isinstance(rendered, Table):
         out.print(rendered)
     else:

@@ -4,9 +4,11 @@ As on the Wikidata Query Service, a query or update may use the common prefixes 
 them; its own ``PREFIX`` declarations win. Engines take no such setting through the protocol (a
 remote Virtuoso or Fuseki would not), so :func:`with_predefined_prefixes` writes the declarations
 into the text: only for the prefixes the text uses and does not declare, all on its first line, so
-that the parser's line numbers stay right (:meth:`Prefixed.fix_positions` puts the columns of
-line 1 back). A prefix that is neither declared nor predefined is refused here with its name and
-the nearest known one, instead of the parser's list of expected characters.
+that the parser's line numbers stay right (:meth:`Prefixed.explain` puts the columns of line 1
+back). A prefix that is neither declared nor predefined is left for the engine to reject, so that
+the checks before it (the guard, a remote engine's refusals) keep their answers; its parser error
+is then replaced by one naming the prefix and the nearest known one, instead of the parser's list
+of expected characters.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from coopgraph.graph.errors import QueryRejectedError
 from coopgraph.graph.ids import normalise_base
 from coopgraph.graph.namespaces import PREFIXES
 from coopgraph.graph.query_guard import prefix_use
@@ -37,15 +38,20 @@ def predefined_prefixes(base: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Prefixed:
-    """A query text with the declarations it needed put before it (``added``, on its first line)."""
+    """A query text with the declarations it needed put before it (``added``, on its first line);
+    ``undeclared``: why it cannot parse, when it uses a prefix that is neither declared nor predefined."""
 
     text: str
     added: str = ""
+    undeclared: str | None = None
 
-    def fix_positions(self, message: str, shift: int = 0) -> str:
-        """An engine error ``message`` about :attr:`text`, with line-1 columns as the user wrote them.
+    def explain(self, message: str, shift: int = 0) -> str:
+        """What to tell the user for the engine's syntax error ``message`` about :attr:`text`: the
+        undeclared prefix if there is one, else the message with line-1 columns as the user wrote them.
 
         ``shift``: more characters a caller put on the first line before :attr:`text` (a BASE)."""
+        if self.undeclared is not None:
+            return self.undeclared
         columns = len(self.added) + shift
         if not columns:
             return message
@@ -60,14 +66,15 @@ class Prefixed:
 def with_predefined_prefixes(text: str, predefined: Mapping[str, str]) -> Prefixed:
     """``text`` with a ``PREFIX`` declaration for each predefined prefix it uses but does not declare.
 
-    Raises :class:`~graph.errors.QueryRejectedError` (400) for a prefix that is neither, naming
-    it, the predefined ones and, when one is close (``cop:``, ``rdsf:``), the likely intended one.
+    A prefix that is neither is explained in ``undeclared`` (for :meth:`Prefixed.explain`): its name,
+    the predefined ones and, when one is close (``cop:``, ``rdsf:``), the likely intended one.
 
     >>> with_predefined_prefixes("ASK { ?s a coop:Region }", {"coop": "https://coopgraph.org/ontology#"}).text
     'PREFIX coop: <https://coopgraph.org/ontology#> ASK { ?s a coop:Region }'
     """
     use = prefix_use(text)
     missing = [name for name in use.used if name not in use.declared and name not in predefined]
+    message = None
     if missing:
         name = min(missing, key=lambda n: use.used[n])  # the first the parser would stop at
         line = text.count("\n", 0, use.used[name]) + 1
@@ -76,9 +83,9 @@ def with_predefined_prefixes(text: str, predefined: Mapping[str, str]) -> Prefix
         message = f"undeclared prefix '{name}:' (line {line}); add PREFIX {name}: <...> (predefined: {known})"
         if hint:
             message += f"; did you mean '{hint}:'?"
-        raise QueryRejectedError(message)
-    added = "".join(f"PREFIX {name}: <{predefined[name]}> " for name in use.used if name not in use.declared)
-    return Prefixed(added + text, added)
+    added = "".join(f"PREFIX {name}: <{predefined[name]}> " for name in use.used
+                    if name not in use.declared and name in predefined)
+    return Prefixed(added + text, added, message)
 
 
 def _nearest(name: str, known: list[str]) -> str | None:

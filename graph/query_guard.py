@@ -251,7 +251,7 @@ def prefix_use(text: str) -> PrefixUse:
         prev = toks[idx - 1] if idx else None
         if prev is not None and prev.kind == "word" and prev.text.upper() == "PREFIX":
             declared.add(tok.text.partition(":")[0])
-        elif prev is not None and prev.text == "_" and prev.start + 1 == tok.start and tok.text.startswith(":"):
+        elif prev is not None and prev.text == "_" and prev.start + 1 == tok.start:
             continue  # the tokenizer reads `_:b` as the word `_` and the name `:b`
         else:
             used.setdefault(tok.text.partition(":")[0], tok.start)

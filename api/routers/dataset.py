@@ -111,7 +111,8 @@ _VOID_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"description": "VoID d
 @router.get("/.well-known/void", summary="VoID description (Turtle / JSON-LD by content negotiation)",
             response_class=Response, responses=_VOID_RESPONSES)
 def void_wellknown(request: Request, store: StoreDep, settings: SettingsDep,
-                   format: Annotated[str | None, Query(description="ttl | jsonld | nt | rdf | html")] = None) -> Response:
+                   format: Annotated[str | None, Query(description="ttl | jsonld | nt | rdf | html")] = None
+                   ) -> Response:
     """Counts, class and property partitions, the SPARQL endpoint, dump links and sources.
 
     A browser (asking for HTML first) gets a page showing the Turtle, not a file to download."""

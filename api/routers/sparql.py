@@ -251,7 +251,7 @@ async def _run_query(
                 info=info,
             )
         except QuerySyntaxError as exc:
-            raise QuerySyntaxError(prefixed.fix_positions(exc.message)) from None
+            raise QuerySyntaxError(prefixed.explain(exc.message)) from None
         if cache is not None:
             cache.put(key, outcome)
     headers = {"Vary": "Accept"}
@@ -282,7 +282,7 @@ async def _run_update(
     try:
         await state.update(base + prefixed.text)
     except QuerySyntaxError as exc:
-        raise QuerySyntaxError(prefixed.fix_positions(exc.message, len(base))) from None
+        raise QuerySyntaxError(prefixed.explain(exc.message, len(base))) from None
     return Response(status_code=204)
 
 

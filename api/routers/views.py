@@ -154,13 +154,18 @@ async def embed_sparql(request: Request, state: StateDep, G: ProjectionDep, sett
     The query is a user's: it runs in the executor's workers, under the same time and memory limits
     as ``/sparql``, never in this process.
     """
+    from coopgraph.graph.errors import QuerySyntaxError
     from coopgraph.graph.prefixes import predefined_prefixes, with_predefined_prefixes
 
     kind = _check_query(query, settings)
     graph_form = kind in ("CONSTRUCT", "DESCRIBE")
-    outcome = await get_executor(request).query(  # coop:, id:... known as on /sparql
-        with_predefined_prefixes(query, predefined_prefixes(settings.base)).text,
-        media_type=N_TRIPLES if graph_form else SPARQL_JSON)
+    # coop:, id:... known as on /sparql
+    prefixed = with_predefined_prefixes(query, predefined_prefixes(settings.base))
+    try:
+        outcome = await get_executor(request).query(prefixed.text,
+                                                    media_type=N_TRIPLES if graph_form else SPARQL_JSON)
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(prefixed.explain(exc.message)) from None
     H, cut = view_export.graph_from_triples(view_export.triples_of(outcome.body, graph_form), G,
                                             max_nodes=spec.limit)
     data = view_data(H, spec.with_(focus=None))

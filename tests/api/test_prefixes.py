@@ -108,9 +108,13 @@ def test_parser_positions_on_line_one_are_the_users(app_client: httpx.Client) ->
 
 
 def test_embed_sparql_knows_the_prefixes(app_client: httpx.Client) -> None:
-    query = "CONSTRUCT { id:chongqing-customs coop:hasPartner ?o } WHERE { id:chongqing-customs ?p ?o . ?o a coop:Organisation }"
+    query = ("CONSTRUCT { id:chongqing-customs coop:hasPartner ?o } "
+             "WHERE { id:chongqing-customs ?p ?o . ?o a coop:Organisation }")
     response = app_client.get("/embed/sparql", params={"query": query})
     assert response.status_code == 200, response.text
+    bad = app_client.get("/embed/sparql", params={"query": "CONSTRUCT WHERE { ?s a cop:Organisation }"},
+                         headers={"accept": "application/json"})
+    assert bad.status_code == 400 and "did you mean 'coop:'?" in bad.text, bad.text
 
 
 @pytest.fixture
