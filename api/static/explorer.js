@@ -12,7 +12,8 @@
 
   var SPEC_KEYS = ["focus", "depth", "types", "limit", "colour", "size", "layout", "since", "until"];
   // "extracted=hide" hides machine-extracted facts; a page-only filter, so not sent to /api/view.
-  var PAGE_KEYS = ["node", "edge", "from", "to", "extracted"];
+  // x, path and at: what the reader did to the view (see "the view in the link" below).
+  var PAGE_KEYS = ["node", "edge", "from", "to", "extracted", "x", "path", "at"];
   var STATE_KEYS = SPEC_KEYS.concat(PAGE_KEYS);
   // The view parameters' defaults, as the server states them (graph.views.ViewSpec.default_params).
   var DEFAULTS = config.defaults;
@@ -42,7 +43,8 @@
   function writeUrl(push) {
     var p = specParams(state);
     PAGE_KEYS.forEach(function (k) { if (state[k]) { p.set(k, state[k]); } });
-    var qs = p.toString();
+    // Commas stay commas (lists of types and entities): shorter and readable, and still one value each.
+    var qs = p.toString().replace(/%2C/gi, ",");
     var url = window.location.pathname + (qs ? "?" + qs : "");
     if (url !== window.location.pathname + window.location.search) {
       window.history[push ? "pushState" : "replaceState"](null, "", url);
@@ -73,10 +75,11 @@
   function load() {
     var mine = ++requestId;
     setLoading(true, "Loading the graph…");
-    var spec = specParams(state);
+    var spec = loadParams(state);
     // v= the data version: the URL changes when the data does, so the browser may cache the answer.
-    // The first view's URL comes from the server, which already had the page preload it.
-    var url = config.view_url || ("/api/view?" + specParams(state, { v: config.version }).toString());
+    // The first view's URL comes from the server, which already had the page preload it (unless
+    // it carries the page's filters, which the page applies itself: see loadParams).
+    var url = (!hasClientFilters() && config.view_url) || ("/api/view?" + loadParams(state, { v: config.version }).toString());
     config.view_url = null;
     return GV.fetchView(url, function (text) { if (mine === requestId) { setLoading(true, text); } }).then(function (data) {
       if (mine === requestId) { draw(data, spec.toString()); }
@@ -93,7 +96,8 @@
   }
 
   function draw(data, specString) {
-    loaded = { spec: specString, types: (state.types || ""), since: state.since || "", until: state.until || "" };
+    // The type and date filters are the page's own (loadParams): what was loaded is never filtered.
+    loaded = { spec: specString, types: "", since: "", until: "" };
     $("xp-empty").hidden = true;
     if (view) { view.network.destroy(); view = null; }
     var container = $("xp-graph");
@@ -101,8 +105,6 @@
     allTypes = data.legend.types;
     $("xp-title").textContent = data.title;
     document.title = data.title + " · coopgraph";
-    $("xp-counts").textContent = data.counts.nodes + " of " + data.counts.graph_nodes + " entities · " +
-      data.counts.edges + " relations";
     $("xp-note").textContent = data.note || "";
     if (!data.nodes.length) {
       setLoading(false);
@@ -118,7 +120,13 @@
     $("xp-physics").hidden = data.layout !== "physics";
     setPhysicsButton(view.physics);
     wireNetwork();
+    installLabels(view);
     if (state.focus && view.nodeData(state.focus)) { state.focusLabel = view.nodeData(state.focus).label; syncControls(); }
+    restoreSelection();
+    restoreView(view);
+    updateExportLinks();
+  }
+  function restoreSelection() {
     if (state.node && view.nodeData(state.node)) {
       view.network.selectNodes([state.node]);
       showNode(state.node);
@@ -128,12 +136,45 @@
     } else {
       closePanel(true);
     }
-    if (state.from && state.to) { findPaths(false); }
-    updateExportLinks();
   }
 
   // -- filters (applied in the page; reloads only when a filter widens past what was loaded) --------
-  function shownTypes() { return state.types ? state.types.split(",").filter(Boolean) : null; }
+  // The explorer loads views without the type and date filters and applies them itself: the server
+  // filters before it walks the neighbourhood (a focused view then holds other entities), so a link
+  // drawn from its URL would not show what its author saw; and counts can say what the filters hide.
+  var CLIENT_FILTER_KEYS = ["types", "since", "until"];
+  function loadParams(s, extra) {
+    var rest = Object.assign({}, s);
+    CLIENT_FILTER_KEYS.forEach(function (k) { delete rest[k]; });
+    return specParams(rest, extra);
+  }
+  function hasClientFilters() { return CLIENT_FILTER_KEYS.some(function (k) { return !!state[k]; }); }
+  function updateCounts() {
+    if (!view) { return; }
+    var total = view.nodes.length;
+    var shown = view.nodeView.get({ filter: function (n) { return !n.hidden; } }).length;
+    var edges = view.edgeView.get({ filter: function (e) { return !e.hidden; } }).length;
+    var graph = view.data.counts ? view.data.counts.graph_nodes : total;
+    var hidden = total - shown;
+    var text = hidden ? shown + " of " + total + " shown; " + hidden + " hidden by filters" + (total !== graph ? " (" + graph + " in the graph)" : "")
+                      : shown + " of " + graph + " entities";
+    $("xp-counts").textContent = text + " · " + edges + " relations" + (state.x ? " (expanded)" : "");
+  }
+  // An inverted period (From after To) would hide every dated fact without saying why: refuse it.
+  function periodError(since, until) {
+    if (since && until && since > until) {
+      return "“From” (" + since + ") is after “To” (" + until + "): the period was not applied.";
+    }
+    return "";
+  }
+  function showPeriodError(text) {
+    var box = $("xp-period-error");
+    box.textContent = text;
+    box.hidden = !text;
+    $("xp-since").setAttribute("aria-invalid", text ? "true" : "false");
+    $("xp-until").setAttribute("aria-invalid", text ? "true" : "false");
+  }
+  function shownTypes() { return state.types ? expandTypes(state.types.split(",").filter(Boolean)) : null; }
   function hiddenTypes() {
     var shown = shownTypes();
     if (!shown) { return []; }
@@ -147,6 +188,7 @@
     var visible = view.visibleCount();
     $("xp-empty").hidden = visible > 0 || view.nodes.length === 0;
     if (!visible && view.nodes.length) { $("xp-empty-text").textContent = "Every entity of this view is hidden by the type or date filter."; }
+    updateCounts();
   }
   function needsReload() {
     if (!loaded) { return true; }
@@ -180,7 +222,7 @@
     var shown = shownTypes() || all.slice();
     var i = shown.indexOf(type);
     if (i >= 0) { shown.splice(i, 1); } else { shown.push(type); }
-    state.types = shown.length === all.length ? "" : shown.join(",");
+    state.types = shown.length === all.length ? "" : compactTypes(shown);
     if (!state.types && shown.length === 0) { state.types = "none"; }
     filtersChanged();
     var again = document.querySelector('.cg-legend-item[data-type="' + CSS.escape(type) + '"]');
@@ -196,7 +238,12 @@
   }
   ["xp-since", "xp-until"].forEach(function (id) {
     $(id).addEventListener("change", function () {
-      state[id === "xp-since" ? "since" : "until"] = $(id).value || "";
+      var since = id === "xp-since" ? $(id).value || "" : state.since || "";
+      var until = id === "xp-until" ? $(id).value || "" : state.until || "";
+      var error = periodError(since, until);
+      showPeriodError(error);
+      if (error) { return; }
+      state.since = since; state.until = until;
       filtersChanged();
     });
   });
@@ -289,6 +336,8 @@
   [["xp-depth", "depth"], ["xp-colour", "colour"], ["xp-size", "size"], ["xp-layout", "layout"]].forEach(function (pair) {
     $(pair[0]).addEventListener("change", function () {
       state[pair[1]] = $(pair[0]).value;
+      delete state.at;  // the new view is fitted; the expanded entities are added to it again
+      if (pair[1] === "depth" || pair[1] === "layout") { delete state.x; }
       writeUrl(false);
       load();
     });
@@ -299,6 +348,7 @@
     state.focusLabel = label;
     state.node = slug;
     delete state.edge;
+    forgetViewState();
     if (!state.depth) { state.depth = DEFAULTS.depth; }
     syncControls();
     writeUrl(true);
@@ -306,6 +356,7 @@
   }
   $("xp-unfocus").addEventListener("click", function () {
     delete state.focus; delete state.node; delete state.edge; state.focusLabel = "";
+    forgetViewState();
     syncControls(); writeUrl(true); load();
   });
   $("xp-reset").addEventListener("click", function () {
@@ -390,14 +441,22 @@
   }
   function expand(id) {
     toast("Adding the neighbours of " + ((view.nodeData(id) || {}).label || id) + "…");
-    fetchJson(viewUrl({ focus: id, depth: 1 })).then(function (more) {
+    mergeNeighbours(view, id).then(function (added) {
+      if (!added) { return; }
+      rememberExpanded(id);
+      toast(added.nodes ? "Added " + added.nodes + " entities and " + added.edges + " relations" : "No new neighbours");
+      if (state.node === id) { showNode(id); }
+    }).catch(function (err) { toast("Could not expand: " + err.message); });
+  }
+  function mergeNeighbours(target, id) {
+    return fetchJson(viewUrl({ focus: id, depth: 1 })).then(function (more) {
+      if (target !== view) { return null; }  // another view was drawn meanwhile
       var added = view.merge(more, id);
       applyClientFilters();
       renderLegend();
-      toast(added.nodes ? "Added " + added.nodes + " entities and " + added.edges + " relations" : "No new neighbours");
-      $("xp-counts").textContent = view.nodes.length + " entities · " + view.edges.length + " relations (expanded)";
-      if (state.node === id) { showNode(id); }
-    }).catch(function (err) { toast("Could not expand: " + err.message); });
+      updateCounts();
+      return added;
+    });
   }
 
   // -- autocomplete ------------------------------------------------------------------------------
@@ -413,17 +472,18 @@
     if (!searchApi) { return Promise.resolve(localMatches(q)); }
     return fetchJson("/api/search?limit=12&q=" + encodeURIComponent(q)).then(function (body) {
       var hits = Array.isArray(body) ? body : (body.results || body.items || body.hits || []);
-      return hits.map(function (h) { return { slug: h.slug, label: h.label, label_zh: h.label_zh, type: h.type }; });
+      return hits.map(function (h) { return { slug: h.slug, label: h.label, label_zh: h.label_zh, type: h.type, matched: h.matched }; });
     }).catch(function (err) {
       if (err.status === 404 || err.status === 405) { searchApi = false; }
       return localMatches(q);
     });
   }
   function combobox(input, list, onPick) {
-    var items = [], active = -1, timer = null, seq = 0;
+    var items = [], active = -1, timer = null, seq = 0, heading = "";
     function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); active = -1; }
     function render() {
       list.textContent = "";
+      if (heading) { list.appendChild(el("li", { className: "muted xp-suggest-note", role: "option", "aria-disabled": "true" }, heading)); }
       items.forEach(function (h, i) {
         var li = el("li", { role: "option", id: list.id + "-" + i, "aria-selected": i === active ? "true" : "false" });
         li.appendChild(el("span", { className: "label" }, h.label));
@@ -432,7 +492,7 @@
         li.addEventListener("mousedown", function (e) { e.preventDefault(); pick(i); });
         list.appendChild(li);
       });
-      if (!items.length && input.value.trim()) {
+      if (!items.length && input.value.trim() && !heading) {
         list.appendChild(el("li", { className: "muted", role: "option", "aria-disabled": "true" }, "No entity found"));
       }
       list.hidden = false;
@@ -445,6 +505,7 @@
     }
     input.addEventListener("input", function () {
       delete input.dataset.slug;
+      heading = "";
       var q = input.value.trim();
       window.clearTimeout(timer);
       if (!q) { close(); return; }
@@ -456,26 +517,70 @@
     input.addEventListener("keydown", function (e) {
       if (e.key === "ArrowDown" && items.length) { active = (active + 1) % items.length; render(); e.preventDefault(); }
       else if (e.key === "ArrowUp" && items.length) { active = (active - 1 + items.length) % items.length; render(); e.preventDefault(); }
-      else if (e.key === "Enter") { if (!list.hidden && active >= 0) { pick(active); e.preventDefault(); } }
+      else if (e.key === "Enter") {
+        if (!list.hidden && active >= 0) { pick(active); } else { resolveTyped(); }
+        e.preventDefault();
+      }
       else if (e.key === "Escape") { close(); }
     });
     input.addEventListener("blur", function () { window.setTimeout(close, 150); });
+    // A name typed in full without picking a suggestion: pick the entity it names, or say why not
+    // (offering the candidates in the list). Resolves to the entity, or to null with a message.
+    function resolveTyped() {
+      var q = input.value.trim();
+      window.clearTimeout(timer); seq++;
+      if (input.dataset.slug) { return Promise.resolve({ hit: { slug: input.dataset.slug, label: q } }); }
+      if (!q) { return Promise.resolve({ hit: null, message: "" }); }
+      return resolveName(q).then(function (r) {
+        if (r.exact.length === 1) { items = r.exact; heading = ""; pick(0); return { hit: r.exact[0] }; }
+        var message = r.exact.length > 1
+          ? "“" + q + "” names " + r.exact.length + " entities: which one?"
+          : "No entity named “" + q + "”" + (r.others.length ? "; did you mean " + r.others.map(function (h) { return h.label; }).join(", ") + "?" : ".");
+        items = r.exact.length > 1 ? r.exact : r.others; heading = message; active = -1; render();
+        return { hit: null, message: message };
+      });
+    }
+    return { resolveTyped: resolveTyped };
   }
-  combobox($("xp-q"), $("xp-q-list"), function (h) { focusOn(h.slug, h.label); });
-  combobox($("xp-from"), $("xp-from-list"), function (h) { state.from = h.slug; writeUrl(false); });
-  combobox($("xp-to"), $("xp-to-list"), function (h) { state.to = h.slug; writeUrl(false); });
+  // Names compare without case and spaces ("chengdu  customs" names Chengdu Customs; 成都海关 too).
+  function normalName(s) { return String(s || "").normalize("NFKC").toLowerCase().replace(/\s+/g, ""); }
+  function resolveName(q) {
+    return suggest(q).then(function (hits) {
+      var key = normalName(q), exact = [], seen = {};
+      hits.forEach(function (h) {
+        if (seen[h.slug]) { return; }
+        if ([h.label, h.label_zh, h.matched].some(function (n) { return n && normalName(n) === key; })) { seen[h.slug] = true; exact.push(h); }
+      });
+      return { exact: exact, others: hits.filter(function (h) { return !seen[h.slug]; }).slice(0, 3) };
+    });
+  }
+  var searchBox = combobox($("xp-q"), $("xp-q-list"), function (h) { focusOn(h.slug, h.label); });
+  var fromBox = combobox($("xp-from"), $("xp-from-list"), function (h) { state.from = h.slug; writeUrl(false); });
+  var toBox = combobox($("xp-to"), $("xp-to-list"), function (h) { state.to = h.slug; writeUrl(false); });
 
   // -- path finder -------------------------------------------------------------------------------
   function labelOf(slug) { var d = view && view.nodeData(slug); return d ? d.label : slug; }
   $("xp-path-go").addEventListener("click", function () {
-    state.from = $("xp-from").dataset.slug || state.from;
-    state.to = $("xp-to").dataset.slug || state.to;
-    if (!state.from || !state.to) { renderPathMessage("Pick two entities from the suggestions first."); return; }
-    writeUrl(false);
-    findPaths(true);
+    // Each end: the suggestion picked, the entity already chosen (its label still in the box), or
+    // the name typed in full.
+    function end(box, input, key) {
+      if (input.dataset.slug) { return Promise.resolve({ hit: { slug: input.dataset.slug } }); }
+      if (state[key] && input.value.trim() === labelOf(state[key])) { return Promise.resolve({ hit: { slug: state[key] } }); }
+      if (!input.value.trim()) { delete state[key]; return Promise.resolve({ hit: null, message: "" }); }
+      return box.resolveTyped();
+    }
+    Promise.all([end(fromBox, $("xp-from"), "from"), end(toBox, $("xp-to"), "to")]).then(function (ends) {
+      var messages = ends.map(function (r) { return r.message; }).filter(Boolean);
+      if (messages.length) { renderPathMessage(messages.join(" ")); return; }
+      if (!ends[0].hit || !ends[1].hit) { renderPathMessage("Name two entities (type a name, or pick a suggestion)."); return; }
+      state.from = ends[0].hit.slug; state.to = ends[1].hit.slug;
+      delete state.path;
+      writeUrl(false);
+      findPaths(true);
+    }).catch(function (err) { renderPathMessage("Could not look the names up: " + err.message); });
   });
   $("xp-path-clear").addEventListener("click", function () {
-    delete state.from; delete state.to; paths = [];
+    delete state.from; delete state.to; delete state.path; paths = [];
     $("xp-from").value = ""; $("xp-to").value = ""; delete $("xp-from").dataset.slug; delete $("xp-to").dataset.slug;
     $("xp-paths").textContent = "";
     if (view) { view.clearHighlight(); }
@@ -487,7 +592,7 @@
     if (!$("xp-to").value) { $("xp-to").value = labelOf(state.to); }
     renderPathMessage("Searching…");
     var url = "/api/paths?source=" + encodeURIComponent(state.from) + "&target=" + encodeURIComponent(state.to);
-    fetchJson(url).then(function (body) {
+    return fetchJson(url).then(function (body) {
       var seen = {};
       paths = (body.shortest || []).concat(body.simple || []).filter(function (p) {
         var key = p.hops.map(function (h) { return h.subject + h.predicate + h.object; }).join("|");
@@ -496,7 +601,8 @@
       if (body.source) { $("xp-from").value = body.source.label; }
       if (body.target) { $("xp-to").value = body.target.label; }
       if (!paths.length) { renderPathMessage("No path links these two entities."); if (view) { view.clearHighlight(); } return; }
-      return showPath(0, fit);
+      var chosen = Math.min(Math.max((parseInt(state.path, 10) || 1) - 1, 0), paths.length - 1);
+      return showPath(chosen, fit);
     }).catch(function (err) { renderPathMessage("Path search failed: " + err.message); });
   }
   function ensureOnCanvas(path) {
@@ -552,15 +658,227 @@
       paths.slice(0, 10).forEach(function (p, i) {
         var b = el("button", { type: "button", className: "xp-path-choice", "aria-pressed": i === activeIndex ? "true" : "false" },
                    p.length + " step" + (p.length === 1 ? "" : "s") + ": " + p.nodes.map(function (n) { return n.label; }).join(" → "));
-        b.addEventListener("click", function () { showPath(i, true); });
+        b.addEventListener("click", function () {
+          if (i) { state.path = String(i + 1); } else { delete state.path; }
+          writeUrl(false);
+          showPath(i, true);
+        });
         box.appendChild(b);
       });
     }
   }
 
+  // -- labels: those that matter, at every zoom -------------------------------------------------------
+  // vis-network draws every label at the zoom's scale: too small to read when the view is fitted, a
+  // pile when zoomed in. The explorer draws them itself after each frame, at one size on screen: the
+  // selected and hovered entities, the path's, then the most central (by the size measure), each at
+  // the first place (below its node, above, right, left) where it overlaps no label drawn yet. The
+  // others appear as zooming in makes room. ``view.labelsDrawn`` says what was drawn (for tests).
+  var LABEL_PX = 12, HUB_LABEL_PX = 13, HUBS = 10;
+  var LABEL_FACE = "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, sans-serif";
+  function installLabels(target) {
+    var net = target.network;
+    net.setOptions({ nodes: { scaling: { label: { drawThreshold: 1e9 } } },  // vis's own node labels: never
+                     edges: { scaling: { label: { drawThreshold: 8, maxVisible: 11 } } } });
+    var hovered = null;
+    net.on("hoverNode", function (p) { hovered = p.node; });
+    net.on("blurNode", function () { hovered = null; });
+    net.on("afterDrawing", function (ctx) { target.labelsDrawn = drawLabels(target, ctx, hovered); });
+  }
+  function centrality(d) {
+    var key = state.size && state.size !== "none" ? state.size : "degree";
+    var value = (d.measures || {})[key];
+    return typeof value === "number" ? value : (d.degree || 0);
+  }
+  function fitText(ctx, text, maxWidth) {
+    if (ctx.measureText(text).width <= maxWidth) { return text; }
+    var cut = text.length;
+    while (cut > 4 && ctx.measureText(text.slice(0, cut) + "…").width > maxWidth) { cut--; }
+    return text.slice(0, cut).replace(/[\s,;:–-]+$/, "") + "…";
+  }
+  function overlaps(a, b) { return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h; }
+  // Boxes in screen cells, so a check looks at the few boxes near it (views may hold 2,000 nodes).
+  function boxGrid() {
+    var cells = {}, CELL = 64;
+    function each(box, fn) {
+      for (var cx = Math.floor(box.x / CELL); cx <= Math.floor((box.x + box.w) / CELL); cx++) {
+        for (var cy = Math.floor(box.y / CELL); cy <= Math.floor((box.y + box.h) / CELL); cy++) { fn(cx + "," + cy); }
+      }
+    }
+    return {
+      add: function (box) { each(box, function (k) { (cells[k] = cells[k] || []).push(box); }); },
+      hits: function (box, ignore, labelsOnly) {
+        var hit = false;
+        each(box, function (k) {
+          hit = hit || (cells[k] || []).some(function (o) { return o.id !== ignore && !(labelsOnly && o.disc) && overlaps(o, box); });
+        });
+        return hit;
+      }
+    };
+  }
+  function drawLabels(target, ctx, hovered) {
+    var net = target.network, canvas = ctx.canvas;
+    var width = canvas.clientWidth, height = canvas.clientHeight;
+    if (!width || !height) { return []; }
+    var ratio = canvas.width / width, scale = net.getScale(), beside = target.data.layout === "hierarchical";
+    var maxWidth = Math.max(110, width * 0.3);  // on a phone, shorter labels leave room for more
+    var dim = (GV.THEMES[target.theme] || GV.THEMES.light).dim;
+    var selected = {};
+    net.getSelectedNodes().forEach(function (id) { selected[id] = true; });
+    var nodes = target.nodeView.get({ filter: function (n) { return !n.hidden; } });
+    var positions = net.getPositions(nodes.map(function (n) { return n.id; }));
+    var hubs = nodes.slice().sort(function (a, b) { return centrality(b.data) - centrality(a.data); }).slice(0, HUBS);
+    var isHub = {};
+    hubs.forEach(function (n) { isHub[n.id] = true; });
+    function rank(n) {
+      if (n.id === hovered || selected[n.id]) { return 3; }
+      if (n.font && n.font.color === dim) { return 0; }  // dimmed beside a highlighted path
+      return n.borderWidth === 4 ? 2 : 1;                  // on the highlighted path
+    }
+    nodes.sort(function (a, b) { return rank(b) - rank(a) || centrality(b.data) - centrality(a.data); });
+    // Every drawn node is an obstacle: a label covers no other entity's dot (but the hubs' labels,
+    // drawn first, may: in a dense centre they would find no room otherwise).
+    var grid = boxGrid(), placed = [], screen = {};
+    nodes.forEach(function (n) {
+      if (!positions[n.id]) { return; }
+      var p = screen[n.id] = net.canvasToDOM(positions[n.id]), r = (n.size || 16) * scale;
+      if (p.x + r > 0 && p.y + r > 0 && p.x - r < width && p.y - r < height) {
+        grid.add({ id: n.id, disc: true, x: p.x - r, y: p.y - r, w: 2 * r, h: 2 * r });
+      }
+    });
+    ctx.save();
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);  // DOM pixels: the same size at every zoom
+    ctx.textAlign = "left"; ctx.textBaseline = "top"; ctx.lineJoin = "round";
+    nodes.forEach(function (n) {
+      var text = n.label;
+      var p = screen[n.id];
+      if (!text || !p) { return; }
+      var r = (n.size || 16) * scale, px = isHub[n.id] ? HUB_LABEL_PX : LABEL_PX;
+      ctx.font = (isHub[n.id] ? "600 " : "") + px + "px " + LABEL_FACE;
+      text = fitText(ctx, text, maxWidth);
+      var w = ctx.measureText(text).width + 4, h = px + 4;
+      var spots = [[p.x - w / 2, p.y + r + 1], [p.x - w / 2, p.y - r - 1 - h], [p.x + r + 3, p.y - h / 2], [p.x - r - 3 - w, p.y - h / 2],
+                   [p.x + r * 0.7, p.y + r * 0.7], [p.x + r * 0.7, p.y - r * 0.7 - h], [p.x - r * 0.7 - w, p.y + r * 0.7], [p.x - r * 0.7 - w, p.y - r * 0.7 - h]];
+      if (beside) { spots.unshift(spots.splice(2, 1)[0]); }  // a hierarchy's columns: the label beside its node
+      for (var i = 0; i < spots.length; i++) {
+        var box = { x: spots[i][0], y: spots[i][1], w: w, h: h };
+        if (box.x < 0 || box.y < 0 || box.x + w > width || box.y + h > height) { continue; }
+        if (grid.hits(box, n.id, isHub[n.id] || rank(n) > 1)) { continue; }
+        box.id = n.id; box.px = px;
+        placed.push(box); grid.add(box);
+        ctx.strokeStyle = (n.font && n.font.strokeColor) || "#ffffff"; ctx.lineWidth = 4;
+        ctx.fillStyle = (n.font && n.font.color) || "#1d2733";
+        ctx.strokeText(text, box.x + 2, box.y + 2);
+        ctx.fillText(text, box.x + 2, box.y + 2);
+        return;
+      }
+    });
+    ctx.restore();
+    return placed;
+  }
+
+  // -- the view in the link: what the reader did to it, replayed when the link is opened ------------
+  // x: the entities expanded, in order; path: the path chosen among those found (1-based);
+  // at: the zoom and the centre of the view, in graph coordinates. Replaying the expansions in their
+  // order rebuilds the same canvas: the server's layout and vis-network's seeded physics are
+  // deterministic. Type lists that would make the link long are written as unique prefixes.
+  var TYPES_SPELLED_OUT_UP_TO = 120;  // characters
+  function typeNames() { return allTypes.map(function (t) { return t.type; }); }
+  function compactTypes(list) {
+    var full = list.join(",");
+    if (full.length <= TYPES_SPELLED_OUT_UP_TO) { return full; }
+    var names = typeNames();
+    return list.map(function (name) {
+      for (var n = Math.min(3, name.length); n < name.length; n++) {
+        var prefix = name.slice(0, n);
+        if (names.filter(function (o) { return o.indexOf(prefix) === 0; }).length === 1) { return prefix; }
+      }
+      return name;
+    }).join(",");
+  }
+  function expandTypes(tokens) {
+    var names = typeNames();
+    return tokens.map(function (token) {
+      if (names.indexOf(token) >= 0) { return token; }
+      var found = names.filter(function (o) { return o.indexOf(token) === 0; });
+      return found.length === 1 ? found[0] : token;
+    });
+  }
+  // What the server is told (exports, embeds): type names in full.
+  function serverState() {
+    var s = Object.assign({}, state);
+    if (s.types) { s.types = expandTypes(s.types.split(",").filter(Boolean)).join(","); }
+    return s;
+  }
+  function forgetViewState() { delete state.x; delete state.at; delete state.path; }
+  function expandedList() { return state.x ? state.x.split(",").filter(Boolean) : []; }
+  function rememberExpanded(id) {
+    var list = expandedList();
+    if (list.indexOf(id) < 0) { list.push(id); }
+    state.x = list.join(",");
+    writeUrl(false);
+  }
+  function recordAt() {
+    if (!view || !view.restored) { return; }  // not while the link's own view is being rebuilt
+    var centre = view.network.getViewPosition();
+    state.at = [Number(view.network.getScale().toPrecision(3)), Math.round(centre.x), Math.round(centre.y)].join(",");
+    writeUrl(false);
+  }
+  function applyAt(text) {
+    var parts = String(text || "").split(",").map(Number);
+    if (parts.length !== 3 || parts.some(isNaN) || parts[0] <= 0) { return; }
+    view.network.moveTo({ scale: parts[0], position: { x: parts[1], y: parts[2] }, animation: false });
+  }
+  // A promise for "no stabilization runs now". vis-network starts one on a timer after merges and
+  // at first draw, so look a moment later; it fits the view when done, which must come before ours.
+  function stillness(target) {
+    var running = 0, waiting = [];
+    target.network.on("startStabilizing", function () { running++; });
+    target.network.on("stabilizationIterationsDone", function () {
+      running = Math.max(0, running - 1);
+      if (!running) { waiting.splice(0).forEach(function (resolve) { resolve(); }); }
+    });
+    return function () {
+      return new Promise(function (resolve) {
+        window.setTimeout(function () { if (running) { waiting.push(resolve); } else { resolve(); } }, 40);
+      });
+    };
+  }
+  function restoreView(target) {
+    var whenStill = stillness(target);
+    var timer = null;
+    var later = function () { window.clearTimeout(timer); timer = window.setTimeout(recordAt, 250); };
+    target.network.on("zoom", later);
+    target.network.on("dragEnd", function (p) { if (!p.nodes || !p.nodes.length) { later(); } });
+    target.restored = false;
+    var at = state.at;
+    var mine = function () { return target === view; };
+    var chain = whenStill();
+    expandedList().forEach(function (id) {
+      chain = chain.then(function () {
+        if (!mine() || !view.nodeData(id)) { return null; }  // no longer in this view: skip it
+        return mergeNeighbours(target, id).then(whenStill);
+      });
+    });
+    return chain.then(function () {
+      if (mine() && state.from && state.to) { return findPaths(false); }
+      return null;
+    }).then(function () {
+      if (!mine()) { return null; }
+      if ($("xp-panel").hidden && (state.node || state.edge)) { restoreSelection(); }  // an expanded one
+      return whenStill();
+    }).then(function () {
+      if (!mine()) { return; }
+      if (at) { applyAt(at); }
+      target.restored = true;
+    }).catch(function (err) {
+      if (mine()) { target.restored = true; toast("Could not rebuild the whole view: " + err.message); }
+    });
+  }
+
   // -- exports, links and embeds -----------------------------------------------------------------
   function updateExportLinks() {
-    var qs = specParams(state).toString();
+    var qs = specParams(serverState()).toString();
     document.querySelectorAll("#xp-export a[data-format]").forEach(function (a) {
       a.setAttribute("href", "/api/export/view." + a.getAttribute("data-format") + (qs ? "?" + qs : ""));
     });
@@ -585,10 +903,14 @@
     };
     if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done, fallback); } else { fallback(); }
   }
-  $("xp-link").addEventListener("click", function () { copy(window.location.href, function () { toast("Link copied"); }); });
+  $("xp-link").addEventListener("click", function () {
+    recordAt();  // the zoom and position as they are now, even if no event reported them yet
+    copy(window.location.href, function () { toast("Link copied"); });
+  });
   function attr(s) { return String(s).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
   function embedCode() {
-    var src = window.location.origin + "/embed" + (specParams(state).toString() ? "?" + specParams(state).toString() : "");
+    var qs = specParams(serverState()).toString();
+    var src = window.location.origin + "/embed" + (qs ? "?" + qs : "");
     var title = (view && view.data.title) || "coopgraph view";
     return { src: src, html: '<iframe src="' + attr(src) + '" width="100%" height="500" style="border:0" loading="lazy" title="' + attr(title) + '"></iframe>' };
   }
@@ -689,13 +1011,18 @@
   }
 
   // -- start -------------------------------------------------------------------------------------
+  if (periodError(state.since, state.until)) {  // a link with an inverted period: say so, apply none
+    showPeriodError(periodError(state.since, state.until));
+    delete state.since; delete state.until;
+    config.error = null; config.data = null;  // the server refused the period too: load without it
+  }
   syncControls();
   updateExportLinks();
   if (config.error) {
     setLoading(false);
     showEmpty(config.error);
-  } else if (config.data) {
-    draw(config.data, specParams(state).toString());
+  } else if (config.data && !hasClientFilters()) {
+    draw(config.data, loadParams(state).toString());
   } else {
     load();
   }

@@ -111,7 +111,12 @@
                  minVelocity: 0.75 },
       layout: { improvedLayout: false, randomSeed: 7 }
     };
-    if (placed(data) && data.layout !== "static" && count <= POLISH_MAX) {
+    if (data.layout === "hierarchical") {
+      // Placed in columns by placeInColumns (vis-network's own hierarchy stacks each part of the graph
+      // under the last, which makes the fitted view too small to read): drawn as placed.
+      opts.physics = { enabled: false };
+      opts.edges.smooth = { enabled: true, type: "cubicBezier", forceDirection: "horizontal", roundness: 0.4 };
+    } else if (placed(data) && data.layout !== "static" && count <= POLISH_MAX) {
       // A small view: a short stabilization from the server's layout (tens of milliseconds) pulls
       // overlapping labels apart before the first frame; physics goes off once it is done.
       opts.physics.stabilization = { enabled: true, iterations: 40, updateInterval: 40, fit: true };
@@ -120,13 +125,73 @@
       // (40 iterations cost ~0.5 s for 300 nodes on a slow machine). Physics stays off until the
       // reader turns it on (the explorer's Physics button).
       opts.physics = { enabled: false };
-    } else if (data.layout === "hierarchical") {
-      opts.layout = { hierarchical: { enabled: true, direction: "LR", sortMethod: "directed",
-                                      levelSeparation: 220, nodeSpacing: 90, shakeTowards: "roots" } };
-      opts.physics = { enabled: false };
-      opts.edges.smooth = { enabled: true, type: "cubicBezier", forceDirection: "horizontal", roundness: 0.4 };
     }
     return opts;
+  }
+
+  /* The hierarchy's levels: steps from the focus over relations either way (a directed sort makes
+   * a column of every entity without incoming relations, and the graph has cycles); an entity out of
+   * its reach starts its own tree from the best connected entity of its part of the graph. */
+  function hierarchyLevels(data) {
+    var links = {}, level = {};
+    data.nodes.forEach(function (n) { links[n.id] = []; });
+    data.edges.forEach(function (e) {
+      if (links[e.from] && links[e.to]) { links[e.from].push(e.to); links[e.to].push(e.from); }
+    });
+    var roots = data.nodes.slice().sort(function (a, b) {
+      return (b.id === data.focus) - (a.id === data.focus) || links[b.id].length - links[a.id].length;
+    });
+    roots.forEach(function (root) {
+      if (level[root.id] !== undefined) { return; }
+      level[root.id] = 0;
+      var queue = [root.id];
+      while (queue.length) {
+        var id = queue.shift();
+        links[id].forEach(function (next) {
+          if (level[next] === undefined) { level[next] = level[id] + 1; queue.push(next); }
+        });
+      }
+    });
+    return level;
+  }
+
+  /* A hierarchy drawn in columns: x is the level, y the order in it (each node near the mean place
+   * of its neighbours in the column before, so fewer links cross). All parts of the graph share the
+   * columns, so the view is as tall as the tallest column and no taller. The columns are set apart
+   * so that, with the view fitted to the container, ~180 px or more separate them on screen: room
+   * for a label beside each node. */
+  var COLUMN_GAP = 34;
+  function placeInColumns(data, width, height) {
+    var levels = hierarchyLevels(data), columns = [], links = {};
+    data.nodes.forEach(function (n) { links[n.id] = []; (columns[levels[n.id]] = columns[levels[n.id]] || []).push(n); });
+    data.edges.forEach(function (e) { if (links[e.from] && links[e.to]) { links[e.from].push(e.to); links[e.to].push(e.from); } });
+    var place = {};
+    columns.forEach(function (column, level) {
+      var key = {};
+      column.forEach(function (n, i) {
+        var before = links[n.id].filter(function (m) { return levels[m] === level - 1 && place[m] !== undefined; });
+        key[n.id] = before.length ? before.reduce(function (sum, m) { return sum + place[m]; }, 0) / before.length : column.length + i;
+      });
+      column.sort(function (a, b) { return key[a.id] - key[b.id]; });
+      column.forEach(function (n, i) { place[n.id] = i; });
+    });
+    // Down a column, big dots take the room they need.
+    var tallest = 0;
+    columns.forEach(function (column) {
+      var y = 0;
+      column.forEach(function (n, i) {
+        if (i) { y += Math.max(COLUMN_GAP, (column[i - 1].size || 16) + (n.size || 16) + 6); }
+        n.y = y;
+      });
+      column.forEach(function (n) { n.y -= y / 2; });
+      tallest = Math.max(tallest, y);
+    });
+    var scale = Math.min(1, (height || 500) / (tallest + 80));
+    // On screen: 190 px or more between columns (the fit comes out a little smaller than this
+    // estimate), more where the width allows (up to 420 px).
+    var onScreen = Math.max(190, Math.min(420, ((width || 800) - 260) / Math.max(1, columns.length - 1)));
+    var separation = Math.min(3000, onScreen / scale);
+    columns.forEach(function (column, level) { column.forEach(function (n) { n.x = level * separation; }); });
   }
 
   /* The view: a vis Network over DataSets, with filters that hide without refetching. */
@@ -165,6 +230,7 @@
       edges.add(newEdges);
       return { nodes: newNodes.length, edges: newEdges.length };
     }
+    if (data.layout === "hierarchical" && data.nodes.length) { placeInColumns(data, container.clientWidth, container.clientHeight); }
     add(data);
 
     var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options(data, data.nodes.length));
