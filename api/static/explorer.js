@@ -96,8 +96,7 @@
   }
 
   function draw(data, specString) {
-    // The type and date filters are the page's own (loadParams): what was loaded is never filtered.
-    loaded = { spec: specString, types: "", since: "", until: "" };
+    loaded = { spec: specString };
     $("xp-empty").hidden = true;
     if (view) { view.network.destroy(); view = null; }
     var container = $("xp-graph");
@@ -138,7 +137,7 @@
     }
   }
 
-  // -- filters (applied in the page; reloads only when a filter widens past what was loaded) --------
+  // -- filters (applied in the page) -----------------------------------------------------------------
   // The explorer loads views without the type and date filters and applies them itself: the server
   // filters before it walks the neighbourhood (a focused view then holds other entities), so a link
   // drawn from its URL would not show what its author saw; and counts can say what the filters hide.
@@ -190,18 +189,9 @@
     if (!visible && view.nodes.length) { $("xp-empty-text").textContent = "Every entity of this view is hidden by the type or date filter."; }
     updateCounts();
   }
-  function needsReload() {
-    if (!loaded) { return true; }
-    var before = loaded.types ? loaded.types.split(",") : null;
-    var now = shownTypes();
-    if (before && (!now || now.some(function (t) { return before.indexOf(t) < 0; }))) { return true; }
-    if (loaded.since && (!state.since || state.since < loaded.since)) { return true; }
-    if (loaded.until && (!state.until || state.until > loaded.until)) { return true; }
-    return false;
-  }
-  function filtersChanged() {
+  function filtersChanged() {  // the loaded view holds every type and date (loadParams): no reload
     writeUrl(false);
-    if (needsReload()) { load(); } else { applyClientFilters(); renderLegend(); }
+    if (!loaded) { load(); } else { applyClientFilters(); renderLegend(); }
   }
   function renderLegend() {
     var hidden = {};
