@@ -376,11 +376,41 @@
     });
     view.network.on("stabilizationIterationsDone", function () { setPhysicsButton(view.physics); });
   }
-  function selectNode(id) {
+  function selectNode(id, keepSide) {
     state.node = id; delete state.edge; writeUrl(false); showNode(id);
+    if (!keepSide) { panelAwayFrom(nodePoint(id)); }
   }
   function selectEdge(id) {
     state.edge = id; delete state.node; writeUrl(false); showEdge(id);
+    var e = view.edgeData(id), a = e && nodePoint(e.from), b = e && nodePoint(e.to);
+    if (a && b) { panelAwayFrom({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2, r: 6 }); }
+  }
+  function panelAwayFromSelection() {  // once a link's view is rebuilt, where its selection is drawn
+    if (state.node && view.nodeData(state.node)) { panelAwayFrom(nodePoint(state.node)); }
+  }
+  // The panel lies over the canvas so the graph stays still: on the right (a phone: a sheet at the
+  // bottom). Where that would cover what was just clicked, it opens on the other side (left, or a
+  // sheet at the top): the entity stays in sight, and the second click of a double-click (expand)
+  // lands on it, not on the panel. An open panel stays where it is while it covers nothing clicked.
+  function nodePoint(id) {  // where a node is drawn, in the canvas's DOM pixels, with its radius
+    var pos = view && view.network.getPositions([id])[id];
+    if (!pos) { return null; }
+    var p = view.network.canvasToDOM(pos), n = view.nodes.get(id);
+    return { x: p.x, y: p.y, r: ((n && n.size) || 16) * view.network.getScale() };
+  }
+  function panelAwayFrom(point) {
+    var panel = $("xp-panel");
+    if (!point || panel.hidden) { return; }
+    var wrap = panel.parentNode.getBoundingClientRect(), box = panel.getBoundingClientRect();
+    var sheet = box.width >= wrap.width - 1;  // a phone's sheet spans the width: sides are top and bottom
+    var at = sheet ? point.y : point.x, size = sheet ? wrap.height : wrap.width;
+    var extent = sheet ? box.height : box.width;
+    // Room between the point and the panel's edge, for the panel at the end (right/bottom) or the start.
+    var room = { end: size - extent - at, start: at - extent };
+    var flipped = panel.classList.contains("xp-panel-flip");
+    var current = flipped ? "start" : "end", other = flipped ? "end" : "start";
+    if (room[current] >= point.r + 4 || room[current] >= room[other]) { return; }
+    panel.classList.toggle("xp-panel-flip", !flipped);
   }
   var LINKS = {
     documents: true,
@@ -389,7 +419,7 @@
   };
   function openPanel() { $("xp-panel").hidden = false; $("xp").classList.add("has-panel"); }
   function closePanel(quiet) {
-    $("xp-panel").hidden = true; $("xp").classList.remove("has-panel");
+    $("xp-panel").hidden = true; $("xp").classList.remove("has-panel"); $("xp-panel").classList.remove("xp-panel-flip");
     if (!quiet && (state.node || state.edge)) { delete state.node; delete state.edge; writeUrl(false); }
   }
   $("xp-panel-close").addEventListener("click", function () {
@@ -421,7 +451,7 @@
     var id = target.getAttribute("data-node");
     view.network.selectNodes([id]);
     view.network.focus(id, { scale: Math.max(view.network.getScale(), 0.9), animation: { duration: 350 } });
-    selectNode(id);
+    selectNode(id, true);  // it is being centred: the panel stays where the reader's pointer is
   });
 
   function viewUrl(extra) {
@@ -861,6 +891,7 @@
       if (!mine()) { return; }
       if (at) { applyAt(at); }
       target.restored = true;
+      panelAwayFromSelection();
     }).catch(function (err) {
       if (mine()) { target.restored = true; toast("Could not rebuild the whole view: " + err.message); }
     });

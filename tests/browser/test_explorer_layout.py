@@ -202,3 +202,92 @@ def test_site_header_and_toolbar_fit_the_phone(browser: Any, live_server: LiveSe
         assert box(page, ".xp-toolbar")["height"] < 140
         p.clean()
 
+
+
+# -- item 6, follow-up: the panel opens away from the node clicked ---------------------------------
+PLACE_NODE = """([id, x, y]) => {
+    // Pan (as a reader would) so that node ``id`` is drawn at page point (x, y).
+    const net = window.coopgraphView.network, r = net.body.container.getBoundingClientRect();
+    const at = net.getPositions([id])[id], scale = net.getScale(), centre = net.getViewPosition();
+    const p = net.canvasToDOM(at);
+    net.moveTo({ position: { x: centre.x + (p.x - (x - r.left)) / scale, y: centre.y + (p.y - (y - r.top)) / scale },
+                 scale: scale, animation: false }); }"""
+
+
+def under_panel_spot(page: Any, size: dict[str, int]) -> tuple[float, float]:
+    """A point of the canvas that the panel covers where it opens by default (right side; a phone's
+    bottom sheet), as far into it as a node is likely to be: 150 px from the canvas's edge."""
+    canvas = box(page, "#xp-graph")
+    if size["width"] < 600:
+        return canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] - 150
+    return canvas["x"] + canvas["width"] - 150, canvas["y"] + canvas["height"] / 2
+
+
+def contains(b: dict[str, float], point: tuple[float, float]) -> bool:
+    return b["x"] <= point[0] <= b["x"] + b["width"] and b["y"] <= point[1] <= b["y"] + b["height"]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_details_open_away_from_the_clicked_node(browser: Any, live_server: LiveServer, artifacts_dir: Path,
+                                                 size: dict[str, int]) -> None:
+    phone = size["width"] < 600
+    click = (lambda p, xy: p.page.touchscreen.tap(*xy)) if phone else (lambda p, xy: p.page.mouse.click(*xy))
+    with opened(browser, size) as p:
+        page = p.open(live_server.url + "/?focus=chengdu-customs&depth=1")
+        p.settle()
+        if page.locator("#xp-panel").is_visible():  # the focus's own details: start with none open
+            press(page, "#xp-panel-close", phone)
+        page.evaluate(PLACE_NODE, ["chongqing-customs", *under_panel_spot(page, size)])
+        page.wait_for_timeout(150)
+        nodes = page.evaluate("() => window.coopgraphView.nodes.getIds()")
+        before = {n: p.node_point(n) for n in nodes}
+        click(p, before["chongqing-customs"])
+        page.locator("#xp-panel").wait_for(state="visible")
+        assert page.locator("#xp-panel-body h2").inner_text() == "Chongqing Customs"
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(artifacts_dir / f"layout-{size['width']}-panel-away.png"))
+        panel = box(page, "#xp-panel")
+        assert not contains(panel, p.node_point("chongqing-customs")), (panel, p.node_point("chongqing-customs"))
+        assert reachable_point(page, p.node_point("chongqing-customs"), "#xp-graph")
+        for n in nodes:  # the graph stayed where it was
+            after = p.node_point(n)
+            assert abs(after[0] - before[n][0]) < 2 and abs(after[1] - before[n][1]) < 2, (n, before[n], after)
+        # Another node where the panel usually opens: the open panel stays where it is (no jumping
+        # about while it covers nothing clicked).
+        other = "cq-cd-customs-memorandum"
+        page.evaluate(PLACE_NODE, [other, *under_panel_spot(page, size)])
+        page.wait_for_timeout(150)
+        click(p, p.node_point(other))
+        page.wait_for_function("() => document.querySelector('#xp-panel-body h2').textContent !== 'Chongqing Customs'")
+        assert box(page, "#xp-panel") == panel and not contains(panel, p.node_point(other))
+        p.clean()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_double_click_expands_a_node_where_the_panel_opens(browser: Any, live_server: LiveServer,
+                                                           size: dict[str, int]) -> None:
+    phone = size["width"] < 600
+    with opened(browser, size) as p:
+        page = p.open(live_server.url + "/?focus=chengdu-customs&depth=1")
+        p.settle()
+        if page.locator("#xp-panel").is_visible():
+            press(page, "#xp-panel-close", phone)
+        page.evaluate(PLACE_NODE, ["chongqing-customs", *under_panel_spot(page, size)])
+        page.wait_for_timeout(150)
+        count = page.evaluate("() => window.coopgraphView.nodes.length")
+        point = p.node_point("chongqing-customs")
+        if phone:
+            page.touchscreen.tap(*point)
+            page.touchscreen.tap(*point)
+        else:
+            page.mouse.dblclick(*point)
+        page.wait_for_function(f"() => window.coopgraphView.nodes.length > {count}", timeout=15_000)
+        assert "x=chongqing-customs" in page.url
+        p.clean()
+
+
+def reachable_point(page: Any, point: tuple[float, float], selector: str) -> bool:
+    """What is drawn at ``point`` belongs to ``selector`` (no panel over it)."""
+    return bool(page.evaluate("""([x, y, sel]) => {
+        const hit = document.elementFromPoint(x, y); return !!hit && document.querySelector(sel).contains(hit); }""",
+                              [point[0], point[1], selector]))
