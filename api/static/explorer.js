@@ -949,6 +949,12 @@
     if (e.key === "Escape") { $("xp-export").open = false; $("xp-embed-box").hidden = true; }
   });
 
+  // vis-network focuses its own frame on every click (for its keyboard controls), and Chromium then
+  // draws its focus ring round the whole graph. The ring is for keyboard users: say which input came
+  // last, and explorer.css rings the frame only after a key.
+  document.addEventListener("keydown", function () { document.documentElement.setAttribute("data-input", "keyboard"); }, true);
+  document.addEventListener("pointerdown", function () { document.documentElement.setAttribute("data-input", "pointer"); }, true);
+
   // -- layout: the sidebar drawer (phones), floating suggestions, the colour key ----------------------
   // On a narrow screen the sidebar is a drawer over the graph (explorer.css); on a wide one these
   // do nothing visible.

@@ -291,3 +291,28 @@ def reachable_point(page: Any, point: tuple[float, float], selector: str) -> boo
     return bool(page.evaluate("""([x, y, sel]) => {
         const hit = document.elementFromPoint(x, y); return !!hit && document.querySelector(sel).contains(hit); }""",
                               [point[0], point[1], selector]))
+
+
+# -- a click on the graph draws no focus ring round it (keyboard focus still does) ----------------------
+FOCUS_RING = """() => { const a = document.activeElement, s = getComputedStyle(a);
+    return [a.className, s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0]; }"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_clicking_the_graph_draws_no_focus_ring(browser: Any, live_server: LiveServer, artifacts_dir: Path,
+                                                size: dict[str, int]) -> None:
+    phone = size["width"] < 600
+    with opened(browser, size) as p:
+        page = p.open(live_server.url + "/?focus=chongqing-customs&depth=1")
+        p.settle()
+        point = p.node_point("chongqing-customs")
+        (page.touchscreen.tap if phone else page.mouse.click)(*point)
+        page.locator("#xp-panel").wait_for(state="visible")
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(artifacts_dir / f"layout-{size['width']}-clicked.png"))
+        assert page.evaluate(FOCUS_RING) == ["vis-network", False]
+        # From the keyboard, the same frame is ringed.
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUS_RING) == ["vis-network", True]
+        p.clean()
