@@ -48,6 +48,7 @@ from coopgraph.api.worker_pool import DiskPool
 from coopgraph.graph.errors import QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
 from coopgraph.graph.query_guard import QueryInfo, QueryLimits, inspect_query, query_shape
 from coopgraph.graph.row_bound import row_bound, with_row_limit
+from coopgraph.graph.store import snapshot
 
 __all__ = ["QueryExecutor", "QueryOutcome", "SparqlWorkerError", "start_forkserver_early"]
 
@@ -222,6 +223,9 @@ class QueryExecutor:
         if not info.is_update:
             raise QueryRejectedError(f"this is a {info.kind} query, not an update")
         async with self._exclusive():
+            # The generation changes in place: its snapshots would be stale, even if the write is
+            # killed half-way (graph/store/snapshot.py); the replica is stopped by now.
+            await self._disk.in_thread(snapshot.discard, self.store_path.parent, self.store_path.name)
             await self._disk.write(UpdateJob(text, base_iri))
 
     # -- internals ------------------------------------------------------------------------------

@@ -178,7 +178,8 @@ def load_files(
         counts["inferred"] = materialise_superclasses(db, written)
         counts["after"] = len(db)
 
-    state = OxigraphStore.replace(root, fill, extend=True, what="coopgraph load", wait=wait)
+    # snapshot: a server's memory replica of the new generation loads it in seconds (graph/store/snapshot.py)
+    state = OxigraphStore.replace(root, fill, extend=True, what="coopgraph load", wait=wait, snapshot=True)
     return LoadResult(files=len(paths), bytes_read=done, quads_before=counts["before"],
                       quads_after=counts["after"], seconds=time.perf_counter() - started,
                       version=state.version, inferred=counts["inferred"])

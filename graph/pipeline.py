@@ -163,7 +163,7 @@ def run_build(data: DataPaths, *, store_root: Path, export_dir: Path | None, bas
         say(f"writing a new store generation under {store_root}")
         _write_record(store_root / record, ntriples)
         committed = OxigraphStore.replace(store_root, fill, extend=not fresh, writer=writer,
-                                          record={"curated": record, "inputs": digest})
+                                          record={"curated": record, "inputs": digest}, snapshot=True)
         outcome.store_version = committed.version
     if export_dir is not None:
         say(f"writing exports to {export_dir}")

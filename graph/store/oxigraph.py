@@ -7,6 +7,7 @@ Layout of a store root::
       gen-20261122T013000-4242/   a pyoxigraph (RocksDB) directory: the current generation
       gen-...                     the previous one, kept for readers still on it and to roll back to
       curated-<hash>.nt           what the last ``build`` wrote into the default graph (see pipeline)
+      snapshot-<gen>-u<updates>/  a version's quads as files for the memory replica (graph/store/snapshot.py)
       .write.lock                 held by the one writer at a time (graph/store/locks.py)
 
 ``state.json`` is the only thing a reader trusts: a write makes a whole new generation aside, then
@@ -38,6 +39,7 @@ from typing import IO, TYPE_CHECKING, ClassVar, Protocol
 import pyoxigraph as ox
 
 from coopgraph.graph.errors import QueryError, QuerySyntaxError, StoreError, disk_full
+from coopgraph.graph.store import snapshot as snapshots
 from coopgraph.graph.store.base import Progress, Row, StoreStats
 from coopgraph.graph.store.locks import WriterLock, current_writer, pin_generation, remove_if_unpinned
 
@@ -282,6 +284,7 @@ class OxigraphStore:
     def update(self, sparql: str) -> None:
         if not self.writable:
             raise StoreError("this store was opened read-only")
+        snapshots.discard(self.root, self.state().generation)  # before the data changes: none goes stale
         try:
             self.db.update(sparql)
         except SyntaxError as exc:
@@ -404,6 +407,7 @@ class OxigraphStore:
         wait: float | None = DEFAULT_WRITE_WAIT_S,
         record: Mapping[str, str | None] | None = None,
         writer: WriterLock | None = None,
+        snapshot: bool = False,
     ) -> StoreState:
         """Write a new generation with ``fill(db)`` and commit it; on any error the old one stays.
 
@@ -412,7 +416,11 @@ class OxigraphStore:
         ``extend``: the new generation starts as a copy of the current one (a RocksDB checkpoint,
         milliseconds even at a million triples) instead of empty, for writes that add to the data.
         ``record``: the ``curated`` / ``inputs`` fields of the new state (by default carried over
-        from the current state when extending, dropped otherwise). Returns the committed state.
+        from the current state when extending, dropped otherwise).
+        ``snapshot``: also write the new generation's snapshot (:mod:`graph.store.snapshot`) before
+        committing, so that a server's memory replica loads it in seconds; about ten seconds at a
+        million triples, so the bulk writes (build, load) ask for it and the small ones leave it to
+        the first replica that copies the generation. Returns the committed state.
         """
         root = Path(root)
         if writer is not None and not writer.held:
@@ -432,6 +440,8 @@ class OxigraphStore:
                 fill(db)
                 db.flush()
                 db.optimize()
+                if snapshot:
+                    _write_snapshot(root, name, db)
                 del db  # closes RocksDB before readers open it
                 _fsync_dir(root)
             except BaseException as exc:
@@ -484,3 +494,12 @@ def _prune(root: Path, state: StoreState) -> None:
             record.unlink(missing_ok=True)
     for tmp in root.glob(f".{STATE_FILE}.*"):  # a state write killed before its rename
         tmp.unlink(missing_ok=True)
+    snapshots.prune(root)
+
+
+def _write_snapshot(root: Path, generation: str, db: ox.Store) -> None:
+    """The new generation's snapshot; a failure costs only the replica's speed, never the write."""
+    try:
+        snapshots.write(root, generation, 0, db)
+    except OSError as exc:
+        log.warning("no snapshot of %s (the memory replica will copy it quad by quad): %s", generation, exc)
