@@ -699,7 +699,10 @@
   function installLabels(target) {
     var net = target.network;
     net.setOptions({ nodes: { scaling: { label: { drawThreshold: 1e9 } } },  // vis's own node labels: never
-                     edges: { scaling: { label: { drawThreshold: 8, maxVisible: 11 } } } });
+                     // vis's edge labels fade in from 9 px on screen to 10 (smaller, they were a grey
+                     // blur along the edges). No maxVisible cap: past it vis fades the label out (it
+                     // compares the capped size in canvas units), so zooming in lost the relations' names.
+                     edges: { scaling: { label: { drawThreshold: 10, maxVisible: 1000 } } } });
     var hovered = null;
     net.on("hoverNode", function (p) { hovered = p.node; });
     net.on("blurNode", function () { hovered = null; });
@@ -759,6 +762,12 @@
     // Every drawn node is an obstacle: a label covers no other entity's dot (but the hubs' labels,
     // drawn first, may: in a dense centre they would find no room otherwise).
     var grid = boxGrid(), placed = [], screen = {};
+    // The details panel lies over the canvas: a label there would be cut off at its edge.
+    var panel = $("xp-panel");
+    if (!panel.hidden && target === view) {
+      var c = canvas.getBoundingClientRect(), r = panel.getBoundingClientRect();
+      grid.add({ id: "#panel", x: r.left - c.left, y: r.top - c.top, w: r.width, h: r.height });
+    }
     nodes.forEach(function (n) {
       if (!positions[n.id]) { return; }
       var p = screen[n.id] = net.canvasToDOM(positions[n.id]), r = (n.size || 16) * scale;

@@ -316,3 +316,74 @@ def test_clicking_the_graph_draws_no_focus_ring(browser: Any, live_server: LiveS
         page.keyboard.press("Tab")
         assert page.evaluate(FOCUS_RING) == ["vis-network", True]
         p.clean()
+
+
+# -- labels: none cut off by the details panel, none too small to read -----------------------------
+@pytest.mark.parametrize("size", SIZES)
+def test_labels_keep_off_the_details_panel(browser: Any, live_server: LiveServer, artifacts_dir: Path,
+                                           size: dict[str, int]) -> None:
+    phone = size["width"] < 600
+    with opened(browser, size) as p:
+        page = p.open(live_server.url + "/?focus=chongqing-customs&depth=1")
+        p.settle()
+        if not page.locator("#xp-panel").is_visible():
+            (page.touchscreen.tap if phone else page.mouse.click)(*p.node_point("chongqing-customs"))
+        page.locator("#xp-panel").wait_for(state="visible")
+        panel, canvas = box(page, "#xp-panel"), box(page, "#xp-graph")
+        # A labelled entity just off the panel's edge: where its label would usually go, the panel is.
+        if phone:  # a sheet at the top or the bottom
+            at_start = panel["y"] <= canvas["y"] + 1
+            edge = (panel["x"] + panel["width"] / 2, panel["y"] + panel["height"] + 14 if at_start else panel["y"] - 14)
+        else:
+            at_start = panel["x"] <= canvas["x"] + 1
+            edge = (panel["x"] + panel["width"] + 25 if at_start else panel["x"] - 25, panel["y"] + panel["height"] / 2)
+        page.evaluate(PLACE_NODE, ["chengdu-customs", *edge])
+        page.wait_for_timeout(250)
+        page.screenshot(path=str(artifacts_dir / f"layout-{size['width']}-labels-panel.png"))
+        drawn = page.evaluate("() => window.coopgraphView.labelsDrawn")
+        assert len(drawn) >= 3
+        assert "chengdu-customs" in {b["id"] for b in drawn}, "it finds a place beside the panel"
+        px, py = panel["x"] - canvas["x"], panel["y"] - canvas["y"]
+        for b in drawn:
+            apart = (b["x"] + b["w"] <= px or px + panel["width"] <= b["x"]
+                     or b["y"] + b["h"] <= py or py + panel["height"] <= b["y"])
+            assert apart, (b, panel)
+        p.clean()
+
+
+RECORD_TEXT = """() => {
+    // Every text the page draws on a canvas: its size in CSS pixels on screen, and its opacity.
+    window.__texts = [];
+    const record = (ctx, text) => {
+        const px = parseFloat((ctx.font.match(/([\\d.]+)px/) || [0, 0])[1]);
+        const t = ctx.getTransform(), onScreen = px * Math.hypot(t.a, t.b) / window.devicePixelRatio;
+        const rgba = String(ctx.fillStyle).match(/rgba\\([^)]*,\\s*([\\d.]+)\\)/);
+        window.__texts.push({ text: String(text), px: onScreen, alpha: ctx.globalAlpha * (rgba ? parseFloat(rgba[1]) : 1) });
+    };
+    for (const name of ['fillText', 'strokeText']) {
+        const original = CanvasRenderingContext2D.prototype[name];
+        CanvasRenderingContext2D.prototype[name] = function (text, ...rest) { record(this, text); return original.call(this, text, ...rest); };
+    }
+}"""
+
+
+def drawn_text(page: Any, scale: float) -> list[dict[str, Any]]:
+    page.evaluate("""(scale) => { window.__texts = []; const net = window.coopgraphView.network;
+        net.moveTo({ scale: scale, animation: false }); net.redraw(); }""", scale)
+    page.wait_for_timeout(200)
+    return [t for t in page.evaluate("() => window.__texts") if t["alpha"] > 0.05 and t["text"].strip()]
+
+
+def test_no_text_on_the_graph_too_small_to_read(browser: Any, live_server: LiveServer) -> None:
+    with opened(browser, DESKTOP) as p:
+        p.page.add_init_script(f"({RECORD_TEXT})()")
+        page = p.open(live_server.url + "/?focus=chongqing-customs&depth=1")
+        p.settle()
+        edge_labels = set(page.evaluate("() => window.coopgraphView.edges.get().map(e => e.label).filter(Boolean)"))
+        for scale in (0.5, 0.75, 0.85):  # fitted views of a focus and of the whole graph
+            small = [t for t in drawn_text(page, scale) if t["px"] < 9]
+            assert small == [], (scale, small[:5])
+        zoomed = drawn_text(page, 1.6)  # zoomed in: the relations are named, readable
+        assert {t["text"] for t in zoomed} & edge_labels
+        assert min(t["px"] for t in zoomed) >= 9
+        p.clean()
