@@ -2,10 +2,19 @@
 
 ``uvicorn --factory api.app:create_app`` (or ``coopgraph serve``). The store, the query executor
 and the networkx projection are opened in the lifespan and kept on ``app.state.coop``.
+
+**Listening first.** ``/sparql`` and ``/healthz`` are routed from the start; the other routers
+(pages, analysis, views: networkx, the templates' helpers, about half a second of imports) are
+imported and included by :class:`LateRoutes` in a thread that the lifespan starts while the
+query workers boot, so the server listens and answers SPARQL without waiting for them. A request
+for any other path waits until they are in (:class:`UntilRoutes`); nothing answers 404 early.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,7 +35,9 @@ from coopgraph.api.settings import Settings
 from coopgraph.api.state import AppState
 from coopgraph.api.update_token import updates_enabled
 
-__all__ = ["create_app", "CSP", "EMBED_CSP"]
+__all__ = ["create_app", "CSP", "EMBED_CSP", "LateRoutes"]
+
+log = logging.getLogger(__name__)
 
 # Pages load scripts and styles only from this server; vis-network and YASGUI set inline styles.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -46,6 +57,7 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        late.start(asyncio.get_running_loop())  # imports while the workers boot
         state = AppState(settings, executor=executor)
         if state.executor is None:
             state.executor = open_engine(settings, state.store)
@@ -73,12 +85,22 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
     # The nav links to the review only where it exists (api/routers/review.py answers 404 elsewhere).
     app.state.templates.env.globals["review_on"] = updates_enabled(settings) and settings.store_url is None
     install_error_handlers(app)
+    late = LateRoutes(app)
+    app.add_middleware(UntilRoutes, routes=late)  # first added = innermost: inside the /sparql fast path
     _install_middleware(app)
     install_rate_limit(app, settings)  # added last = outermost: a refused request costs nothing more
     app.mount("/static/lib", StaticFiles(packages=[("pyvis", "templates/lib")]), name="pyvis-lib")
     app.mount("/static", StaticFiles(packages=[("coopgraph.api", "static")]), name="static")
-    for router in _routers():
+    for router in _routers("early"):
         app.include_router(router)
+    documented = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        late.include()  # the description lists every route, served or not yet
+        return documented()
+
+    # FastAPI's documented way to extend the schema is to replace this method
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 
@@ -93,26 +115,101 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def _routers() -> list[Any]:
-    """One router per resource; the order matters only where paths could overlap (none do now)."""
+def _routers(part: str = "all") -> list[Any]:
+    """One router per resource; the order matters only where paths could overlap (none do now).
+    ``part``: ``"early"``, the ones routed from the start (see the module docstring); ``"late"``,
+    all the others; ``"all"``."""
+    from coopgraph.api.routers import docs, health, sparql
+
+    early = [health.router, sparql.router, docs.router]
+    if part == "early":
+        return early
     from coopgraph.api.routers import (
         analytics,
         dataset,
-        docs,
         documents,
         entities,
-        health,
         ontology,
         query_page,
         review,
         search,
-        sparql,
         views,
     )
 
-    modules = (health, sparql, query_page, entities, search, documents, ontology, dataset, analytics, views,
-               docs, review)
-    return [module.router for module in modules]
+    late = [m.router for m in (query_page, entities, search, documents, ontology, dataset, analytics, views, review)]
+    return late if part == "late" else early + late
+
+
+class LateRoutes:
+    """The routers other than /sparql's and /healthz's, included once, from a thread or on demand."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._done = False
+        self.error: BaseException | None = None
+        self.ready = asyncio.Event()  # set on the serving loop once they are in (or failed)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Include them in a thread; ``ready`` is set on ``loop`` when done."""
+        self._loop = loop
+        threading.Thread(target=self._in_thread, name="coopgraph-routes", daemon=True).start()
+
+    def _in_thread(self) -> None:
+        try:
+            self.include()
+        except BaseException:  # noqa: BLE001 - each waiting request raises it; say it once here
+            log.exception("the app's pages could not be set up")
+
+    def include(self) -> None:
+        """Import and include them now unless done (blocking; safe from any thread)."""
+        with self._lock:
+            try:
+                if not self._done:
+                    try:
+                        for router in _routers("late"):
+                            self.app.include_router(router)
+                    except BaseException as exc:
+                        self.error = exc
+                        raise
+                    finally:
+                        self._done = True
+                elif self.error is not None:
+                    raise self.error
+            finally:
+                if self._loop is not None and self._done:
+                    try:
+                        self._loop.call_soon_threadsafe(self.ready.set)
+                    except RuntimeError:  # the loop closed meanwhile: nobody waits
+                        pass
+
+    async def wait(self) -> None:
+        """Until they are in; raises what stopped them."""
+        if self._loop is None:  # no lifespan started them (the app called without one): now
+            await asyncio.to_thread(self.include)
+        else:
+            await self.ready.wait()
+        if self.error is not None:
+            raise self.error
+
+
+class UntilRoutes:
+    """Pure ASGI: a request for a path no route serves yet waits until :class:`LateRoutes` are in."""
+
+    def __init__(self, app: Any, routes: LateRoutes) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not self.routes.ready.is_set() and not self._served(scope):
+            await self.routes.wait()
+        await self.app(scope, receive, send)
+
+    def _served(self, scope: dict[str, Any]) -> bool:
+        from starlette.routing import Match
+
+        return any(route.matches(scope)[0] != Match.NONE for route in list(self.routes.app.router.routes))
 
 
 class SecurityHeaders:

@@ -19,7 +19,6 @@ from coopgraph.api.settings import Settings
 from coopgraph.api.state import AppState
 from coopgraph.graph.entities import find_entity
 from coopgraph.graph.errors import EntityNotFoundError
-from coopgraph.graph.network import node_for
 from coopgraph.graph.search import LabelIndex
 from coopgraph.graph.store import Store
 
@@ -108,6 +107,8 @@ def entity_slug(request: Request, text: str, store: Store | None = None) -> str:
 def entity_node(request: Request, G: Any, text: str) -> str:
     """The projection node of the entity ``text`` stands for: a node key or slug at once, else as
     ``entity_slug`` resolves it."""
+    from coopgraph.graph.network import node_for  # networkx: not before the first page that needs it
+
     try:
         return node_for(G, text)
     except EntityNotFoundError:

@@ -41,7 +41,6 @@ from typing import Any, Final, Literal, TypeVar
 
 from fastapi import Request
 
-from coopgraph.graph import analysis
 from coopgraph.graph.errors import NotReadyError
 
 __all__ = ["Derived", "derived", "projection", "measures", "measures_or_503", "is_large", "label_index",
@@ -181,6 +180,14 @@ class Derived:
     def elapsed(self, name: str) -> float:
         job = self._jobs.get(name)
         return time.monotonic() - job.started if job else 0.0
+
+
+def _analysis() -> Any:
+    """graph.analysis, imported on first use: it brings networkx (a quarter of a second), which
+    the app does not need before its first page that analyses (``serve`` answers /sparql sooner)."""
+    from coopgraph.graph import analysis
+
+    return analysis
 
 
 def derived(request: Request) -> Derived:
@@ -341,21 +348,21 @@ def _project(state: Any) -> Any:
     # in a thread of the server against 3 s of unpickling (48 MB). (Only a large embedded store
     # comes here; a remote store's projection is pulled by AppState.projection.)
     G = in_child_process(_projection_of_store, str(state.settings.store), state.settings.base)
-    analysis.undirected(G)
+    _analysis().undirected(G)
     warm_rankings(G, degree_table(G))
     return G
 
 
 def degree_table(G: Any) -> dict[str, dict[str, Any]]:
     """``{node: {"degree": distinct neighbours}}``: what views rank by until the measures are ready."""
-    U = analysis.undirected(G)
-    return analysis.cached_on(G, "degree_table", lambda: {n: {"degree": d} for n, d in U.degree()})
+    U = _analysis().undirected(G)
+    return _analysis().cached_on(G, "degree_table", lambda: {n: {"degree": d} for n, d in U.degree()})
 
 
 def measures(request: Request, G: Any) -> tuple[dict[str, dict[str, Any]], bool]:
     """``(table, complete)``: every measure when available, else the degree table and False."""
     if not _measures_in_background(request, G):
-        return analysis.summary_measures(G), True
+        return _analysis().summary_measures(G), True
     state = request.app.state.coop
     found = derived(request).ready("measures", state.version, _measures_job(G, state))
     if found is None:
@@ -372,10 +379,10 @@ def _measures_job(G: Any, state: Any = None) -> Callable[[], Any]:
             # and slow every request for that long. A child process computes them on its own
             # copy of the projection; this process only adopts the finished tables.
             exported = in_child_process(_measures_of_store, str(state.settings.store), state.settings.base)
-            if not analysis.adopt_cached(G, exported):
+            if not _analysis().adopt_cached(G, exported):
                 log.info("the data changed while its measures were computed; computing them here")
-        table = analysis.summary_measures(G)
-        analysis.bridges_and_articulation_points(G)
+        table = _analysis().summary_measures(G)
+        _analysis().bridges_and_articulation_points(G)
         warm_rankings(G, table)
         return table
 
@@ -420,9 +427,9 @@ def _project_remote(url: str, auth: Any, timeout: float, base: str) -> Any:
 def _measures_of_store(store_root: str, base: str) -> dict[str, Any]:
     """In the child: project the store and compute every measure the server shows."""
     G = _projection_of_store(store_root, base)
-    analysis.summary_measures(G)
-    analysis.bridges_and_articulation_points(G)
-    return analysis.export_cached(G)
+    _analysis().summary_measures(G)
+    _analysis().bridges_and_articulation_points(G)
+    return _analysis().export_cached(G)
 
 
 def label_index(request: Request, store: Any, base: str) -> Any:

@@ -22,12 +22,15 @@ def run_serve(settings: Settings, *, reload: bool = False) -> None:
     import uvicorn
 
     from coopgraph.api.engine import start_early
-    from coopgraph.graph.pipeline import DataPaths, run_build
 
     with settings.open_store() as store:
         if not store.in_process:
             log.info("serving the remote SPARQL endpoint %s", store.location)  # never the credentials
         elif not store.exists():
+            # Imported here: the build pulls in networkx, YAML and SHACL, which serving an existing
+            # store does not need before its first query (half a second of start-up).
+            from coopgraph.graph.pipeline import DataPaths, run_build
+
             log.warning("no store at %s: building it from %s", settings.store, settings.data)
             run_build(DataPaths(settings.data), store_root=settings.store_path, export_dir=settings.export_dir,
                       base=settings.base)
