@@ -142,10 +142,16 @@ class QueryExecutor:
     async def start(self) -> None:
         if self._started:
             return
-        await self._disk.fill()
+        # The replica's process loads while the disk workers open the store: on two cores its
+        # load overlaps the rest of the start-up instead of following it.
+        self._memory.start()
+        try:
+            await self._disk.fill()
+        except BaseException:
+            await self._memory.close()
+            raise
         self._started = True
         self._gate.set()
-        self._memory.start()
 
     async def close(self) -> None:
         self._gate.clear()

@@ -139,7 +139,7 @@ class MemoryReplica:
 
     # -- lifecycle, as the executor drives it -----------------------------------------------------
     def start(self) -> None:
-        """The disk workers are up: load the first copy in the background."""
+        """Load the first copy in the background (queries wait for the executor's gate)."""
         self._started = True
         self.load_later(0.0)
 

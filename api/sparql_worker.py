@@ -340,14 +340,24 @@ def copy_into_memory(store_path: str) -> Any:
     return memory
 
 
-def load_replica(store_path: str, triples: int) -> tuple[Any, str, Callable[[], None] | None]:
-    """The in-memory copy of the generation at ``store_path`` (which holds ``triples`` quads), how it
-    was made (``"snapshot"`` or ``"copy"``), and after a copy, the job that writes its snapshot.
+class TooLarge(Exception):
+    """The store holds more quads than the replica may."""
+
+    def __init__(self, triples: int) -> None:
+        super().__init__(triples)
+        self.triples = triples
+
+
+def load_replica(store_path: str, max_triples: int) -> tuple[Any, int, str, Callable[[], None] | None]:
+    """The in-memory copy of the generation at ``store_path``, its number of quads, how it was made
+    (``"snapshot"`` or ``"copy"``), and after a copy, the job that writes its snapshot. Raises
+    :class:`TooLarge` over ``max_triples``.
 
     A snapshot is used only if it is of the committed version (generation and in-place updates)
-    and holds as many quads as the database; anything else (none, stale, unreadable) falls back to
-    the copy. After a copy, writing the snapshot from memory costs about a second at a million
-    triples (against ten from RocksDB), so the next start of this version loads in seconds.
+    and holds as many quads as the database (counted meanwhile in a thread: both release the GIL);
+    anything else (none, stale, unreadable) falls back to the copy. After a copy, writing the
+    snapshot from memory costs about a second at a million triples (against ten from RocksDB), so
+    the next start of this version loads in seconds.
     """
     import pyoxigraph as ox
 
@@ -358,18 +368,37 @@ def load_replica(store_path: str, triples: int) -> tuple[Any, str, Callable[[], 
     state = read_state(path.parent)
     version = (state.generation, state.updates) if state is not None and state.generation == path.name else None
     found = snapshot.find(path.parent, *version) if version is not None else None
-    if found is not None and found.quads == triples:
-        memory = ox.Store()
+    counted: list[int | BaseException] = []
+
+    def count() -> None:
+        try:
+            counted.append(len(ox.Store.read_only(store_path)))
+        except Exception as exc:  # noqa: BLE001 - raised in the loading thread below
+            counted.append(exc)
+
+    counter = threading.Thread(target=count, name="replica-count")
+    counter.start()
+    if found is not None and found.quads <= max_triples:
+        memory: Any = ox.Store()
         try:
             snapshot.load_into(found, memory)
-            return memory, "snapshot", None
         except (OSError, ValueError, SyntaxError) as exc:
             log.warning("snapshot %s unusable (%s); copying from the database", found.path.name, exc)
-            del memory
-            _return_freed_memory()
+            memory = None
+        counter.join()
+        if memory is not None and counted == [found.quads]:
+            return memory, found.quads, "snapshot", None
+        del memory
+        _return_freed_memory()
+    counter.join()
+    if isinstance(counted[0], BaseException):
+        raise counted[0]
+    triples = counted[0]
+    if triples > max_triples:
+        raise TooLarge(triples)
     memory = copy_into_memory(store_path)
     if version is None:
-        return memory, "copy", None
+        return memory, triples, "copy", None
 
     def write_snapshot() -> None:
         try:
@@ -377,7 +406,7 @@ def load_replica(store_path: str, triples: int) -> tuple[Any, str, Callable[[], 
         except OSError as exc:  # a read-only store root, a full disk: only the next start is slower
             log.warning("cannot write the snapshot of %s: %s", path.name, exc)
 
-    return memory, "copy", write_snapshot
+    return memory, triples, "copy", write_snapshot
 
 
 def _return_freed_memory() -> None:
@@ -401,18 +430,15 @@ def replica_main(
     a whole. Replies on ``control``: ``("ready", pid, triples, seconds, "snapshot" | "copy")``,
     ``("too-large", triples)`` or ``("err", "internal", message)``; then it waits for ``None``.
     """
-    import pyoxigraph as ox
-
     name_process("coopgraph-copy")  # renamed coopgraph-mem once the copy is ready
     started = time.perf_counter()
     try:
         pin = pin_generation(store_path)  # released when the copy is made (or the process ends)
-        triples = len(ox.Store.read_only(store_path))
-        if triples > max_triples:
-            control.send(("too-large", triples))
-            return
-        memory, how, write_snapshot = load_replica(store_path, triples)
+        memory, triples, how, write_snapshot = load_replica(store_path, max_triples)
         os.close(pin)
+    except TooLarge as too_large:
+        control.send(("too-large", too_large.triples))
+        return
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which serves from disk
         control.send(("err", "internal", f"cannot copy {store_path} into memory: {exc}"))
         return
