@@ -23,8 +23,8 @@ on users' data.
 
 A remote store (a SPARQL 1.1 engine) is loaded by ``load_files_remote``: every file parsed in full
 first (a malformed file sends nothing), then batched ``INSERT DATA`` requests; see its docstring
-for what is and is not atomic there; it closes the types with one ``INSERT ... WHERE`` per graph
-written, after the data.
+for what is and is not atomic there; each type it sends goes with its superclass types, in the same
+request.
 """
 
 from __future__ import annotations
@@ -162,6 +162,9 @@ def load_files(
                     to_graph=ontology)
         if replace:
             db.clear_graph(target)
+        # Only the types this load writes are closed: the store's other data (curated evidence, an
+        # earlier load) stays exactly as it was, or the next build would count it as the user's.
+        typed_before = _closable_types(db)
         for path in paths:
             def advance(count: int, _name: str = path.name) -> None:
                 nonlocal done
@@ -175,7 +178,7 @@ def load_files(
         written: list[ox.NamedNode | ox.DefaultGraph] = [target]
         if any(format_of(p).supports_datasets for p in paths):
             written += [g for g in db.named_graphs() if isinstance(g, ox.NamedNode) and g != ontology and g != target]
-        counts["inferred"] = materialise_superclasses(db, written)
+        counts["inferred"] = materialise_superclasses(db, written, skip=typed_before)
         counts["after"] = len(db)
 
     # snapshot: a server's memory replica of the new generation loads it in seconds (graph/store/snapshot.py)
@@ -188,21 +191,35 @@ def load_files(
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
-def materialise_superclasses(db: ox.Store, graphs: Iterable[ox.NamedNode | ox.DefaultGraph]) -> int:
-    """Add ``x a S`` for every ``x a C`` in each of ``graphs`` where S is a superclass of C in the
-    packaged ontology (coop.ttl), into the same graph; returns how many types were new.
+def _superclass_parents() -> dict[str, list[str]]:
+    """Each class of the packaged ontology that has superclasses -> those superclasses."""
+    return {cls: sorted(supers - {cls}) for cls, supers in load_ontology().superclasses.items() if len(supers) > 1}
+
+
+def _closable_types(db: ox.Store) -> set[ox.Quad]:
+    """The ``x a C`` quads (C a class with superclasses) the store holds now, in any graph."""
+    return {quad for cls in _superclass_parents()
+            for quad in db.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(cls), None)}
+
+
+def materialise_superclasses(db: ox.Store, graphs: Iterable[ox.NamedNode | ox.DefaultGraph],
+                             skip: set[ox.Quad] | frozenset[ox.Quad] = frozenset()) -> int:
+    """Add ``x a S`` for every ``x a C`` in each of ``graphs`` (except the quads in ``skip``) where S
+    is a superclass of C in the packaged ontology (coop.ttl), into the same graph; returns how many
+    types were new.
 
     The same closure the build writes for curated entities (graph/build.py), so ``?x a coop:Region``
     finds a loaded province as it finds a curated one. Each inferred type sits in the graph of the
     type it follows from, so clearing that graph (``load --replace``) leaves none behind.
     """
-    parents = {cls: sorted(supers - {cls}) for cls, supers in load_ontology().superclasses.items()
-               if len(supers) > 1}
+    parents = _superclass_parents()
     added = 0
     for graph in graphs:
         new: set[ox.Quad] = set()
         for cls, supers in parents.items():
             for quad in db.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(cls), graph):
+                if quad in skip:
+                    continue
                 for parent in supers:
                     candidate = ox.Quad(quad.subject, _RDF_TYPE, ox.NamedNode(parent), graph)
                     if candidate not in db:
@@ -211,6 +228,14 @@ def materialise_superclasses(db: ox.Store, graphs: Iterable[ox.NamedNode | ox.De
             db.bulk_extend(new)
             added += len(new)
     return added
+
+
+def _with_superclasses(quad: ox.Quad, parents: dict[str, list[str]]) -> list[ox.Quad]:
+    """``quad`` and, when it types its subject with a class that has superclasses, those types too."""
+    if quad.predicate != _RDF_TYPE or not isinstance(quad.object, ox.NamedNode):
+        return [quad]
+    return [quad, *(ox.Quad(quad.subject, _RDF_TYPE, ox.NamedNode(parent), quad.graph_name)
+                    for parent in parents.get(quad.object.value, ()))]
 
 
 def _load_one(db: ox.Store, path: Path, *, graph: str | None, base_iri: str | None, lenient: bool,
@@ -320,18 +345,18 @@ def load_files_remote(
     # Pass 1: parse everything; note the stretches of each file a blank node spans (by position:
     # the parser names anonymous blank nodes afresh on each pass, but the order of quads is fixed).
     spans: list[list[tuple[int, int]]] = []
-    named: set[str] = set()  # the named graphs quad files write into: closed like the target graph
     for path in paths:
         first_last: dict[str, list[int]] = {}
         for i, quad in enumerate(_parse(path, base_iri=base_iri, on_read=counter(path.name))):
             for term in (quad.subject, quad.object, quad.graph_name):
                 if isinstance(term, ox.BlankNode):
                     first_last.setdefault(term.value, [i, i])[1] = i
-            if isinstance(quad.graph_name, ox.NamedNode):
-                named.add(quad.graph_name.value)
         spans.append(_merge(first_last.values()))
     quads_before = _remote_count(store)
     sent = inferred = 0
+    # Superclass types travel in the batch of the type they follow from (a blank node keeps its
+    # identity only within one request), so only the types this load writes are closed.
+    parents = _superclass_parents()
     try:
         if replace:
             store._post(store.update_url, "update", f"CLEAR SILENT GRAPH <{graph}>" if graph else "CLEAR DEFAULT",
@@ -348,14 +373,12 @@ def load_files_remote(
                     _send(store, batch, graph)
                     sent += len(batch)
                     batch = []
-                batch.append(quad)
+                closed = _with_superclasses(quad, parents)
+                inferred += len(closed) - 1
+                batch += closed
             if batch:
                 _send(store, batch, graph)
                 sent += len(batch)
-        before_types = _remote_count(store)
-        for into in [graph, *sorted(named - {graph} if graph else named)]:
-            store._post(store.update_url, "update", _superclass_update(into), "*/*")
-        inferred = _remote_count(store) - before_types
     except CoopgraphError as exc:
         raise StoreError(f"{exc.message} (after {sent:,} quads were sent; the remote load is not atomic, "
                          "those stay in the store)") from exc
@@ -367,17 +390,6 @@ def load_files_remote(
     quads_after = _remote_count(store)
     return LoadResult(files=len(paths), bytes_read=done // 2, quads_before=quads_before, quads_after=quads_after,
                       seconds=time.perf_counter() - started, version=version, inferred=inferred)
-
-
-def _superclass_update(graph: str | None) -> str:
-    """One SPARQL Update doing what materialise_superclasses does, in ``graph`` (None: the default graph)."""
-    pairs = " ".join(f"(<{cls}> <{parent}>)" for cls, supers in sorted(load_ontology().superclasses.items())
-                     for parent in sorted(supers - {cls}))
-    pattern = "?x a ?c"
-    if graph is not None:
-        return (f"INSERT {{ GRAPH <{graph}> {{ ?x a ?super }} }} WHERE {{ GRAPH <{graph}> {{ {pattern} }} "
-                f"VALUES (?c ?super) {{ {pairs} }} }}")
-    return f"INSERT {{ ?x a ?super }} WHERE {{ {pattern} VALUES (?c ?super) {{ {pairs} }} }}"
 
 
 def _merge(spans: Iterable[list[int]]) -> list[tuple[int, int]]:
