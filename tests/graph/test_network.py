@@ -78,6 +78,7 @@ def test_edges_keyed_by_predicate_with_label_and_evidence(tiny) -> None:
         "start": 5,
         "end": 22,
         "note": "Signed at the ceremony.",
+        "implied": None,
         "modality": "done",
         "origin": "curated",
         "confidence": None,
@@ -151,7 +152,7 @@ def test_extracted_evidence_is_marked_and_ingest_activities_are_not_entities() -
     assert G.get_edge_data(ID + "b", ID + "a")[COOP + "locatedIn"]["evidence"] == [BASE + "evidence/2"]
     assert G.graph["evidence"][BASE + "evidence/2"] == {
         "quote": "B lies in A", "document": "doc", "document_title": "The document", "start": 30, "end": 41,
-        "note": None, "modality": "stated", "origin": "extracted", "confidence": 0.9,
+        "note": None, "implied": None, "modality": "stated", "origin": "extracted", "confidence": 0.9,
         "accepted_by": "analyst", "extracted_at": "2026-12-03T12:00:00Z",
     }
     assert G.graph["evidence"][BASE + "evidence/1"]["origin"] == "curated"
