@@ -400,6 +400,16 @@ class Scorer:
         for name, ids in self.by_name.items():
             for start, end in occurrences(doc.text, name):
                 self.spans.append((start, end, frozenset(ids)))
+        # A known entity the article names only inside another entity's name ("Sichuan" in "the
+        # Customs of Sichuan", an alias of Chengdu Customs) has no mention of its own to link:
+        # it is not counted as a known entity to find (nested_only says which were left out).
+        self.nested_only = {e for e in self.known if not self._named_on_its_own(e)}
+        self.known -= self.nested_only
+
+    def _named_on_its_own(self, entity_id: str) -> bool:
+        return any(entity_id in self.judge(start, end, self.text[start:end])
+                   for name in names_of(self.facts.entities[entity_id])
+                   for start, end in occurrences(self.text, name))
 
     def label(self, entity_id: str) -> str:
         entity = self.facts.entities.get(entity_id)
@@ -492,6 +502,9 @@ class Scorer:
         sc.known_found = len(self.known & linked)
         for missing in sorted(self.known - linked):
             sc.note("known entities missed", f"{where}: {self.label(missing)} ({missing})")
+        for nested in sorted(self.nested_only):
+            sc.note("known entities named only inside another's name (not counted)",
+                    f"{where}: {self.label(nested)} ({nested})")
         new_found: set[str] = set()
         proposed: dict[str, bool] = {}
         for d in x.mentions:
