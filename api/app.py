@@ -5,8 +5,8 @@ and the networkx projection are opened in the lifespan and kept on ``app.state.c
 
 **Listening first.** ``/sparql`` and ``/healthz`` are routed from the start; the other routers
 (pages, analysis, views: networkx, the templates' helpers, about half a second of imports) are
-imported and included by :class:`LateRoutes` in a thread that the lifespan starts while the
-query workers boot, so the server listens and answers SPARQL without waiting for them. A request
+imported and included by :class:`LateRoutes` in a thread that the lifespan starts last, so the
+server listens and answers SPARQL without waiting for them. A request
 for any other path waits until they are in (:class:`UntilRoutes`); nothing answers 404 early.
 """
 
@@ -57,7 +57,6 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        late.start(asyncio.get_running_loop())  # imports while the workers boot
         state = AppState(settings, executor=executor)
         if state.executor is None:
             state.executor = open_engine(settings, state.store)
@@ -65,6 +64,9 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
         state.start_background()  # remote store: version polling
         app.state.coop = state
         derived.warm_up(app)  # remote: the projection; large embedded: projection, measures, index
+        # Once the rest is up: in the same process, its imports would slow the start-up they
+        # wait beside (the GIL), and the workers are ready within a tenth of a second now.
+        late.start(asyncio.get_running_loop())
         try:
             yield
         finally:
@@ -188,6 +190,7 @@ class LateRoutes:
         """Until they are in; raises what stopped them."""
         if self._loop is None:  # no lifespan started them (the app called without one): now
             await asyncio.to_thread(self.include)
+            self.ready.set()  # on this loop: later requests go straight through
         else:
             await self.ready.wait()
         if self.error is not None:

@@ -8,7 +8,7 @@ imports another, nor api/derived.py or api/state.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
@@ -17,10 +17,11 @@ from coopgraph.api.engine import QueryEngine
 from coopgraph.api.derived import Derived, is_large, label_index_if_ready, measures, measures_or_503, projection
 from coopgraph.api.settings import Settings
 from coopgraph.api.state import AppState
-from coopgraph.graph.entities import find_entity
 from coopgraph.graph.errors import EntityNotFoundError
-from coopgraph.graph.search import LabelIndex
 from coopgraph.graph.store import Store
+
+if TYPE_CHECKING:
+    from coopgraph.graph.search import LabelIndex
 
 __all__ = ["StateDep", "SettingsDep", "StoreDep", "ExecutorDep", "DerivedDep", "ProjectionDep", "MeasuresDep",
            "TemplatesDep", "entity_node", "entity_slug", "is_large", "label_index", "label_index_if_ready",
@@ -100,6 +101,10 @@ def entity_slug(request: Request, text: str, store: Store | None = None) -> str:
     def index() -> LabelIndex:
         found = state.search_index(text)  # an empty one is an answer too: never every label over HTTP
         return label_index(request, store, base) if found is None else found
+
+    # Imported here, as graph.search is below: with the ontology they bring rdflib, which the
+    # /sparql endpoint (that imports this module) does not need before it first answers.
+    from coopgraph.graph.entities import find_entity
 
     return find_entity(store, text, base=base, index=index)
 

@@ -2,31 +2,48 @@
 
 from __future__ import annotations
 
-from rdflib import Graph, Namespace
-from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, XSD
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rdflib import Graph, Namespace
+
+    COOP: Namespace  # made on first use, by __getattr__ below
 
 __all__ = ["COOP", "COOP_NS", "DEFAULT_BASE", "PREFIXES", "bind_prefixes", "new_graph", "expand_curie", "curie"]
 
 COOP_NS = "https://coopgraph.org/ontology#"
-COOP = Namespace(COOP_NS)
 
 # Entity IRIs are minted under a base that deployments may change (see graph/ids.py).
 DEFAULT_BASE = "https://coopgraph.org/"
 
+# Plain strings (the IRIs rdflib's namespace objects stand for), so that the modules that need
+# only these, such as the settings and the SPARQL endpoint, do not import rdflib: a fifth of a
+# second of ``coopgraph serve``'s start-up. tests/graph/test_namespaces_prefixes.py checks them
+# against rdflib's.
 PREFIXES: dict[str, str] = {
     "coop": COOP_NS,
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "owl": str(OWL),
-    "xsd": str(XSD),
-    "skos": str(SKOS),
-    "dcterms": str(DCTERMS),
-    "prov": str(PROV),
-    "org": str(ORG),
-    "schema": str(SDO),
-    "foaf": str(FOAF),
-    "sh": str(SH),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "org": "http://www.w3.org/ns/org#",
+    "schema": "https://schema.org/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "sh": "http://www.w3.org/ns/shacl#",
 }
+
+
+def __getattr__(name: str) -> Any:
+    """``COOP``, the rdflib namespace, made (and rdflib imported) on first use."""
+    if name == "COOP":
+        from rdflib import Namespace
+
+        namespace = globals()["COOP"] = Namespace(COOP_NS)
+        return namespace
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def bind_prefixes(graph: Graph, *, base: str | None = None) -> Graph:
@@ -40,6 +57,8 @@ def bind_prefixes(graph: Graph, *, base: str | None = None) -> Graph:
 
 def new_graph(*, base: str | None = None) -> Graph:
     """An empty rdflib Graph with only our prefixes bound (no brick/sosa/... noise in exports)."""
+    from rdflib import Graph
+
     return bind_prefixes(Graph(bind_namespaces="none"), base=base)
 
 
