@@ -362,10 +362,11 @@
     view.setPhysics(on);
     setPhysicsButton(on);
   });
-  $("xp-fit").addEventListener("click", function () { if (view) { view.fit(); } });
+  $("xp-fit").addEventListener("click", function () { if (view) { fitFree(null, true); } });
 
   // -- network events ----------------------------------------------------------------------------
   function wireNetwork() {
+    view.whenStill = stillness(view);  // a promise-maker: no layout run under way (see restoreView)
     view.network.on("click", function (params) {
       if (params.nodes.length) { selectNode(params.nodes[0]); }
       else if (params.edges.length) { selectEdge(params.edges[0]); }
@@ -387,6 +388,32 @@
   }
   function panelAwayFromSelection() {  // once a link's view is rebuilt, where its selection is drawn
     if (state.node && view.nodeData(state.node)) { panelAwayFrom(nodePoint(state.node)); }
+  }
+  // Fitting (the Fit button, a path found, a view drawn with its details open) fits the nodes into
+  // the part of the canvas the panel leaves free: vis-network's fit knows nothing of the panel and
+  // put half of a path under it.
+  function fitFree(ids, animate) {
+    var net = view.network, panel = $("xp-panel");
+    ids = ids || view.nodeView.getIds();
+    var animation = animate ? { duration: 400 } : false;
+    if (panel.hidden || !ids.length) { net.fit({ nodes: ids, animation: animation }); return; }
+    var canvas = $("xp-graph").getBoundingClientRect(), r = panel.getBoundingClientRect();
+    var free = { x: 0, y: 0, w: canvas.width, h: canvas.height };
+    if (r.width >= canvas.width - 1) {  // a phone's sheet, at the top or the bottom
+      free.h = canvas.height - r.height; if (r.top <= canvas.top + 1) { free.y = r.height; }
+    } else {
+      free.w = canvas.width - r.width; if (r.left <= canvas.left + 1) { free.x = r.width; }
+    }
+    var at = net.getPositions(ids), xs = [], ys = [];
+    Object.keys(at).forEach(function (id) { xs.push(at[id].x); ys.push(at[id].y); });
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    var MARGIN_X = 70, MARGIN_Y = 36;  // room for the dots and the labels round the outermost
+    var scale = Math.min((free.w - 2 * MARGIN_X) / Math.max(x1 - x0, 1), (free.h - 2 * MARGIN_Y) / Math.max(y1 - y0, 1), 1.5);
+    scale = Math.max(scale, 0.05);
+    // The view position is the graph point drawn at the canvas's centre: put the box's centre at the
+    // free part's centre instead.
+    var dx = (canvas.width / 2 - (free.x + free.w / 2)) / scale, dy = (canvas.height / 2 - (free.y + free.h / 2)) / scale;
+    net.moveTo({ position: { x: (x0 + x1) / 2 + dx, y: (y0 + y1) / 2 + dy }, scale: scale, animation: animation });
   }
   // The panel lies over the canvas so the graph stays still: on the right (a phone: a sheet at the
   // bottom). Where that would cover what was just clicked, it opens on the other side (left, or a
@@ -629,8 +656,17 @@
     var slugOf = {};
     path.nodes.forEach(function (n) { slugOf[n.id] = n.slug; });
     var missing = path.nodes.filter(function (n) { return !view.nodeData(n.slug); });
+    var order = path.nodes.map(function (n) { return n.slug; });
     return Promise.all(missing.map(function (n) { return fetchJson(viewUrl({ focus: n.slug, depth: 0 })); })).then(function (parts) {
-      parts.forEach(function (part) { view.merge(part); });
+      // A one-entity view is laid out at (0, 0), where the focus often is: each is put beside its
+      // neighbour on the path instead (in path order, so that neighbour is on the canvas by then).
+      parts.forEach(function (part, i) {
+        var k = order.indexOf(missing[i].slug), near = null, j;
+        for (j = k - 1; j >= 0 && !near; j--) { if (view.nodeData(order[j])) { near = order[j]; } }
+        for (j = k + 1; j < order.length && !near; j++) { if (view.nodeData(order[j])) { near = order[j]; } }
+        (part.nodes || []).forEach(function (n) { delete n.x; delete n.y; });
+        view.merge(part, near);
+      });
       var edgeIds = path.hops.map(function (h) {
         var from = slugOf[h.subject], to = slugOf[h.object];
         var found = view.edges.get({ filter: function (e) { return e.from === from && e.to === to && e.data.predicate === h.predicate; } });
@@ -646,11 +682,13 @@
     });
   }
   function showPath(index, fit) {
-    var path = paths[index];
+    var path = paths[index], target = view;
     return ensureOnCanvas(path).then(function (ids) {
       view.highlightPath(ids.nodes, ids.edges);
-      if (fit !== false) { view.network.fit({ nodes: ids.nodes, animation: { duration: 400 } }); }
       renderPaths(index);
+      // Fitted once the entities just added have found their places (a short layout run).
+      if (fit !== false) { return target.whenStill().then(function () { if (target === view) { fitFree(ids.nodes, true); } }); }
+      return null;
     });
   }
   function renderPaths(activeIndex) {
@@ -898,7 +936,7 @@
       return whenStill();
     }).then(function () {
       if (!mine()) { return; }
-      if (at) { applyAt(at); }
+      if (at) { applyAt(at); } else if (!$("xp-panel").hidden) { fitFree(null, false); }
       target.restored = true;
       panelAwayFromSelection();
     }).catch(function (err) {

@@ -387,3 +387,89 @@ def test_no_text_on_the_graph_too_small_to_read(browser: Any, live_server: LiveS
         assert {t["text"] for t in zoomed} & edge_labels
         assert min(t["px"] for t in zoomed) >= 9
         p.clean()
+
+
+# -- fitting (a view opened with its details, a path found, the Fit button) keeps clear of the panel --
+NODE_POINTS = """() => { const v = window.coopgraphView, net = v.network, r = net.body.container.getBoundingClientRect();
+    const at = net.getPositions(v.nodeView.getIds());
+    return Object.fromEntries(Object.entries(at).map(([id, p]) => { const d = net.canvasToDOM(p); return [id, [r.left + d.x, r.top + d.y]]; })); }"""
+
+
+AWAIT_FIT = """() => { window.__fitted = false;
+    window.coopgraphView.network.once('animationFinished', () => { window.__fitted = true; }); }"""
+
+
+def under_panel(page: Any, ids: list[str] | None = None) -> list[str]:
+    """The entities (all shown, or ``ids``) drawn under the details panel or off the canvas."""
+    panel, canvas = box(page, "#xp-panel"), box(page, "#xp-graph")
+    points = page.evaluate(NODE_POINTS)
+    return [n for n, xy in points.items() if (ids is None or n in ids)
+            and (contains(panel, xy) or not contains(canvas, xy))]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_fitting_keeps_clear_of_the_details_panel(browser: Any, live_server: LiveServer, artifacts_dir: Path,
+                                                  size: dict[str, int]) -> None:
+    phone = size["width"] < 600
+    with opened(browser, size) as p:
+        # A link with an entity's details open: the view is fitted beside them.
+        page = p.open(live_server.url + "/?focus=chengdu-customs&node=chongqing-customs")
+        page.locator("#xp-panel").wait_for(state="visible")
+        page.wait_for_function("() => window.coopgraphView.restored")
+        assert under_panel(page) == []
+        # A path found: its entities are fitted there too, the one added for it included.
+        if phone:
+            press(page, "#xp-side-open", phone)
+        for field, text in (("#xp-from", "Chengdu Customs"), ("#xp-to", "Singapore")):
+            page.fill(field, text)
+            page.wait_for_selector(f"{field}-list li[role=option]")
+            page.keyboard.press("Enter")
+        page.evaluate(AWAIT_FIT)
+        press(page, "#xp-path-go", phone)
+        page.wait_for_selector("#xp-paths .xp-hop")
+        page.wait_for_function("() => window.__fitted")  # after the added entity's short layout run
+        if phone:
+            press(page, "#xp-side-close", phone)
+            page.wait_for_function("() => getComputedStyle(document.getElementById('xp-side')).visibility === 'hidden'")
+        page.screenshot(path=str(artifacts_dir / f"layout-{size['width']}-path-beside-panel.png"))
+        on_path = page.evaluate("() => window.coopgraphView.nodes.get().filter(n => n.borderWidth === 4).map(n => n.id)")
+        assert "singapore" in on_path and len(on_path) >= 3
+        assert under_panel(page, on_path) == []
+        # Fit: the whole view, beside the panel.
+        page.evaluate("() => window.coopgraphView.network.moveTo({ scale: 3, animation: false })")
+        page.evaluate(AWAIT_FIT)
+        press(page, "#xp-fit", phone)
+        page.wait_for_function("() => window.__fitted")
+        page.screenshot(path=str(artifacts_dir / f"layout-{size['width']}-fit-beside-panel.png"))
+        assert under_panel(page) == []
+        p.clean()
+
+
+def test_an_entity_added_for_a_path_lies_beside_its_neighbour(browser: Any, live_server: LiveServer,
+                                                              artifacts_dir: Path) -> None:
+    with opened(browser, DESKTOP) as p:
+        page = p.open(live_server.url + "/?focus=chengdu-customs&depth=1&layout=hierarchical"
+                      "&from=chengdu-customs&to=singapore")
+        page.wait_for_selector("#xp-paths .xp-hop")
+        page.wait_for_function("() => window.coopgraphView.restored")
+        page.screenshot(path=str(artifacts_dir / "layout-1280-path-hierarchy.png"))
+        # Singapore was not in the view: it is drawn clear of every other entity, not on the focus.
+        clash = page.evaluate("""() => { const v = window.coopgraphView, net = v.network, at = net.getPositions();
+            const s = at['singapore'], rs = v.nodes.get('singapore').size || 16;
+            return Object.entries(at).filter(([id, q]) => id !== 'singapore'
+                && Math.hypot(q.x - s.x, q.y - s.y) < rs + (v.nodes.get(id).size || 16)).map(([id]) => id); }""")
+        assert clash == []
+        p.clean()
+
+
+def test_no_hover_tooltip_left_over_the_graph_after_a_tap(browser: Any, live_server: LiveServer,
+                                                          artifacts_dir: Path) -> None:
+    with opened(browser, PHONE) as p:
+        page = p.open(live_server.url + "/?focus=chengdu-customs&depth=1")
+        p.settle()
+        page.touchscreen.tap(*p.node_point("chongqing-customs"))
+        page.locator("#xp-panel").wait_for(state="visible")
+        page.wait_for_timeout(600)  # vis shows its tooltip 120 ms after a hover
+        page.screenshot(path=str(artifacts_dir / "layout-390-tapped.png"))
+        assert page.locator("div.vis-tooltip:visible").count() == 0
+        p.clean()
