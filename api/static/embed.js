@@ -32,7 +32,8 @@
   toggle.textContent = "Legend (" + entries + ")";
   toggle.hidden = !entries;
   showLegend(entries > 0 && entries <= LEGEND_OPEN_UP_TO && window.innerHeight >= LEGEND_OPEN_MIN_HEIGHT);
-  var view = GV.create(container, data, { onFirstDraw: function () { document.getElementById("em-loading").hidden = true; } });
+  var view = GV.create(container, data, { onFirstDraw: function () { document.getElementById("em-loading").hidden = true; },
+                                          overlays: [panel] });  // labels keep clear of the open details
   window.coopgraphView = view;
   if (!data.nodes.length) { document.getElementById("em-loading").hidden = true; }
   // vis-network's own fit knows the labels' extent only once they have been drawn, and leaves no

@@ -110,7 +110,8 @@
       showEmpty("No entity matches these filters.");
     }
     renderColourKey(data, data.nodes);  // before the network: it fits the canvas the key leaves
-    view = GV.create(container, data, { onFirstDraw: function () { setLoading(false); } });
+    // Labels (graphview.js draws them) keep clear of the details panel, which lies over the canvas.
+    view = GV.create(container, data, { onFirstDraw: function () { setLoading(false); }, overlays: [$("xp-panel")] });
     window.coopgraphView = view;
     if (!data.nodes.length) { setLoading(false); }
     applyClientFilters();
@@ -119,7 +120,6 @@
     $("xp-physics").hidden = data.layout !== "physics";
     setPhysicsButton(view.physics);
     wireNetwork();
-    installLabels(view);
     if (state.focus && view.nodeData(state.focus)) { state.focusLabel = view.nodeData(state.focus).label; syncControls(); }
     restoreSelection();
     restoreView(view);
@@ -724,124 +724,6 @@
         box.appendChild(b);
       });
     }
-  }
-
-  // -- labels: those that matter, at every zoom -------------------------------------------------------
-  // vis-network draws every label at the zoom's scale: too small to read when the view is fitted, a
-  // pile when zoomed in. The explorer draws them itself after each frame, at one size on screen: the
-  // selected and hovered entities, the path's, then the most central (by the size measure), each at
-  // the first place (below its node, above, right, left) where it overlaps no label drawn yet. The
-  // others appear as zooming in makes room. ``view.labelsDrawn`` says what was drawn (for tests).
-  var LABEL_PX = 12, HUB_LABEL_PX = 13, HUBS = 10;
-  var LABEL_FACE = "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, sans-serif";
-  function installLabels(target) {
-    var net = target.network;
-    net.setOptions({ nodes: { scaling: { label: { drawThreshold: 1e9 } } },  // vis's own node labels: never
-                     // vis's edge labels fade in from 9 px on screen to 10 (smaller, they were a grey
-                     // blur along the edges). No maxVisible cap: past it vis fades the label out (it
-                     // compares the capped size in canvas units), so zooming in lost the relations' names.
-                     edges: { scaling: { label: { drawThreshold: 10, maxVisible: 1000 } } } });
-    var hovered = null;
-    net.on("hoverNode", function (p) { hovered = p.node; });
-    net.on("blurNode", function () { hovered = null; });
-    net.on("afterDrawing", function (ctx) { target.labelsDrawn = drawLabels(target, ctx, hovered); });
-  }
-  function centrality(d) {
-    var key = state.size && state.size !== "none" ? state.size : "degree";
-    var value = (d.measures || {})[key];
-    return typeof value === "number" ? value : (d.degree || 0);
-  }
-  function fitText(ctx, text, maxWidth) {
-    if (ctx.measureText(text).width <= maxWidth) { return text; }
-    var cut = text.length;
-    while (cut > 4 && ctx.measureText(text.slice(0, cut) + "…").width > maxWidth) { cut--; }
-    return text.slice(0, cut).replace(/[\s,;:–-]+$/, "") + "…";
-  }
-  function overlaps(a, b) { return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h; }
-  // Boxes in screen cells, so a check looks at the few boxes near it (views may hold 2,000 nodes).
-  function boxGrid() {
-    var cells = {}, CELL = 64;
-    function each(box, fn) {
-      for (var cx = Math.floor(box.x / CELL); cx <= Math.floor((box.x + box.w) / CELL); cx++) {
-        for (var cy = Math.floor(box.y / CELL); cy <= Math.floor((box.y + box.h) / CELL); cy++) { fn(cx + "," + cy); }
-      }
-    }
-    return {
-      add: function (box) { each(box, function (k) { (cells[k] = cells[k] || []).push(box); }); },
-      hits: function (box, ignore, labelsOnly) {
-        var hit = false;
-        each(box, function (k) {
-          hit = hit || (cells[k] || []).some(function (o) { return o.id !== ignore && !(labelsOnly && o.disc) && overlaps(o, box); });
-        });
-        return hit;
-      }
-    };
-  }
-  function drawLabels(target, ctx, hovered) {
-    var net = target.network, canvas = ctx.canvas;
-    var width = canvas.clientWidth, height = canvas.clientHeight;
-    if (!width || !height) { return []; }
-    var ratio = canvas.width / width, scale = net.getScale(), beside = target.data.layout === "hierarchical";
-    var maxWidth = Math.max(110, width * 0.3);  // on a phone, shorter labels leave room for more
-    var dim = (GV.THEMES[target.theme] || GV.THEMES.light).dim;
-    var selected = {};
-    net.getSelectedNodes().forEach(function (id) { selected[id] = true; });
-    var nodes = target.nodeView.get({ filter: function (n) { return !n.hidden; } });
-    var positions = net.getPositions(nodes.map(function (n) { return n.id; }));
-    var hubs = nodes.slice().sort(function (a, b) { return centrality(b.data) - centrality(a.data); }).slice(0, HUBS);
-    var isHub = {};
-    hubs.forEach(function (n) { isHub[n.id] = true; });
-    function rank(n) {
-      if (n.id === hovered || selected[n.id]) { return 3; }
-      if (n.font && n.font.color === dim) { return 0; }  // dimmed beside a highlighted path
-      return n.borderWidth === 4 ? 2 : 1;                  // on the highlighted path
-    }
-    nodes.sort(function (a, b) { return rank(b) - rank(a) || centrality(b.data) - centrality(a.data); });
-    // Every drawn node is an obstacle: a label covers no other entity's dot (but the hubs' labels,
-    // drawn first, may: in a dense centre they would find no room otherwise).
-    var grid = boxGrid(), placed = [], screen = {};
-    // The details panel lies over the canvas: a label there would be cut off at its edge.
-    var panel = $("xp-panel");
-    if (!panel.hidden && target === view) {
-      var c = canvas.getBoundingClientRect(), r = panel.getBoundingClientRect();
-      grid.add({ id: "#panel", x: r.left - c.left, y: r.top - c.top, w: r.width, h: r.height });
-    }
-    nodes.forEach(function (n) {
-      if (!positions[n.id]) { return; }
-      var p = screen[n.id] = net.canvasToDOM(positions[n.id]), r = (n.size || 16) * scale;
-      if (p.x + r > 0 && p.y + r > 0 && p.x - r < width && p.y - r < height) {
-        grid.add({ id: n.id, disc: true, x: p.x - r, y: p.y - r, w: 2 * r, h: 2 * r });
-      }
-    });
-    ctx.save();
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);  // DOM pixels: the same size at every zoom
-    ctx.textAlign = "left"; ctx.textBaseline = "top"; ctx.lineJoin = "round";
-    nodes.forEach(function (n) {
-      var text = n.label;
-      var p = screen[n.id];
-      if (!text || !p) { return; }
-      var r = (n.size || 16) * scale, px = isHub[n.id] ? HUB_LABEL_PX : LABEL_PX;
-      ctx.font = (isHub[n.id] ? "600 " : "") + px + "px " + LABEL_FACE;
-      text = fitText(ctx, text, maxWidth);
-      var w = ctx.measureText(text).width + 4, h = px + 4;
-      var spots = [[p.x - w / 2, p.y + r + 1], [p.x - w / 2, p.y - r - 1 - h], [p.x + r + 3, p.y - h / 2], [p.x - r - 3 - w, p.y - h / 2],
-                   [p.x + r * 0.7, p.y + r * 0.7], [p.x + r * 0.7, p.y - r * 0.7 - h], [p.x - r * 0.7 - w, p.y + r * 0.7], [p.x - r * 0.7 - w, p.y - r * 0.7 - h]];
-      if (beside) { spots.unshift(spots.splice(2, 1)[0]); }  // a hierarchy's columns: the label beside its node
-      for (var i = 0; i < spots.length; i++) {
-        var box = { x: spots[i][0], y: spots[i][1], w: w, h: h };
-        if (box.x < 0 || box.y < 0 || box.x + w > width || box.y + h > height) { continue; }
-        if (grid.hits(box, n.id, isHub[n.id] || rank(n) > 1)) { continue; }
-        box.id = n.id; box.px = px;
-        placed.push(box); grid.add(box);
-        ctx.strokeStyle = (n.font && n.font.strokeColor) || "#ffffff"; ctx.lineWidth = 4;
-        ctx.fillStyle = (n.font && n.font.color) || "#1d2733";
-        ctx.strokeText(text, box.x + 2, box.y + 2);
-        ctx.fillText(text, box.x + 2, box.y + 2);
-        return;
-      }
-    });
-    ctx.restore();
-    return placed;
   }
 
   // -- the view in the link: what the reader did to it, replayed when the link is opened ------------

@@ -97,9 +97,14 @@
       nodes: { shape: "dot", borderWidth: 1.5, borderWidthSelected: 3,
                font: { size: 14, face: "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, sans-serif",
                        strokeWidth: 4, color: theme.font, strokeColor: theme.stroke },
-               scaling: { label: { enabled: false, drawThreshold: 6 } } },
+               // vis's own node labels: never (drawLabels draws them at one size on screen).
+               scaling: { label: { enabled: false, drawThreshold: 1e9 } } },
       edges: { arrows: { to: { enabled: true, scaleFactor: 0.45 } }, width: 1, selectionWidth: 2, hoverWidth: 1.5,
                font: { size: 10, color: theme.edgeFont, strokeWidth: 3, strokeColor: theme.stroke, align: "middle" },
+               // Relation names fade in from 9 px on screen to 10 (smaller, they were a grey blur along
+               // the edges). No maxVisible cap: past it vis fades the label out (it compares the capped
+               // size in canvas units), so zooming in lost the relations' names.
+               scaling: { label: { drawThreshold: 10, maxVisible: 1000 } },
                smooth: big ? false : { enabled: true, type: "continuous", roundness: 0.3 } },
       interaction: { hover: !big, tooltipDelay: 120, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
                      navigationButtons: false, keyboard: { enabled: true, bindToWindow: false } },
@@ -194,7 +199,143 @@
     columns.forEach(function (column, level) { column.forEach(function (n) { n.x = level * separation; }); });
   }
 
-  /* The view: a vis Network over DataSets, with filters that hide without refetching. */
+  /* -- labels: those that matter, at every zoom ------------------------------------------------
+   * vis-network draws every label at the zoom's scale: too small to read when the view is fitted, a
+   * pile when zoomed in. Every view (explorer, embeds, entity pages, view files) draws them itself
+   * after each frame, at one size on screen: the selected and hovered entities, the path's, the
+   * focus, then the most central (by the view's size measure), each at the first place (below its
+   * node, above, right, left) where it overlaps no label drawn yet. The others appear as zooming in
+   * makes room. ``view.labelsDrawn`` says what was drawn (boxes in CSS pixels of the canvas; tests
+   * read it). */
+  var LABEL_PX = 12, HUB_LABEL_PX = 13, HUBS = 10;
+  var LABEL_FACE = "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, sans-serif";
+  function centrality(view, d) {
+    var key = view.data.legend && view.data.legend.size_by;
+    var value = (d.measures || {})[key && key !== "none" ? key : "degree"];
+    return typeof value === "number" ? value : (d.degree || 0);
+  }
+  function fitText(ctx, text, maxWidth) {
+    if (ctx.measureText(text).width <= maxWidth) { return text; }
+    var cut = text.length;
+    while (cut > 4 && ctx.measureText(text.slice(0, cut) + "…").width > maxWidth) { cut--; }
+    return text.slice(0, cut).replace(/[\s,;:–-]+$/, "") + "…";
+  }
+  function overlaps(a, b) { return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h; }
+  // Boxes in screen cells, so a check looks at the few boxes near it (views may hold 2,000 nodes).
+  function boxGrid() {
+    var cells = {}, CELL = 64;
+    function each(box, fn) {
+      for (var cx = Math.floor(box.x / CELL); cx <= Math.floor((box.x + box.w) / CELL); cx++) {
+        for (var cy = Math.floor(box.y / CELL); cy <= Math.floor((box.y + box.h) / CELL); cy++) { fn(cx + "," + cy); }
+      }
+    }
+    return {
+      add: function (box) { each(box, function (k) { (cells[k] = cells[k] || []).push(box); }); },
+      // leeway 0: every box is an obstacle; 1: a dot that is not a hub's is not; 2: no dot is.
+      hits: function (box, ignore, leeway) {
+        var hit = false;
+        each(box, function (k) {
+          hit = hit || (cells[k] || []).some(function (o) {
+            return o.id !== ignore && !(o.disc && leeway > (o.hub ? 1 : 0)) && overlaps(o, box);
+          });
+        });
+        return hit;
+      }
+    };
+  }
+  /* overlays: elements drawn over the canvas (a details panel): a label there would be cut off at
+   * their edge, so while one is shown its box is an obstacle. */
+  function drawLabels(view, ctx, hovered, overlays) {
+    var net = view.network, canvas = ctx.canvas;
+    var width = canvas.clientWidth, height = canvas.clientHeight;
+    if (!width || !height) { return []; }
+    var ratio = canvas.width / width, scale = net.getScale(), beside = view.data.layout === "hierarchical";
+    var maxWidth = Math.max(110, width * 0.3);  // on a phone, shorter labels leave room for more
+    var dim = (THEMES[view.theme] || THEMES.light).dim;
+    var selected = {};
+    net.getSelectedNodes().forEach(function (id) { selected[id] = true; });
+    var nodes = view.nodeView.get({ filter: function (n) { return !n.hidden; } });
+    var positions = net.getPositions(nodes.map(function (n) { return n.id; }));
+    function central(n) { return centrality(view, n.data); }
+    var hubs = nodes.slice().sort(function (a, b) { return central(b) - central(a); }).slice(0, HUBS);
+    var isHub = {};
+    hubs.forEach(function (n) { isHub[n.id] = true; });
+    function rank(n) {
+      if (n.id === hovered || selected[n.id]) { return 3; }
+      if (n.font && n.font.color === dim) { return 0; }  // dimmed beside a highlighted path
+      return n.borderWidth === 4 || n.id === view.focus ? 2 : 1;  // on the highlighted path, or the view's focus
+    }
+    nodes.sort(function (a, b) { return rank(b) - rank(a) || central(b) - central(a); });
+    // Every drawn node is an obstacle: a label covers no other entity's dot (but the hubs' labels,
+    // drawn first, may: in a dense centre they would find no room otherwise).
+    var grid = boxGrid(), placed = [], screen = {};
+    var c = canvas.getBoundingClientRect();
+    overlays.forEach(function (o, i) {
+      if (!o || o.hidden || !o.getClientRects().length) { return; }
+      var r = o.getBoundingClientRect();
+      grid.add({ id: "#overlay" + i, x: r.left - c.left, y: r.top - c.top, w: r.width, h: r.height });
+    });
+    nodes.forEach(function (n) {
+      if (!positions[n.id]) { return; }
+      var p = screen[n.id] = net.canvasToDOM(positions[n.id]), r = (n.size || 16) * scale;
+      if (p.x + r > 0 && p.y + r > 0 && p.x - r < width && p.y - r < height) {
+        grid.add({ id: n.id, disc: true, hub: isHub[n.id], x: p.x - r, y: p.y - r, w: 2 * r, h: 2 * r });
+      }
+    });
+    ctx.save();
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);  // CSS pixels: the same size at every zoom
+    ctx.textAlign = "left"; ctx.textBaseline = "top"; ctx.lineJoin = "round";
+    function place(n, p, r, text, px, passes) {
+      var w = ctx.measureText(text).width + 4, h = px + 4;
+      var spots = [[p.x - w / 2, p.y + r + 1], [p.x - w / 2, p.y - r - 1 - h], [p.x + r + 3, p.y - h / 2], [p.x - r - 3 - w, p.y - h / 2],
+                   [p.x + r * 0.7, p.y + r * 0.7], [p.x + r * 0.7, p.y - r * 0.7 - h], [p.x - r * 0.7 - w, p.y + r * 0.7], [p.x - r * 0.7 - w, p.y - r * 0.7 - h],
+                   // Below or above, flush with the dot's left or right edge: in a dense small view
+                   // (an embed on a phone) these are often the only free places still beside it.
+                   [p.x - r, p.y + r + 1], [p.x + r - w, p.y + r + 1], [p.x - r, p.y - r - 1 - h], [p.x + r - w, p.y - r - 1 - h]];
+      if (beside) { spots.unshift(spots.splice(2, 1)[0]); }  // a hierarchy's columns: the label beside its node
+      for (var i = 0; i < passes * spots.length; i++) {
+        var spot = spots[i % spots.length], box = { x: spot[0], y: spot[1], w: w, h: h };
+        if (box.x < 0 || box.y < 0 || box.x + w > width || box.y + h > height) { continue; }
+        if (!grid.hits(box, n.id, Math.floor(i / spots.length))) { return box; }
+      }
+      return null;
+    }
+    nodes.forEach(function (n) {
+      var p = screen[n.id];
+      if (!n.label || !p) { return; }
+      var r = (n.size || 16) * scale, px = isHub[n.id] ? HUB_LABEL_PX : LABEL_PX;
+      ctx.font = (isHub[n.id] ? "600 " : "") + px + "px " + LABEL_FACE;
+      // The focus, the selected and the path's entities are named in full where the view allows;
+      // the others are shortened, unless their full name has a place that covers no dot and no label.
+      var text = fitText(ctx, n.label, rank(n) > 1 ? Math.max(maxWidth, width * 0.6) : maxWidth);
+      var full = fitText(ctx, n.label, Math.max(maxWidth, width * 0.6));
+      var box = full !== text ? place(n, p, r, full, px, 1) : null;
+      if (box) { text = full; }
+      // A place clear of every dot if there is one; else (the labels that matter most only) one
+      // clear of the hubs' dots, else one that covers dots but no label: a hub's label does not take
+      // the one place another hub had beside it.
+      box = box || place(n, p, r, text, px, isHub[n.id] || rank(n) > 1 ? 3 : 1);
+      if (!box) { return; }
+      box.id = n.id; box.px = px; box.text = text;
+      placed.push(box); grid.add(box);
+      ctx.strokeStyle = (n.font && n.font.strokeColor) || "#ffffff"; ctx.lineWidth = 4;
+      ctx.fillStyle = (n.font && n.font.color) || "#1d2733";
+      ctx.strokeText(text, box.x + 2, box.y + 2);
+      ctx.fillText(text, box.x + 2, box.y + 2);
+    });
+    ctx.restore();
+    return placed;
+  }
+  function installLabels(view, overlays) {
+    var net = view.network, hovered = null;
+    net.on("hoverNode", function (p) { hovered = p.node; });
+    net.on("blurNode", function () { hovered = null; });
+    net.on("afterDrawing", function (ctx) { view.labelsDrawn = drawLabels(view, ctx, hovered, overlays); });
+  }
+
+  /* The view: a vis Network over DataSets, with filters that hide without refetching.
+   * settings: onFirstDraw(view), onStabilized(view), overlays (elements laid over the canvas, such
+   * as a details panel, that labels keep clear of while shown). */
   function create(container, data, settings) {
     settings = settings || {};
     var vis = root.vis;
@@ -235,6 +376,7 @@
 
     var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options(data, data.nodes.length));
     view.network = network;
+    installLabels(view, settings.overlays || []);
     if (placed(data)) { network.fit({ animation: false }); }
     network.once("afterDrawing", function () {
       view.firstDrawMs = performance.now();

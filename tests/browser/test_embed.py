@@ -5,6 +5,8 @@
 - At the fitted view no node (circle or label) lies under the title, the legend or the footer,
   at 1280 px and at a phone's 390 px, and the controls are inside the frame.
 - In the ``coopgraph view`` file, the evidence of a clicked link is in view without scrolling.
+- Every view names its entities at the fitted view (graphview.js draws the labels): the focus and
+  the most central entities, at 11 px or more, no two labels overlapping.
 
 Every page blocks requests to any host but 127.0.0.1 and fails on a console error. Screenshots
 land in the artifacts folder.
@@ -43,6 +45,34 @@ RECT = """(sel) => { const e = document.querySelector(sel); if (!e || !e.offsetP
 PAINTED = """() => { const c = document.querySelector('canvas'), ctx = c.getContext('2d');
   const d = ctx.getImageData(0, 0, c.width, c.height).data; let n = 0;
   for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) { n++; } } return n; }"""
+
+
+# The labels graphview.js drew at the last frame (a redraw first, so they are the current view's).
+LABELS = "() => { const v = window.coopgraphView; v.network.redraw(); return v.labelsDrawn || []; }"
+
+
+def check_labels(frame: Any, name: str, top: int = 5) -> list[dict[str, Any]]:
+    """At the current (fitted) view: the focus's label and those of the ``top`` most central entities
+    (by the view's own size measure) are drawn, inside the canvas, at 11 px or more, none over
+    another. Returns the labels' boxes."""
+    data = frame.evaluate("() => window.coopgraphView.data")
+    size_by = data["legend"]["size_by"]
+    key = size_by if size_by != "none" else "degree"
+    central = [n["id"] for n in sorted(data["nodes"], key=lambda n: -(n["measures"].get(key) or 0))]
+    boxes = frame.evaluate(LABELS)
+    width, height = frame.evaluate("() => { const c = window.coopgraphView.network.body.container;"
+                                   " return [c.clientWidth, c.clientHeight]; }")
+    for i, a in enumerate(boxes):
+        assert a["px"] >= 11 and a["text"].strip(), f"{name}: {a}"
+        assert a["x"] >= 0 and a["y"] >= 0 and a["x"] + a["w"] <= width and a["y"] + a["h"] <= height, f"{name}: {a}"
+        for b in boxes[i + 1:]:
+            apart = (a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
+                     or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"])
+            assert apart, f"{name}: labels overlap: {a} / {b}"
+    drawn = {b["id"] for b in boxes}
+    wanted = central[:top] + ([data["focus"]] if data.get("focus") else [])
+    assert all(n in drawn for n in wanted), f"{name}: no label for {[n for n in wanted if n not in drawn]}"
+    return list(boxes)
 
 
 def readme_snippet(server_url: str) -> str:
@@ -170,6 +200,7 @@ def test_readme_snippet_draws_in_a_local_file_and_on_another_site(
         layout = check_embed_layout(frame, f"{parent} {width}px")
         assert layout["size"][0] <= width
         t.page.screenshot(path=str(artifacts_dir / f"embed-readme-{parent}-{width}.png"))
+        check_labels(frame, f"{parent} {width}px")
         t.clean()
 
 
@@ -188,6 +219,7 @@ def test_sparql_embed_draws_in_a_local_file(browser: Any, live_server: LiveServe
         assert frame.evaluate(PAINTED) > 500
         check_embed_layout(frame, "sparql 390px")
         t.page.screenshot(path=str(artifacts_dir / "embed-sparql-file.png"))
+        check_labels(frame, "sparql 390px", top=3)
         t.clean()
 
 
@@ -251,23 +283,29 @@ EDGE_POINT = """() => {
   return null; }"""
 
 
+def open_view_file(t: Tab, store: Any, folder: Path, spec: Any) -> None:
+    """The ``coopgraph view`` file of ``spec`` written to ``folder``, opened from disk, laid out and still."""
+    from coopgraph.graph.network import project
+    from coopgraph.graph.views import render_standalone_html
+
+    out = folder / "view.html"
+    out.write_text(render_standalone_html(project(store, base=DEFAULT_BASE), spec), encoding="utf-8")
+    t.page.goto(out.as_uri())
+    t.page.wait_for_function(DRAWN, timeout=30_000)
+    settled = "() => window.coopgraphView.physics === false || window.coopgraphView.stabilizedMs"
+    t.page.wait_for_function(settled, timeout=30_000)
+    t.page.evaluate("() => window.coopgraphView.network.stopSimulation()")
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_view_file_shows_the_evidence_of_a_clicked_link_without_scrolling(
         browser: Any, seed_store: Any, tmp_path: Path, artifacts_dir: Path, width: int) -> None:
     """``coopgraph view`` of the whole graph (a legend of dozens of types): the evidence of a
     clicked link appears in view, above the (collapsible, bounded) legend."""
-    from coopgraph.graph.network import project
-    from coopgraph.graph.views import ViewSpec, render_standalone_html
+    from coopgraph.graph.views import ViewSpec
 
-    out = tmp_path / "view.html"
-    out.write_text(render_standalone_html(project(seed_store, base=DEFAULT_BASE), ViewSpec(height=700)),
-                   encoding="utf-8")
     with tab(browser, width=width, height=800) as t:
-        t.page.goto(out.as_uri())
-        t.page.wait_for_function(DRAWN, timeout=30_000)
-        settled = "() => window.coopgraphView.physics === false || window.coopgraphView.stabilizedMs"
-        t.page.wait_for_function(settled, timeout=30_000)
-        t.page.evaluate("() => window.coopgraphView.network.stopSimulation()")
+        open_view_file(t, seed_store, tmp_path, ViewSpec(height=700))
         t.page.wait_for_timeout(200)
         legend_types = t.page.locator("#cg-legend .cg-legend-item").count()
         assert legend_types > 20
@@ -291,4 +329,19 @@ def test_view_file_shows_the_evidence_of_a_clicked_link_without_scrolling(
         assert opened["bottom"] - opened["top"] <= 0.45 * (t.page.evaluate(RECT, ".cg-side")["bottom"]
                                                             - t.page.evaluate(RECT, ".cg-side")["top"]) + 2
         assert t.page.evaluate(RECT, "#cg-panel")["bottom"] <= opened["top"] + 1
+        t.clean()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_view_file_names_the_focus_and_the_central_entities(browser: Any, seed_store: Any, tmp_path: Path,
+                                                             artifacts_dir: Path, width: int) -> None:
+    """``coopgraph view --focus chongqing-customs`` opened from disk: at the fitted view the
+    entities have readable names (the labels the explorer draws, from the same script)."""
+    from coopgraph.graph.views import ViewSpec
+
+    with tab(browser, width=width, height=800) as t:
+        open_view_file(t, seed_store, tmp_path, ViewSpec(focus="chongqing-customs", depth=2))
+        boxes = check_labels(t.page, f"view file {width}px")
+        assert len(boxes) >= 8
+        t.page.screenshot(path=str(artifacts_dir / f"view-file-labels-{width}.png"))
         t.clean()

@@ -40,8 +40,9 @@ def test_entity_page(browser, live_server: LiveServer, artifacts_dir: Path) -> N
 def test_entity_page_graph_has_room(browser, live_server: LiveServer, artifacts_dir: Path,  # type: ignore[no-untyped-def]
                                     width: int) -> None:
     """The neighbourhood graph: title and footer outside the drawing, the legend beside it, no node
-    under any of them at the fitted view; the page does not scroll sideways on a phone."""
-    from tests.browser.test_embed import FITTED, check_embed_layout
+    under any of them at the fitted view; the entities named there (the focus and the most central,
+    readable, none over another); the page does not scroll sideways on a phone."""
+    from tests.browser.test_embed import FITTED, check_embed_layout, check_labels
 
     context, page, outside, errors = open_offline(browser, f"{live_server.url}/id/chongqing-customs", width=width)
     try:
@@ -51,6 +52,7 @@ def test_entity_page_graph_has_room(browser, live_server: LiveServer, artifacts_
         inner = next(f for f in page.frames if f.url.startswith(live_server.url + "/embed"))
         inner.wait_for_function(FITTED, timeout=30_000)
         check_embed_layout(inner, f"entity page {width}px")
+        check_labels(inner, f"entity page {width}px")
         box = page.locator("iframe").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["height"] >= 400
         assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
