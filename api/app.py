@@ -6,8 +6,9 @@ and the networkx projection are opened in the lifespan and kept on ``app.state.c
 **Listening first.** ``/sparql`` and ``/healthz`` are routed from the start; the other routers
 (pages, analysis, views: networkx, the templates' helpers, about half a second of imports) are
 imported and included by :class:`LateRoutes` in a thread that the lifespan starts last, so the
-server listens and answers SPARQL without waiting for them. A request
-for any other path waits until they are in (:class:`UntilRoutes`); nothing answers 404 early.
+server listens and answers SPARQL without waiting for them. A request for any other path, and
+``/healthz`` (readiness: the whole app), waits until they are in (:class:`UntilRoutes`); nothing
+answers 404 early.
 """
 
 from __future__ import annotations
@@ -198,14 +199,19 @@ class LateRoutes:
 
 
 class UntilRoutes:
-    """Pure ASGI: a request for a path no route serves yet waits until :class:`LateRoutes` are in."""
+    """Pure ASGI: a request for a path no route serves yet waits until :class:`LateRoutes` are in;
+    so does ``/healthz``, so that whoever waits for it to answer (a load balancer, the tests'
+    live servers) gets the whole app; ``/sparql`` is answered before this (:class:`SparqlFastPath`)."""
+
+    READINESS = frozenset({"/healthz"})
 
     def __init__(self, app: Any, routes: LateRoutes) -> None:
         self.app = app
         self.routes = routes
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not self.routes.ready.is_set() and not self._served(scope):
+        if scope["type"] == "http" and not self.routes.ready.is_set() and (
+                scope["path"] in self.READINESS or not self._served(scope)):
             await self.routes.wait()
         await self.app(scope, receive, send)
 

@@ -153,6 +153,9 @@ class MemoryReplica:
                 await replica.slots.get()
         self.drop("the data is changing")
         await self.stop_loader()
+        # Reaped, not only sent SIGKILL: a replica that was writing its snapshot is gone before
+        # the writer removes the generation's snapshots (graph/store/snapshot.py).
+        await asyncio.gather(*self._reaping, return_exceptions=True)
 
     async def close(self) -> None:
         self._closing = True

@@ -16,7 +16,8 @@ for each launch the script records:
   by then, read from /proc: what the start costs, which a busy machine does not inflate as much
   as the wall-clock figure;
 - **replica ready** (coopgraph): seconds from ``Popen`` until ``/healthz`` reports the memory
-  replica ``ready`` (``too-large`` or ``failed`` are printed as such).
+  replica ``ready`` (``too-large`` or ``failed`` are printed as such), and the CPU seconds the
+  replica's process (``coopgraph-mem``) had used by then: what loading it cost.
 
 ``--before DIR`` adds ``coopgraph-before``: the code of another checkout (e.g. ``git archive`` of
 an older commit), run by this virtualenv with ``PYTHONPATH=DIR``, on a store it loaded itself.
@@ -56,6 +57,7 @@ class Launches:
     first_s: list[float] = field(default_factory=list)
     cpu_s: list[float] = field(default_factory=list)
     replica_s: list[float] = field(default_factory=list)
+    replica_cpu_s: list[float] = field(default_factory=list)
     replica_state: str = ""
 
 
@@ -87,27 +89,29 @@ def prepare(system: str, data: Path, work: Path, repo: Path) -> Path:
     return target
 
 
-def tree_cpu_s(session: int) -> float:
+def tree_cpu_s(session: int, name: str | None = None) -> float:
     """CPU seconds used so far by every process of the session ``session`` (the server's tree:
-    it was started in a new session), from /proc; exited processes no longer count."""
+    it was started in a new session), or only by those called ``name``, from /proc; exited
+    processes no longer count."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            comm, rest = (entry / "stat").read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(fields[3]) == session:  # fields after the name: state ppid pgrp session ...
+        fields = rest.split()
+        if int(fields[3]) == session and name in (None, comm):  # after the name: state ppid pgrp session
             total += int(fields[11]) + int(fields[12])  # utime stime
     return total / tick
 
 
 def launch(system: str, target: Path, work: Path, repo: Path, *, timeout: float
-           ) -> tuple[float, float, float | None, str]:
+           ) -> tuple[float, float, float | None, float | None, str]:
     """One launch: seconds to the first /sparql 200, CPU seconds of the tree by then, seconds to the
-    replica ready (None for Oxigraph) and its state."""
+    replica ready and the CPU seconds its process used to load (None for Oxigraph), its state."""
     port = free_port()
     if system == "coopgraph":
         cmd = [str(BIN / "coopgraph"), "serve", "--store", str(target), "--host", "127.0.0.1", "--port", str(port)]
@@ -123,7 +127,7 @@ def launch(system: str, target: Path, work: Path, repo: Path, *, timeout: float
         first = _until(lambda: _asks(url), process, started, timeout, f"{system} /sparql")
         cpu = tree_cpu_s(process.pid)
         if system != "coopgraph":
-            return first, cpu, None, ""
+            return first, cpu, None, None, ""
         health = url.rsplit("/sparql", 1)[0] + "/healthz"
         state = ""
 
@@ -135,8 +139,9 @@ def launch(system: str, target: Path, work: Path, repo: Path, *, timeout: float
                 return False
             return state in ("ready", "too-large", "failed")
 
-        replica = _until(settled, process, started, timeout, f"{system} replica")
-        return first, cpu, replica, state
+        # Every 0.1 s: polling faster would take CPU from the replica it waits for (two cores).
+        replica = _until(settled, process, started, timeout, f"{system} replica", every_s=0.1)
+        return first, cpu, replica, tree_cpu_s(process.pid, "coopgraph-mem"), state
     finally:
         stop_group(process)
         log.close()
@@ -150,7 +155,8 @@ def _asks(url: str) -> bool:
     return answer.status_code == 200
 
 
-def _until(ready: object, process: subprocess.Popen[bytes], started: float, timeout: float, what: str) -> float:
+def _until(ready: object, process: subprocess.Popen[bytes], started: float, timeout: float, what: str,
+           every_s: float = 0.01) -> float:
     while True:
         if ready():  # type: ignore[operator]
             return time.perf_counter() - started
@@ -158,7 +164,7 @@ def _until(ready: object, process: subprocess.Popen[bytes], started: float, time
             raise RuntimeError(f"{what}: the server exited with {process.returncode}")
         if time.perf_counter() - started > timeout:
             raise RuntimeError(f"{what}: not ready within {timeout:.0f} s")
-        time.sleep(0.01)
+        time.sleep(every_s)
 
 
 def spread(values: list[float]) -> str:
@@ -195,24 +201,26 @@ def main(argv: list[str] | None = None) -> int:
         targets = [prepare(row.kind, data, args.work / size / row.system, row.repo) for row in rows]
         for n in range(args.repeats):
             for row, target in zip(rows, targets):
-                first, cpu, replica, state = launch(row.kind, target, args.work / size / row.system, row.repo,
+                first, cpu, replica, replica_cpu, state = launch(row.kind, target, args.work / size / row.system, row.repo,
                                                     timeout=args.timeout)
                 row.first_s.append(first)
                 row.cpu_s.append(cpu)
-                if replica is not None:
+                if replica is not None and replica_cpu is not None:
                     row.replica_s.append(replica)
+                    row.replica_cpu_s.append(replica_cpu)
                     row.replica_state = state
                 say(f"{size} {row.system} #{n + 1}: /sparql {first:.2f} s ({cpu:.2f} s CPU)"
-                    + (f", replica {state} {replica:.2f} s" if replica is not None else ""))
+                    + (f", replica {state} {replica:.2f} s ({replica_cpu:.2f} s CPU)" if replica is not None else ""))
         results += rows
     print(f"\nStart on an existing store, median (min-max) of {args.repeats} launches; "  # noqa: T201
           f"other processes used {busy:.0%} of {os.cpu_count()} CPUs before the run\n")
-    print("| size | system | launch -> first /sparql 200 (s) | CPU by then (s) | launch -> replica ready (s) |")  # noqa: T201
-    print("|---|---|---:|---:|---:|")  # noqa: T201
+    print("| size | system | launch -> first /sparql 200 (s) | CPU by then (s) | launch -> replica ready (s) "  # noqa: T201
+          "| replica's own CPU (s) |")
+    print("|---|---|---:|---:|---:|---:|")  # noqa: T201
     for row in results:
         replica = spread(row.replica_s) + (f" ({row.replica_state})" if row.replica_state not in ("", "ready") else "")
         print(f"| {row.size} | {row.system} | {spread(row.first_s)} | {spread(row.cpu_s)} | "  # noqa: T201
-              f"{replica if row.replica_s else '-'} |")
+              f"{replica if row.replica_s else '-'} | {spread(row.replica_cpu_s)} |")
     return 0
 
 
