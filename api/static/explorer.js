@@ -367,13 +367,29 @@
   // -- network events ----------------------------------------------------------------------------
   function wireNetwork() {
     view.whenStill = stillness(view);  // a promise-maker: no layout run under way (see restoreView)
+    // A double-click is also told by the two clicks' own times: vis-network (hammer.js) times a tap
+    // when it gets to handle it, so on a busy page (the first click renders the details; a slow
+    // phone) a quick double-click went unnoticed. Whichever notices it first expands, once.
+    var lastClick = { id: null, at: -1e9 }, lastExpand = { id: null, at: -1e9 };
+    function expandOnce(id) {
+      var now = performance.now();
+      if (lastExpand.id === id && now - lastExpand.at < 1000) { return; }
+      lastExpand = { id: id, at: now };
+      expand(id);
+    }
     view.network.on("click", function (params) {
-      if (params.nodes.length) { selectNode(params.nodes[0]); }
-      else if (params.edges.length) { selectEdge(params.edges[0]); }
-      else { closePanel(); }
+      var src = params.event && params.event.srcEvent, at = src && src.timeStamp ? src.timeStamp : performance.now();
+      if (params.nodes.length) {
+        var id = params.nodes[0], again = lastClick.id === id && at - lastClick.at < 400;
+        lastClick = { id: id, at: at };
+        selectNode(id);
+        if (again) { expandOnce(id); }
+      }
+      else if (params.edges.length) { lastClick.id = null; selectEdge(params.edges[0]); }
+      else { lastClick.id = null; closePanel(); }
     });
     view.network.on("doubleClick", function (params) {
-      if (params.nodes.length) { expand(params.nodes[0]); }
+      if (params.nodes.length) { expandOnce(params.nodes[0]); }
     });
     view.network.on("stabilizationIterationsDone", function () { setPhysicsButton(view.physics); });
   }

@@ -473,3 +473,27 @@ def test_no_hover_tooltip_left_over_the_graph_after_a_tap(browser: Any, live_ser
         page.screenshot(path=str(artifacts_dir / "layout-390-tapped.png"))
         assert page.locator("div.vis-tooltip:visible").count() == 0
         p.clean()
+
+
+def test_double_click_expands_on_a_busy_page(browser: Any, live_server: LiveServer) -> None:
+    """A first click whose handling takes half a second (a slow phone, a loaded machine) still makes
+    a double-click with the second: the expansion happens, once. (Desktop only: Playwright's second
+    tap waits for the page to take the first, so it cannot tap twice quickly on a busy page.)"""
+    phone = False
+    with opened(browser, DESKTOP) as p:
+        page = p.open(live_server.url + "/?focus=chengdu-customs&depth=1")
+        p.settle()
+        page.evaluate("""() => window.coopgraphView.network.on('click', () => {
+            const start = performance.now(); while (performance.now() - start < 500) { /* busy */ } })""")
+        count = page.evaluate("() => window.coopgraphView.nodes.length")
+        point = p.node_point("chongqing-customs")
+        if phone:
+            page.touchscreen.tap(*point)
+            page.touchscreen.tap(*point)
+        else:
+            page.mouse.dblclick(*point)
+        page.wait_for_function(f"() => window.coopgraphView.nodes.length > {count}", timeout=15_000)
+        page.wait_for_timeout(1200)
+        assert page.locator("#xp-toast").inner_text().startswith("Added")
+        assert page.url.count("chongqing-customs") >= 1 and "x=chongqing-customs" in page.url
+        p.clean()
