@@ -282,16 +282,21 @@ class _Projector:
             if p in _NOT_RELATIONS:
                 continue
             for s, o, datatype in self.pairs(p):
-                if s not in nodes:
+                subject = nodes.get(s)
+                if subject is None:
                     continue
                 if datatype is None:
-                    if o in nodes:
+                    target = nodes.get(o)
+                    if target is not None:
                         label = used.get(p)
                         if label is None:
                             label = used[p] = labels.get(p) or _humanise(_local(p))
+                        # The node keys themselves, not the equal strings this row was cut into:
+                        # networkx keeps the given objects as adjacency keys, and at 1M triples
+                        # a fresh copy of both IRIs per relation held some 30 MB.
                         G.add_edge(
-                            s,
-                            o,
+                            subject,
+                            target,
                             key=p,
                             predicate=p,
                             predicate_label=label,
@@ -332,19 +337,29 @@ class _Projector:
                     labels[term] = label
         return labels, parents
 
-    def nodes(self, G: nx.MultiDiGraph[str], parents: dict[str, set[str]]) -> set[str]:
+    def nodes(self, G: nx.MultiDiGraph[str], parents: dict[str, set[str]]) -> dict[str, str]:
+        """Add the entities to G; returns each node key mapped to itself (the one string object
+        that edges then reuse)."""
         types: dict[str, set[str]] = defaultdict(set)
         for s, t in self.rows(_Q_TYPES, ("s", "t")):
             if s is not None and t is not None and s.startswith(self.prefix):
                 types[s].add(t)
         ancestors = _Ancestors(parents)
+        class_lists: dict[frozenset[str], tuple[list[str], list[str]]] = {}
         for iri, classes in types.items():
             if classes & _EXCLUDED_TYPES:
                 continue
-            coop = {c for c in classes if c.startswith(COOP_NS)}
-            specific = sorted(
-                _local(c) for c in coop if not any(c != other and c in ancestors(other) for other in coop)
-            )
+            coop = frozenset(c for c in classes if c.startswith(COOP_NS))
+            # Entities of the same classes share one ``types`` and one ``classes`` list (a few
+            # hundred distinct sets at 1M triples, against a list pair per entity): nothing
+            # mutates them in place (graph.view_export assigns a new list to a copy's node).
+            shared = class_lists.get(coop)
+            if shared is None:
+                shared = class_lists[coop] = (
+                    sorted(_local(c) for c in coop if not any(c != other and c in ancestors(other) for other in coop)),
+                    sorted(_local(c) for c in coop),
+                )
+            specific, every_class = shared
             G.add_node(
                 iri,
                 slug=iri[len(self.prefix) :],
@@ -355,9 +370,9 @@ class _Projector:
                 type=specific[0] if specific else None,
                 date=None,
                 documents=[],
-                classes=sorted(_local(c) for c in coop),
+                classes=every_class,
             )
-        return set(G.nodes)
+        return {node: node for node in G}
 
     def names(self, G: nx.MultiDiGraph[str]) -> None:
         fallback: dict[str, str] = {}
@@ -379,14 +394,18 @@ class _Projector:
                 data["label"] = fallback.get(node) or data["slug"]
 
     def mentions(self, G: nx.MultiDiGraph[str]) -> None:
+        slugs: dict[str, str] = {}  # one string per document slug, however many entities it mentions
         for doc, entity in self.rows(_Q_MENTIONS, ("d", "e")):
             if entity is not None and entity in G and doc is not None and doc.startswith(self.prefix):
-                G.nodes[entity]["documents"].append(doc[len(self.prefix) :])
+                slug = slugs.get(doc)
+                if slug is None:
+                    slug = slugs[doc] = doc[len(self.prefix) :]
+                G.nodes[entity]["documents"].append(slug)
         for _node, data in G.nodes(data=True):
             data["documents"] = sorted(set(data["documents"]))
 
     def evidence(
-        self, nodes: set[str], predicates: list[str]
+        self, nodes: dict[str, str], predicates: list[str]
     ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], list[str]]]:
         """Evidence records of relations between nodes, and the evidence IRIs of each triple."""
         fields = {
@@ -405,13 +424,17 @@ class _Projector:
         titles = {doc: title for doc, title in self.rows(_Q_TITLES, ("doc", "title")) if doc is not None}
         evidence: dict[str, dict[str, Any]] = {}
         by_triple: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        slugs: dict[str, str] = {}  # one string per document, not one per piece of evidence
         for ev, s in subjects.items():
             o, p, doc = objects.get(ev), props.get(ev), docs.get(ev)
             if s not in nodes or o not in nodes or p is None or doc is None:
                 continue
+            slug = slugs.get(doc)
+            if slug is None:
+                slug = slugs[doc] = doc[len(self.prefix) :] if doc.startswith(self.prefix) else doc
             evidence[ev] = {
                 "quote": quotes.get(ev),
-                "document": doc[len(self.prefix) :] if doc.startswith(self.prefix) else doc,
+                "document": slug,
                 "document_title": titles.get(doc),
                 "start": _int(starts.get(ev)),
                 "end": _int(ends.get(ev)),
