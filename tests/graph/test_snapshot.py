@@ -137,3 +137,16 @@ def test_a_snapshot_whose_files_disagree_with_its_record_is_refused(root: Path) 
     (found.path / snapshot.QUADS).write_text('<http://ex/a> <http://ex/p> "x" .\n', encoding="utf-8")
     with pytest.raises(ValueError, match="quads"):
         snapshot.load_into(found, ox.Store())
+
+
+def test_coopgraph_load_leaves_the_snapshot_of_the_generation_it_commits(root: Path, tmp_path: Path) -> None:
+    data = tmp_path / "more.nt"
+    data.write_text('<http://ex/f> <http://ex/p> "loaded" .\n_:b <http://ex/p> "blank, loaded" .\n', encoding="utf-8")
+    OxigraphStore(root).load([data])
+    state = read_state(root)
+    assert state is not None
+    found = snapshot.find(root, state.generation, state.updates)
+    assert found is not None
+    memory = ox.Store()
+    snapshot.load_into(found, memory)
+    assert quads(memory) == quads(ox.Store.read_only(str(root / state.generation)))
