@@ -41,6 +41,7 @@ __all__ = [
     "Neighbourhood",
     "EXACT_BETWEENNESS_BELOW",
     "cached_on",
+    "forget_cached",
     "per_projection",
     "undirected",
     "degree_centrality",
@@ -224,6 +225,15 @@ def per_projection(G: nx.MultiDiGraph[str], name: str) -> dict[Any, Any]:
             entry = _CACHE[G] = {"__version__": G.graph.get("version")}
         tables: dict[str, dict[Any, Any]] = entry.setdefault(_TABLES, {})
         return tables.setdefault(name, {})
+
+
+def forget_cached(G: nx.MultiDiGraph[str], name: str) -> None:
+    """Drop the cached value ``name`` of G (a table that what replaced it made useless); a later
+    ``cached_on(G, name, ...)`` computes it again."""
+    with _CACHE_LOCK:
+        entry = _CACHE.get(G)
+        if entry is not None:
+            entry.pop(name, None)
 
 
 def export_cached(G: nx.MultiDiGraph[str]) -> dict[str, Any]:
