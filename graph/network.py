@@ -131,6 +131,13 @@ _Q_SUBCLASS = (
 )
 
 
+# The one empty list that every relation without evidence, and every entity without aliases or
+# documents, holds (at 1M triples three in four relations have no evidence: 145,000 lists of 56
+# bytes each). Shared, so never mutated in place: the projection is read-only once built, and
+# code that derives a graph from it copies these lists (graph.view_export).
+_NONE: list[Any] = []
+
+
 def project(store: Any, *, base: str) -> nx.MultiDiGraph[str]:
     """Project the store's default graph to a MultiDiGraph of entities and their relations.
 
@@ -300,7 +307,7 @@ class _Projector:
                             key=p,
                             predicate=p,
                             predicate_label=label,
-                            evidence=by_triple.get((s, p, o), []),
+                            evidence=by_triple.get((s, p, o), _NONE),
                         )
                 elif datatype in DATE_DATATYPES:
                     rank = (DATE_DATATYPES.index(datatype), o)
@@ -390,6 +397,8 @@ class _Projector:
                 fallback.setdefault(s, o)
         for node, data in G.nodes(data=True):
             data["aliases"].sort()
+            if not data["aliases"]:
+                data["aliases"] = _NONE
             if data["label"] is None:
                 data["label"] = fallback.get(node) or data["slug"]
 
@@ -402,7 +411,7 @@ class _Projector:
                     slug = slugs[doc] = doc[len(self.prefix) :]
                 G.nodes[entity]["documents"].append(slug)
         for _node, data in G.nodes(data=True):
-            data["documents"] = sorted(set(data["documents"]))
+            data["documents"] = sorted(set(data["documents"])) if data["documents"] else _NONE
 
     def evidence(
         self, nodes: dict[str, str], predicates: list[str]
