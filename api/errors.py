@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from coopgraph.api.negotiation import HTML
+from coopgraph.api.negotiation import HTML, accept_header
 from coopgraph.graph.errors import CoopgraphError
 
 __all__ = ["coopgraph_error_response", "error_body", "error_response", "exception_response",
@@ -35,7 +35,7 @@ def error_body(status: int, message: str, title: str | None = None) -> dict[str,
 
 
 def _wants_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
+    accept = accept_header(request.headers) or ""
     return HTML in accept and not request.url.path.startswith(("/api/", "/sparql"))
 
 

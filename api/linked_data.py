@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
-from coopgraph.api.negotiation import LINKED_DATA_FORMATS, RDF_FORMATS, RDF_XML, pick_format, utf8
+from coopgraph.api.negotiation import LINKED_DATA_FORMATS, RDF_FORMATS, RDF_XML, pick_format, utf8, accept_header
 from coopgraph.graph.export import serialise
 from coopgraph.graph.namespaces import PREFIXES, new_graph
 
@@ -54,7 +54,7 @@ def negotiated(request: Request, name: str, format: str | None, *, default: str 
     if chosen is not None and chosen not in offered:
         raise HTTPException(400, f"unknown format {chosen!r}; use one of {', '.join(offered)}")
     if chosen is None:
-        chosen = pick_format(request.headers.get("accept"), offered, default)
+        chosen = pick_format(accept_header(request.headers), offered, default)
         if chosen is None:
             raise HTTPException(406, "none of the media types in Accept is available; offered: "
                                      + ", ".join(LINKED_DATA_FORMATS[f] for f in offered))

@@ -14,6 +14,7 @@ Pure functions over module constants, table-tested in ``tests/api/test_negotiati
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "FORMAT_ALIASES",
@@ -22,6 +23,7 @@ __all__ = [
     "RDF_FORMATS",
     "RESULTS_MEDIA_TYPES",
     "AcceptRange",
+    "accept_header",
     "choose_media_type",
     "media_types_for",
     "parse_accept",
@@ -125,6 +127,13 @@ class AcceptRange:
     @property
     def specificity(self) -> int:
         return (self.type != "*") + (self.subtype != "*")
+
+
+def accept_header(headers: Any) -> str | None:
+    """The request's Accept, all of it: HTTP lets a client send the field on several lines, which
+    mean the same as one comma-separated list (RFC 9110, 5.3); Starlette's ``get`` keeps the first."""
+    values = headers.getlist("accept")
+    return ", ".join(values) if values else None
 
 
 def parse_accept(header: str | None, synonyms: dict[str, str] | None = None) -> list[AcceptRange]:

@@ -21,7 +21,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 from coopgraph.api import urls
 from coopgraph.api.deps import SettingsDep, StateDep, StoreDep, label_index, per_version
 from coopgraph.api.linked_data import rdf_response
-from coopgraph.api.negotiation import JSON_LD, N_TRIPLES, RDF_FORMATS, RDF_XML, TURTLE, pick_format, utf8
+from coopgraph.api.negotiation import JSON_LD, N_TRIPLES, RDF_FORMATS, RDF_XML, TURTLE, pick_format, utf8, accept_header
 from coopgraph.api.schemas import DatasetStats
 from coopgraph.graph.read_queries import PREFIXES as SPARQL_PREFIXES
 from coopgraph.graph.stats import dataset_stats
@@ -117,7 +117,7 @@ def void_wellknown(request: Request, store: StoreDep, settings: SettingsDep,
 
     A browser (asking for HTML first) gets a page showing the Turtle, not a file to download."""
     offered = ("html", *RDF_FORMATS)
-    fmt = format or pick_format(request.headers.get("accept"), offered, "ttl")
+    fmt = format or pick_format(accept_header(request.headers), offered, "ttl")
     if fmt not in offered:
         raise HTTPException(400 if format else 406, "VoID is served as " + ", ".join(RDF_FORMATS.values())
                                                     + " (or format=html for the page)")

@@ -14,7 +14,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from coopgraph.api import urls
 from coopgraph.api.deps import StoreDep, TemplatesDep, per_version
-from coopgraph.api.negotiation import HTML, TURTLE, pick_format, utf8
+from coopgraph.api.negotiation import HTML, TURTLE, pick_format, utf8, accept_header
 from coopgraph.graph.namespaces import COOP_NS, curie
 from coopgraph.graph.ontology import ontology_graph
 from coopgraph.graph.resources import ontology_file, shapes_file
@@ -128,7 +128,7 @@ def shapes_turtle() -> Response:
 def ontology_page(request: Request, store: StoreDep, templates: TemplatesDep,
                   format: Annotated[str | None, Query(description="html | ttl")] = None) -> Response:
     """Classes as a tree, properties with domain and range, each with how often the data uses it."""
-    fmt = format or pick_format(request.headers.get("accept"), ("html", "ttl"), "html")
+    fmt = format or pick_format(accept_header(request.headers), ("html", "ttl"), "html")
     if fmt == "ttl":
         return ontology_turtle()
     if fmt != "html":

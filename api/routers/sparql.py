@@ -34,7 +34,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from coopgraph.api import negotiation
 from coopgraph.api.deps import SettingsDep, StateDep, get_executor
 from coopgraph.api.errors import exception_response
-from coopgraph.api.negotiation import FORM, SPARQL_QUERY, SPARQL_UPDATE
+from coopgraph.api.negotiation import FORM, SPARQL_QUERY, SPARQL_UPDATE, accept_header
 from coopgraph.api.result_cache import CacheKey
 from coopgraph.api.settings import Settings
 from coopgraph.api.update_token import check_update_token
@@ -219,7 +219,7 @@ async def _run_query(
     if info.is_update:
         raise QueryRejectedError("this is a SPARQL Update: POST it as 'update' (with a token)")
     media_type = negotiation.choose_media_type(
-        info.kind, request.headers.get("accept"), params.one("format")
+        info.kind, accept_header(request.headers), params.one("format")
     )
     if media_type is None:
         offered = ", ".join(negotiation.media_types_for(info.kind))
@@ -290,7 +290,7 @@ def _service_description(request: Request, settings: Settings, format: str | Non
     from rdflib import BNode, Graph, Literal, Namespace, URIRef
     from rdflib.namespace import RDF
 
-    accept = request.headers.get("accept")
+    accept = accept_header(request.headers)
     # A browser (text/html first) gets a page saying what this is; RDF clients and */* get Turtle.
     page = format == "html" if format else negotiation.pick_format(accept, ("html", "ttl"), "ttl") == "html"
     media_type = negotiation.TURTLE if page else negotiation.choose_media_type("DESCRIBE", accept, format)

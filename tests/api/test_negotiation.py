@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from coopgraph.api.negotiation import LINKED_DATA_FORMATS, choose_media_type, parse_accept, pick_format
@@ -131,3 +132,14 @@ def test_pick_format_refuses_what_is_not_offered() -> None:
     assert pick_format("image/png", ("html", "ttl"), "ttl") is None
     assert pick_format("text/turtle;q=0", ("ttl",), "ttl") is None
     assert pick_format("", ("html", "ttl"), "html") == "html"
+
+
+def test_accept_sent_on_several_lines_counts_as_one_list(app_client: httpx.Client) -> None:
+    """RFC 9110: several Accept lines are one comma-separated list; the second line counts too."""
+    headers = [("Accept", "text/csv"), ("Accept", "application/sparql-results+json;q=0.5")]
+    ask = app_client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers=headers)
+    assert ask.status_code == 200 and ask.headers["content-type"].startswith("application/sparql-results+json")
+    select = app_client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o } LIMIT 1"}, headers=headers)
+    assert select.status_code == 200 and select.headers["content-type"].startswith("text/csv")
+    page = app_client.get("/id/chongqing-customs", headers=[("Accept", "image/png"), ("Accept", "text/turtle")])
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/turtle")
