@@ -274,16 +274,22 @@ def test_double_click_expands_a_node_where_the_panel_opens(browser: Any, live_se
             press(page, "#xp-panel-close", phone)
         page.evaluate(PLACE_NODE, ["chongqing-customs", *under_panel_spot(page, size)])
         page.wait_for_timeout(150)
-        count = page.evaluate("() => window.coopgraphView.nodes.length")
-        point = p.node_point("chongqing-customs")
-        if phone:
-            page.touchscreen.tap(*point)
-            page.touchscreen.tap(*point)
-        else:
-            page.mouse.dblclick(*point)
-        page.wait_for_function(f"() => window.coopgraphView.nodes.length > {count}", timeout=15_000)
+        expand_by_double_click(p, "chongqing-customs", phone)
         assert "x=chongqing-customs" in page.url
         p.clean()
+
+
+def expand_by_double_click(p: Page, node_id: str, phone: bool) -> None:
+    """Double-click (a phone: tap twice) the node, and wait until the view has more nodes."""
+    page = p.page
+    count = page.evaluate("() => window.coopgraphView.nodes.length")
+    point = p.node_point(node_id)
+    if phone:
+        page.touchscreen.tap(*point)
+        page.touchscreen.tap(*point)
+    else:
+        page.mouse.dblclick(*point)
+    page.wait_for_function(f"() => window.coopgraphView.nodes.length > {count}", timeout=15_000)
 
 
 def reachable_point(page: Any, point: tuple[float, float], selector: str) -> bool:
@@ -479,20 +485,12 @@ def test_double_click_expands_on_a_busy_page(browser: Any, live_server: LiveServ
     """A first click whose handling takes half a second (a slow phone, a loaded machine) still makes
     a double-click with the second: the expansion happens, once. (Desktop only: Playwright's second
     tap waits for the page to take the first, so it cannot tap twice quickly on a busy page.)"""
-    phone = False
     with opened(browser, DESKTOP) as p:
         page = p.open(live_server.url + "/?focus=chengdu-customs&depth=1")
         p.settle()
         page.evaluate("""() => window.coopgraphView.network.on('click', () => {
             const start = performance.now(); while (performance.now() - start < 500) { /* busy */ } })""")
-        count = page.evaluate("() => window.coopgraphView.nodes.length")
-        point = p.node_point("chongqing-customs")
-        if phone:
-            page.touchscreen.tap(*point)
-            page.touchscreen.tap(*point)
-        else:
-            page.mouse.dblclick(*point)
-        page.wait_for_function(f"() => window.coopgraphView.nodes.length > {count}", timeout=15_000)
+        expand_by_double_click(p, "chongqing-customs", phone=False)
         page.wait_for_timeout(1200)
         assert page.locator("#xp-toast").inner_text().startswith("Added")
         assert page.url.count("chongqing-customs") >= 1 and "x=chongqing-customs" in page.url
