@@ -237,25 +237,18 @@ def test_embed_draws_inside_another_sites_iframe(browser: Any, live_server: Live
 
 
 # -- hostile data -------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def hostile_server(seed_build: SeedBuild, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The seed graph plus an entity whose label, alias and Chinese label are HTML/JS."""
+def seed_server_with(seed_build: SeedBuild, tmp_path_factory: pytest.TempPathFactory, name: str,
+                     extra: str) -> Iterator[LiveServer]:
+    """A server on a copy of the seed store with the N-Triples ``extra`` added (for fixtures)."""
     import pyoxigraph as ox
 
     from coopgraph.graph.resources import ontology_file
     from coopgraph.graph.store.base import ONTOLOGY_GRAPH
 
-    root = tmp_path_factory.mktemp("hostile") / "store"
+    root = tmp_path_factory.mktemp(name) / "store"
     seed = OxigraphStore(seed_build.store_root)
     quads = seed.dump()
     seed.close()
-    text = json.dumps(XSS)
-    evil = "https://coopgraph.org/id/evil-entity"
-    extra = (f'<{evil}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://coopgraph.org/ontology#City> .\n'
-             f'<{evil}> <http://www.w3.org/2000/01/rdf-schema#label> {text}@en .\n'
-             f'<{evil}> <http://www.w3.org/2000/01/rdf-schema#label> {text}@zh .\n'
-             f'<{evil}> <http://www.w3.org/2004/02/skos/core#altLabel> "evil {XSS.replace(chr(34), chr(39))}"@en .\n'
-             f'<{evil}> <https://coopgraph.org/ontology#cooperatesWith> <https://coopgraph.org/id/chongqing-customs> .\n')
 
     def fill(db: Any) -> None:
         db.bulk_load(quads, format=ox.RdfFormat.N_QUADS)
@@ -265,9 +258,22 @@ def hostile_server(seed_build: SeedBuild, tmp_path_factory: pytest.TempPathFacto
                          to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
 
     OxigraphStore.replace(root, fill)
-    server = start_server(root, tmp_path_factory.mktemp("hostile-log"))
+    server = start_server(root, tmp_path_factory.mktemp(f"{name}-log"))
     yield server
     stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def hostile_server(seed_build: SeedBuild, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The seed graph plus an entity whose label, alias and Chinese label are HTML/JS."""
+    text = json.dumps(XSS)
+    evil = "https://coopgraph.org/id/evil-entity"
+    extra = (f'<{evil}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://coopgraph.org/ontology#City> .\n'
+             f'<{evil}> <http://www.w3.org/2000/01/rdf-schema#label> {text}@en .\n'
+             f'<{evil}> <http://www.w3.org/2000/01/rdf-schema#label> {text}@zh .\n'
+             f'<{evil}> <http://www.w3.org/2004/02/skos/core#altLabel> "evil {XSS.replace(chr(34), chr(39))}"@en .\n'
+             f'<{evil}> <https://coopgraph.org/ontology#cooperatesWith> <https://coopgraph.org/id/chongqing-customs> .\n')
+    yield from seed_server_with(seed_build, tmp_path_factory, "hostile", extra)
 
 
 def test_hostile_labels_run_nothing(browser: Any, hostile_server: LiveServer) -> None:

@@ -15,9 +15,8 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from coopgraph.graph.store.oxigraph import OxigraphStore
-from tests.browser.test_explorer import Page, opened, visible_count
-from tests.conftest import LiveServer, SeedBuild, start_server, stop_server
+from tests.browser.test_explorer import Page, opened, seed_server_with, visible_count
+from tests.conftest import LiveServer, SeedBuild
 
 pytestmark = pytest.mark.browser
 
@@ -280,32 +279,12 @@ def test_search_box_resolves_a_name_typed_in_full(browser: Any, live_server: Liv
 @pytest.fixture(scope="module")
 def twin_server(seed_build: SeedBuild, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The seed graph plus a second entity also called "Chengdu Customs" (an alias)."""
-    import pyoxigraph as ox
-
-    from coopgraph.graph.resources import ontology_file
-    from coopgraph.graph.store.base import ONTOLOGY_GRAPH
-
-    root = tmp_path_factory.mktemp("twin") / "store"
-    seed = OxigraphStore(seed_build.store_root)
-    quads = seed.dump()
-    seed.close()
     twin = "https://coopgraph.org/id/chengdu-customs-hall"
     extra = (f"<{twin}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://coopgraph.org/ontology#Platform> .\n"
              f"<{twin}> <http://www.w3.org/2000/01/rdf-schema#label> {json.dumps('Chengdu Customs Hall')}@en .\n"
              f"<{twin}> <http://www.w3.org/2004/02/skos/core#altLabel> \"chengdu customs\"@en .\n"
              f"<{twin}> <https://coopgraph.org/ontology#cooperatesWith> <https://coopgraph.org/id/chengdu-customs> .\n")
-
-    def fill(db: Any) -> None:
-        db.bulk_load(quads, format=ox.RdfFormat.N_QUADS)
-        db.bulk_load(extra.encode(), format=ox.RdfFormat.N_TRIPLES)
-        if not any(True for _ in db.named_graphs()):
-            db.bulk_load(ontology_file().read_bytes(), format=ox.RdfFormat.TURTLE, base_iri=ONTOLOGY_GRAPH,
-                         to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
-
-    OxigraphStore.replace(root, fill)
-    server = start_server(root, tmp_path_factory.mktemp("twin-log"))
-    yield server
-    stop_server(server)
+    yield from seed_server_with(seed_build, tmp_path_factory, "twin", extra)
 
 
 def test_a_name_of_two_entities_asks_which(browser: Any, twin_server: LiveServer, artifacts_dir: Path) -> None:

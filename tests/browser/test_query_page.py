@@ -37,6 +37,13 @@ class Session:
         return int(self.page.locator("#results table.dataTable tbody tr").count())
 
 
+def completion_hints(page: Any) -> list[str]:
+    """Ask the editor to complete at the cursor (Ctrl+Space); the offered words."""
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li", timeout=5_000)
+    return list(page.eval_on_selector_all(".CodeMirror-hints li", "els => els.map(e => e.textContent)"))
+
+
 @pytest.fixture
 def session(browser: Any) -> Iterator[Session]:
     context = browser.new_context(viewport={"width": 1360, "height": 940})
@@ -164,15 +171,11 @@ def test_autocompletion_stays_on_this_server(session: Session, live_server: Live
     page.keyboard.press("Delete")
     page.keyboard.insert_text("PREFIX coop: <https://coopgraph.org/ontology#>\n"
                               "SELECT * WHERE { ?s a coop:Cust")
-    page.keyboard.press("Control+Space")
-    page.wait_for_selector(".CodeMirror-hints li", timeout=5_000)
-    hints = page.eval_on_selector_all(".CodeMirror-hints li", "els => els.map(e => e.textContent)")
+    hints = completion_hints(page)
     assert any("CustomsDistrict" in h for h in hints), hints
     page.keyboard.press("Escape")
     page.keyboard.insert_text(" . ?s coop:signed")
-    page.keyboard.press("Control+Space")
-    page.wait_for_selector(".CodeMirror-hints li", timeout=5_000)
-    hints = page.eval_on_selector_all(".CodeMirror-hints li", "els => els.map(e => e.textContent)")
+    hints = completion_hints(page)
     assert any("signedOn" in h for h in hints), hints
     assert session.errors == []
 
@@ -199,9 +202,7 @@ def test_query_without_prefix_lines_runs_and_completes(session: Session, live_se
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
     page.keyboard.insert_text("CONSTRUCT WHERE { ?s a coop:Cust")
-    page.keyboard.press("Control+Space")
-    page.wait_for_selector(".CodeMirror-hints li", timeout=5_000)
-    hints = page.eval_on_selector_all(".CodeMirror-hints li", "els => els.map(e => e.textContent)")
+    hints = completion_hints(page)
     assert any("CustomsDistrict" in h for h in hints), hints
     page.keyboard.press("Escape")
     page.keyboard.insert_text(" }")
