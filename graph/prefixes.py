@@ -14,13 +14,14 @@ of expected characters.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from coopgraph.graph.ids import normalise_base
 from coopgraph.graph.namespaces import PREFIXES
-from coopgraph.graph.query_guard import prefix_use
+from coopgraph.graph.query_guard import PrefixUse, prefix_use
 
 __all__ = ["PREDEFINED", "Prefixed", "predefined_prefixes", "with_predefined_prefixes"]
 
@@ -32,7 +33,13 @@ _LINE_ONE = re.compile(r"(?<=\bat )1:(\d+)|(?<=-)1:(\d+)")
 
 
 def predefined_prefixes(base: str) -> dict[str, str]:
-    """The predefined prefixes for entities minted under ``base``: name -> namespace IRI."""
+    """The predefined prefixes for entities minted under ``base``: name -> namespace IRI (a fresh
+    dict: callers may change theirs)."""
+    return dict(_predefined(base))
+
+
+@functools.lru_cache(maxsize=16)
+def _predefined(base: str) -> dict[str, str]:
     return {name: f"{normalise_base(base)}id/" if name == "id" else PREFIXES[name] for name in PREDEFINED}
 
 
@@ -63,8 +70,9 @@ class Prefixed:
         return _LINE_ONE.sub(back, message)
 
 
-def with_predefined_prefixes(text: str, predefined: Mapping[str, str]) -> Prefixed:
+def with_predefined_prefixes(text: str, predefined: Mapping[str, str], use: PrefixUse | None = None) -> Prefixed:
     """``text`` with a ``PREFIX`` declaration for each predefined prefix it uses but does not declare.
+    ``use``: ``prefix_use(text)``, when the caller has it (``inspect_query`` finds it in its scan).
 
     A prefix that is neither is explained in ``undeclared`` (for :meth:`Prefixed.explain`): its name,
     the predefined ones and, when one is close (``cop:``, ``rdsf:``), the likely intended one.
@@ -72,7 +80,8 @@ def with_predefined_prefixes(text: str, predefined: Mapping[str, str]) -> Prefix
     >>> with_predefined_prefixes("ASK { ?s a coop:Region }", {"coop": "https://coopgraph.org/ontology#"}).text
     'PREFIX coop: <https://coopgraph.org/ontology#> ASK { ?s a coop:Region }'
     """
-    use = prefix_use(text)
+    if use is None:
+        use = prefix_use(text)
     missing = [name for name in use.used if name not in use.declared and name not in predefined]
     message = None
     if missing:

@@ -23,6 +23,8 @@ from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 from coopgraph.graph.errors import QueryRejectedError
+from coopgraph.graph.row_bound import RowBound, row_bound_of
+from coopgraph.graph.sparql_tokens import CLOSE, IRI, OPEN, Token, decode_escapes, tokens
 
 __all__ = [
     "PrefixUse",
@@ -42,8 +44,6 @@ _QUERY_FORMS: dict[str, QueryKind] = {f: f for f in ("SELECT", "ASK", "CONSTRUCT
 _UPDATE_WORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
-_OPEN = "{(["
-_CLOSE = "})]"
 # Binary operators whose long chains make left-deep trees (evaluated recursively by the engine).
 _CHAIN_OPERATORS = frozenset({"+", "-", "*", "/", "&&", "||", "|", "=", "!=", "<", ">", "<=", ">="})
 
@@ -75,85 +75,16 @@ class QueryInfo:
     max_depth: int = 0
     prefixes: dict[str, str] = field(default_factory=dict)
     shape: bytes = b""  # see query_shape: what the query does, not how it is written
+    # From the same scan, for the steps after the guard (each used to scan the text again):
+    prefix_use: PrefixUse | None = None  # for graph.prefixes.with_predefined_prefixes
+    rows: RowBound | None = None  # a SELECT's top-level LIMIT (graph.row_bound); None for other forms
 
     @property
     def is_update(self) -> bool:
         return self.kind == "UPDATE"
 
 
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "word", "iri", "pname", "var", "string", "punct", "number"
-    text: str
-    start: int
-
-
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_PNAME = re.compile(r"(?:[^\W\d_][\w.\-]*)?:(?:[\w:%\\\-][\w.:%\\\-]*)?", re.UNICODE)
-_VAR = re.compile(r"[?$][\w]+", re.UNICODE)
-_NUMBER = re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?")
-_STRING_LONG = {q: re.compile(q + r"(?:[^\\]|\\.)*?" + q, re.DOTALL) for q in ('"""', "'''")}
-_STRING_SHORT = {q: re.compile(q + r"(?:[^\\\n\r" + q + r"]|\\.)*" + q) for q in ('"', "'")}
-_TWO_CHAR = frozenset({"&&", "||", "!=", "<=", ">=", "^^"})
-
-
-def _decode_escapes(text: str) -> str:
-    """Apply SPARQL's codepoint escapes to the whole text, as the engine does before parsing."""
-
-    def repl(m: re.Match[str]) -> str:
-        code = int(m.group(1) or m.group(2), 16)
-        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            raise QueryRejectedError(f"invalid codepoint escape {m.group(0)!r}")
-        return chr(code)
-
-    return _ESCAPE.sub(repl, text)
-
-
-def _tokens(text: str) -> Iterator[_Token]:
-    """Flat tokens of SPARQL text; never recurses, never looks at what is inside strings/IRIs."""
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c.isspace():
-            i += 1
-        elif c == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif c in "\"'":
-            triple = text.startswith(c * 3, i)
-            pattern = _STRING_LONG[c * 3] if triple else _STRING_SHORT[c]
-            m = pattern.match(text, i)
-            if m is None:  # unterminated: let the engine report the syntax error
-                yield _Token("string", text[i:], i)
-                return
-            yield _Token("string", m.group(0), i)
-            i = m.end()
-        elif c == "<" and (m := _IRI.match(text, i)):
-            yield _Token("iri", m.group(0)[1:-1], i)
-            i = m.end()
-        elif c in "?$" and (m := _VAR.match(text, i)):
-            yield _Token("var", m.group(0), i)
-            i = m.end()
-        elif (m := _PNAME.match(text, i)) and ":" in m.group(0):
-            yield _Token("pname", m.group(0).rstrip("."), i)
-            i += len(m.group(0).rstrip("."))
-        elif m := _WORD.match(text, i):
-            yield _Token("word", m.group(0), i)
-            i = m.end()
-        elif c.isdigit() and (m := _NUMBER.match(text, i)):
-            yield _Token("number", m.group(0), i)
-            i = m.end()
-        elif text[i : i + 2] in _TWO_CHAR:
-            yield _Token("punct", text[i : i + 2], i)
-            i += 2
-        else:
-            yield _Token("punct", c, i)
-            i += 1
-
-
-def _resolve(token: _Token, prefixes: Mapping[str, str], base: str | None) -> str | None:
+def _resolve(token: Token, prefixes: Mapping[str, str], base: str | None) -> str | None:
     """The absolute IRI a token denotes, or None when it is not a (resolvable) IRI."""
     if token.kind == "iri":
         iri = token.text
@@ -178,18 +109,7 @@ def _service_allowed(iri: str, allowlist: frozenset[str]) -> bool:
     return False
 
 
-def _check_depth(text: str, limit: int) -> None:
-    depth = 0
-    for tok in _tokens(text):
-        if tok.kind == "punct" and tok.text in _OPEN:
-            depth += 1
-            if depth > limit:
-                raise QueryRejectedError(f"query nests brackets deeper than {limit} levels")
-        elif tok.kind == "punct" and tok.text in _CLOSE:
-            depth = max(depth - 1, 0)
-
-
-def _shape_of(toks: Sequence[_Token]) -> bytes:
+def _shape_of(toks: Sequence[Token]) -> bytes:
     """A digest of the token stream with everything a client can vary for free taken out.
 
     Comments and whitespace are already gone (the tokenizer skips them); keywords are upper-cased;
@@ -228,7 +148,7 @@ def _shape_of(toks: Sequence[_Token]) -> bytes:
 def query_shape(text: str) -> bytes:
     """The shape digest of a query text (see :func:`_shape_of`); ``inspect_query`` computes it too,
     from the tokens it already has."""
-    return _shape_of(list(_tokens(_decode_escapes(text))))
+    return _shape_of(list(tokens(decode_escapes(text))))
 
 
 @dataclass(frozen=True)
@@ -242,7 +162,10 @@ class PrefixUse:
 
 def prefix_use(text: str) -> PrefixUse:
     """Which prefixes ``text`` declares and which it uses; a blank node label (``_:b``) is not a use."""
-    toks = list(_tokens(_decode_escapes(text)))
+    return _prefix_use_of(list(tokens(decode_escapes(text))))
+
+
+def _prefix_use_of(toks: Sequence[Token]) -> PrefixUse:
     declared: set[str] = set()
     used: dict[str, int] = {}
     for idx, tok in enumerate(toks):
@@ -273,7 +196,7 @@ def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] 
         raise QueryRejectedError(
             f"query is {size} bytes; the limit is {limits.max_bytes}", http_status=413
         )
-    text = _decode_escapes(text)
+    text = decode_escapes(text)
 
     kind: QueryKind | None = None
     depth = max_depth = chain = 0
@@ -285,17 +208,16 @@ def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] 
     from_named: list[str] = []
     services: list[str] = []
     dataset_clause = False
-    _check_depth(text, limits.max_nesting_depth)  # streaming, so a deep text is refused early
-    toks = list(_tokens(text))
+    toks = list(tokens(text))  # at most max_bytes tokens; the loop below refuses a deep text
     for idx, tok in enumerate(toks):
-        if tok.kind == "punct" and tok.text in _OPEN:
+        if tok.kind == "punct" and tok.text in OPEN:
             depth += 1
             if depth > limits.max_nesting_depth:
                 raise QueryRejectedError(
                     f"query nests brackets deeper than {limits.max_nesting_depth} levels"
                 )
             max_depth = max(max_depth, depth)
-        elif tok.kind == "punct" and tok.text in _CLOSE:
+        elif tok.kind == "punct" and tok.text in CLOSE:
             depth = max(depth - 1, 0)
         if tok.kind == "punct" and tok.text in _CHAIN_OPERATORS:
             chain += 1
@@ -356,6 +278,8 @@ def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] 
         max_depth=max_depth,
         prefixes=prefixes,
         shape=_shape_of(toks),
+        prefix_use=_prefix_use_of(toks),
+        rows=row_bound_of(toks) if kind == "SELECT" else None,
     )
 
 
@@ -376,17 +300,17 @@ def add_using_clauses(
     if not clause:
         return text
     for iri in [*using_graphs, *using_named_graphs]:
-        if not _IRI.fullmatch(f"<{iri}>"):
+        if not IRI.fullmatch(f"<{iri}>"):
             raise QueryRejectedError(f"invalid graph IRI {iri!r}")
-    text = _decode_escapes(text)
+    text = decode_escapes(text)
     out: list[str] = []
     last = 0
     depth = 0
-    prev: _Token | None = None
-    for tok in _tokens(text):
-        if tok.kind == "punct" and tok.text in _OPEN:
+    prev: Token | None = None
+    for tok in tokens(text):
+        if tok.kind == "punct" and tok.text in OPEN:
             depth += 1
-        elif tok.kind == "punct" and tok.text in _CLOSE:
+        elif tok.kind == "punct" and tok.text in CLOSE:
             depth = max(depth - 1, 0)
         elif tok.kind == "word" and depth == 0 and tok.text.upper() == "WHERE":
             if not (prev is not None and prev.kind == "word" and prev.text.upper() == "DELETE"):

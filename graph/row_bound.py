@@ -9,17 +9,18 @@ cutting. That is safe to ask for when the query's solution modifiers end the tex
 ``LIMIT n`` may be appended. A trailing ``VALUES`` block (after which ``LIMIT`` is a syntax error)
 or a text the scanner cannot follow leaves the decision to the caller.
 
-The scan is :mod:`graph.query_guard`'s flat tokenizer (strings, IRIs and comments skipped), so a
+The scan is :mod:`graph.sparql_tokens`' flat tokenizer (strings, IRIs and comments skipped), so a
 ``LIMIT`` inside a string, a comment or a subquery is never taken for the query's own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coopgraph.graph.query_guard import _CLOSE, _OPEN, _decode_escapes, _tokens
+from coopgraph.graph.sparql_tokens import CLOSE, OPEN, Token, decode_escapes, tokens
 
-__all__ = ["RowBound", "row_bound", "with_row_limit"]
+__all__ = ["RowBound", "row_bound", "row_bound_of", "with_row_limit"]
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,20 @@ def row_bound(text: str) -> RowBound:
     >>> row_bound("SELECT ?x { ?x ?p ?o } VALUES ?x { <urn:a> }")
     RowBound(limit=None, appendable=False)
     """
+    return row_bound_of(list(tokens(decode_escapes(text))))
+
+
+def row_bound_of(toks: Sequence[Token]) -> RowBound:
+    """:func:`row_bound` from the tokens of the text (:func:`graph.query_guard.inspect_query` has them)."""
     depth = 0
     seen_group = False  # the WHERE clause's group has opened: modifiers may follow it
     limit: int | None = None
-    toks = list(_tokens(_decode_escapes(text)))
     for idx, tok in enumerate(toks):
-        if tok.kind == "punct" and tok.text in _OPEN:
+        if tok.kind == "punct" and tok.text in OPEN:
             if depth == 0 and tok.text == "{":
                 seen_group = True
             depth += 1
-        elif tok.kind == "punct" and tok.text in _CLOSE:
+        elif tok.kind == "punct" and tok.text in CLOSE:
             depth -= 1
             if depth < 0:
                 return RowBound(None, False)
