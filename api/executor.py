@@ -47,7 +47,7 @@ from coopgraph.api.suspects import Suspects
 from coopgraph.api.worker_pool import DiskPool
 from coopgraph.graph.errors import QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
 from coopgraph.graph.query_guard import QueryInfo, QueryLimits, inspect_query, query_shape
-from coopgraph.graph.row_bound import row_bound, with_row_limit
+from coopgraph.graph.row_bound import RowBound, row_bound, with_row_limit
 from coopgraph.graph.store import snapshot
 
 __all__ = ["QueryExecutor", "QueryOutcome", "SparqlWorkerError", "start_forkserver_early"]
@@ -195,7 +195,7 @@ class QueryExecutor:
             base_iri=base_iri,
         )
         shape = info.shape or query_shape(text)
-        bounded = self._engine_bounded(job) if info.kind == "SELECT" else None
+        bounded = self._engine_bounded(job, info.rows) if info.kind == "SELECT" else None
         try:
             header, body, lane = await self._run_in_pool(("query", bounded or job), shape)
         except QuerySyntaxError:
@@ -212,11 +212,14 @@ class QueryExecutor:
             lane=lane,
         )
 
-    def _engine_bounded(self, job: QueryJob) -> QueryJob | None:
+    def _engine_bounded(self, job: QueryJob, bound: RowBound | None = None) -> QueryJob | None:
         """The SELECT ``job`` with the engine stopping after ``max_rows + 1`` rows (its own LIMIT,
         or one appended), so that the engine serialises the answer; None when the text does not
-        allow that (a LIMIT above ``max_rows``, a trailing VALUES block)."""
-        bound = row_bound(job.text)
+        allow that (a LIMIT above ``max_rows``, a trailing VALUES block). ``bound``: the text's
+        :class:`RowBound` if the guard's scan found it (declarations put before the text change
+        nothing in it)."""
+        if bound is None:
+            bound = row_bound(job.text)
         if bound.limit is not None and bound.limit <= self.max_rows:
             return replace(job, engine_bounded=True)
         if bound.appendable:

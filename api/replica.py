@@ -36,7 +36,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from coopgraph.api.ipc import STOP_GRACE_S, Worker, WorkerDied, exchange, forget, forkserver_context, raise_for
+from coopgraph.api.ipc import STOP_GRACE_S, Worker, WorkerDied, exchange, forget, forkserver_context, raise_for, take
 from coopgraph.api.sparql_worker import replica_main
 from coopgraph.api.suspects import Suspects
 from coopgraph.graph.errors import QueryResourceError, QueryTimeoutError, StoreError
@@ -170,8 +170,7 @@ class MemoryReplica:
     # -- queries ----------------------------------------------------------------------------------
     async def run(self, replica: ReplicaCopy, msg: tuple[str, Any], shape: bytes) -> Any:
         try:
-            await asyncio.wait_for(self._gate.wait(), self.queue_timeout_s)
-            worker = await asyncio.wait_for(replica.slots.get(), self.queue_timeout_s)
+            worker = await take(replica.slots, self._gate, self.queue_timeout_s)
         except TimeoutError:
             raise QueryResourceError(
                 "all query slots stayed busy; try again later or simplify the query"
@@ -191,7 +190,8 @@ class MemoryReplica:
                         shape: bytes) -> Any:
         started = time.monotonic()
         try:
-            reply, body = await asyncio.wait_for(exchange(worker, msg), self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):  # no task of its own, unlike wait_for
+                reply, body = await exchange(worker, msg)
         except TimeoutError:
             self._suspects.remember(self._suspects.quarantine, shape)
             self.lose(replica, "a query ran past the time limit")

@@ -13,8 +13,9 @@ backstop re-armed before each query: the parent's wall-clock SIGKILL is the real
 Messages (picklable tuples): parent -> worker ``("query", QueryJob)`` / ``("update", UpdateJob)`` /
 ``None`` (stop); worker -> parent ``("ready", pid)``, ``("ok", header)``, ``("err", code, message)``
 with ``code`` in ``syntax | query | memory | internal``. A query's ``("ok", {"truncated", "rows"})``
-is followed by the result body as one raw ``send_bytes`` message (no pickling of large results);
-an update's is ``("ok", None)``, alone.
+travels with the result body in one message (:func:`api.ipc.send_reply`: the body is never
+pickled); an update's is ``("ok", None)``, with no body. The replies to a job go through
+``send_reply``; ``("ready", pid)`` at start-up is a plain ``Connection.send``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from coopgraph.api.ipc import send_reply
 from coopgraph.api.negotiation import CSV, SPARQL_JSON, SPARQL_XML, TSV
 from coopgraph.api.solution_bytes import count_rows, drop_last_row
 from coopgraph.graph.store.locks import pin_generation
@@ -306,12 +308,11 @@ def serve(conn: Connection, store: Any, cpu_s: float) -> None:
         except Exception as exc:  # noqa: BLE001 - classified; internals go back with a traceback
             reply = ("err", *_classify(exc))
         try:
-            conn.send(reply)
-            if body is not None:
-                conn.send_bytes(body)
-                body = None
+            send_reply(conn, reply, body)
+            body = None
         except MemoryError:
-            conn.send(("err", "memory", "the query result ran out of memory"))
+            body = None
+            send_reply(conn, ("err", "memory", "the query result ran out of memory"))
             return
         except OSError:
             return  # the parent closed this pipe (it gave up on the query)

@@ -27,7 +27,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from coopgraph.api.ipc import TimedOut, Worker, WorkerDied, exchange, forget, forkserver_context, raise_for
+from coopgraph.api.ipc import (
+    TimedOut,
+    Worker,
+    WorkerDied,
+    exchange,
+    forget,
+    forkserver_context,
+    raise_for,
+    read_reply,
+    take,
+)
 from coopgraph.api.sparql_worker import UpdateJob, worker_main
 from coopgraph.api.suspects import Suspects
 from coopgraph.graph.errors import QueryResourceError, QueryTimeoutError, StoreError
@@ -109,13 +119,11 @@ class DiskPool:
             if not worker.conn.poll(self.timeout_s):
                 worker.kill()
                 raise TimedOut
-            reply = worker.conn.recv()
+            reply, body = read_reply(worker.conn.recv_bytes())
         except (EOFError, OSError, BrokenPipeError) as exc:
             raise WorkerDied from exc
         if reply[0] == "ok":
-            if reply[1] is not None:  # a query result: the body follows as raw bytes
-                return reply[1], worker.conn.recv_bytes()
-            return None
+            return None if reply[1] is None else (reply[1], body)
         return raise_for(worker, reply)
 
     async def write(self, job: UpdateJob) -> None:
@@ -138,7 +146,8 @@ class DiskPool:
     async def _exchange_with_deadline(self, worker: Worker, msg: tuple[str, Any]) -> Any:
         """The event-loop version of :meth:`_roundtrip`, for query workers."""
         try:
-            reply, body = await asyncio.wait_for(exchange(worker, msg), self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):  # no task of its own, unlike wait_for
+                reply, body = await exchange(worker, msg)
         except TimeoutError:
             worker.process.kill()
             raise TimedOut from None
@@ -148,8 +157,7 @@ class DiskPool:
 
     async def _take_slot(self) -> Worker:
         try:
-            await asyncio.wait_for(self._gate.wait(), self.queue_timeout_s)
-            worker = await asyncio.wait_for(self._slots.get(), self.queue_timeout_s)
+            worker = await take(self._slots, self._gate, self.queue_timeout_s)
         except TimeoutError:
             raise QueryResourceError(
                 "all query workers stayed busy; try again later or simplify the query"
