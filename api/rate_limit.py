@@ -40,7 +40,7 @@ from typing import Any
 from coopgraph.api.errors import error_body
 from coopgraph.api.negotiation import JSON, PLAIN_TEXT, utf8
 
-__all__ = ["RateLimit", "RateLimits", "install_rate_limit", "COSTLY_PATHS", "CHEAP_PREFIXES"]
+__all__ = ["RateLimit", "RateLimits", "COSTLY_PATHS", "CHEAP_PREFIXES"]
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,6 @@ def networks(values: Iterable[str]) -> tuple[_NETWORK, ...]:
         except ValueError as exc:
             raise ValueError(f"not an IP address or network: {value!r}") from exc
     return tuple(out)
-
-
-def install_rate_limit(app: Any, settings: Any) -> None:
-    """Add the limiter as the outermost middleware, unless every limit is off (then it costs nothing)."""
-    limits = RateLimits.from_settings(settings)
-    if limits.enabled:
-        app.add_middleware(RateLimit, limits=limits)
 
 
 class _Client:

@@ -41,7 +41,7 @@ def run_serve(settings: Settings, *, reload: bool = False) -> None:
             value = value.get_secret_value()
         os.environ[f"COOPGRAPH_{name.upper()}"] = value if isinstance(value, str) else _env_value(value)
     uvicorn.run("coopgraph.api.app:create_app", factory=True, host=settings.host, port=settings.port,
-                reload=reload, log_level="info", proxy_headers=False)
+                reload=reload, log_level="info", proxy_headers=False, access_log=settings.access_log)
 
 
 def _env_value(value: object) -> str:

@@ -24,6 +24,7 @@ functions; they document the endpoint in OpenAPI and serve any request the fast 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -39,8 +40,8 @@ from coopgraph.api.result_cache import CacheKey
 from coopgraph.api.settings import Settings
 from coopgraph.api.update_token import check_update_token
 from coopgraph.graph.errors import QueryRejectedError, QuerySyntaxError
-from coopgraph.graph.prefixes import predefined_prefixes, with_predefined_prefixes
-from coopgraph.graph.query_guard import QueryLimits, add_using_clauses, inspect_query
+from coopgraph.graph.prefixes import Prefixed, predefined_prefixes, with_predefined_prefixes
+from coopgraph.graph.query_guard import QueryInfo, QueryLimits, add_using_clauses, inspect_query
 
 __all__ = ["router", "asgi_app", "FAST_PATHS"]
 
@@ -143,9 +144,60 @@ def _limits(settings: Settings) -> QueryLimits:
     )
 
 
+_ENDPOINTS: dict[tuple[Any, ...], str] = {}  # (scheme, Host, root path, server) -> this endpoint's URL
+
+
 def _endpoint(request: Request, settings: Settings) -> str:
-    base = settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
-    return base + "/sparql"
+    if settings.public_url:
+        return settings.public_url.rstrip("/") + "/sparql"
+    scope = request.scope
+    key = (scope.get("scheme"), request.headers.get("host"), scope.get("root_path"), scope.get("server"))
+    url = _ENDPOINTS.get(key)
+    if url is None:  # building Starlette's base_url costs more than a cheap query's whole scan
+        if len(_ENDPOINTS) > 256:  # Host is whatever the client wrote: bound the table
+            _ENDPOINTS.clear()
+        url = _ENDPOINTS[key] = str(request.base_url).rstrip("/") + "/sparql"
+    return url
+
+
+class _Prepared:
+    """What the endpoint learns from a query text before running it, kept for texts seen again.
+
+    The scan of :func:`graph.query_guard.inspect_query` and the prefix pass depend only on the
+    text, the limits and the predefined prefixes, and clients send the same texts over and over
+    (a dashboard, an embed, a notebook in a loop, every user of a shared link), so their results
+    are kept in an LRU bounded by the bytes of the texts it holds. Only texts that passed are kept:
+    a refused text is scanned, and refused, every time. The query itself always runs.
+    """
+
+    def __init__(self, max_bytes: int = 4 * 2**20) -> None:
+        from collections import OrderedDict
+
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.entries: OrderedDict[tuple[str, QueryLimits, str], tuple[QueryInfo, Prefixed]] = OrderedDict()
+
+    def get(self, query: str, limits: QueryLimits, settings: Settings) -> tuple[QueryInfo, Prefixed]:
+        key = (query, limits, settings.base)
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+            return found
+        predefined = predefined_prefixes(settings.base)
+        info = inspect_query(query, limits, predefined)  # the bounds apply to the text as sent
+        prepared = info, with_predefined_prefixes(query, predefined, info.prefix_use)
+        if len(query) <= self.max_bytes // 16:
+            self.entries[key] = prepared
+            self.bytes += len(query)
+            while self.bytes > self.max_bytes:
+                (old, *_), _ = self.entries.popitem(last=False)
+                self.bytes -= len(old)
+        return prepared
+
+
+_prepared = _Prepared()
+# Pure, and clients send a handful of distinct Accept headers (bounded: the header is theirs).
+_choose_media_type = functools.lru_cache(maxsize=256)(negotiation.choose_media_type)
 
 
 @router.get("/sparql", summary="SPARQL 1.1 query (GET), or the service description", responses=_RESPONSES,
@@ -214,13 +266,10 @@ async def _run_query(
         raise QueryRejectedError("the query is empty")
     # The executor's own limits (built from the same settings), so it can reuse this inspection.
     limits = getattr(state.executor, "limits", None) or _limits(settings)
-    predefined = predefined_prefixes(settings.base)
-    info = inspect_query(query, limits, predefined)  # the bounds apply to the text as sent
+    info, prefixed = _prepared.get(query, limits, settings)
     if info.is_update:
         raise QueryRejectedError("this is a SPARQL Update: POST it as 'update' (with a token)")
-    media_type = negotiation.choose_media_type(
-        info.kind, accept_header(request.headers), params.one("format")
-    )
+    media_type = _choose_media_type(info.kind, accept_header(request.headers), params.one("format"))
     if media_type is None:
         offered = ", ".join(negotiation.media_types_for(info.kind))
         if params.one("format"):
@@ -235,12 +284,13 @@ async def _run_query(
     protocol_dataset = bool(default_graphs or named_graphs)  # if given, it replaces FROM / FROM NAMED
     base_iri = _endpoint(request, settings)
     cache = state.result_cache
-    # The base IRI is part of the key: relative IRIs in the query resolve against it.
-    key = CacheKey.of(state.version, query + "\x00" + base_iri, media_type, default_graphs, named_graphs)
-    outcome = cache.get(key) if cache is not None else None
+    outcome = None
+    if cache is not None:
+        # The base IRI is part of the key: relative IRIs in the query resolve against it.
+        key = CacheKey.of(state.version, query + "\x00" + base_iri, media_type, default_graphs, named_graphs)
+        outcome = cache.get(key)
     cache_status = "hit" if outcome is not None else "miss"
     if outcome is None:
-        prefixed = with_predefined_prefixes(query, predefined)
         try:
             outcome = await get_executor(request).query(
                 prefixed.text,
