@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.types import Receive, Scope, Send
 
 from coopgraph import __version__
 from coopgraph.api import derived
@@ -269,14 +270,14 @@ class CoopgraphApp(FastAPI):
 
     front: Any = None  # set by create_app
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.front is not None:
             scope["app"] = self  # what Starlette sets, and what the layers in front read
             await self.front(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
 
-    async def behind_front(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def behind_front(self, scope: Scope, receive: Receive, send: Send) -> None:
         """FastAPI's own stack: the innermost part of the front door."""
         await super().__call__(scope, receive, send)
 
