@@ -25,27 +25,43 @@ WRK_OUTPUT = """Running 15s test @ http://127.0.0.1:52705/query
   Non-2xx or 3xx responses: 2
 Requests/sec:      3.73
 Transfer/sec:    224.90KB
-unfinished at the end: 7
 """
 
 
-def test_parse_wrk_reads_rate_latencies_errors_and_the_unanswered() -> None:
+def test_parse_wrk_reads_rate_latencies_and_errors() -> None:
     result = parse_wrk(WRK_OUTPUT)
     assert result.rps == pytest.approx(3.73)
     assert result.p50_ms == pytest.approx(120.54)
     assert result.p99_ms == pytest.approx(1040.0)  # seconds turned into ms
-    assert (result.requests, result.errors, result.unfinished) == (56, 2, 7)
+    assert (result.requests, result.errors) == (56, 2)
 
 
-def test_parse_wrk_when_nothing_finished_keeps_the_unanswered() -> None:
-    text = "Running 15s test @ http://x/sparql\n  0 requests in 15.00s, 0B read\nunfinished at the end: 8\n"
-    result = parse_wrk(text)
-    assert (result.requests, result.rps, result.unfinished) == (0, 0.0, 8)
+def test_parse_wrk_when_nothing_finished() -> None:
+    result = parse_wrk("Running 15s test @ http://x/sparql\n  0 requests in 15.00s, 0B read\n")
+    assert (result.requests, result.rps) == (0, 0.0)
     assert result.p99_ms != result.p99_ms  # NaN: no latency to speak of
 
 
-def test_the_script_reports_what_was_sent_and_never_answered() -> None:
-    script = LUA % ('"query=ASK%7B%7D"', '"application/sparql-results+json"', "/sparql")
-    assert "function done(summary, latency, requests)" in script
-    assert 'unfinished at the end: %d' in script  # the line parse_wrk reads
-    assert "started = started + 1" in script.split("function request()")[1]
+def test_the_script_cycles_over_the_mix_from_each_threads_offset() -> None:
+    script = LUA % ('"query=ASK%7B%7D", "query=ASK%7B%7D%20"', '"a", "b"', "/sparql")
+    assert 'wrk.format("POST", "/sparql"' in script
+    assert "local k = (i % #bodies) + 1" in script  # %% in the template, % in the script
+
+
+def test_targets_table_says_which_targets_a_run_meets() -> None:
+    from run import Measured, WrkResult, targets_table
+
+    def wrk(rps: float, p99: float) -> WrkResult:
+        return WrkResult(rps=rps, p50_ms=1.0, p99_ms=p99, errors=0, requests=100)
+
+    ours = Measured("coopgraph", "a", "1m", 10, latency_s={"label_exact": 0.0010, "ask": 0.0020},
+                    runs={"full": [wrk(30, 900), wrk(32, 1100)], "interactive": [wrk(150, 90)]})
+    peer = Measured("oxigraph", "a", "1m", 10, latency_s={"label_exact": 0.0008, "ask": 0.0010},
+                    runs={"full": [wrk(10, 800), wrk(10, 800)], "interactive": [wrk(100, 100)]})
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in targets_table([ours, peer], "1m").splitlines()[2:]}
+    assert rows["full mix: req/s ≥ 2×"].endswith("| yes |") and "3.10×" in rows["full mix: req/s ≥ 2×"]
+    assert rows["full mix: p99 ≤ Oxigraph's"].endswith("| **no** |")  # 1,000 ms against 800
+    assert rows["interactive mix: req/s ≥ 2×"].endswith("| **no** |")  # 1.5x
+    assert rows["interactive mix: p99 ≤ Oxigraph's"].endswith("| yes |")
+    assert rows["`label_exact` median ≤ Oxigraph's + 0.3 ms"].endswith("| yes |")  # +0.2 ms
+    assert rows["`ask` median ≤ Oxigraph's + 0.3 ms"].endswith("| **no** |")  # +1.0 ms
