@@ -284,7 +284,7 @@ class CoopgraphApp(FastAPI):
 
 def _front(app: CoopgraphApp, settings: Settings) -> Any:
     """The layers every HTTP request passes, outermost first (see :class:`CoopgraphApp`)."""
-    inner: Any = SparqlFront(app.behind_front)
+    inner: Any = SparqlFastPath(app.behind_front, same_origin_only=True)
     inner = DataChanges(inner)
     inner = SecurityHeaders(inner)  # outside DataChanges: even an error there carries the headers
     limits = RateLimits.from_settings(settings)
@@ -293,44 +293,28 @@ def _front(app: CoopgraphApp, settings: Settings) -> Any:
     return inner
 
 
-class SparqlFront:
-    """Pure ASGI: ``GET``/``POST /sparql`` straight to :func:`api.routers.sparql.asgi_app`, ahead
-    of FastAPI's stack; everything else, and any request carrying an ``Origin`` header, goes on to
-    that stack (whose CORS middleware answers cross-origin requests, then :class:`SparqlFastPath`
-    skips its router for them). Browsers send ``Origin`` with every POST, so this front serves the
-    scripts, notebooks and SPARQL clients whose requests are many and small."""
-
-    def __init__(self, app: Any) -> None:
-        from coopgraph.api.routers import sparql
-
-        self.app = app
-        self.handles = sparql.handles
-        self.sparql = sparql.asgi_app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if self.handles(scope) and not any(name == b"origin" for name, _ in scope["headers"]):
-            await self.sparql(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
-
-
 class SparqlFastPath:
-    """Pure ASGI: hand ``GET``/``POST /sparql`` straight to :func:`api.routers.sparql.asgi_app`.
+    """Pure ASGI: ``GET``/``POST /sparql`` straight to :func:`api.routers.sparql.asgi_app`, skipping
+    FastAPI's router, dependency injection and exception middleware; anything else goes on to ``app``.
 
-    Installed innermost (inside CORS, which still applies), so the requests that :class:`SparqlFront`
-    passes on (cross-origin ones) skip FastAPI's router, dependency injection and exception
-    middleware; the FastAPI routes of the endpoint stay for the OpenAPI docs and any other method.
+    Two places use it. In the front door (``same_origin_only``), ahead of FastAPI's stack, it serves
+    the requests without an ``Origin`` header: the scripts, notebooks and SPARQL clients whose
+    requests are many and small. Innermost in FastAPI's stack, inside CORS, it serves the
+    cross-origin ones (browsers send ``Origin`` with every POST) once CORS has seen them. The
+    FastAPI routes of the endpoint stay for the OpenAPI docs and any other method.
     """
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, same_origin_only: bool = False) -> None:
         from coopgraph.api.routers import sparql
 
         self.app = app
         self.handles = sparql.handles
         self.sparql = sparql.asgi_app
+        self.same_origin_only = same_origin_only
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if self.handles(scope):
+        if self.handles(scope) and not (
+                self.same_origin_only and any(name == b"origin" for name, _ in scope["headers"])):
             await self.sparql(scope, receive, send)
         else:
             await self.app(scope, receive, send)

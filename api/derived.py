@@ -41,6 +41,7 @@ from typing import Any, Final, Literal, TypeVar
 
 from fastapi import Request
 
+from coopgraph.api.sparql_worker import return_freed_memory
 from coopgraph.graph.errors import NotReadyError
 
 __all__ = ["Derived", "derived", "projection", "measures", "measures_or_503", "is_large", "label_index",
@@ -350,7 +351,7 @@ def _project(state: Any) -> Any:
     G = in_child_process(_projection_of_store, str(state.settings.store), state.settings.base)
     _analysis().undirected(G)
     warm_rankings(G, degree_table(G))
-    _return_freed_memory()
+    return_freed_memory()
     return G
 
 
@@ -388,22 +389,10 @@ def _measures_job(G: Any, state: Any = None) -> Callable[[], Any]:
         # What views ranked by until now (a dict per entity: 15 MB at 1M triples); once the
         # measures are complete for this version, ``measures`` never asks for it again.
         _analysis().forget_cached(G, "degree_table")
-        _return_freed_memory()
+        return_freed_memory()
         return table
 
     return build
-
-
-def _return_freed_memory() -> None:
-    """Give the heap's free pages back to the system after a large build. Unpickling the 1M
-    projection (48 MB of pickle) and its measures frees as much as it keeps, in pages glibc's
-    malloc would otherwise hold for the life of the server."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: only the RSS figure is affected
-        pass
 
 
 def in_child_process(function: Callable[..., Any], *args: Any) -> Any:

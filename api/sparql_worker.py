@@ -337,7 +337,7 @@ def copy_into_memory(store_path: str) -> Any:
     memory = ox.Store()
     memory.extend(disk.quads_for_pattern(None, None, None, None))
     del disk
-    _return_freed_memory()
+    return_freed_memory()
     return memory
 
 
@@ -390,7 +390,7 @@ def load_replica(store_path: str, max_triples: int) -> tuple[Any, int, str, Call
         if memory is not None and counted == [found.quads]:
             return memory, found.quads, "snapshot", None
         del memory
-        _return_freed_memory()
+        return_freed_memory()
     counter.join()
     if isinstance(counted[0], BaseException):
         raise counted[0]
@@ -410,8 +410,9 @@ def load_replica(store_path: str, max_triples: int) -> tuple[Any, int, str, Call
     return memory, triples, "copy", write_snapshot
 
 
-def _return_freed_memory() -> None:
-    """Hand the loader's freed buffers back to the OS, so RSS shows what the replica keeps."""
+def return_freed_memory() -> None:
+    """Hand freed heap pages back to the OS after a large load or build (glibc's malloc would hold
+    them for the life of the process), so RSS shows what the process keeps."""
     try:
         import ctypes
 

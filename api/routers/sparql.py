@@ -25,6 +25,7 @@ functions; they document the endpoint in OpenAPI and serve any request the fast 
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -171,8 +172,6 @@ class _Prepared:
     """
 
     def __init__(self, max_bytes: int = 4 * 2**20) -> None:
-        from collections import OrderedDict
-
         self.max_bytes = max_bytes
         self.bytes = 0
         self.entries: OrderedDict[tuple[str, QueryLimits, str], tuple[QueryInfo, Prefixed]] = OrderedDict()
