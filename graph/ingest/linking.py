@@ -157,15 +157,19 @@ class _NewEntities:
     base: str
     taken: set[str]
     by_key: dict[str, str] = field(default_factory=dict)
+    by_label: dict[str, str] = field(default_factory=dict)   # the same, by the label as given (no _name_key)
     # the stable name and types a rule gave a span the gazetteer also matched ("memorandum of
     # understanding" between these parties on this date): a new entity there is named by it
     rule_names: dict[tuple[int, int], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def iri(self, label: str) -> str:
-        key = _name_key(label)
-        if key not in self.by_key:
-            self.by_key[key] = new_entity_iri(self.base, label, self.taken)
-        return self.by_key[key]
+        found = self.by_label.get(label)
+        if found is None:
+            key = _name_key(label)
+            if key not in self.by_key:
+                self.by_key[key] = new_entity_iri(self.base, label, self.taken)
+            found = self.by_label[label] = self.by_key[key]
+        return found
 
 
 def new_entity_iri(base: str, label: str, taken: set[str]) -> str:
@@ -546,12 +550,17 @@ def _link_known(mention: Mention, gazetteer: Gazetteer, context: _Context, new: 
 
 
 def _again(cached: LinkDecision, mention: Mention, new: _NewEntities) -> LinkDecision:
-    """A kept answer for another mention of the same name (built field by field: dataclasses.replace
-    costs more than the whole look-up); a new entity gets this document's IRI for its name."""
-    return LinkDecision(mention=mention, iri=new.iri(cached.label) if cached.new else cached.iri,
-                        label=cached.label, types=cached.types, new=cached.new, score=cached.score,
-                        reason=cached.reason, auto=cached.auto, candidates=cached.candidates,
-                        aliases=cached.aliases)
+    """A kept answer for another mention of the same name; a new entity gets this document's IRI for
+    its name. A copy of the kept one's fields with two changed: a frozen dataclass's __init__ (one
+    object.__setattr__ per field) or dataclasses.replace costs more than the whole look-up, and an
+    article repeats its names dozens of times."""
+    again = object.__new__(LinkDecision)
+    fields = again.__dict__
+    fields.update(cached.__dict__)
+    fields["mention"] = mention
+    if cached.new:
+        fields["iri"] = new.iri(cached.label)
+    return again
 
 
 def _keep(gazetteer: Gazetteer, key: tuple[str, str, str | None, tuple[str, ...]],

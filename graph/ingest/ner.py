@@ -26,7 +26,7 @@ Customs and Chengdu Customs (2019-12-17)"), so two memoranda of different partie
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -597,11 +597,15 @@ _SESSION = re.compile(
     r"(?:[A-Za-z]+\s+){0,4}?(?:committee|congress|council|assembly|conference))\b", re.IGNORECASE)
 _VISIT = re.compile(rf"(?P<name>(?:[A-Z][a-z]+\s+)?(?P<person>{_PERSON})['’]s\s+(?:visit|inspection\s+tour|trip)"
                     rf"\s+to\s+(?P<place>{_NAME}))")
-_NAME_HEAD = re.compile(
-    r"(?P<name>[A-Z][\w\-–]*(?:[\s-][A-Z][\w\-–]*)*\s+(?:(?:river|economic|trade|urban|city|free|bonded)\s+)?"
-    r"(?P<head>economic\s+zone|economic\s+belt|economic\s+circle|city\s+cluster|urban\s+agglomeration"
-    r"|city\s+agglomeration|freight\s+trains?|railway|corridor|free\s+trade\s+zone|new\s+area|pilot\s+zone"
-    r"|inter-customs\s+cooperation|cooperation\s+zone))\b")
+_HEAD_WORDS = (r"(?:(?:river|economic|trade|urban|city|free|bonded)\s+)?"
+               r"(?P<head>economic\s+zone|economic\s+belt|economic\s+circle|city\s+cluster|urban\s+agglomeration"
+               r"|city\s+agglomeration|freight\s+trains?|railway|corridor|free\s+trade\s+zone|new\s+area"
+               r"|pilot\s+zone|inter-customs\s+cooperation|cooperation\s+zone)")
+_NAME_HEAD = re.compile(rf"(?P<name>[A-Z][\w\-–]*(?:[\s-][A-Z][\w\-–]*)*\s+{_HEAD_WORDS})\b")
+# The lower-case head alone, the rarer part: _name_heads looks for it first (see there).
+_NAME_HEAD_TAIL = re.compile(rf"\s{_HEAD_WORDS}\b")
+# The longest capitalised run before a head a name can have (a name longer than this is cut).
+_NAME_HEAD_REACH = 300
 _CORRIDOR = re.compile(r"\b(?P<name>new\s+(?:international\s+)?land[\s-]+and[\s-]+sea\s+(?:trade\s+)?corridor"
                        r"|new\s+(?:international\s+)?land-sea\s+(?:trade\s+)?corridor)\b", re.IGNORECASE)
 
@@ -633,8 +637,20 @@ _SHARED_HEAD = re.compile(
 _FIRST_CONJUNCT = re.compile(r"(?<![\w-])[A-Z]\w*(?:-[A-Z]\w*)*$")
 _TITLE_GATE = re.compile(r"director|chief|head|chair|president|secretary|governor|mayor|minister|commissioner"
                          r"|manager|spokes|ambassador|consul|ceo|premier|leader|dean")
-_NAME_HEAD_GATE = re.compile(r"economic|cluster|agglomeration|freight|railway|corridor|free trade|new area"
-                             r"|pilot zone|inter-customs|cooperation zone")
+
+
+def _name_heads(sentence: str) -> Iterator[re.Match[str]]:
+    """``_NAME_HEAD.finditer(sentence)``, head first: the lower-case head is found, then the name is
+    matched only in the stretch before it. A capitalised run ending in no head costs nothing, where
+    the plain finditer tries the whole pattern at each of its capitals."""
+    floor = pos = 0   # floor: where the last name ended (finditer's next start); pos: the next head's
+    while (tail := _NAME_HEAD_TAIL.search(sentence, pos)) is not None:
+        found = _NAME_HEAD.search(sentence, max(floor, tail.start() - _NAME_HEAD_REACH), tail.end())
+        if found is None:
+            pos = tail.start() + 1
+            continue
+        yield found
+        floor = pos = found.end()
 
 
 def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> list[_Span]:
@@ -691,7 +707,7 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
         add(m.start("name"), m.end("name"), "session", ("Meeting",))
     for m in (_VISIT.finditer(sentence) if "visit" in lower or "tour" in lower or "trip" in lower else ()):
         add(m.start("person"), m.end("name"), "visit", ("Visit",))
-    for m in _NAME_HEAD.finditer(sentence) if _NAME_HEAD_GATE.search(lower) else ():
+    for m in _name_heads(sentence):
         name = m.group("name")
         lead = re.match(r"(?:[A-Z][a-z]*\s+)+?(?=[A-Z])", name)
         s = m.start("name")

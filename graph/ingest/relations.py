@@ -282,7 +282,7 @@ def find_relations(doc: IngestDocument, decisions: Sequence[LinkDecision],
         found.extend(_located(doc.text, s_end, ms))
     found.extend(_names(doc.text, decisions))
     if "Agreement" in everywhere:
-        found.extend(_agreement_parts(doc.text, decisions, spans))
+        found.extend(_agreement_parts(doc.text, decisions, spans, cues))
     if "Meeting" in everywhere:
         found.extend(_held_by(doc.text, decisions))
     if "Visit" in everywhere:
@@ -999,7 +999,8 @@ _NUMBER_OF_ARTICLES = re.compile(r"\b(?:agreed\s+on|signed|contains?|includes?|h
 _ITEM_ADVERBS = re.compile(r"(?:jointly|further|actively|vigorously|fully|continuously)\s+", re.I)
 
 
-def _agreement_parts(text: str, decisions: Sequence[LinkDecision], spans: list[tuple[int, int]]) -> list[_Found]:
+def _agreement_parts(text: str, decisions: Sequence[LinkDecision], spans: list[tuple[int, int]],
+                     cues: _Cues) -> list[_Found]:
     """The articles and areas of cooperation an agreement lists, what they are about, how many articles.
 
     The agreement is the one named in the sentence, or else the last one named in the two sentences
@@ -1052,7 +1053,9 @@ def _agreement_parts(text: str, decisions: Sequence[LinkDecision], spans: list[t
             for obj in objects:
                 out.append(_Found(agreement, verb_predicate, obj, part.mention.start, obj.mention.end, "planned",
                                   0.7, f"agreement-{verb_predicate}"))
-    for s_start, s_end in spans if "articles" in text.lower() else ():
+    for s_start, s_end in spans:
+        if not cues.any(("articles",), s_start, s_end):
+            continue
         for match in _NUMBER_OF_ARTICLES.finditer(text, s_start, s_end):
             agreement = agreement_for(match.start())
             if agreement is not None:
