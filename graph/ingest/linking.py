@@ -125,6 +125,11 @@ _DATE_PATTERNS = [re.compile(p) for p in (
     r"\b(?P<year>(?:19|20)\d\d)\b",
 )]
 _NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?|[a-z]+")
+# Every date pattern needs a digit, and all but the first and last a month name: a sentence without
+# them (most) skips the patterns, each of which re would try at every position.
+_DIGIT = re.compile(r"\d")
+_MONTH_NAME = re.compile(_MONTH)
+_NO_MONTH_PATTERNS = [_DATE_PATTERNS[0], _DATE_PATTERNS[-1]]
 
 DatePart = tuple[int | None, int | None, int | None]
 
@@ -347,7 +352,9 @@ def _dates(text: str, sentence: tuple[int, int], inside_names: list[tuple[int, i
     folded = fast_fold(text[start:end])
     taken: list[tuple[int, int]] = [(s - start, e - start) for s, e in inside_names]
     found: list[DatePart] = []
-    for pattern in _DATE_PATTERNS:
+    if not _DIGIT.search(folded):
+        return found
+    for pattern in _DATE_PATTERNS if _MONTH_NAME.search(folded) else _NO_MONTH_PATTERNS:
         for match in pattern.finditer(folded):
             if any(match.start() < e and match.end() > s for s, e in taken):
                 continue
