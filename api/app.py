@@ -1,7 +1,9 @@
 """The FastAPI application, built by a factory from Settings.
 
-``uvicorn --factory api.app:create_app`` (or ``coopgraph serve``). The store, the query executor
-and the networkx projection are opened in the lifespan and kept on ``app.state.coop``.
+``uvicorn --factory api.app:create_app``. The store, the query executor and the networkx projection
+are opened in the lifespan and kept on ``app.state.coop`` (:meth:`CoopgraphApp.adopt`).
+``coopgraph serve`` builds this app in a thread behind :mod:`api.boot`, which opens them itself and
+answers ``/sparql`` meanwhile.
 
 **Listening first.** ``/sparql`` and ``/healthz`` are routed from the start; the other routers
 (pages, analysis, views: networkx, the templates' helpers, about half a second of imports) are
@@ -28,29 +30,17 @@ from starlette.types import Receive, Scope, Send
 
 from coopgraph import __version__
 from coopgraph.api import derived
-from coopgraph.api.data_changes import DataChanges
-from coopgraph.api.engine import QueryEngine, open_engine
+from coopgraph.api.engine import QueryEngine
 from coopgraph.api.errors import install_error_handlers
-from coopgraph.api.rate_limit import RateLimit, RateLimits
+from coopgraph.api.front import CSP, EMBED_CSP, SparqlFastPath, front
 from coopgraph.api.routers import docs
 from coopgraph.api.settings import Settings
-from coopgraph.api.state import AppState
+from coopgraph.api.state import AppState, open_app_state
 from coopgraph.api.update_token import updates_enabled
 
 __all__ = ["create_app", "CoopgraphApp", "CSP", "EMBED_CSP", "LateRoutes"]
 
 log = logging.getLogger(__name__)
-
-# Pages load scripts and styles only from this server; vis-network and YASGUI set inline styles.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-# Embeds exist to be framed by other sites. In CSP, ``*`` matches only network schemes (http,
-# https, ws, wss), so Chromium refuses a parent page opened from disk; ``file:`` adds exactly that
-# (a journalist's first test is a local HTML file) and nothing else.
-EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors * file:")
-EMBED_PREFIXES = ("/embed",)
-VERSIONED_ASSETS = ("/static/lib/", "/static/vendor/")
 
 
 def create_app(settings: Settings | None = None, *, executor: QueryEngine | None = None) -> FastAPI:
@@ -58,17 +48,9 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = AppState(settings, executor=executor)
-        if state.executor is None:
-            state.executor = open_engine(settings, state.store)
-        await state.executor.start()
-        state.start_background()  # remote store: version polling
-        app.state.coop = state
-        derived.warm_up(app)  # remote: the projection; large embedded: projection, measures, index
-        # Once the rest is up: in the same process, its imports would slow the start-up they
-        # wait beside (the GIL), and the workers are ready within a tenth of a second now.
-        late.start(asyncio.get_running_loop())
+    async def lifespan(app: CoopgraphApp) -> AsyncIterator[None]:
+        state = await open_app_state(settings, executor)
+        app.adopt(state)
         try:
             yield
         finally:
@@ -89,10 +71,10 @@ def create_app(settings: Settings | None = None, *, executor: QueryEngine | None
     # The nav links to the review only where it exists (api/routers/review.py answers 404 elsewhere).
     app.state.templates.env.globals["review_on"] = updates_enabled(settings) and settings.store_url is None
     install_error_handlers(app)
-    late = LateRoutes(app)
+    late = app.late = LateRoutes(app)
     app.add_middleware(UntilRoutes, routes=late)  # first added = innermost: inside the /sparql fast path
     _install_middleware(app)
-    app.front = _front(app, settings)
+    app.front = front(app.behind_front, settings)
     app.mount("/static/lib", StaticFiles(packages=[("pyvis", "templates/lib")]), name="pyvis-lib")
     app.mount("/static", StaticFiles(packages=[("coopgraph.api", "static")]), name="static")
     for router in _routers("early"):
@@ -222,42 +204,8 @@ class UntilRoutes:
         return any(route.matches(scope)[0] != Match.NONE for route in list(self.routes.app.router.routes))
 
 
-class SecurityHeaders:
-    """Pure ASGI middleware: security headers on every response.
-
-    Written against ASGI directly (not ``@app.middleware``) because BaseHTTPMiddleware costs
-    about a millisecond a request, which is most of a small query's time.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        embeddable = scope["path"].startswith(EMBED_PREFIXES)
-        extra = [(b"content-security-policy", (EMBED_CSP if embeddable else CSP).encode()),
-                 (b"x-content-type-options", b"nosniff"),
-                 (b"referrer-policy", b"no-referrer")]
-        if not embeddable:
-            extra.append((b"x-frame-options", b"DENY"))
-        if scope["path"].startswith(VERSIONED_ASSETS):
-            # The folder names carry the library's version: a new version is a new URL.
-            extra.append((b"cache-control", b"public, max-age=31536000, immutable"))
-
-        async def send_with_headers(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    (name, value) for name, value in extra if name not in present]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
 class CoopgraphApp(FastAPI):
-    """FastAPI behind a front door of pure ASGI layers (:func:`_front`), which every HTTP request
+    """FastAPI behind a front door of pure ASGI layers (:func:`api.front.front`), which every HTTP request
     passes first: the rate limit, the security headers, data-change detection, then either the
     ``/sparql`` fast path or FastAPI's own stack.
 
@@ -269,6 +217,7 @@ class CoopgraphApp(FastAPI):
     """
 
     front: Any = None  # set by create_app
+    late: LateRoutes  # set by create_app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.front is not None:
@@ -281,43 +230,14 @@ class CoopgraphApp(FastAPI):
         """FastAPI's own stack: the innermost part of the front door."""
         await super().__call__(scope, receive, send)
 
-
-def _front(app: CoopgraphApp, settings: Settings) -> Any:
-    """The layers every HTTP request passes, outermost first (see :class:`CoopgraphApp`)."""
-    inner: Any = SparqlFastPath(app.behind_front, same_origin_only=True)
-    inner = DataChanges(inner)
-    inner = SecurityHeaders(inner)  # outside DataChanges: even an error there carries the headers
-    limits = RateLimits.from_settings(settings)
-    if limits.enabled:  # outermost: a refused request costs nothing more; with every limit off, nothing
-        inner = RateLimit(inner, limits)
-    return inner
-
-
-class SparqlFastPath:
-    """Pure ASGI: ``GET``/``POST /sparql`` straight to :func:`api.routers.sparql.asgi_app`, skipping
-    FastAPI's router, dependency injection and exception middleware; anything else goes on to ``app``.
-
-    Two places use it. In the front door (``same_origin_only``), ahead of FastAPI's stack, it serves
-    the requests without an ``Origin`` header: the scripts, notebooks and SPARQL clients whose
-    requests are many and small. Innermost in FastAPI's stack, inside CORS, it serves the
-    cross-origin ones (browsers send ``Origin`` with every POST) once CORS has seen them. The
-    FastAPI routes of the endpoint stay for the OpenAPI docs and any other method.
-    """
-
-    def __init__(self, app: Any, same_origin_only: bool = False) -> None:
-        from coopgraph.api.routers import sparql
-
-        self.app = app
-        self.handles = sparql.handles
-        self.sparql = sparql.asgi_app
-        self.same_origin_only = same_origin_only
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if self.handles(scope) and not (
-                self.same_origin_only and any(name == b"origin" for name, _ in scope["headers"])):
-            await self.sparql(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+    def adopt(self, state: AppState) -> None:
+        """Serve from ``state``, opened by the lifespan (or by :mod:`api.boot` while this app was
+        being built). On the serving loop."""
+        self.state.coop = state
+        derived.warm_up(self)  # remote: the projection; large embedded: projection, measures, index
+        # Once the rest is up: in the same process, its imports would slow the start-up they
+        # wait beside (the GIL), and the workers are ready within a tenth of a second now.
+        self.late.start(asyncio.get_running_loop())
 
 
 def _install_middleware(app: FastAPI) -> None:
@@ -330,5 +250,5 @@ def _install_middleware(app: FastAPI) -> None:
         allow_headers=["Accept", "Content-Type", "Authorization"],
         expose_headers=["X-Coopgraph-Truncated", "X-Coopgraph-Cache", "X-Coopgraph-Lane", "Content-Type"],
     )
-    # DataChanges and SecurityHeaders are in front of all this (see _front): even a preflight
+    # DataChanges and SecurityHeaders are in front of all this (see api.front.front): even a preflight
     # notices a new store version, and even preflights and errors carry the headers.

@@ -11,15 +11,17 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from coopgraph.api.settings import Settings
 from coopgraph.graph.errors import CoopgraphError
 from coopgraph.graph.store import Store
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from coopgraph.api.settings import Settings
 
 app = typer.Typer(
     name="coopgraph",
@@ -27,8 +29,30 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+
+
+class _Console:
+    """A rich Console made on first use. rich (and pydantic, for Settings) are imported when a
+    command needs them, not when the module is: the forkserver every query worker comes from
+    imports this module (api/ipc.py), and ``coopgraph serve``'s start-up waits on it."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def get(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+console = _Console(stderr=True, soft_wrap=True)
+out = _Console(highlight=False, soft_wrap=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,6 +67,8 @@ BaseOpt = Annotated[str | None, typer.Option("--base", help="Base IRI of entitie
 
 
 def _settings(**overrides: Any) -> Settings:
+    from coopgraph.api.settings import Settings
+
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -175,7 +201,7 @@ def query(
             rendered = render(db, prefixed.text, fmt, prefixes=predefined_prefixes(settings.base))
         except QuerySyntaxError as exc:  # its line-1 columns as the user wrote them
             raise QuerySyntaxError(prefixed.explain(exc.message)) from None
-    if isinstance(rendered, Table):
+    if not isinstance(rendered, str):  # a rich Table
         out.print(rendered)
     else:
         sys.stdout.write(rendered)
@@ -220,7 +246,9 @@ def serve(
             out.print(f"loaded {result.quads_added} quads from {len(files)} file(s) "
                       f"into {store}")
         settings = _settings(store=store, data=folder, host=host, port=port, base=base, update_url=update_url)
-        out.print(f"coopgraph on http://{settings.host}:{settings.port}/  (SPARQL: /sparql, query page: /query)")
+        # plain print: rich would be imported for this one line, on the start-up's path
+        address = f"http://{settings.host}:{settings.port}/"
+        print(f"coopgraph on {address}  (SPARQL: /sparql, query page: /query)", flush=True)  # noqa: T201
         run_serve(settings)
 
 
@@ -322,6 +350,8 @@ def analyse(
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:
+        from rich.table import Table
+
         table = Table(title=f"{what} ({G.number_of_nodes()} entities, {G.number_of_edges()} relations)")
         for column in (rows[0] if rows else {"result": None}):
             table.add_column(column, overflow="fold")
@@ -354,7 +384,7 @@ def load(
 
     settings = _settings(store=store, update_url=update_url)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar, settings.open_store() as into:
+    with Progress(*columns, console=console.get(), transient=True) as bar, settings.open_store() as into:
         task = bar.add_task("loading", total=None)
 
         def progress(done: int, total: int, name: str) -> None:
@@ -494,7 +524,7 @@ def _extract_new(db: Store, documents: list[Any], *, base: str, model: bool, job
     show_bar = len(documents) > 1 and console.is_terminal  # the bar goes to stderr, and only to a terminal
     # No refresh thread: the workers are forked while the bar is up, and a thread holding a lock at a
     # fork would leave that lock held forever in the child.
-    with Progress(*columns, console=console, transient=True, disable=not show_bar, auto_refresh=False) as bar:
+    with Progress(*columns, console=console.get(), transient=True, disable=not show_bar, auto_refresh=False) as bar:
         task = bar.add_task("ingesting", total=len(documents))
         found = extract_many(todo, context, jobs=min(workers, max(1, len(todo))))
         try:
@@ -647,6 +677,8 @@ def _read_query(arg: str) -> str:
 
 
 def _print_summary(summary: Any, elapsed: float) -> None:
+    from rich.table import Table
+
     table = Table(title=f"coopgraph build ({elapsed:.2f} s)", show_header=True)
     table.add_column("what")
     table.add_column("count", justify="right")

@@ -39,7 +39,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeVar
 
-from fastapi import Request
+from starlette.requests import Request  # FastAPI's Request, without importing FastAPI (api/boot.py)
 
 from coopgraph.api.sparql_worker import return_freed_memory
 from coopgraph.graph.errors import NotReadyError

@@ -9,15 +9,19 @@ mapping (exit codes) is ``api.cli.reports_errors``.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from coopgraph.api.negotiation import HTML, accept_header
 from coopgraph.graph.errors import CoopgraphError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 __all__ = ["coopgraph_error_response", "error_body", "error_response", "exception_response",
            "install_error_handlers"]
@@ -64,7 +68,10 @@ def exception_response(request: Request, exc: Exception) -> Response:
         return coopgraph_error_response(request, exc)
     if isinstance(exc, StarletteHTTPException):
         return error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
-    if isinstance(exc, RequestValidationError):
+    # FastAPI's own error (only FastAPI raises it): looked up, not imported, so that the /sparql
+    # answers served before FastAPI is imported (api/boot.py) do not wait for it
+    validation = getattr(sys.modules.get("fastapi.exceptions"), "RequestValidationError", None)
+    if validation is not None and isinstance(exc, validation):
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         return error_response(request, 400, problems or "invalid request")
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -72,6 +79,8 @@ def exception_response(request: Request, exc: Exception) -> Response:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
+
     async def handle(request: Request, exc: Exception) -> Response:
         return exception_response(request, exc)
 

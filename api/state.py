@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from coopgraph.api.engine import QueryEngine
     from coopgraph.api.settings import Settings
 
-__all__ = ["AppState", "ReadWriteLock"]
+__all__ = ["AppState", "ReadWriteLock", "open_app_state"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,23 @@ class ReadWriteLock:
         with self._cond:
             self._writing = False
             self._cond.notify_all()
+
+
+async def open_app_state(settings: Settings, executor: QueryEngine | None = None) -> AppState:
+    """What a running app serves from: the store open, its query engine started (``executor``, or
+    the one the store calls for), background work begun. The caller closes it."""
+    from coopgraph.api.engine import open_engine
+
+    state = AppState(settings, executor=executor)
+    try:
+        if state.executor is None:
+            state.executor = open_engine(settings, state.store)
+        await state.executor.start()
+        state.start_background()  # remote store: version polling
+    except BaseException:
+        state.store.close()  # the engine cleans up after its own failed start
+        raise
+    return state
 
 
 class AppState:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import HTTPException, Request
+from starlette.exceptions import HTTPException  # what FastAPI's subclasses; importing FastAPI costs start-up
+from starlette.requests import Request
 
 from coopgraph.api.settings import Settings
 

@@ -4,7 +4,8 @@ store), never touch the developer's var/ folder, bind servers to 127.0.0.1 only.
 - ``seed_build``: the seed graph built once per session from data/ into a temp store (read-only use!)
 - ``seed_store``: an OxigraphStore on it, opened read-only
 - ``tmp_data``: a writable copy of data/ for tests that break facts on purpose
-- ``live_server``: ``uvicorn --factory api.app:create_app`` in a subprocess on the seed store
+- ``live_server``: ``uvicorn --factory api.boot:create_server_app`` (as ``coopgraph serve``) in a
+  subprocess on the seed store
 - ``app_client``: ``create_app(settings)`` on the seed store in this process, as an ``httpx.Client``
 - ``cli``: typer's CliRunner
 
@@ -125,7 +126,8 @@ def start_server(store_root: Path, log_dir: Path, *, env: dict[str, str] | None 
 
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "coopgraph.api.app:create_app", "--host", "127.0.0.1",
+            # what `coopgraph serve` runs (api/boot.py), on the same settings
+            [sys.executable, "-m", "uvicorn", "--factory", "coopgraph.api.boot:create_server_app", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning"],
             cwd=REPO, env=environ, stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=preexec,
         )

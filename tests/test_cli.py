@@ -117,7 +117,7 @@ def test_serve_data_files_gives_a_quick_look_at_any_rdf(tmp_path: Path) -> None:
 def test_query_table_prints_curies_one_line_each_in_100_columns(cli, seed_build, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from coopgraph.api import cli as cli_module
 
-    monkeypatch.setattr(cli_module.out, "width", 100)
+    monkeypatch.setattr(cli_module.out.get(), "width", 100)
     query = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(?s = <https://coopgraph.org/id/chengdu-customs> "
              "&& ?p IN (rdf:type, coop:basedIn, rdfs:comment)) }")
     result = cli.invoke(app, ["query", query, "--store", str(seed_build.store_root)])
@@ -135,7 +135,7 @@ def test_query_table_prints_curies_one_line_each_in_100_columns(cli, seed_build,
 def test_query_table_cuts_an_iri_it_cannot_fit_instead_of_folding_it(cli, seed_build, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from coopgraph.api import cli as cli_module
 
-    monkeypatch.setattr(cli_module.out, "width", 60)
+    monkeypatch.setattr(cli_module.out.get(), "width", 60)
     query = "SELECT ?ev ?q WHERE { ?ev coop:quote ?q } LIMIT 3"
     result = cli.invoke(app, ["query", query, "--store", str(seed_build.store_root)])
     rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in result.output.splitlines()
