@@ -578,6 +578,8 @@ _AGREEMENT = re.compile(
     rf"|(?:{_AGREEMENT_KIND}){{1,3}}agreements?)\b")
 _PARTIES_BEFORE = re.compile(rf"(?P<a>{_NAME})\s+and\s+(?:the\s+)?(?P<b>{_NAME})\s+(?:\w+\s+){{0,2}}?"
                              r"(?:signed|inked|concluded|sign|will sign|have signed|has signed|entered into)\b")
+# A word every signing verb of _PARTIES_BEFORE holds.
+_SIGNING_WORDS = ("sign", "inked", "concluded", "entered")
 _PARTIES_AFTER = re.compile(rf"\b(?:between|by)\s+(?:the\s+)?(?P<a>{_NAME})\s+and\s+(?:the\s+)?(?P<b>{_NAME})")
 _MECHANISM = re.compile(
     r"\b(?P<name>(?:cooperation|cooperative|consultation|coordination|clearance|liaison|dialogue)\s+mechanism"
@@ -837,12 +839,18 @@ def _agreement_label(sentence: str, match: re.Match[str], document_date: str | N
     """A name for an agreement that holds its parties and date, so two agreements never share it."""
     parties: tuple[str, str] | None = None
     before = None
-    for m in _PARTIES_BEFORE.finditer(sentence, 0, match.start()):
-        before = m
+    # (the party patterns start with a name, so re would try them at every capital: they run only
+    # where the words they cannot match without are)
+    ahead = sentence[:match.start()]
+    if "and" in ahead and any(verb in ahead for verb in _SIGNING_WORDS):
+        for m in _PARTIES_BEFORE.finditer(sentence, 0, match.start()):
+            before = m
     if before is not None:
         parties = (before.group("a"), before.group("b"))
     else:
-        after = _PARTIES_AFTER.search(sentence, match.end(), min(len(sentence), match.end() + 120))
+        end = min(len(sentence), match.end() + 120)
+        behind = sentence[match.end():end]
+        after = _PARTIES_AFTER.search(sentence, match.end(), end) if "between" in behind or "by" in behind else None
         if after is not None:
             parties = (after.group("a"), after.group("b"))
     date = stated_date(sentence, document_date)
