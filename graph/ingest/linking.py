@@ -104,6 +104,9 @@ _FUNCTION_WORDS = frozenset("a an the of and in on at for to with by from betwee
 _SAME_BODY_WORDS = _ORGANISATION_WORDS | frozenset("""district province city municipality county prefecture
 china p.r.china p.r.c prc people's republic""".split())
 _SHARED_HEAD_RULE = "rule:shared-head"   # the NER rule naming "A" of "A and B <head>" by the head
+# NER rules whose span is a proper name even in lower case: a known name inside is part of it
+# ("the [upper reaches of the Yangtze River]")
+_NAMING_RULES = frozenset({_SHARED_HEAD_RULE, "rule:reaches"})
 _OF_BEFORE = re.compile(r"\bof (the )?$")
 _TITLES = {"chief": "director", "head": "director", "commissioner": "director"}
 _COORDINATED_BEFORE = re.compile(r"(?:,|;|\band|&)\s*(?:the\s+)?$", re.IGNORECASE)
@@ -279,14 +282,17 @@ def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer
         alone.append(mention)
         if _is_container(mention):
             continue  # a post, a visit ...: the known names inside stay mentions
-        if len(overlapping) == 1 and (_title_cased(mention.text) or mention.source == _SHARED_HEAD_RULE) \
-                and not _coordinated(mention, overlapping[0]) \
-                and not _OF_BEFORE.search(fast_fold(mention.text[:overlapping[0].start - mention.start])):
+        inner = overlapping[0]
+        named = _title_cased(mention.text) or mention.source in _NAMING_RULES
+        of_it = _OF_BEFORE.search(fast_fold(mention.text[:inner.start - mention.start])) is not None
+        if len(overlapping) == 1 and named and not _coordinated(mention, inner) \
+                and (not of_it or mention.source in _NAMING_RULES or _is_body(mention)):
             # a name inside a longer proper name ("Chongqing" in "Chongqing Yuelai International
-            # Convention Center", "China (Chongqing) Pilot Free Trade Zone"): the longer name is the mention
-            dropped_known.add((overlapping[0].start, overlapping[0].end))
-        # else: what the name is "of" ("Customs of Sichuan", "Director of Chongqing Customs"), a
-        # name built of several known ones ("Memorandum between A and B") or a known name inside a
+            # Convention Center", "China (Chongqing) Pilot Free Trade Zone", "Sichuan" in "the Customs
+            # of Sichuan", as in "Sichuan Customs"): the longer name is the mention
+            dropped_known.add((inner.start, inner.end))
+        # else: what a name that is no body's is "of" ("Memorandum of Cooperation of A"), a name
+        # built of several known ones ("Memorandum between A and B") or a known name inside a
         # description ("implementing the overall national security concept"): they stay mentions
     return [k for k in known if (k.start, k.end) not in dropped_known], alone, nested
 
@@ -402,6 +408,12 @@ def types_compatible(guessed: Sequence[str], entity_types: Sequence[str]) -> boo
         if _is_organisation_root(guess) and any(_is_organisation(t) for t in entity_types):
             return True
     return False
+
+
+def _is_body(mention: Mention) -> bool:
+    """Whether the mention is guessed to be an organisation ("Customs of Sichuan", "Department of
+    Commerce of Guizhou Province"): the place such a name is "of" is part of its name."""
+    return bool(mention.types) and _is_organisation(mention.types[0])
 
 
 def _is_organisation(cls: str) -> bool:

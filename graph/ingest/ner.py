@@ -610,6 +610,9 @@ _NAME_HEAD_TAIL = re.compile(rf"\s{_HEAD_WORDS}\b")
 _NAME_HEAD_REACH = 300
 _CORRIDOR = re.compile(r"\b(?P<name>new\s+(?:international\s+)?land[\s-]+and[\s-]+sea\s+(?:trade\s+)?corridor"
                        r"|new\s+(?:international\s+)?land-sea\s+(?:trade\s+)?corridor)\b", re.IGNORECASE)
+# A river's (or river belt's) reach: a region of its own ("the upper reaches of the Yangtze River").
+_REACHES = re.compile(r"\b(?P<name>(?i:upper|middle|lower)(?:\s+and\s+(?i:middle|lower))?\s+(?i:reaches)\s+of\s+"
+                      r"(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|(?i:river|economic|belt|basin|delta|valley)))*)")
 
 
 # Modes of transport a text lists as routes ("rail-sea intermodal transport", "cross-border road
@@ -724,6 +727,8 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
             add(s, e, "cooperation-area", ("CooperationArea",))
     for m in (_CORRIDOR.finditer(sentence) if "corridor" in lower else ()):
         add(m.start("name"), m.end("name"), "corridor", ("Corridor",))
+    for m in (_REACHES.finditer(sentence) if "reaches" in lower else ()):
+        add(m.start("name"), m.end("name"), "reaches", ("Region",))
     for m in (_TRANSPORT.finditer(sentence) if "transport" in lower or "shipping" in lower else ()):
         name = m.group("name")
         if name.split()[0].lower() in _STOP:

@@ -245,6 +245,16 @@ def test_bonded_places_in_lower_case(rules: CandidateFinder) -> None:
     assert found["bonded warehouses"].types == ("BondedArea",)
 
 
+def test_a_rivers_reach_is_a_region(rules: CandidateFinder) -> None:
+    text = ("They will develop the upper reaches of the Yangtze river economic belt and the middle and lower "
+            "Reaches of the Yellow River. The reaches of the plan are wide.")
+    found = _by_text(_find(rules, text))
+    assert found["upper reaches of the Yangtze river economic belt"].types == ("Region",)
+    assert found["middle and lower Reaches of the Yellow River"].types == ("Region",)
+    assert found["upper reaches of the Yangtze river economic belt"].source == "rule:reaches"
+    assert not any(m.text.startswith("reaches") for m in _find(rules, text))
+
+
 def test_a_shared_head_names_the_first_conjunct(rules: CandidateFinder) -> None:
     text = "They promote Vietnam-Laos and Thailand-Cambodia inter-customs cooperation and the Kashgar and Horgos free trade zones."
     found = _by_text(_find(rules, text))
