@@ -31,12 +31,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from coopgraph.api.derived import REMOTE_BACKGROUND, Derived
+from coopgraph.api.engine import QueryEngine, open_engine
 from coopgraph.api.result_cache import ResultCache
 from coopgraph.graph.errors import CoopgraphError
 from coopgraph.graph.store import Store
 
 if TYPE_CHECKING:
-    from coopgraph.api.engine import QueryEngine
     from coopgraph.api.settings import Settings
 
 __all__ = ["AppState", "ReadWriteLock", "open_app_state"]
@@ -87,8 +87,6 @@ class ReadWriteLock:
 async def open_app_state(settings: Settings, executor: QueryEngine | None = None) -> AppState:
     """What a running app serves from: the store open, its query engine started (``executor``, or
     the one the store calls for), background work begun. The caller closes it."""
-    from coopgraph.api.engine import open_engine
-
     state = AppState(settings, executor=executor)
     try:
         if state.executor is None:

@@ -7,6 +7,8 @@ import asyncio
 import subprocess
 import sys
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -53,14 +55,23 @@ class Lifespan:
         return str(reply["type"])
 
 
+@asynccontextmanager
+async def serving(server: ServerApp) -> AsyncIterator[httpx.AsyncClient]:
+    """``server`` started (its lifespan), a client on it, and the server stopped cleanly after."""
+    lifespan = Lifespan(server)
+    assert await lifespan.say("startup") == "lifespan.startup.complete"
+    transport = httpx.ASGITransport(app=server, client=("127.0.0.1", 123))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+    assert await lifespan.say("shutdown") == "lifespan.shutdown.complete"
+    await lifespan.task
+
+
 def test_queries_are_answered_while_the_app_is_built_and_everything_after(seed_build) -> None:  # type: ignore[no-untyped-def]
     server = HeldServerApp(app_settings(seed_build.store_root, export_dir=seed_build.export_dir))
 
     async def scenario() -> None:
-        lifespan = Lifespan(server)
-        assert await lifespan.say("startup") == "lifespan.startup.complete"
-        transport = httpx.ASGITransport(app=server, client=("127.0.0.1", 123))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with serving(server) as client:
             # before the app exists: both query forms, through the same front door as the app's
             posted = await client.post("/sparql", data=ASK, headers=JSON)
             assert posted.status_code == 200, posted.text
@@ -86,8 +97,6 @@ def test_queries_are_answered_while_the_app_is_built_and_everything_after(seed_b
             assert cross.status_code == 200 and cross.headers["access-control-allow-origin"] == "*"
             again = await client.post("/sparql", data=ASK, headers=JSON)
             assert again.status_code == 200 and again.json()["boolean"] is True
-        assert await lifespan.say("shutdown") == "lifespan.shutdown.complete"
-        await lifespan.task
 
     asyncio.run(scenario())
 
@@ -97,10 +106,7 @@ def test_a_query_with_origin_waits_for_the_app_and_its_cors(seed_build) -> None:
     server = HeldServerApp(app_settings(seed_build.store_root, export_dir=seed_build.export_dir))
 
     async def scenario() -> None:
-        lifespan = Lifespan(server)
-        assert await lifespan.say("startup") == "lifespan.startup.complete"
-        transport = httpx.ASGITransport(app=server, client=("127.0.0.1", 123))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with serving(server) as client:
             cross = asyncio.create_task(client.post("/sparql", data=ASK,
                                                     headers={**JSON, "Origin": "https://example.org"}))
             await asyncio.sleep(0.3)
@@ -108,8 +114,6 @@ def test_a_query_with_origin_waits_for_the_app_and_its_cors(seed_build) -> None:
             server.release.set()
             answered = await asyncio.wait_for(cross, 60)
             assert answered.status_code == 200 and answered.headers["access-control-allow-origin"] == "*"
-        assert await lifespan.say("shutdown") == "lifespan.shutdown.complete"
-        await lifespan.task
 
     asyncio.run(scenario())
 
@@ -124,15 +128,10 @@ def test_an_app_that_cannot_be_built_fails_its_requests_not_the_queries(seed_bui
     server = ServerApp(app_settings(seed_build.store_root, export_dir=seed_build.export_dir))
 
     async def scenario() -> None:
-        lifespan = Lifespan(server)
-        assert await lifespan.say("startup") == "lifespan.startup.complete"
-        transport = httpx.ASGITransport(app=server, client=("127.0.0.1", 123))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with serving(server) as client:
             with pytest.raises(RuntimeError, match="the templates are missing"):
                 await asyncio.wait_for(client.get("/healthz"), 60)
             posted = await client.post("/sparql", data=ASK, headers=JSON)
             assert posted.status_code == 200 and posted.json()["boolean"] is True
-        assert await lifespan.say("shutdown") == "lifespan.shutdown.complete"
-        await lifespan.task
 
     asyncio.run(scenario())
