@@ -97,7 +97,10 @@ def _pool_extractions(docs: Iterator[IngestDocument], ctx: IngestContext, *, job
     - the pool is terminated (its workers sent SIGTERM and joined) in ``finally``: on the caller's
       error, on Ctrl-C (KeyboardInterrupt), and when the caller drops the iterator early;
     - SIGTERM to this process, whose default action would kill it without any ``finally``, raises
-      SystemExit(143) here while the pool runs (when no handler of the caller's is installed);
+      SystemExit(143) here while the pool runs (when no handler of the caller's is installed): at
+      the pool loop's next step, within 50 ms while it waits for a result. Not from the signal
+      handler itself: raised at an arbitrary point (inside a Condition.wait, or the pool's own
+      bookkeeping) it could leave a lock held that ``terminate`` then waits on for ever;
     - the workers ignore SIGINT (a terminal's Ctrl-C reaches the whole process group: this process
       decides) and, on Linux, are killed by the kernel if this process dies anyway (SIGKILL).
     """
@@ -113,36 +116,58 @@ def _pool_extractions(docs: Iterator[IngestDocument], ctx: IngestContext, *, job
     pool = multiprocessing.get_context(method).Pool(jobs, initializer=_start_worker,
                                                     initargs=(portable, os.getpid()))
     try:
-        with _sigterm_exits():
+        with _sigterm_exits() as stop:
             ahead: deque[AsyncResult[list[Extraction]]] = deque()
             while chunk := list(islice(docs, chunksize)):
+                stop.check()
                 ahead.append(pool.apply_async(_extract_chunk, (chunk,)))
                 if len(ahead) >= _AHEAD_PER_JOB * jobs:
-                    yield from ahead.popleft().get()
+                    yield from stop.result(ahead.popleft())
             while ahead:
-                yield from ahead.popleft().get()
+                yield from stop.result(ahead.popleft())
         pool.close()
     finally:
         pool.terminate()
         pool.join()
 
 
+class _Stop:
+    """A SIGTERM noted by the handler, raised as SystemExit(128 + 15) at the pool loop's safe points."""
+
+    WAIT_S = 0.05  # how often a wait for a result looks at it
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def check(self) -> None:
+        if self.signum is not None:
+            raise SystemExit(128 + self.signum)
+
+    def result(self, pending: AsyncResult[list[Extraction]]) -> list[Extraction]:
+        while not pending.ready():
+            pending.wait(self.WAIT_S)
+            self.check()
+        return pending.get()
+
+
 @contextmanager
-def _sigterm_exits() -> Iterator[None]:
-    """SIGTERM raises SystemExit(128 + 15) in this block, so ``finally`` clauses run (see above).
-    Only in the main thread (where Python runs signal handlers), and only when the caller left the
-    default action: a handler of the caller's own is the caller's plan."""
+def _sigterm_exits() -> Iterator[_Stop]:
+    """In this block SIGTERM is noted, and ``_Stop`` raises SystemExit(128 + 15) at the next safe
+    point, so ``finally`` clauses run (see above). Only in the main thread (where Python runs signal
+    handlers), and only when the caller left the default action: a handler of the caller's own is
+    the caller's plan (then nothing is ever noted)."""
+    stop = _Stop()
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        yield
+        yield stop
         return
 
-    def exit_on_sigterm(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
+    def note(signum: int, _frame: object) -> None:
+        stop.signum = signum
 
-    signal.signal(signal.SIGTERM, exit_on_sigterm)
+    signal.signal(signal.SIGTERM, note)
     try:
-        yield
+        yield stop
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
