@@ -10,13 +10,14 @@
   type filters: ``Region`` matches a province). Literals stay attributes, never nodes: they would pollute
   centrality (see ``rdflib.extras.external_graph_libs``, which makes them nodes).
 - **edges** are the triples between two such nodes, keyed by predicate IRI, with ``predicate``,
-  ``predicate_label`` (from the ontology) and ``evidence`` (IRIs into ``G.graph["evidence"]``).
+  ``predicate_label`` (from the ontology) and ``evidence`` (IRIs into ``G.graph["evidence"]``), in a
+  read-only ``Relation`` dict (shared by the edges of a predicate that have no evidence).
 - **graph data**: ``version`` (the store version the projection was built from), ``base``,
-  ``evidence`` ``{iri: {"quote", "document", "document_title", "start", "end", "note", "origin",
-  "modality", "confidence", "accepted_by", "extracted_at", "implied"}}`` (read as ``graph.records.Evidence`` by
+  ``evidence`` ``{iri: EvidenceRecord}`` (read-only mappings of ``quote``, ``document``,
+  ``document_title``, ``start``, ``end``, ``note``, ``origin``, ``modality``, ``confidence``,
+  ``accepted_by``, ``extracted_at``, ``implied``; read as ``graph.records.Evidence`` by
   ``graph.analysis.evidence_of``; ``origin`` is "extracted" for evidence typed
-  ``coop:ExtractedEvidence``, else "curated") and
-  ``predicates`` ``{iri: label}``.
+  ``coop:ExtractedEvidence``, else "curated") and ``predicates`` ``{iri: label}``.
 
 A handful of whole-graph SELECTs, streamed row by row; no query per node, so the cost grows with
 the number of triples, not with round trips.
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -38,7 +39,8 @@ from coopgraph.graph.store.base import ONTOLOGY_GRAPH
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["project", "project_graph", "node_for", "iter_hop_edges", "DATE_DATATYPES"]
+__all__ = ["project", "project_graph", "node_for", "iter_hop_edges", "DATE_DATATYPES", "Relation", "EvidenceRecord",
+           "EVIDENCE_FIELDS"]
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 # Most precise first: a full date beats a year-month beats a year.
@@ -136,6 +138,89 @@ _Q_SUBCLASS = (
 # bytes each). Shared, so never mutated in place: the projection is read-only once built, and
 # code that derives a graph from it copies these lists (graph.view_export).
 _NONE: list[Any] = []
+
+
+class Relation(dict[str, Any]):
+    """The data of one projected edge (``predicate``, ``predicate_label``, ``evidence``): a dict
+    that refuses writes.
+
+    Three in four relations have no evidence, so all of those of one predicate share one of these
+    (at 1M triples, 145,000 dicts of 184 bytes fewer: 25 MiB of the server's projection). Being
+    shared, it must not change: a write raises instead of reaching every edge of the predicate.
+    Copy it (``dict(data)``) to change a derived graph.
+
+    >>> data = Relation(predicate="p", predicate_label="p", evidence=[])
+    >>> data["predicate"], dict(data) == data
+    ('p', True)
+    >>> data["evidence"] = ["x"]
+    Traceback (most recent call last):
+    ...
+    TypeError: the projection is read-only: copy the edge data to change it
+    """
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("the projection is read-only: copy the edge data to change it")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as its items (dict's own protocol sets them one by one)
+        return (type(self), (dict(self),))
+
+
+EVIDENCE_FIELDS = ("quote", "document", "document_title", "start", "end", "note", "modality", "implied",
+                   "origin", "confidence", "accepted_by", "extracted_at")
+
+
+class EvidenceRecord(Mapping[str, Any]):
+    """One piece of evidence as the projection keeps it: a read-only mapping of EVIDENCE_FIELDS
+    (None when the store says nothing).
+
+    A quarter of the size of a dict of the same fields (128 bytes against 464; 51,000 records at
+    1M triples). Equal to a dict with the same items.
+
+    >>> record = EvidenceRecord(quote="A met B", document="doc", start=0, end=7, origin="curated")
+    >>> record["quote"], record.get("note"), record == dict(record), len(record)
+    ('A met B', None, True, 12)
+    """
+
+    __slots__ = EVIDENCE_FIELDS
+
+    def __init__(self, **fields: Any) -> None:
+        unknown = set(fields) - set(EVIDENCE_FIELDS)
+        if unknown:
+            raise TypeError(f"not an evidence field: {', '.join(sorted(unknown))}")
+        for name in EVIDENCE_FIELDS:
+            object.__setattr__(self, name, fields.get(name))
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in _EVIDENCE_FIELD_SET:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(EVIDENCE_FIELDS)
+
+    def __len__(self) -> int:
+        return len(EVIDENCE_FIELDS)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise TypeError("the projection is read-only: copy the evidence record to change it")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_evidence_record, tuple(getattr(self, name) for name in EVIDENCE_FIELDS))
+
+    def __repr__(self) -> str:
+        return f"EvidenceRecord({dict(self)!r})"
+
+
+_EVIDENCE_FIELD_SET = frozenset(EVIDENCE_FIELDS)
+
+
+def _evidence_record(*values: Any) -> EvidenceRecord:
+    """Unpickle an EvidenceRecord from its values in field order."""
+    return EvidenceRecord(**dict(zip(EVIDENCE_FIELDS, values, strict=True)))
 
 
 def project(store: Any, *, base: str) -> nx.MultiDiGraph[str]:
@@ -285,6 +370,8 @@ class _Projector:
         evidence, by_triple = self.evidence(nodes, predicates)
         dates: dict[str, tuple[int, str]] = {}
         used: dict[str, str] = {}
+        unsourced: dict[str, Relation] = {}  # predicate -> the data its edges without evidence share
+        succ, pred = G._succ, G._pred  # type: ignore[attr-defined]  # the stubs omit them
         for p in predicates:
             if p in _NOT_RELATIONS:
                 continue
@@ -298,17 +385,22 @@ class _Projector:
                         label = used.get(p)
                         if label is None:
                             label = used[p] = labels.get(p) or _humanise(_local(p))
-                        # The node keys themselves, not the equal strings this row was cut into:
-                        # networkx keeps the given objects as adjacency keys, and at 1M triples
-                        # a fresh copy of both IRIs per relation held some 30 MB.
-                        G.add_edge(
-                            subject,
-                            target,
-                            key=p,
-                            predicate=p,
-                            predicate_label=label,
-                            evidence=by_triple.get((s, p, o), _NONE),
-                        )
+                        evidence_iris = by_triple.get((s, p, o))
+                        if evidence_iris is None:
+                            data = unsourced.get(p)
+                            if data is None:
+                                data = unsourced[p] = Relation(predicate=p, predicate_label=label, evidence=_NONE)
+                        else:
+                            data = Relation(predicate=p, predicate_label=label, evidence=evidence_iris)
+                        # What G.add_edge does, but keeping the shared data object (add_edge copies
+                        # the attributes into a new dict per edge). The node keys themselves, not
+                        # the equal strings this row was cut into: networkx keeps the given objects
+                        # as adjacency keys, and at 1M triples a fresh copy of both IRIs per
+                        # relation held some 30 MB.
+                        keys = succ[subject].get(target)
+                        if keys is None:
+                            keys = succ[subject][target] = pred[target][subject] = {}
+                        keys[p] = data
                 elif datatype in DATE_DATATYPES:
                     rank = (DATE_DATATYPES.index(datatype), o)
                     if s not in dates or rank < dates[s]:
@@ -415,7 +507,7 @@ class _Projector:
 
     def evidence(
         self, nodes: dict[str, str], predicates: list[str]
-    ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], list[str]]]:
+    ) -> tuple[dict[str, EvidenceRecord], dict[tuple[str, str, str], list[str]]]:
         """Evidence records of relations between nodes, and the evidence IRIs of each triple."""
         fields = {
             name: self.values(predicate, iri=name in ("s", "p", "o", "doc", "activity"))
@@ -431,7 +523,7 @@ class _Projector:
         activities, ended = fields.get("activity", {}), fields.get("ended", {})
         extracted = {ev for (ev,) in self.rows(_Q_EXTRACTED, ("ev",)) if ev is not None}
         titles = {doc: title for doc, title in self.rows(_Q_TITLES, ("doc", "title")) if doc is not None}
-        evidence: dict[str, dict[str, Any]] = {}
+        evidence: dict[str, EvidenceRecord] = {}
         by_triple: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         slugs: dict[str, str] = {}  # one string per document, not one per piece of evidence
         for ev, s in subjects.items():
@@ -441,7 +533,7 @@ class _Projector:
             slug = slugs.get(doc)
             if slug is None:
                 slug = slugs[doc] = doc[len(self.prefix) :] if doc.startswith(self.prefix) else doc
-            evidence[ev] = {
+            common = {
                 "quote": quotes.get(ev),
                 "document": slug,
                 "document_title": titles.get(doc),
@@ -453,11 +545,11 @@ class _Projector:
             }
             if ev in extracted:
                 activity = activities.get(ev)
-                evidence[ev].update(origin="extracted", confidence=_float(confidences.get(ev)),
-                                    accepted_by=accepted.get(ev),
-                                    extracted_at=ended.get(activity) if activity else None)
+                evidence[ev] = EvidenceRecord(**common, origin="extracted", confidence=_float(confidences.get(ev)),
+                                              accepted_by=accepted.get(ev),
+                                              extracted_at=ended.get(activity) if activity else None)
             else:
-                evidence[ev].update(origin="curated", confidence=None, accepted_by=None, extracted_at=None)
+                evidence[ev] = EvidenceRecord(**common, origin="curated")
             by_triple[(s, p, o)].append(ev)
         for evs in by_triple.values():
             evs.sort(key=lambda e: (evidence[e]["document"] or "", evidence[e]["start"] or 0, e))
