@@ -640,14 +640,49 @@ _SHARED_HEAD = re.compile(
     r"(?P<head>(?:[a-z][\w-]*\s+){0,2}(?:cooperation|railways?|corridors?|freight\s+trains?|economic\s+zones?"
     r"|free\s+trade\s+zones?|new\s+areas?|customs|expressways?|highways?|pipelines?|ports?))\b")
 _FIRST_CONJUNCT = re.compile(r"(?<![\w-])[A-Z]\w*(?:-[A-Z]\w*)*$")
-_TITLE_GATE = re.compile(r"director|chief|head|chair|president|secretary|governor|mayor|minister|commissioner"
-                         r"|manager|spokes|ambassador|consul|ceo|premier|leader|dean")
+
+# The literal words a rule's regex cannot match without: a rule runs only on a sentence holding one
+# of them (a few substring tests cost far less than a regex tried at every word). Words of a
+# case-sensitive pattern are looked for in the sentence as it is; those of a pattern that ignores
+# case in its lower case, and only when the sentence is ASCII: re's IGNORECASE also matches
+# 'ſ' for 's', 'ı' and 'İ' for 'i', which lower() does not give (a non-ASCII sentence runs the rule).
+# The start of every title of _TITLE_WORDS (lower case): the post rules need one.
+_TITLE_GATE = ("director", "chief", "head", "chair", "president", "secretary", "governor", "mayor",
+               "minister", "commissioner", "manager", "spokes", "ambassador", "consul", "ceo", "premier",
+               "leader", "dean")
+# _STANDALONE_TITLES' titles (ignoring case)
+_STANDALONE_GATE = ("president", "premier", "secretary", "chairman", "governor", "mayor", "minister",
+                    "ambassador")
+# _AGREEMENT's kinds of agreement
+_AGREEMENT_GATE = ("memorand", "MOU", "MoU", "agreement")
+# _MEETING_SYSTEM: "system" or "mechanism" of ... "meeting(s)"
+_SYSTEM_GATE = ("system", "mechanism")
+# _SESSION's bodies (ignoring case)
+_SESSION_BODY_GATE = ("committee", "congress", "council", "assembly", "conference")
+# _VISIT: a possessive, then "visit", "inspection tour" or "trip"
+_VISIT_GATE = ("visit", "tour", "trip")
+_POSSESSIVE_GATE = ("'s", "\u2019s")
+# _ITEMS_INTRO's "including", "namely", "such as" (ignoring case)
+_ITEMS_GATE = ("including", "namely", "such")
+# _SHARED_HEAD's heads (each one ends in one of these words)
+_SHARED_HEAD_GATE = ("cooperation", "railway", "corridor", "train", "zone", "customs", "expressway",
+                     "highway", "pipeline", "port", "area")
+# the last word of every head of _HEAD_WORDS (_NAME_HEAD and _NAME_HEAD_TAIL need one)
+_NAME_HEAD_GATE = ("zone", "belt", "circle", "cluster", "agglomeration", "train", "railway", "corridor",
+                   "area", "cooperation")
+
+
+def _holds(text: str, words: tuple[str, ...]) -> bool:
+    """Whether ``text`` holds one of ``words`` (substrings, case as given)."""
+    return any(map(text.__contains__, words))
 
 
 def _name_heads(sentence: str) -> Iterator[re.Match[str]]:
     """``_NAME_HEAD.finditer(sentence)``, head first: the lower-case head is found, then the name is
     matched only in the stretch before it. A capitalised run ending in no head costs nothing, where
     the plain finditer tries the whole pattern at each of its capitals."""
+    if not _holds(sentence, _NAME_HEAD_GATE):
+        return
     floor = pos = 0   # floor: where the last name ended (finditer's next start); pos: the next head's
     while (tail := _NAME_HEAD_TAIL.search(sentence, pos)) is not None:
         found = _NAME_HEAD.search(sentence, max(floor, tail.start() - _NAME_HEAD_REACH), tail.end())
@@ -669,7 +704,8 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
         if e > s and (_good(text[s:e]) or rule == "post"):
             out.append(_Span(s, e, f"rule:{rule}", types, label, rank=3))
 
-    titled = _TITLE_GATE.search(lower) is not None
+    ascii_ = sentence.isascii()   # (see _TITLE_GATE on gates of patterns that ignore case)
+    titled = _holds(lower, _TITLE_GATE)
     for m in (_POST_AFTER.finditer(sentence) if titled and "," in sentence else ()):
         person = m.group("person")
         if person.split()[0].lower() in _STOP or head_types(person):
@@ -681,7 +717,8 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
             post_end = org_e - start
             add(m.start("org"), m.end("org"), "post-organisation", head_types(text[org_s:org_e]))
         add(m.start("post"), post_end, "post", ("Post",))
-    for m in _STANDALONE_TITLES.finditer(sentence) if titled else ():
+    standalone = titled and (not ascii_ or _holds(lower, _STANDALONE_GATE))
+    for m in _STANDALONE_TITLES.finditer(sentence) if standalone else ():
         if not m.group("name")[0].isupper() or m.group("name").split()[0].lower() in _STOP:
             continue
         add(m.start("title"), m.end("title"), "post", ("Post",))
@@ -689,28 +726,29 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
     byline = _BYLINE.match(sentence)
     if byline:
         add(byline.start("person"), byline.end("person"), "byline", ("Person",))
-    for m in (_AGREEMENT.finditer(sentence) if "memorand" in lower or "mou" in lower or "agreement" in lower
-              else ()):
+    for m in _AGREEMENT.finditer(sentence) if _holds(sentence, _AGREEMENT_GATE) else ():
         add(m.start("name"), m.end("name"), "agreement", head_types(m.group("name")) or ("Agreement",),
             _agreement_label(sentence, m, document_date))
-    for m in (_MEETING_SYSTEM.finditer(sentence) if "meeting" in lower else ()):
+    for m in (_MEETING_SYSTEM.finditer(sentence) if "meeting" in sentence and _holds(sentence, _SYSTEM_GATE)
+              else ()):
         add(m.start("name"), m.end("name"), "joint-meeting", ("JointMeeting",))
-    for m in (_MECHANISM.finditer(sentence) if "mechanism" in lower else ()):
+    for m in _MECHANISM.finditer(sentence) if "mechanism" in sentence else ():
         m_start = _modifiers_before(sentence, m.start("name"))
         name = _drop_leading(sentence[m_start:m.end("name")])
         if not _specific_mechanism(name):
             continue
         add(m.end("name") - len(name), m.end("name"), "mechanism",
             ("ConsultationMechanism",) if "consultation" in name.lower() else ("CooperationMechanism",))
-    for m in (_PILOT.finditer(sentence) if "pilot" in lower else ()):
+    for m in _PILOT.finditer(sentence) if "pilot" in sentence else ():
         name = _drop_leading(m.group("name"))
         if name.split()[0].lower() in {"other", "customs", "more", "some", "these", "new", "and"}:
             continue
         add(m.end("name") - len(name), m.end("name"), "programme", ("PilotProgramme",))
-    for m in (_SESSION.finditer(sentence) if "session" in lower or "plenum" in lower or "meeting" in lower
-              else ()):
+    for m in (_SESSION.finditer(sentence) if ("session" in lower or "plenum" in lower or "meeting" in lower)
+              and (not ascii_ or _holds(lower, _SESSION_BODY_GATE)) else ()):
         add(m.start("name"), m.end("name"), "session", ("Meeting",))
-    for m in (_VISIT.finditer(sentence) if "visit" in lower or "tour" in lower or "trip" in lower else ()):
+    visit = _holds(sentence, _VISIT_GATE) and _holds(sentence, _POSSESSIVE_GATE)
+    for m in _VISIT.finditer(sentence) if visit else ():
         add(m.start("person"), m.end("name"), "visit", ("Visit",))
     for m in _name_heads(sentence):
         name = m.group("name")
@@ -719,7 +757,8 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
         if lead and lead.group().split()[0].lower() in _STOP:
             s += len(lead.group())
         add(s, m.end("name"), "name-head", head_types(m.group("name")) or ("Zone",))
-    if "articles" in lower or "points" in lower or "items" in lower:
+    if ("articles" in lower or "points" in lower or "items" in lower) and (
+            not ascii_ or _holds(lower, _ITEMS_GATE)):
         for s, e in _agreement_items(sentence):
             add(s, e, "agreement-article", ("AgreementArticle",))
     if "cooperat" in lower:
@@ -729,16 +768,17 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
         add(m.start("name"), m.end("name"), "corridor", ("Corridor",))
     for m in (_REACHES.finditer(sentence) if "reaches" in lower else ()):
         add(m.start("name"), m.end("name"), "reaches", ("Region",))
-    for m in (_TRANSPORT.finditer(sentence) if "transport" in lower or "shipping" in lower else ()):
+    for m in _TRANSPORT.finditer(sentence) if "transport" in sentence or "shipping" in sentence else ():
         name = m.group("name")
         if name.split()[0].lower() in _STOP:
             continue
         add(m.start("name"), m.end("name"), "transport", (_TRANSPORT_TYPES[m.group("mode").lower()],))
-    for m in (_BONDED.finditer(sentence) if "bonded" in lower else ()):
+    for m in _BONDED.finditer(sentence) if "bonded" in sentence else ():
         name = m.group("name").lower()
         kind = "TradingCentre" if "trading" in name else ("LogisticsCentre" if "cent" in name else "BondedArea")
         add(m.start("name"), m.end("name"), "bonded", (kind,))
-    for m in (_SHARED_HEAD.finditer(sentence) if " and " in sentence or "&" in sentence else ()):
+    for m in (_SHARED_HEAD.finditer(sentence) if (" and " in sentence or "&" in sentence)
+              and _holds(sentence, _SHARED_HEAD_GATE) else ()):
         first = _FIRST_CONJUNCT.search(sentence, max(0, m.start() - 60), m.start())
         if first is None or first.group().lower() in _STOP:
             continue
