@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,63 @@ def test_parse_wrk_when_nothing_finished() -> None:
     result = parse_wrk("Running 15s test @ http://x/sparql\n  0 requests in 15.00s, 0B read\n")
     assert (result.requests, result.rps) == (0, 0.0)
     assert result.p99_ms != result.p99_ms  # NaN: no latency to speak of
+
+
+def test_parse_wrk_reads_the_requests_left_unanswered() -> None:
+    result = parse_wrk(WRK_OUTPUT + "unfinished at the end: 7\n")
+    assert (result.requests, result.errors, result.unfinished) == (56, 2, 7)
+    nothing = parse_wrk("Running 15s test @ http://x/sparql\n  0 requests in 15.00s, 0B read\nunfinished at the end: 8\n")
+    assert (nothing.requests, nothing.rps, nothing.unfinished) == (0, 0.0, 8)
+    assert parse_wrk(WRK_OUTPUT).unfinished == 0  # no such line
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is installed by `make bench`")
+def test_real_wrk_runs_the_script_and_counts_what_a_slow_server_left_unanswered() -> None:
+    """The generated script against a server that never answers one request in four."""
+    import http.server
+    import subprocess
+    import threading
+
+    release = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        served = 0
+
+        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+            self.rfile.read(int(self.headers["Content-Length"]))
+            Handler.served += 1
+            if Handler.served % 4 == 0:
+                release.wait(30)  # still unanswered when wrk stops
+                self.close_connection = True
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.block_on_close = True  # server_close() waits for the handlers: their sockets are closed
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        script = Path(tempfile.mkdtemp()) / "mix.lua"
+        script.write_text(LUA % ('"query=ASK%7B%7D"', '"application/json"', "/sparql"))
+        out = subprocess.run(["wrk", "-t2", "-c4", "-d1s", "--latency", "-s", str(script),
+                              f"http://127.0.0.1:{server.server_address[1]}/sparql"],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+    result = parse_wrk(out)
+    assert "unfinished at the end" in out, out  # the script loaded and its done() ran
+    assert result.requests >= 3 and result.errors == 0
+    # every connection ends stuck on one request; wrk may also have asked the script for a request
+    # it had not sent yet (one per thread at most)
+    assert 4 <= result.unfinished <= 4 + 2
 
 
 def test_the_script_cycles_over_the_mix_from_each_threads_offset() -> None:
