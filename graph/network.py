@@ -163,7 +163,7 @@ class Relation(dict[str, Any]):
     def _read_only(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("the projection is read-only: copy the edge data to change it")
 
-    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickled as its items (dict's own protocol sets them one by one)
         return (type(self), (dict(self),))
