@@ -126,11 +126,17 @@ _MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|
 # follow ("Development and Reform Commission", "Housing and Urban-Rural Development Department")
 _AND_IN_BODY = (r"\s+and(?=\s+(?:[A-Z][\w-]*\s+){1,2}(?:Commission|Committee|Bureau|Department|Administration"
                 r"|Ministry|Office|Council|Agency|Authority)\b)")
+# _WORD as the first word of a run: its first character read first, as a class, so that re's search
+# skips to the next capital or digit at C speed (a pattern that starts with alternatives of classes
+# is tried in full at every position). The same alternatives in the same order: a capital, then
+# the rest of a word or nothing; a digit, then the rest of a number, a year or an ordinal.
+_FIRST_WORD_OF_RUN = (r"[A-Z\d](?:(?<=[A-Z])(?:[\w'’.\-–&]*[\w]|)"
+                      r"|(?<=\d)(?:\d*(?:\+\d+)+|(?<=1)9\d\d|(?<=2)0\d\d|\d?(?:st|nd|rd|th)(?=\s+[A-Z])))")
 # A run of capitalised words, joined by "of/for/on (the)" or a parenthesised name, by "and" only
 # inside the name of a body (above).
 _CHUNK = re.compile(
-    rf"{_WORD}(?:(?:\s+(?:of|for|on|de|the)(?:\s+the)?|{_AND_IN_BODY})?\s+(?!{_MONTH_NAMES}){_WORD}"
-    rf"|\s+{_PAREN}(?=\s+[A-Z]))*")
+    rf"{_FIRST_WORD_OF_RUN}(?:(?:\s+(?:of|for|on|de|the)(?:\s+the)?|{_AND_IN_BODY})?\s+(?!{_MONTH_NAMES})"
+    rf"{_WORD}|\s+{_PAREN}(?=\s+[A-Z]))*")
 # "Belt and Road Initiative": one word, "and", then a name whose head says it is a programme
 _AND_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]+\s+and\s+$")
 
