@@ -27,6 +27,7 @@ from typing import Any, TypeVar, cast
 
 import networkx as nx
 
+from coopgraph.graph.frozen import Record
 from coopgraph.graph.ids import entity_iri, is_slug
 from coopgraph.graph.network import iter_hop_edges, node_for
 from coopgraph.graph.records import EntityRef, Evidence
@@ -34,6 +35,7 @@ from coopgraph.graph.records import EntityRef, Evidence
 __all__ = [
     "Budget",
     "EntityRef",
+    "MeasureRow",
     "Evidence",
     "PathHop",
     "PathResult",
@@ -918,7 +920,14 @@ def neighbourhood(
 
 
 # -- the table of every measure -----------------------------------------------------------------
-def summary_measures(G: nx.MultiDiGraph[str]) -> dict[str, dict[str, Any]]:
+class MeasureRow(Record):
+    """One entity's row of ``summary_measures``: a read-only mapping (80 bytes against a dict's 272;
+    one per entity, 69,000 at 1M triples, held by the server and pickled to it from a child)."""
+
+    __slots__ = ("degree", "degree_centrality", "pagerank", "betweenness", "community", "core_number")
+
+
+def summary_measures(G: nx.MultiDiGraph[str]) -> dict[str, MeasureRow]:
     """Every measure of every entity in one table, computed once per projection version.
 
     Returns
@@ -935,7 +944,7 @@ def summary_measures(G: nx.MultiDiGraph[str]) -> dict[str, dict[str, Any]]:
     (2, 1.0, 1, 0.486)
     """
 
-    def compute() -> dict[str, dict[str, Any]]:
+    def compute() -> dict[str, MeasureRow]:
         U = undirected(G)
         degree = degree_centrality(G)
         rank = pagerank(G)
@@ -943,14 +952,14 @@ def summary_measures(G: nx.MultiDiGraph[str]) -> dict[str, dict[str, Any]]:
         cores = core_numbers(G)
         member_of = {node: c.id for c in communities(G) for node in c.members}
         return {
-            node: {
-                "degree": U.degree(node),
-                "degree_centrality": degree.get(node, 0.0),
-                "pagerank": rank.get(node, 0.0),
-                "betweenness": between.get(node, 0.0),
-                "community": member_of.get(node),
-                "core_number": cores.get(node, 0),
-            }
+            node: MeasureRow(
+                degree=U.degree(node),
+                degree_centrality=degree.get(node, 0.0),
+                pagerank=rank.get(node, 0.0),
+                betweenness=between.get(node, 0.0),
+                community=member_of.get(node),
+                core_number=cores.get(node, 0),
+            )
             for node in U
         }
 

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from coopgraph.graph.frozen import Record, Relation
 from coopgraph.graph.ids import normalise_base
 from coopgraph.graph.namespaces import COOP_NS
 from coopgraph.graph.store.base import ONTOLOGY_GRAPH
@@ -140,45 +141,14 @@ _Q_SUBCLASS = (
 _NONE: list[Any] = []
 
 
-class Relation(dict[str, Any]):
-    """The data of one projected edge (``predicate``, ``predicate_label``, ``evidence``): a dict
-    that refuses writes.
-
-    Three in four relations have no evidence, so all of those of one predicate share one of these
-    (at 1M triples, 145,000 dicts of 184 bytes fewer: 25 MiB of the server's projection). Being
-    shared, it must not change: a write raises instead of reaching every edge of the predicate.
-    Copy it (``dict(data)``) to change a derived graph.
-
-    >>> data = Relation(predicate="p", predicate_label="p", evidence=[])
-    >>> data["predicate"], dict(data) == data
-    ('p', True)
-    >>> data["evidence"] = ["x"]
-    Traceback (most recent call last):
-    ...
-    TypeError: the projection is read-only: copy the edge data to change it
-    """
-
-    __slots__ = ()
-
-    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError("the projection is read-only: copy the edge data to change it")
-
-    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
-
-    def __reduce__(self) -> tuple[Any, ...]:  # pickled as its items (dict's own protocol sets them one by one)
-        return (type(self), (dict(self),))
-
-
 EVIDENCE_FIELDS = ("quote", "document", "document_title", "start", "end", "note", "modality", "implied",
                    "origin", "confidence", "accepted_by", "extracted_at")
 
 
-class EvidenceRecord(Mapping[str, Any]):
+class EvidenceRecord(Record):
     """One piece of evidence as the projection keeps it: a read-only mapping of EVIDENCE_FIELDS
-    (None when the store says nothing).
-
-    A quarter of the size of a dict of the same fields (128 bytes against 464; 51,000 records at
-    1M triples). Equal to a dict with the same items.
+    (None when the store says nothing), a quarter of the size of a dict of them (128 bytes against
+    464; 51,000 records at 1M triples).
 
     >>> record = EvidenceRecord(quote="A met B", document="doc", start=0, end=7, origin="curated")
     >>> record["quote"], record.get("note"), record == dict(record), len(record)
@@ -186,41 +156,6 @@ class EvidenceRecord(Mapping[str, Any]):
     """
 
     __slots__ = EVIDENCE_FIELDS
-
-    def __init__(self, **fields: Any) -> None:
-        unknown = set(fields) - set(EVIDENCE_FIELDS)
-        if unknown:
-            raise TypeError(f"not an evidence field: {', '.join(sorted(unknown))}")
-        for name in EVIDENCE_FIELDS:
-            object.__setattr__(self, name, fields.get(name))
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in _EVIDENCE_FIELD_SET:
-            raise KeyError(name)
-        return getattr(self, name)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(EVIDENCE_FIELDS)
-
-    def __len__(self) -> int:
-        return len(EVIDENCE_FIELDS)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise TypeError("the projection is read-only: copy the evidence record to change it")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_evidence_record, tuple(getattr(self, name) for name in EVIDENCE_FIELDS))
-
-    def __repr__(self) -> str:
-        return f"EvidenceRecord({dict(self)!r})"
-
-
-_EVIDENCE_FIELD_SET = frozenset(EVIDENCE_FIELDS)
-
-
-def _evidence_record(*values: Any) -> EvidenceRecord:
-    """Unpickle an EvidenceRecord from its values in field order."""
-    return EvidenceRecord(**dict(zip(EVIDENCE_FIELDS, values, strict=True)))
 
 
 def project(store: Any, *, base: str) -> nx.MultiDiGraph[str]:
