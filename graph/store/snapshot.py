@@ -9,6 +9,7 @@ is two files:
     ROOT/snapshot-<generation>-u<updates>/
       quads.nq     every quad (loaded with ``Store.load``: fast; blank nodes renamed)
       exact.nq     the quads with a blank node (or a triple term) in any position, ids as stored
+                   (the dump's lines that hold "_:" or "<<": see _copy_exact_lines)
       meta.json    {"generation", "updates", "quads", "exact"}: written last
 
 :func:`load_into` loads ``quads.nq``, deletes the quads whose blank nodes it renamed, and adds
@@ -47,7 +48,6 @@ _PREFIX = "snapshot-"
 # (which may hold one). Default graph and named graphs, each asked as such.
 _EXACT_FILTER = ("FILTER(isBlank(?s) || isBlank(?o) || isTRIPLE(?s) || isTRIPLE(?o)"
                  " || (BOUND(?g) && isBlank(?g)))")
-_EXACT_QUERY = f"SELECT ?s ?p ?o ?g WHERE {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} {_EXACT_FILTER} }}"
 _DROP_RENAMED = (f"DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o {_EXACT_FILTER} }};"
                  f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_EXACT_FILTER} }}")
 
@@ -67,18 +67,17 @@ def snapshot_dir(root: Path, generation: str, updates: int) -> Path:
 
 def write(root: Path, generation: str, updates: int, db: ox.Store) -> Snapshot:
     """Write the snapshot of ``db``, which holds generation ``generation`` after ``updates`` in-place
-    updates; the caller makes sure nothing writes ``db`` meanwhile. Replaces an existing one."""
+    updates; the caller makes sure nothing writes ``db`` meanwhile. Replaces an existing one.
+
+    ``meta.json``'s ``exact`` counts the lines of exact.nq: at least the quads with a blank node."""
     final = snapshot_dir(root, generation, updates)
     tmp = root / f".{final.name}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
         db.dump(str(tmp / QUADS), format=ox.RdfFormat.N_QUADS)
-        solutions = db.query(_EXACT_QUERY)
-        assert isinstance(solutions, ox.QuerySolutions)
-        exact = [ox.Quad(row["s"], row["p"], row["o"], row["g"] or ox.DefaultGraph()) for row in solutions]
-        ox.serialize(exact, str(tmp / EXACT), format=ox.RdfFormat.N_QUADS)
-        snapshot = Snapshot(final, generation, updates, len(db), len(exact))
+        exact = _copy_exact_lines(tmp / QUADS, tmp / EXACT)
+        snapshot = Snapshot(final, generation, updates, len(db), exact)
         meta = {"generation": generation, "updates": updates, "quads": snapshot.quads, "exact": snapshot.exact}
         (tmp / META).write_text(json.dumps(meta) + "\n", encoding="utf-8")
         for name in (QUADS, EXACT, META):
@@ -91,6 +90,24 @@ def write(root: Path, generation: str, updates: int, db: ox.Store) -> Snapshot:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return snapshot
+
+
+def _copy_exact_lines(quads: Path, exact: Path) -> int:
+    """Copy to ``exact`` the lines of the N-Quads dump ``quads`` that may hold a blank node or a
+    triple term; returns how many.
+
+    The dump writes one quad per line with blank node ids as stored, so those lines are the exact
+    quads as they are. A line whose "_:" or "<<" is inside a literal comes along too: loaded again,
+    it adds nothing, as the store already holds it. (A SPARQL FILTER over every quad did the same
+    in a quarter of a load's time.)
+    """
+    found = 0
+    with quads.open("rb") as source, exact.open("wb") as target:
+        for line in source:
+            if b"_:" in line or b"<<" in line:
+                target.write(line)
+                found += 1
+    return found
 
 
 def find(root: Path, generation: str, updates: int) -> Snapshot | None:
