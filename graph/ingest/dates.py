@@ -29,23 +29,33 @@ MONTHS = {name: number for number, names in enumerate(
 
 _MONTH = r"(?P<{}>January|February|March|April|May|June|July|August|September|October|November|December" \
          r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+# Each pattern starts with one plain class or a month's name, so that re's search skips at C speed to
+# the next character that can start a date (a pattern starting with \b or with words that ignore case
+# is tried at every position). Where the old pattern started "\b(?i:on|since|...)", the class holds
+# every character the first letter can be ignoring case ('\u017f' is an 's', '\u0130' and '\u0131'
+# are an 'i'), then comes the word boundary before it ((?<!\w.): no word character before it) and
+# each word after its own first letter ((?<=o)n); "\b\d{1,2}" is the same as "\d(?<!\w\d)\d?".
+_ON = r"[BFOSUbfosu\u017f](?<!\w.)(?i:(?<=o)n|(?<=s)ince|(?<=f)rom|(?<=b)y|(?<=u)ntil)"   # \b(?i:on|since|...)
 # Most specific first: a full date before a month and year before a bare year.
 _PATTERNS = [
     ("mdy", re.compile(_MONTH.format("m") + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b")),
-    ("dmy", re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH.format("m")
+    ("dmy", re.compile(r"(?P<d>\d(?<!\w\d)\d?)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH.format("m")
                        + r",?\s+(?P<y>(?:19|20)\d\d)\b")),
-    ("iso", re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b")),
+    ("iso", re.compile(r"(?P<y>[12](?<!\w[12])(?:(?<=1)9|(?<=2)0)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b")),
     ("my", re.compile(_MONTH.format("m") + r",?\s+(?:of\s+)?(?P<y>(?:19|20)\d\d)\b")),
-    ("md", re.compile(r"\b(?i:on|since|from|by|until)\s+" + _MONTH.format("m")
+    ("md", re.compile(_ON + r"\s+" + _MONTH.format("m")
                       + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b(?!\s*,?\s*\d)")),
-    ("dm", re.compile(r"\b(?i:on|since|from|by|until)\s+(?:the\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    ("dm", re.compile(_ON + r"\s+(?:the\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?"
                       + _MONTH.format("m") + r"(?!\s*,?\s*\d)")),
-    ("m-this-year", re.compile(r"\b(?i:in)\s+" + _MONTH.format("m") + r"\s+this\s+year\b")),
-    ("y", re.compile(r"\b(?i:in|since|by|until|during|from)\s+(?:the\s+year\s+)?(?P<y>(?:19|20)\d\d)\b(?![-+\d])")),
+    ("m-this-year", re.compile(r"[Ii\u0130\u0131](?<!\w.)(?i:n)\s+" + _MONTH.format("m") + r"\s+this\s+year\b")),
+    ("y", re.compile(r"[BDFISUbdfisu\u0130\u0131\u017f](?<!\w.)"
+                     r"(?i:(?<=i)n|(?<=s)ince|(?<=b)y|(?<=u)ntil|(?<=d)uring|(?<=f)rom)"
+                     r"\s+(?:the\s+year\s+)?(?P<y>(?:19|20)\d\d)\b(?![-+\d])")),
 ]
 
 
-_DATE_CUE = re.compile(r"\d|this\s+year")
+# a digit, or "this year" (the same matches as "\d|this\s+year", starting with one plain class)
+_DATE_CUE = re.compile(r"[\dt](?:(?<=\d)|(?<=t)his\s+year)")
 # Every pattern but "iso" and "y" names a month: most sentences with a digit name none ("21 articles",
 # "30 percent"), and one search for a month saves six.
 _MONTH_CUE = re.compile(_MONTH.format("m"))
