@@ -629,8 +629,14 @@ _AGREEMENT_REFERENCE_WORDS = ("sides", "parties", "provinces", "cities", "region
                               "municipalities", "cooperation", "agreement", "memorandum", "accord", "deal")
 _SAID = re.compile(r"\b(?:said|says|introduced|stated|noted|added|announced|explained)(?:\s+that)?[\s:,]+"
                    r"(?:the\s+)?", re.I)
-_PRONOUN = re.compile(r"\b(?i:they|it|we)\b|\b[Tt]he\s+(?:Administration\s+|Administrative\s+)?"
-                      r"(?:Bureau|Committee|Customs|Government|Commission)\b")
+# "they", "it", "we" (any case), "the (Administration) Bureau" ... as whole words. It starts with one
+# plain class, every character the first letter can be ('\u0130' and '\u0131' match an 'i' that
+# ignores case), so that re's search skips to the next such letter at C speed; then the word boundary
+# before that letter ((?<!\w.): the character before it is no word character) and, each after its own
+# first letter, the same alternatives in the same order.
+_PRONOUN = re.compile(r"[TtIiWw\u0130\u0131](?<!\w.)(?:(?i:(?<=t)hey|(?<=i)t|(?<=w)e)\b"
+                      r"|(?<=[Tt])he\s+(?:Administration\s+|Administrative\s+)?"
+                      r"(?:Bureau|Committee|Customs|Government|Commission)\b)")
 
 
 def _references(text: str, s_start: int, s_end: int, topic: LinkDecision) -> list[tuple[int, int]]:
@@ -730,8 +736,12 @@ _ATTACHED = re.compile(r"(?:\b(?:of|and|in|for|to|with|by|from|at|on|among|betwe
 _FINITE = re.compile(r"[a-z]+(?:s|ed)\b")
 _DOCUMENTS = frozenset({"Agreement", "Plan", "Policy"})
 _FOR_PURPOSE = re.compile(r"\s+(?:on|for)\s+(?=\w+ing\b)", re.I)
-_CONJUNCT = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+|\s+as\s+well\s+as\s+|\s+while\s+"
-                       r"|\s+(?:so\s+as\s+|in\s+order\s+)?to\s+)"
+# ", (and)", " and", " as well as", " while", " (so as / in order) to", then helpers, before a verb. It
+# starts with one plain class (the comma or the first blank) so that re's search skips to the next
+# comma or blank at C speed; after a blank, the rest of the blanks (all of them: each joining word
+# starts with a letter) and the joining words in their old order.
+_CONJUNCT = re.compile(r"[,\s](?:(?<=,)\s*(?:and\s+)?|(?<=\s)\s*(?:and\s+|as\s+well\s+as\s+|while\s+"
+                       r"|(?:so\s+as\s+|in\s+order\s+)?to\s+))"
                        r"(?:also\s+|further\s+|actively\s+|then\s+|continue\s+to\s+|strive\s+to\s+|is\s+|are\s+)*"
                        r"(?=[a-z])")
 _NEW_SUBJECT = re.compile(r"(?:,?\s+(?:which|who))?\s+(?:will|is|are|has|have|was|were|shall|aims?|plans?|should"

@@ -53,8 +53,12 @@ _ABBREVIATIONS = {
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p.r", "u.s",
     "u.k", "u.n", "e.u",
 }
-# A candidate end: terminal punctuation (Latin or CJK), closing quotes/brackets, then blank space.
-_END = re.compile(r"[.!?\u3002\uff01\uff1f]+[\"'\u201d\u2019)\]]*(?=\s)|[\u3002\uff01\uff1f]")
+# A candidate end: terminal punctuation (Latin or CJK), closing quotes/brackets, then blank space; or
+# one CJK full stop alone. Written to start with one plain class (the first mark) so that re's search
+# skips to the next mark at C speed (a pattern starting with alternatives is tried at every position):
+# the rest of the marks, closers and a blank; or else, the mark being CJK, that mark alone.
+_END = re.compile(r"[.!?\u3002\uff01\uff1f](?:[.!?\u3002\uff01\uff1f]*[\"'\u201d\u2019)\]]*(?=\s)"
+                  r"|(?<=[\u3002\uff01\uff1f]))")
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[-*\u2022]\s)")
 
 
