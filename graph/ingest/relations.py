@@ -328,8 +328,10 @@ def _framed(text: str, s_start: int, s_end: int, ms: list[LinkDecision], stated:
     return out
 
 
-_SIDES = re.compile(r"\b(?:[Tt]he\s+two\s+(?:sides|parties|(?P<places>provinces|cities|regions|countries|places"
-                    r"|municipalities))|[Bb]oth\s+(?:sides|parties|(?P<both_places>provinces|cities|regions|countries)))\b")
+# (starts with one plain class, the first letters, for re's search to skip ahead; \b as (?<!\w.))
+_SIDES = re.compile(r"[TtBb](?<!\w.)(?:(?<=[Tt])he\s+two\s+(?:sides|parties|(?P<places>provinces|cities|regions"
+                    r"|countries|places|municipalities))|(?<=[Bb])oth\s+(?:sides|parties|(?P<both_places>provinces"
+                    r"|cities|regions|countries)))\b")
 _AFTER_PREPOSITION = re.compile(r"\b(?:of|in|for|to|with|by|from|at|on|among|between)\s+$", re.I)
 _THIS_AGREEMENT = re.compile(r"\b[Tt](?:his|he)\s+(?:cooperation|agreement|memorandum|accord|deal)\b")
 
@@ -457,7 +459,12 @@ def _group_before(text: str, ms: list[LinkDecision], end: int, kinds: frozenset[
 
 _SIGN_HEAD = re.compile(r"(?:\s+(?:have|has|had|will|officially|formally|jointly|also|today|yesterday|finally"
                         r"|successfully))*\s+$")
-_SIGN = re.compile(r"\b(?:signed|inked|concluded|sign|signs|signing|entered\s+into)\b", re.I)
+# "signed", "inked" ... as whole words, any case. It starts with one plain class, every character the
+# first letter can be ignoring case ('\u0130', '\u0131': an 'i'; '\u017f': an 's'), so that re's search
+# skips ahead at C speed; then the word boundary before it ((?<!\w.)) and the same alternatives, in the
+# same order, each after its own first letter.
+_SIGN = re.compile(r"[CEISceis\u0130\u0131\u017f](?<!\w.)(?i:(?<=s)igned|(?<=i)nked|(?<=c)oncluded|(?<=s)ign"
+                   r"|(?<=s)igns|(?<=s)igning|(?<=e)ntered\s+into)\b")
 
 
 def _signing(text: str, s_start: int, s_end: int, ms: list[LinkDecision], document_date: str | None
@@ -627,8 +634,9 @@ _SAID_WORDS = ("said", "says", "introduced", "stated", "noted", "added", "announ
 _PRONOUN_WORDS = ("they", "it", "we", "bureau", "committee", "customs", "government", "commission")
 _AGREEMENT_REFERENCE_WORDS = ("sides", "parties", "provinces", "cities", "regions", "countries", "places",
                               "municipalities", "cooperation", "agreement", "memorandum", "accord", "deal")
-_SAID = re.compile(r"\b(?:said|says|introduced|stated|noted|added|announced|explained)(?:\s+that)?[\s:,]+"
-                   r"(?:the\s+)?", re.I)
+# (written as _SIGN is, to start with one plain class)
+_SAID = re.compile(r"[AEINSaeins\u0130\u0131\u017f](?<!\w.)(?i:(?<=s)aid|(?<=s)ays|(?<=i)ntroduced|(?<=s)tated"
+                   r"|(?<=n)oted|(?<=a)dded|(?<=a)nnounced|(?<=e)xplained)(?i:(?:\s+that)?[\s:,]+(?:the\s+)?)")
 # "they", "it", "we" (any case), "the (Administration) Bureau" ... as whole words. It starts with one
 # plain class, every character the first letter can be ('\u0130' and '\u0131' match an 'i' that
 # ignores case), so that re's search skips to the next such letter at C speed; then the word boundary
