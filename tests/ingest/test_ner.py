@@ -288,3 +288,16 @@ def test_a_title_case_headline_gives_only_typed_names_without_the_model(rules: C
     in_headline = {m.text for m in found if m.end <= text.index("\n")}
     assert in_headline == {"Kunming Logistics Park"}
     assert "Green Growth" in {m.text for m in found if m.start > text.index("\n")}  # in a sentence it stays
+
+
+def test_mentions_are_whole_mentions(rules: CandidateFinder) -> None:
+    """_mentions builds a Mention without its __init__: every field is set, and it equals one built
+    the usual way (a field added to Mention must be added there too)."""
+    from dataclasses import fields
+
+    text = "Chongqing and Singapore signed a memorandum of understanding on December 17, 2019."
+    mentions = _find(rules, text)
+    assert mentions
+    for m in mentions:
+        assert set(vars(m)) == {f.name for f in fields(Mention)}
+        assert m == Mention(**vars(m)) and hash(m) == hash(Mention(**vars(m)))
