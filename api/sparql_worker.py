@@ -291,6 +291,9 @@ def serve(conn: Connection, store: Any, cpu_s: float) -> None:
             msg = conn.recv()
         except (EOFError, OSError):
             return
+        except MemoryError:  # no room even to read the job: say so, or the parent waits out the deadline
+            _send_quietly(conn, ("err", "memory", "the worker ran out of memory reading the query"))
+            return
         if msg is None:
             return
         op, job = msg
@@ -312,12 +315,20 @@ def serve(conn: Connection, store: Any, cpu_s: float) -> None:
             body = None
         except MemoryError:
             body = None
-            send_reply(conn, ("err", "memory", "the query result ran out of memory"))
+            _send_quietly(conn, ("err", "memory", "the query result ran out of memory"))
             return
         except OSError:
             return  # the parent closed this pipe (it gave up on the query)
         if reply[0] == "err" and reply[1] == "memory":
             return  # the heap may be in a bad state: let the parent start a fresh worker
+
+
+def _send_quietly(conn: Connection, reply: tuple[Any, ...]) -> None:
+    """Send an error reply if there is still room to; the parent notices a dead worker anyway."""
+    try:
+        send_reply(conn, reply)
+    except (MemoryError, OSError):
+        pass
 
 
 # --- the memory replica ----------------------------------------------------------------------
@@ -421,6 +432,11 @@ def return_freed_memory() -> None:
         pass
 
 
+def _after(event: threading.Event, work: Callable[[], Any]) -> None:
+    event.wait()
+    work()
+
+
 def replica_main(
     control: Connection, slots: list[Connection], store_path: str, memory_mb: int, max_triples: int
 ) -> None:
@@ -444,14 +460,20 @@ def replica_main(
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which serves from disk
         control.send(("err", "internal", f"cannot copy {store_path} into memory: {exc}"))
         return
-    _limit_memory(memory_mb)
     name_process("coopgraph-mem")
+    # Every thread before the memory cap: a thread's stack (8 MiB) is private writable memory, which
+    # RLIMIT_DATA counts, so four slots and the snapshot writer started after it took 40 MiB of the
+    # queries' budget (and a cheap query could then fail to allocate). No query comes before "ready".
     for index, conn in enumerate(slots):
         threading.Thread(target=serve, args=(conn, memory, 0.0), name=f"replica-slot-{index}",
                          daemon=True).start()
+    answering = threading.Event()
+    if write_snapshot is not None:  # once "ready" is sent: queries are answered while it writes
+        threading.Thread(target=_after, args=(answering, write_snapshot), name="replica-snapshot",
+                         daemon=True).start()
+    _limit_memory(memory_mb)
     control.send(("ready", os.getpid(), triples, time.perf_counter() - started, how))
-    if write_snapshot is not None:  # after "ready": queries are answered while it writes
-        threading.Thread(target=write_snapshot, name="replica-snapshot", daemon=True).start()
+    answering.set()
     try:
         control.recv()
     except (EOFError, OSError):
