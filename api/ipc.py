@@ -121,7 +121,7 @@ class TimedOut(Exception):
     pass
 
 
-@dataclass
+@dataclass(eq=False)  # one process handle is equal only to itself (and can go into a set)
 class Worker:
     process: BaseProcess
     conn: Connection

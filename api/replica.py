@@ -51,6 +51,13 @@ _RELOAD_BACKOFF_MAX_S = 300.0
 _LOSS_WINDOW_S = 600.0
 
 
+def _close_socket(worker: Worker) -> None:
+    """Close a slot's event-loop socket (on the loop's thread, with no exchange waiting on it)."""
+    if worker.sock is not None:
+        worker.sock.close()
+        worker.sock = None
+
+
 class ReplicaLost(Exception):
     """The memory replica died under a query that may not have caused it: answer it from disk."""
 
@@ -70,6 +77,7 @@ class ReplicaCopy:
     triples: int
     load_s: float
     alive: bool = True
+    busy: set[Worker] = field(default_factory=set)  # slots with an exchange in flight
 
 
 @dataclass
@@ -161,10 +169,14 @@ class MemoryReplica:
         self._closing = True
         self._epoch += 1
         await self.stop_loader()
-        for task in list(self._background):
+        cancelled = list(self._background)
+        for task in cancelled:
             task.cancel()
+        replica = self.copy
         self.drop("the executor closed")
-        await asyncio.gather(*self._reaping, return_exceptions=True)
+        await asyncio.gather(*cancelled, *self._reaping, return_exceptions=True)
+        for worker in replica.workers if replica is not None else ():
+            _close_socket(worker)  # an exchange cancelled before it began never reached its own close
         self._started = False
 
     # -- queries ----------------------------------------------------------------------------------
@@ -178,6 +190,7 @@ class MemoryReplica:
         if worker is None:  # the replica is gone; leave the marker for the next waiter
             replica.slots.put_nowait(None)
             raise ReplicaLost
+        replica.busy.add(worker)  # from now on its socket is this query's to close (see drop)
         # Shielded: a client that goes away does not stop the query (killing the replica would
         # cost every other query in it); the exchange finishes or meets its deadline, then the
         # slot goes back.
@@ -190,22 +203,32 @@ class MemoryReplica:
                         shape: bytes) -> Any:
         started = time.monotonic()
         try:
-            async with asyncio.timeout(self.timeout_s):  # no task of its own, unlike wait_for
-                reply, body = await exchange(worker, msg)
-        except TimeoutError:
-            self._suspects.remember(self._suspects.quarantine, shape)
-            self.lose(replica, "a query ran past the time limit")
-            raise QueryTimeoutError(f"the query ran past {self.timeout_s:g} s and was cancelled") from None
-        except WorkerDied:
-            self.lose(replica, "its process died (out of memory or killed)")
-            raise ReplicaLost(time.monotonic() - started) from None
-        except asyncio.CancelledError:  # the executor is closing
-            self.drop("the executor closed")
-            raise
+            if not replica.alive:  # dropped between taking the slot and starting
+                replica.slots.put_nowait(None)
+                raise ReplicaLost
+            try:
+                async with asyncio.timeout(self.timeout_s):  # no task of its own, unlike wait_for
+                    reply, body = await exchange(worker, msg)
+            except TimeoutError:
+                self._suspects.remember(self._suspects.quarantine, shape)
+                self.lose(replica, "a query ran past the time limit")
+                raise QueryTimeoutError(f"the query ran past {self.timeout_s:g} s and was cancelled") from None
+            except WorkerDied:
+                self.lose(replica, "its process died (out of memory or killed)")
+                raise ReplicaLost(time.monotonic() - started) from None
+            except asyncio.CancelledError:  # the executor is closing
+                self.drop("the executor closed")
+                raise
+        finally:
+            replica.busy.discard(worker)
+            if not replica.alive:  # dropped meanwhile: this exchange was the last user of its socket
+                _close_socket(worker)
         if reply[0] == "err" and reply[1] == "memory":
             self.lose(replica, "a query ran out of memory")
             raise ReplicaLost(time.monotonic() - started)
-        replica.slots.put_nowait(worker)
+        # A dropped replica's queue holds its "gone" markers; a slot put back after them would be
+        # taken by a later query and used with its socket closed.
+        replica.slots.put_nowait(worker if replica.alive else None)
         if reply[0] == "ok":
             return reply[1], body
         return raise_for(worker, reply)
@@ -236,6 +259,14 @@ class MemoryReplica:
         replica.process.kill()  # SIGKILL: every in-flight query in it stops now
         for _ in range(self.slot_count):
             replica.slots.put_nowait(None)  # wakes waiters, who fall back to disk
+        # The sockets are closed here, on the event loop, and only once no exchange waits on them
+        # (the busy ones by their exchange, which sees the process gone). Closed in the reaping
+        # thread, a socket the loop still watched left a stale entry in the loop's selector; when a
+        # new socket (the next replica's slot) got the same descriptor number, the loop took it for
+        # the one already watched and never told epoll: its answers went unread until the time limit.
+        for worker in replica.workers:
+            if worker not in replica.busy:
+                _close_socket(worker)
         self._status.state = "off"
         self._status.detail = reason
 
@@ -250,9 +281,7 @@ class MemoryReplica:
         replica.process.join(STOP_GRACE_S)
         replica.control.close()
         for worker in replica.workers:
-            worker.conn.close()
-            if worker.sock is not None:
-                worker.sock.close()
+            worker.conn.close()  # not ``worker.sock``: that one is the loop's to close (see drop)
 
     # -- loading ----------------------------------------------------------------------------------
     def load_later(self, delay_s: float) -> None:

@@ -99,6 +99,39 @@ def test_a_killed_replica_does_not_fail_the_queries_inside_it(store_root: Path) 
     run(store_root, body)
 
 
+def test_sockets_the_loop_still_reads_are_not_closed_under_it_when_the_replica_dies(store_root: Path) -> None:
+    """The replica dies with three queries in it and is reaped before the loop reads their EOFs.
+
+    Closed by the reaping thread, the sockets of those queries left stale entries in the loop's
+    selector: the queries waited out the time limit instead of falling back to disk, and a socket of
+    the next replica that got the same descriptor number was never watched, so its answers went
+    unread until the time limit too (a cheap query failing under load, now and then)."""
+    from coopgraph.api.replica import MemoryReplica
+
+    async def body(ex: QueryExecutor) -> None:
+        await until_ready(ex)
+        copy = ex._replica
+        assert copy is not None
+        victims = [asyncio.create_task(ex.query(SLOW_COUNT, media_type=CSV)) for _ in range(3)]
+        await asyncio.sleep(0.5)
+        assert len(copy.busy) == 3
+        os.kill(copy.process.pid, signal.SIGKILL)
+        ex._memory.lose(copy, "killed by the test")
+        MemoryReplica._reap(copy)  # the reaping thread's work, done before the loop runs again
+        started = time.monotonic()
+        outcomes = await asyncio.gather(*victims)
+        # answered from disk; before, they waited out the time limit on sockets no one watched
+        assert {(o.body, o.lane) for o in outcomes} == {(b"n\r\n10000000\r\n", "disk")}
+        assert all(worker.sock is None for worker in copy.workers)  # closed once their queries ended
+        await until_ready(ex, losses=1)
+        for _ in range(20):  # the next replica's sockets may reuse those numbers: all are watched
+            started = time.monotonic()
+            assert (await ex.query("ASK {}", media_type=JSON)).lane == "memory"
+            assert time.monotonic() - started < 2.0
+
+    run(store_root, body, workers=3, timeout_s=10.0)
+
+
 def test_an_overrun_kills_the_replica_once_then_the_query_only_runs_on_disk(store_root: Path) -> None:
     async def body(ex: QueryExecutor) -> None:
         await until_ready(ex)
