@@ -281,7 +281,14 @@ def _resolve_overlaps(known: list[Mention], candidates: list[Mention], gazetteer
             continue
         alone.append(mention)
         if _is_container(mention):
-            continue  # a post, a visit ...: the known names inside stay mentions
+            # a post, a visit ...: the known names inside stay mentions ("chief of [X Customs]"),
+            # except a known one of the container's own type that ends with it: "deputy [director
+            # of Chongqing Customs]" is another post, not one the deputy's post names
+            for k in overlapping:
+                if k.end == mention.end and any(mention.types[0] in entity.types
+                                                for entity in gazetteer.lookup(k.label or k.text)):
+                    dropped_known.add((k.start, k.end))
+            continue
         inner = overlapping[0]
         named = _title_cased(mention.text) or mention.source in _NAMING_RULES
         of_it = _OF_BEFORE.search(fast_fold(mention.text[:inner.start - mention.start])) is not None

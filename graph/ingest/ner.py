@@ -122,6 +122,8 @@ president director chief secretary minister mayor governor chairman premier""".s
 _WORD = r"(?:[A-Z][\w'’.\-–&]*[\w]|[A-Z]|\d+(?:\+\d+)+|(?:19|20)\d\d|\d{1,2}(?:st|nd|rd|th)(?=\s+[A-Z]))"
 _PAREN = r"\((?:[A-Z][\w'’\-–]*)(?:\s+[A-Z][\w'’\-–]*){0,3}\)"
 _MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+# A date never continues a name: "Chongqing Customs on Thursday signed ..." names the customs alone.
+_DAY_NAMES = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 # "and" inside an organisation's name: only when one or two capitalised words and the head of a body
 # follow ("Development and Reform Commission", "Housing and Urban-Rural Development Department")
 _AND_IN_BODY = (r"\s+and(?=\s+(?:[A-Z][\w-]*\s+){1,2}(?:Commission|Committee|Bureau|Department|Administration"
@@ -133,9 +135,9 @@ _AND_IN_BODY = (r"\s+and(?=\s+(?:[A-Z][\w-]*\s+){1,2}(?:Commission|Committee|Bur
 _FIRST_WORD_OF_RUN = (r"[A-Z\d](?:(?<=[A-Z])(?:[\w'’.\-–&]*[\w]|)"
                       r"|(?<=\d)(?:\d*(?:\+\d+)+|(?<=1)9\d\d|(?<=2)0\d\d|\d?(?:st|nd|rd|th)(?=\s+[A-Z])))")
 # A run of capitalised words, joined by "of/for/on (the)" or a parenthesised name, by "and" only
-# inside the name of a body (above).
+# inside the name of a body (above); never into a month or a day of the week.
 _CHUNK = re.compile(
-    rf"{_FIRST_WORD_OF_RUN}(?:(?:\s+(?:of|for|on|de|the)(?:\s+the)?|{_AND_IN_BODY})?\s+(?!{_MONTH_NAMES})"
+    rf"{_FIRST_WORD_OF_RUN}(?:(?:\s+(?:of|for|on|de|the)(?:\s+the)?|{_AND_IN_BODY})?\s+(?!{_MONTH_NAMES}|{_DAY_NAMES})"
     rf"{_WORD}|\s+{_PAREN}(?=\s+[A-Z]))*")
 # "Belt and Road Initiative": one word, "and", then a name whose head says it is a programme
 _AND_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]+\s+and\s+$")

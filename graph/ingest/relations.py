@@ -457,8 +457,12 @@ def _group_before(text: str, ms: list[LinkDecision], end: int, kinds: frozenset[
     return group if _coordinated_kinds(group, kinds, untyped_min) else []
 
 
+# What may stand between the parties and the verb: auxiliaries, adverbs and when ("A and B on
+# Thursday signed ...", "... on March 18 signed ...", "... last week signed ...").
 _SIGN_HEAD = re.compile(r"(?:\s+(?:have|has|had|will|officially|formally|jointly|also|today|yesterday|finally"
-                        r"|successfully))*\s+$")
+                        r"|successfully|on\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+                        r"|(?:January|February|March|April|May|June|July|August|September|October|November"
+                        r"|December)\s+\d{1,2}(?:st|nd|rd|th)?)|(?:last|this)\s+(?:week|month)))*\s+$")
 # "signed", "inked" ... as whole words, any case. It starts with one plain class, every character the
 # first letter can be ignoring case ('\u0130', '\u0131': an 'i'; '\u017f': an 's'), so that re's search
 # skips ahead at C speed; then the word boundary before it ((?<!\w.)) and the same alternatives, in the

@@ -262,6 +262,12 @@ def test_a_persons_name_joined_and_a_posts_other_title_go_to_review() -> None:
     decisions = by_text(run(small, text, [candidate(text, "Director of Chongqing Customs District", "Post")]))
     post = decisions["Director of Chongqing Customs District"]
     assert (slug(post.iri), post.auto, post.new) == ("director", False, False)
+    # a known post at the end of a longer one is the longer one's title cut short: another post
+    text = "Li Ming, deputy director of Chongqing Customs, spoke."
+    decisions = by_text(run(small, text, [candidate(text, "deputy director of Chongqing Customs", "Post")]))
+    assert "director of Chongqing Customs" not in decisions  # before: linked to the Director's post
+    deputy = decisions["deputy director of Chongqing Customs"]
+    assert deputy.new and not deputy.auto
 
 
 # -- acronyms, new entities, overlaps --------------------------------------------------------------------------

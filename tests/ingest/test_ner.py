@@ -301,3 +301,11 @@ def test_mentions_are_whole_mentions(rules: CandidateFinder) -> None:
     for m in mentions:
         assert set(vars(m)) == {f.name for f in fields(Mention)}
         assert m == Mention(**vars(m)) and hash(m) == hash(Mention(**vars(m)))
+
+
+def test_a_day_or_a_month_never_continues_a_name(rules: CandidateFinder) -> None:
+    """News writes when between the subject and its verb: the name stops before it."""
+    for when in ("on Thursday", "on Monday", "on March"):
+        text = f"Chengdu Customs and Chongqing Customs {when} signed a framework agreement."
+        names = {m.text for m in _find(rules, text)}
+        assert "Chongqing Customs" in names and not any(when in name for name in names), names

@@ -623,3 +623,10 @@ def test_a_name_nested_in_a_body_is_not_the_party_but_one_in_a_post_still_counts
     assert ("memo", "hasSignatory", "yn-transport") in found
     assert ("memo", "hasSignatory", "yunnan") not in found
     assert ("director", "org:postIn", "lanzhou-customs") in found
+
+
+@pytest.mark.parametrize("when", ["on Thursday", "on March 18", "last week", "yesterday"])
+def test_when_between_the_parties_and_the_verb_is_still_a_signing(when: str) -> None:
+    relations = _relations(f"Lanzhou Customs and Xining Customs {when} signed a memorandum of cooperation.", CUSTOMS)
+    assert {t for t in _triples(relations) if t[1] == "hasSignatory"} == {
+        ("memo", "hasSignatory", "lanzhou-customs"), ("memo", "hasSignatory", "xining-customs")}
