@@ -72,15 +72,24 @@ class StatedDate:
     end: int
 
 
-def stated_date(text: str, document_date: str | None, start: int = 0, end: int | None = None
-                ) -> StatedDate | None:
-    """The first date stated in ``text[start:end]``; a missing year comes from ``document_date``."""
+def stated_date(text: str, document_date: str | None, start: int = 0, end: int | None = None,
+                *, deadlines: bool = True) -> StatedDate | None:
+    """The first date stated in ``text[start:end]``; a missing year comes from ``document_date``.
+
+    ``deadlines=False`` passes over a date that is a deadline ("by 2023", "before June"): what was
+    done (a signing) did not happen then, though what is planned may.
+
+    >>> stated_date("They signed it, to open a centre by 2023, in May 2022.", None, deadlines=False).value
+    '2022-05'
+    """
     stop = len(text) if end is None else end
     if not _DATE_CUE.search(text, start, stop):
         return None   # every pattern needs a digit, or "this year": most sentences have neither
     found: list[tuple[int, StatedDate]] = []
     for kind, pattern in _PATTERNS if _MONTH_CUE.search(text, start, stop) else _WITHOUT_MONTH:
         match = pattern.search(text, start, stop)
+        while match is not None and not deadlines and _is_deadline(text, match, start):
+            match = pattern.search(text, match.end(), stop)
         if match is None:
             continue
         value = _value(kind, match, document_date)
@@ -90,6 +99,17 @@ def stated_date(text: str, document_date: str | None, start: int = 0, end: int |
         return None
     # The earliest date of the text; of dates starting at one place, the most specific (listed first).
     return min(found, key=lambda item: item[0])[1]
+
+
+# What makes the date after it a deadline: "by", "before", "until", "no later than", "by the end of";
+# before the date's own words, or as its first word ("by 2023" is one match of the "y" pattern).
+_DEADLINE = re.compile(r"\b(?:by|before|until|till|no later than)\s+(?:the\s+end\s+of\s+)?(?:the\s+)?$", re.I)
+_DEADLINE_WORD = re.compile(r"(?:by|until|till|before)\b", re.I)
+
+
+def _is_deadline(text: str, match: re.Match[str], start: int) -> bool:
+    return (_DEADLINE_WORD.match(match.group()) is not None
+            or _DEADLINE.search(text, max(start, match.start() - 24), match.start()) is not None)
 
 
 def _value(kind: str, match: re.Match[str], document_date: str | None) -> tuple[str, bool] | None:

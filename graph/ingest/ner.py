@@ -396,6 +396,13 @@ def _chunks(text: str, start: int, end: int) -> Iterable[_Span]:
         yield _Span(c_start, c_end, "rule:name", types, rank=1)
 
 
+_LONE_FOR = re.compile(r"([A-Z][\w'’\-]*)\s+for\s+(?:the\s+)?(?=[A-Z])")
+# Nouns other than the head words above that start names with "for" ("Institute for ...").
+_KINDS_WITH_FOR = frozenset("""institute fund foundation agency alliance partnership academy school society
+union network organization organisation bank campaign action league chamber federation group company
+corporation centre center council commission committee""".split())
+
+
 @lru_cache(maxsize=65536)
 def _chunk_shape(raw: str) -> tuple[int, int, tuple[str, ...]] | None:
     """Where the name is in a capitalised run (offsets into ``raw``) and its head-word types; None if
@@ -414,6 +421,11 @@ def _chunk_shape(raw: str) -> tuple[int, int, tuple[str, ...]] | None:
     ordinal = _ORDINAL_FRONT.match(raw[c_start:c_end])
     if ordinal:  # "19th CPC": the ordinal counts sessions, it is not part of the name
         c_start += ordinal.end()
+    # "left Chongqing for Qinzhou Port": one proper noun, then "for", is a place and where to; a word
+    # that names a kind of thing makes one name of it ("Plan for ...", "Institute for ...")
+    lone = _LONE_FOR.match(raw, c_start, c_end)
+    if lone and lone.group(1).lower() not in _HEADS and lone.group(1).lower() not in _KINDS_WITH_FOR:
+        c_start = lone.end()
     c_start, c_end = _trim(raw, c_start, c_end)
     name = raw[c_start:c_end]
     # a head word alone ("the Bureau") points back to a name
@@ -768,6 +780,9 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
         add(m.start("person"), m.end("name"), "visit", ("Visit",))
     for m in _name_heads(sentence):
         name = m.group("name")
+        head = m.start("head") - m.start("name")
+        if all(word.lower() in _STOP or _DETERMINER.match(word + " ") for word in name[:head].split()):
+            continue  # "A freight train", "The railway": a common noun, no name before its head
         lead = re.match(r"(?:[A-Z][a-z]*\s+)+?(?=[A-Z])", name)
         s = m.start("name")
         if lead and lead.group().split()[0].lower() in _STOP:
@@ -914,7 +929,7 @@ def _agreement_label(sentence: str, match: re.Match[str], document_date: str | N
         after = _PARTIES_AFTER.search(sentence, match.end(), end) if "between" in behind or "by" in behind else None
         if after is not None:
             parties = (after.group("a"), after.group("b"))
-    date = stated_date(sentence, document_date)
+    date = stated_date(sentence, document_date, deadlines=False)  # when it was signed, not a deadline in it
     if parties is None and date is None:
         return None
     kind = fold(match.group("name")).replace('"', "")

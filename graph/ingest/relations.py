@@ -370,7 +370,7 @@ def _agreement_references(text: str, s_start: int, s_end: int, ms: list[LinkDeci
 
 def _relations(doc: IngestDocument, found: list[_Found], spans: list[tuple[int, int]]) -> list[Relation]:
     best: dict[tuple[str, str, str], Relation] = {}
-    dates: dict[tuple[int, int], StatedDate | None] = {}    # one date per sentence, looked for once
+    dates: dict[tuple[int, int, bool], StatedDate | None] = {}  # per sentence (and deadlines or not), looked for once
     for f in found:
         if f.object is not None and f.object.iri == f.subject.iri:
             continue
@@ -380,9 +380,11 @@ def _relations(doc: IngestDocument, found: list[_Found], spans: list[tuple[int, 
             f = replace(f, confidence=round(f.confidence - 0.1, 2))
         date = None
         if f.dated and f.modality != "stated":
-            if (s_start, s_end) not in dates:
-                dates[(s_start, s_end)] = stated_date(doc.text, doc.date, s_start, s_end)
-            date = dates[(s_start, s_end)]
+            # what was done did not happen "by 2023"; what is planned may
+            sentence_key = (s_start, s_end, f.modality != "done")
+            if sentence_key not in dates:
+                dates[sentence_key] = stated_date(doc.text, doc.date, s_start, s_end, deadlines=sentence_key[2])
+            date = dates[sentence_key]
         rel = Relation(subject=f.subject, predicate=f.predicate, object=f.object, quote=doc.text[f.start:f.end],
                        start=f.start, end=f.end, modality=f.modality, confidence=f.confidence, value=f.value,
                        date=date.value if date else None, date_inferred=bool(date and date.inferred), rule=f.rule)
@@ -503,7 +505,7 @@ def _signing(text: str, s_start: int, s_end: int, ms: list[LinkDecision], docume
                     start, end = agreement.mention.start, parties[-1].mention.end
         if agreement is not None and not parties and verb.group().lower() == "signed":
             # "the agreement ... signed by the two cities in July": no named parties, but the date
-            date = stated_date(text, document_date, verb.end(), s_end)
+            date = stated_date(text, document_date, verb.end(), s_end, deadlines=False)
             if date is not None and not re.search(r"[;:]", text[verb.end():date.start]):
                 out.append(_Found(agreement, "signedOn", None, agreement.mention.start, date.end, "done", 0.75,
                                   "signed-date", value=date.value))
@@ -514,7 +516,7 @@ def _signing(text: str, s_start: int, s_end: int, ms: list[LinkDecision], docume
             modality = "done"
         for party in parties:
             out.append(_Found(agreement, "hasSignatory", party, start, end, modality, 0.9, "signing"))
-        date = stated_date(text, document_date, s_start, s_end)
+        date = stated_date(text, document_date, s_start, s_end, deadlines=False)
         if date is not None and modality == "done":
             d_start, d_end = min(start, date.start), max(end, date.end)
             out.append(_Found(agreement, "signedOn", None, d_start, d_end, "done", 0.85, "signing-date",

@@ -309,3 +309,16 @@ def test_a_day_or_a_month_never_continues_a_name(rules: CandidateFinder) -> None
         text = f"Chengdu Customs and Chongqing Customs {when} signed a framework agreement."
         names = {m.text for m in _find(rules, text)}
         assert "Chongqing Customs" in names and not any(when in name for name in names), names
+
+
+def test_a_place_then_for_is_not_one_name_but_a_kind_then_for_is(rules: CandidateFinder) -> None:
+    text = "A train left Chongqing for Qinzhou Port on Monday. The Institute for Strategic Studies and the Plan for Western Ports agree."
+    names = {m.text for m in _find(rules, text)}
+    assert "Qinzhou Port" in names and "Chongqing for Qinzhou Port" not in names
+    assert {"Institute for Strategic Studies", "Plan for Western Ports"} <= names
+
+
+def test_an_article_before_a_head_word_is_no_name(rules: CandidateFinder) -> None:
+    names = {m.text for m in _find(rules, "A freight train carrying auto parts left. The Yuxinou freight train runs weekly.")}
+    assert "freight train" not in names and "A freight train" not in names
+    assert any("Yuxinou" in name for name in names)

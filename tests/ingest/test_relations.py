@@ -630,3 +630,14 @@ def test_when_between_the_parties_and_the_verb_is_still_a_signing(when: str) -> 
     relations = _relations(f"Lanzhou Customs and Xining Customs {when} signed a memorandum of cooperation.", CUSTOMS)
     assert {t for t in _triples(relations) if t[1] == "hasSignatory"} == {
         ("memo", "hasSignatory", "lanzhou-customs"), ("memo", "hasSignatory", "xining-customs")}
+
+
+def test_a_deadline_in_the_sentence_is_not_when_it_was_signed() -> None:
+    relations = _relations("Last month Lanzhou Customs and Xining Customs signed a memorandum of cooperation, "
+                           "which calls for a joint centre by 2023.", CUSTOMS)
+    assert ("memo", "hasSignatory", "lanzhou-customs") in _triples(relations)
+    assert not [r for r in relations if r.predicate == "signedOn"]
+    assert all(r.date != "2023" for r in relations)
+    dated = _relations("Lanzhou Customs and Xining Customs signed a memorandum of cooperation in May 2022 "
+                       "to open a joint centre by 2023.", CUSTOMS)
+    assert ("memo", "signedOn", "=2022-05") in _triples(dated)
