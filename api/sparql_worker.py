@@ -462,8 +462,9 @@ def replica_main(
         return
     name_process("coopgraph-mem")
     # Every thread before the memory cap: a thread's stack (8 MiB) is private writable memory, which
-    # RLIMIT_DATA counts, so four slots and the snapshot writer started after it took 40 MiB of the
-    # queries' budget (and a cheap query could then fail to allocate). No query comes before "ready".
+    # RLIMIT_DATA counts, so slots and the snapshot writer started after it took 8 MiB each of the
+    # queries' budget (72 MiB with the default 8 slots; with a small budget a cheap query could then
+    # fail to allocate). No query comes before "ready".
     for index, conn in enumerate(slots):
         threading.Thread(target=serve, args=(conn, memory, 0.0), name=f"replica-slot-{index}",
                          daemon=True).start()
