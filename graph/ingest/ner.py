@@ -393,9 +393,28 @@ def _chunks(text: str, start: int, end: int) -> Iterable[_Span]:
             types[0] in _PROGRAMME_TYPES else None
         if joined:
             c_start = joined.start()
+        if _BODY_OF.match(text, c_start, c_end):
+            # "Ministry of Industry and Information Technology": a body of two fields, both in its name
+            more = _AND_FIELD.match(text, c_end, end)
+            if more:
+                c_end = more.end()
         yield _Span(c_start, c_end, "rule:name", types, rank=1)
 
 
+# A ministry, department ... "of" fields, where the run stopped at "and" (_AND_IN_BODY takes "and" only
+# before a body's head word); the words after "and" are fields a body can be of, never a place or a
+# name ("the Ministry of Commerce and Sichuan" is two names).
+_BODY_OF = re.compile(r"(?:Ministry|Department|Commission|Bureau|Office|Administration)\s+of\s+(?:the\s+)?"
+                      r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?$")
+_FIELDS = (r"(?:Industry|Information|Technology|Development|Urban-Rural|Rural|Reform|Trade|Commerce|Tourism"
+           r"|Culture|Sports|Science|Education|Health|Resources|Environment|Ecology|Affairs|Planning"
+           r"|Construction|Transport|Transportation|Communications|Finance|Agriculture|Security|Safety"
+           r"|Social|Human|Natural|Water|Land|Forestry|Housing|Investment|Economy|Cooperation|Exchanges"
+           r"|Promotion|Informatization|Technological|Industrial|Urban|Regional|Economic)")
+_AND_FIELD = re.compile(rf"\s+and\s+{_FIELDS}(?:\s+{_FIELDS}){{0,2}}\b(?![\w-])")
+# "Singapore's Ministry of ...": whose ministry is not part of its name ("People's Government" is)
+_OWNER = re.compile(r"(?!People)[A-Z][\w-]*['’]s\s+(?=(?:Ministry|Department|Embassy|Consulate|Office|Bureau"
+                    r"|Commission)\b)")
 _LONE_FOR = re.compile(r"([A-Z][\w'’\-]*)\s+for\s+(?:the\s+)?(?=[A-Z])")
 # Nouns other than the head words above that start names with "for" ("Institute for ...").
 _KINDS_WITH_FOR = frozenset("""institute fund foundation agency alliance partnership academy school society
@@ -423,6 +442,9 @@ def _chunk_shape(raw: str) -> tuple[int, int, tuple[str, ...]] | None:
         c_start += ordinal.end()
     # "left Chongqing for Qinzhou Port": one proper noun, then "for", is a place and where to; a word
     # that names a kind of thing makes one name of it ("Plan for ...", "Institute for ...")
+    owner = _OWNER.match(raw, c_start, c_end)
+    if owner:
+        c_start = owner.end()
     lone = _LONE_FOR.match(raw, c_start, c_end)
     if lone and lone.group(1).lower() not in _HEADS and lone.group(1).lower() not in _KINDS_WITH_FOR:
         c_start = lone.end()
@@ -780,8 +802,8 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
         add(m.start("person"), m.end("name"), "visit", ("Visit",))
     for m in _name_heads(sentence):
         name = m.group("name")
-        head = m.start("head") - m.start("name")
-        if all(word.lower() in _STOP or _DETERMINER.match(word + " ") for word in name[:head].split()):
+        head_at = m.start("head") - m.start("name")
+        if all(word.lower() in _STOP or _DETERMINER.match(word + " ") for word in name[:head_at].split()):
             continue  # "A freight train", "The railway": a common noun, no name before its head
         lead = re.match(r"(?:[A-Z][a-z]*\s+)+?(?=[A-Z])", name)
         s = m.start("name")

@@ -322,3 +322,17 @@ def test_an_article_before_a_head_word_is_no_name(rules: CandidateFinder) -> Non
     names = {m.text for m in _find(rules, "A freight train carrying auto parts left. The Yuxinou freight train runs weekly.")}
     assert "freight train" not in names and "A freight train" not in names
     assert any("Yuxinou" in name for name in names)
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("The Ministry of Industry and Information Technology issued a plan.",
+     {"Ministry of Industry and Information Technology"}),
+    ("Singapore's Ministry of Trade and Industry welcomed it.", {"Ministry of Trade and Industry"}),
+    ("The Ministry of Housing and Urban-Rural Development and Chongqing Customs met.",
+     {"Ministry of Housing and Urban-Rural Development", "Chongqing Customs"}),
+    ("The Ministry of Commerce and Sichuan signed it.", {"Ministry of Commerce", "Sichuan"}),  # two names
+    ("Chongqing Municipal People's Government agreed.", {"Chongqing Municipal People's Government"}),
+])
+def test_a_body_of_two_fields_is_one_name_and_whose_body_it_is_is_not_part_of_it(
+        rules: CandidateFinder, text: str, names: set[str]) -> None:
+    assert {m.text for m in _find(rules, text)} == names
