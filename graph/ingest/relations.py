@@ -493,6 +493,12 @@ def _signing(text: str, s_start: int, s_end: int, ms: list[LinkDecision], docume
             parties = _group_before(text, ms, head.start(), PARTY, untyped_min=2)
             if parties:
                 start, end = parties[0].mention.start, agreement.mention.end
+            # "A signed a cooperation agreement with B (and C)": the other parties come after "with"
+            with_ = re.match(r"\s+with\s+", text[agreement.mention.end:s_end]) if len(parties) == 1 else None
+            if with_ is not None:
+                others = _group_after(text, ms, agreement.mention.end + with_.end(), PARTY, s_end)
+                if others:
+                    parties, end = parties + others, others[-1].mention.end
         if not parties:
             # "... a memorandum (...) signed by A and B" / "the agreement between A and B"
             by = re.match(r"\s+by\s+", text[verb.end():s_end])

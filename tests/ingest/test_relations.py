@@ -641,3 +641,14 @@ def test_a_deadline_in_the_sentence_is_not_when_it_was_signed() -> None:
     dated = _relations("Lanzhou Customs and Xining Customs signed a memorandum of cooperation in May 2022 "
                        "to open a joint centre by 2023.", CUSTOMS)
     assert ("memo", "signedOn", "=2022-05") in _triples(dated)
+
+
+def test_a_party_that_signed_with_others() -> None:
+    entities = {**CUSTOMS, "Kunming Customs": ("kunming-customs", ("CustomsDistrict",))}
+    relations = _relations("Lanzhou Customs signed a memorandum of cooperation with Xining Customs and Kunming Customs "
+                           "on Wednesday.", entities)
+    assert {t for t in _triples(relations) if t[1] == "hasSignatory"} == {
+        ("memo", "hasSignatory", "lanzhou-customs"), ("memo", "hasSignatory", "xining-customs"),
+        ("memo", "hasSignatory", "kunming-customs")}
+    alone = _relations("Lanzhou Customs signed a memorandum of cooperation with great care.", CUSTOMS)
+    assert not [r for r in alone if r.predicate == "hasSignatory"]  # one party is still no signing
