@@ -34,9 +34,11 @@ class QueryEngine(Protocol):
 
     async def query(self, text: str, *, media_type: str, default_graph_uris: Sequence[str] | None = None,
                     named_graph_uris: Sequence[str] | None = None, base_iri: str | None = None,
-                    info: QueryInfo | None = None) -> QueryOutcome:
+                    info: QueryInfo | None = None, stream: bool = False) -> QueryOutcome:
         """The answer to a query, serialised as ``media_type`` and cut at the row bound. ``info``:
-        the guard's inspection of ``text`` when the caller ran it already."""
+        the guard's inspection of ``text`` when the caller ran it already. ``stream``: the caller
+        only sends the body on, so it may be any bytes-like object or a
+        :class:`~api.ipc.BodyStream`; without it, the body is ``bytes``."""
 
     async def update(self, text: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update (the caller checked the client's right to write)."""

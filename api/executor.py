@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from coopgraph.api.ipc import SparqlWorkerError, start_forkserver_early
+from coopgraph.api.ipc import BodyStream, SparqlWorkerError, start_forkserver_early
 from coopgraph.api.replica import MemoryReplica, ReplicaCopy, ReplicaLost
 from coopgraph.api.sparql_worker import QueryJob, UpdateJob
 from coopgraph.api.suspects import Suspects
@@ -60,12 +60,20 @@ _RELOAD_AFTER_CHANGE_S = 0.5  # a burst of updates gets one copy, after it, not 
 
 @dataclass(frozen=True)
 class QueryOutcome:
-    body: bytes
+    # The answer's bytes; asked with ``stream=True``, a memoryview, or a large answer's
+    # BodyStream still arriving from the memory replica (see api.ipc.exchange).
+    body: bytes | memoryview | BodyStream
     media_type: str
     kind: str  # SELECT / ASK / CONSTRUCT / DESCRIBE
     truncated: bool
     rows: int | None
     lane: str = ""  # "memory" or "disk" for the embedded store (X-Coopgraph-Lane); "" elsewhere
+
+    def whole(self) -> bytes:
+        """The body as ``bytes`` (as it is when the query was not asked with ``stream=True``)."""
+        if isinstance(self.body, BodyStream):
+            raise TypeError("a streamed answer is read with async for, once")
+        return bytes(self.body)
 
 
 class QueryExecutor:
@@ -179,9 +187,13 @@ class QueryExecutor:
         named_graph_uris: Sequence[str] | None = None,
         base_iri: str | None = None,
         info: QueryInfo | None = None,
+        stream: bool = False,
     ) -> QueryOutcome:
         """Run a query in a worker. ``info``: ``inspect_query(text, self.limits)`` if the caller has
-        run it already (the endpoint needs the query form to negotiate); otherwise it is run here."""
+        run it already (the endpoint needs the query form to negotiate); otherwise it is run here.
+        ``stream``: the caller sends the body on as it comes (the SPARQL endpoint): the body is
+        not copied into ``bytes``, and a large answer from the memory replica is a
+        :class:`~api.ipc.BodyStream` returned as soon as its header is in."""
         if info is None:
             info = inspect_query(text, self.limits)
         if info.is_update:
@@ -197,14 +209,18 @@ class QueryExecutor:
         shape = info.shape or query_shape(text)
         bounded = self._engine_bounded(job, info.rows) if info.kind == "SELECT" else None
         try:
-            header, body, lane = await self._run_in_pool(("query", bounded or job), shape)
+            header, body, lane = await self._run_in_pool(("query", bounded or job), shape, stream)
         except QuerySyntaxError:
             if bounded is None or bounded.text == job.text:
                 raise
             # The parser's message must be about the user's text, not the LIMIT added to it.
-            header, body, lane = await self._run_in_pool(("query", job), shape)
+            header, body, lane = await self._run_in_pool(("query", job), shape, stream)
+        if body is None:
+            body = b""
+        elif not stream:
+            body = bytes(body)
         return QueryOutcome(
-            body=bytes(body) if body is not None else b"",
+            body=body,
             media_type=media_type,
             kind=info.kind,
             truncated=header["truncated"],
@@ -238,7 +254,8 @@ class QueryExecutor:
             await self._disk.write(UpdateJob(text, base_iri))
 
     # -- internals ------------------------------------------------------------------------------
-    async def _run_in_pool(self, msg: tuple[str, Any], shape: bytes) -> tuple[dict[str, Any], bytes | None, str]:
+    async def _run_in_pool(self, msg: tuple[str, Any], shape: bytes,
+                           stream: bool = False) -> tuple[dict[str, Any], Any, str]:
         """Answer from the memory replica when there is one and the query's shape is not
         quarantined or on probation; from a disk worker otherwise, or when the replica dies under
         the query (then as a suspect if it had run long)."""
@@ -249,7 +266,7 @@ class QueryExecutor:
                 and shape not in suspects.probation):
             ran_long = False
             try:
-                header, body = await self._memory.run(replica, msg, shape)
+                header, body = await self._memory.run(replica, msg, shape, stream=stream)
                 return header, body, "memory"
             except ReplicaLost as lost:
                 ran_long = lost.ran_s >= _SUSPECT_AFTER_S

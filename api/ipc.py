@@ -11,6 +11,12 @@ memory replica (:mod:`api.replica`); what runs at the other end is :mod:`api.spa
   thread hop: that was half of a small query's ~0.7 ms). The worker answers with one message
   (:func:`send_reply`): a small pickled header and the result body as raw bytes (never pickled),
   in ``multiprocessing.Connection``'s framing; a small answer is read with one system call.
+- **Large answers stream**: given a callback (the memory lane does, for ``/sparql``), :func:`exchange`
+  hands it the reply and a :class:`BodyStream` as soon as a successful reply's header has arrived,
+  when its body is over ``STREAM_OVER``; the rest of the body is then read
+  off the pipe at the worker's pace (the deadline and the slot are unaffected by how fast the HTTP
+  client reads) and handed on chunk by chunk, so a client that keeps up never has the whole answer
+  copied into this process.
 - **Replies as exceptions**: a closed pipe is :class:`WorkerDied`; an ``("err", code, message)``
   reply becomes the matching :mod:`graph.errors` exception (:func:`raise_for`).
 """
@@ -25,6 +31,8 @@ import pickle
 import socket
 import struct
 import sys
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
@@ -35,6 +43,8 @@ from coopgraph.graph.errors import QueryError, QuerySyntaxError
 
 __all__ = [
     "STOP_GRACE_S",
+    "STREAM_OVER",
+    "BodyStream",
     "SparqlWorkerError",
     "TimedOut",
     "Worker",
@@ -155,6 +165,8 @@ _HEADER = struct.Struct("!i")  # multiprocessing.Connection's framing: 4-byte bi
 _LONG_HEADER = struct.Struct("!Q")  # ... or -1 and an 8-byte length, for messages over 2 GiB
 _REPLY_HEADER = struct.Struct("!I")  # inside a reply: the length of its pickled header
 _FIRST_READ = 65536  # most answers arrive whole in one read of this size
+STREAM_OVER = 256 * 1024  # a body larger than this streams when the caller asks (see exchange)
+_CHUNK = 256 * 1024  # the most one read of a streamed body asks for
 
 
 def send_reply(conn: Connection, reply: tuple[Any, ...], body: bytes | None = None) -> None:
@@ -186,10 +198,10 @@ def read_reply(data: bytes | bytearray | memoryview) -> tuple[Any, memoryview]:
     return pickle.loads(view[_REPLY_HEADER.size:end]), view[end:]
 
 
-async def _read_message(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bytearray:
-    """One message as framed by ``Connection.send_bytes`` (or :func:`send_reply`): a first read of
-    up to 64 KiB (the whole of most answers, one system call), then the rest straight into a
-    buffer of the announced size. The worker sends one message per job, so nothing is read ahead."""
+async def _read_frame_start(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> tuple[bytearray, int, int]:
+    """The first read of a message framed by ``Connection.send_bytes`` (or :func:`send_reply`): up
+    to 64 KiB (the whole of most answers, one system call), with where the message starts in it
+    and its size."""
     first = bytearray(_FIRST_READ)
     got = 0
     while got < _HEADER.size + _LONG_HEADER.size:
@@ -204,9 +216,16 @@ async def _read_message(loop: asyncio.AbstractEventLoop, sock: socket.socket) ->
     if size == -1:
         (size,) = _LONG_HEADER.unpack_from(first, _HEADER.size)
         start += _LONG_HEADER.size
-    end = start + size
-    if got >= end:
-        return first[start:end]
+    del first[got:]
+    return first, start, size
+
+
+async def _read_rest(loop: asyncio.AbstractEventLoop, sock: socket.socket, first: bytearray, start: int,
+                     size: int) -> bytearray:
+    """The whole message of which ``first`` is the first read, straight into a buffer of its size."""
+    got = len(first)
+    if got >= start + size:
+        return first[start:start + size]
     buf = bytearray(size)
     view = memoryview(buf)
     view[: got - start] = memoryview(first)[start:got]
@@ -219,12 +238,80 @@ async def _read_message(loop: asyncio.AbstractEventLoop, sock: socket.socket) ->
     return buf
 
 
-async def exchange(worker: Worker, msg: tuple[str, Any]) -> tuple[Any, memoryview]:
-    """Send a job over the event loop and read its reply: (reply tuple, body view)."""
+async def _read_message(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bytearray:
+    """One whole message. The worker sends one message per job, so nothing is read ahead."""
+    first, start, size = await _read_frame_start(loop, sock)
+    return await _read_rest(loop, sock, first, start, size)
+
+
+class BodyStream:
+    """A reply body still arriving from a worker: ``size`` bytes in all, read by ``async for``.
+
+    The exchange pushes chunks as it reads them off the pipe; the reader (an HTTP response) takes
+    them as they come. A reader that stops (its client went away) calls :meth:`abandon`: later
+    chunks are dropped instead of kept. If the worker dies half-way the reader gets the error
+    after the chunks that did arrive (the response is then cut short of its Content-Length).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._chunks: deque[bytes | memoryview] = deque()
+        self._received = 0
+        self._error: BaseException | None = None
+        self._abandoned = False
+        self._more = asyncio.Event()
+
+    def push(self, chunk: bytes | memoryview) -> None:
+        self._received += len(chunk)
+        if not self._abandoned:
+            self._chunks.append(chunk)
+            self._more.set()
+
+    def fail(self, error: BaseException) -> None:
+        self._error = error
+        self._more.set()
+
+    def abandon(self) -> None:
+        self._abandoned = True
+        self._chunks.clear()
+
+    @property
+    def missing(self) -> int:
+        """Bytes still to come from the worker."""
+        return self.size - self._received
+
+    @property
+    def complete(self) -> bool:
+        return self._received >= self.size
+
+    async def __aiter__(self) -> AsyncIterator[bytes | memoryview]:
+        try:
+            while True:
+                if self._chunks:
+                    yield self._chunks.popleft()
+                elif self.complete:
+                    return
+                elif self._error is not None:
+                    raise self._error
+                else:
+                    self._more.clear()
+                    await self._more.wait()
+        finally:
+            self.abandon()  # whether it ended, failed or was closed half-way: keep nothing more
+
+
+async def exchange(worker: Worker, msg: tuple[str, Any],
+                   on_stream: Callable[[Any, BodyStream], None] | None = None) -> tuple[Any, Any]:
+    """Send a job over the event loop and read its reply: (reply tuple, body view).
+
+    With ``on_stream``, a successful reply whose body is over ``STREAM_OVER`` is handed to it as
+    (reply, :class:`BodyStream`) once its header is in, and this returns (reply, that stream) when
+    the last byte has been read: the caller keeps the slot (and its deadline) until then."""
     assert worker.sock is not None
     loop = asyncio.get_running_loop()
     payload = pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL)
     data = _HEADER.pack(len(payload)) + payload
+    stream: BodyStream | None = None
     try:
         try:  # a job fits in the pipe's buffer: one plain send, no future, no writer callback
             sent = worker.sock.send(data)
@@ -232,9 +319,36 @@ async def exchange(worker: Worker, msg: tuple[str, Any]) -> tuple[Any, memoryvie
             sent = 0
         if sent < len(data):
             await loop.sock_sendall(worker.sock, data[sent:])
-        return read_reply(await _read_message(loop, worker.sock))
+        if on_stream is None:
+            return read_reply(await _read_message(loop, worker.sock))
+        first, start, size = await _read_frame_start(loop, worker.sock)
+        if start + size <= len(first):
+            return read_reply(first[start:start + size])
+        (header_size,) = _REPLY_HEADER.unpack_from(first, start)
+        body_at = start + _REPLY_HEADER.size + header_size
+        body_size = start + size - body_at
+        if body_at > len(first) or body_size <= STREAM_OVER:
+            return read_reply(await _read_rest(loop, worker.sock, first, start, size))
+        reply = pickle.loads(memoryview(first)[start + _REPLY_HEADER.size:body_at])
+        if reply[0] != "ok":
+            return read_reply(await _read_rest(loop, worker.sock, first, start, size))
+        stream = BodyStream(body_size)
+        stream.push(bytes(memoryview(first)[body_at:]))
+        on_stream(reply, stream)
+        while not stream.complete:
+            chunk = await loop.sock_recv(worker.sock, min(_CHUNK, stream.missing))
+            if not chunk:
+                raise WorkerDied("the worker closed its pipe")
+            stream.push(chunk)
+        return reply, stream
     except (EOFError, OSError) as exc:
+        if stream is not None:
+            stream.fail(WorkerDied("the worker died while sending the answer"))
         raise WorkerDied from exc
+    except BaseException as exc:  # a deadline, a cancellation: the reader must not wait forever
+        if stream is not None:
+            stream.fail(exc if isinstance(exc, Exception) else WorkerDied("the exchange was cancelled"))
+        raise
 
 
 async def take(slots: asyncio.Queue[Any], gate: asyncio.Event, timeout_s: float) -> Any:

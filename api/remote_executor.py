@@ -150,6 +150,7 @@ class RemoteQueryExecutor:
         named_graph_uris: Sequence[str] | None = None,
         base_iri: str | None = None,
         info: QueryInfo | None = None,
+        stream: bool = False,  # noqa: ARG002 - the answer is whole here: its rows are counted and cut
     ) -> QueryOutcome:
         """Send a query to the engine and return its answer, bounded in time, bytes and rows."""
         if info is None:

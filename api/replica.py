@@ -36,7 +36,17 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from coopgraph.api.ipc import STOP_GRACE_S, Worker, WorkerDied, exchange, forget, forkserver_context, raise_for, take
+from coopgraph.api.ipc import (
+    STOP_GRACE_S,
+    BodyStream,
+    Worker,
+    WorkerDied,
+    exchange,
+    forget,
+    forkserver_context,
+    raise_for,
+    take,
+)
 from coopgraph.api.sparql_worker import replica_main
 from coopgraph.api.suspects import Suspects
 from coopgraph.graph.errors import QueryResourceError, QueryTimeoutError, StoreError
@@ -56,6 +66,16 @@ def _close_socket(worker: Worker) -> None:
     if worker.sock is not None:
         worker.sock.close()
         worker.sock = None
+
+
+def _settle(answer: asyncio.Future[Any], task: asyncio.Future[Any]) -> None:
+    """Give ``answer`` the outcome of ``task``: its result, its exception or its cancellation."""
+    if task.cancelled():
+        answer.cancel()
+    elif task.exception() is not None:
+        answer.set_exception(task.exception())  # type: ignore[arg-type]
+    else:
+        answer.set_result(task.result())
 
 
 class ReplicaLost(Exception):
@@ -180,7 +200,9 @@ class MemoryReplica:
         self._started = False
 
     # -- queries ----------------------------------------------------------------------------------
-    async def run(self, replica: ReplicaCopy, msg: tuple[str, Any], shape: bytes) -> Any:
+    async def run(self, replica: ReplicaCopy, msg: tuple[str, Any], shape: bytes, *, stream: bool = False) -> Any:
+        """(header, body) of the query in ``msg``; with ``stream``, a large body is a
+        :class:`~api.ipc.BodyStream` returned as soon as its header is in (see :func:`api.ipc.exchange`)."""
         try:
             worker = await take(replica.slots, self._gate, self.queue_timeout_s)
         except TimeoutError:
@@ -194,13 +216,27 @@ class MemoryReplica:
         # Shielded: a client that goes away does not stop the query (killing the replica would
         # cost every other query in it); the exchange finishes or meets its deadline, then the
         # slot goes back.
-        task = asyncio.ensure_future(self._exchange(replica, worker, msg, shape))
+        if not stream:
+            task = asyncio.ensure_future(self._exchange(replica, worker, msg, shape))
+            self._background.add(task)
+            task.add_done_callback(forget(self._background))
+            return await asyncio.shield(task)
+        # The answer is ``answer``: the exchange's outcome, or earlier, a large body's stream once
+        # its header is in (the exchange goes on reading it; the slot comes back when it is done).
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+        def streaming(reply: Any, body: BodyStream) -> None:
+            if not answer.done():
+                answer.set_result((reply[1], body))
+
+        task = asyncio.ensure_future(self._exchange(replica, worker, msg, shape, streaming))
         self._background.add(task)
         task.add_done_callback(forget(self._background))
-        return await asyncio.shield(task)
+        task.add_done_callback(lambda done: None if answer.done() else _settle(answer, done))
+        return await asyncio.shield(answer)
 
     async def _exchange(self, replica: ReplicaCopy, worker: Worker, msg: tuple[str, Any],
-                        shape: bytes) -> Any:
+                        shape: bytes, on_stream: Callable[[Any, BodyStream], None] | None = None) -> Any:
         started = time.monotonic()
         try:
             if not replica.alive:  # dropped between taking the slot and starting
@@ -208,7 +244,7 @@ class MemoryReplica:
                 raise ReplicaLost
             try:
                 async with asyncio.timeout(self.timeout_s):  # no task of its own, unlike wait_for
-                    reply, body = await exchange(worker, msg)
+                    reply, body = await exchange(worker, msg, on_stream)
             except TimeoutError:
                 self._suspects.remember(self._suspects.quarantine, shape)
                 self.lose(replica, "a query ran past the time limit")

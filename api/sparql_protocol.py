@@ -27,6 +27,7 @@ still being imported (:mod:`api.boot`).
 from __future__ import annotations
 
 import functools
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ from starlette.responses import Response
 
 from coopgraph.api import negotiation
 from coopgraph.api.engine import QueryEngine
+from coopgraph.api.ipc import BodyStream
 from coopgraph.api.errors import exception_response
 from coopgraph.api.negotiation import FORM, SPARQL_QUERY, SPARQL_UPDATE, accept_header
 from coopgraph.api.result_cache import CacheKey
@@ -49,6 +51,8 @@ from coopgraph.graph.query_guard import QueryInfo, QueryLimits, add_using_clause
 
 __all__ = ["asgi_app", "handles", "get", "post", "FAST_PATHS", "TRUNCATED_HEADER", "CACHE_HEADER",
            "LANE_HEADER"]
+
+log = logging.getLogger("coopgraph.api.executor")
 
 TRUNCATED_HEADER = "X-Coopgraph-Truncated"
 CACHE_HEADER = "X-Coopgraph-Cache"  # hit | miss, only when the result cache is on
@@ -261,10 +265,11 @@ async def _run_query(
                 named_graph_uris=named_graphs if protocol_dataset else None,
                 base_iri=base_iri,
                 info=info,
+                stream=True,
             )
         except QuerySyntaxError as exc:
             raise QuerySyntaxError(prefixed.explain(exc.message)) from None
-        if cache is not None:
+        if cache is not None and not isinstance(outcome.body, BodyStream):  # a stream is large and read once
             cache.put(key, outcome)
     headers = {"Vary": "Accept"}
     if cache is not None:
@@ -273,7 +278,31 @@ async def _run_query(
         headers[LANE_HEADER] = outcome.lane
     if outcome.truncated:
         headers[TRUNCATED_HEADER] = "true"
+    if isinstance(outcome.body, BodyStream):
+        return StreamedAnswer(outcome.body, media_type=media_type, headers=headers)
     return Response(outcome.body, media_type=media_type, headers=headers)
+
+
+class StreamedAnswer(Response):
+    """A large answer sent on chunk by chunk as it comes from the memory replica, with its
+    Content-Length (known from the start): a client sees a cut answer as incomplete."""
+
+    def __init__(self, body: BodyStream, *, media_type: str, headers: dict[str, str]) -> None:
+        self.stream = body
+        self.status_code = 200
+        self.media_type = media_type
+        self.background = None
+        self.init_headers({**headers, "Content-Length": str(body.size)})
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        try:
+            async for chunk in self.stream:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except Exception:
+            log.warning("an answer was cut short: the replica's process ended while sending it")
+            raise  # the server then closes the connection, short of the Content-Length
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def _run_update(

@@ -166,7 +166,7 @@ async def embed_sparql(request: Request, state: StateDep, G: ProjectionDep, sett
                                                     media_type=N_TRIPLES if graph_form else SPARQL_JSON)
     except QuerySyntaxError as exc:
         raise QuerySyntaxError(prefixed.explain(exc.message)) from None
-    H, cut = view_export.graph_from_triples(view_export.triples_of(outcome.body, graph_form), G,
+    H, cut = view_export.graph_from_triples(view_export.triples_of(outcome.whole(), graph_form), G,
                                             max_nodes=spec.limit)
     data = view_data(H, spec.with_(focus=None))
     data["title"] = spec.title or "Query result"
