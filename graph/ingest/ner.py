@@ -617,9 +617,14 @@ _NAME = (r"[A-Z][\w'’\-–]*(?:(?:\s+(?:of|for|on)(?:\s+the)?|" + _AND_IN_BODY
          r"\s+[A-Z][\w'’\-–.]*"
          r"|\s+\([A-Z][\w\-–]*\))*")
 _PERSON = r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}"
+# The lower-case kind of body that may follow a place's name in a post ("chairman of the Guangxi
+# regional government", "secretary of the Sichuan provincial party committee"): part of the name.
+_BODY_AFTER_NAME = (r"(?:\s+(?:(?:regional|provincial|municipal|city|county|district|prefectural)\s+)?"
+                    r"(?:people's\s+government|government|party\s+committee|committee|commission|bureau"
+                    r"|department|administration)(?:\s+(?:general\s+)?office)?\b)?")
 _POST_AFTER = re.compile(
     rf"(?P<person>{_PERSON}),\s+(?:the\s+)?(?P<post>(?i:{_TITLE_WORDS})(?:\s+(?:of|at)\s+(?:the\s+)?"
-    rf"(?P<org>{_NAME}))?)")
+    rf"(?P<org>{_NAME}{_BODY_AFTER_NAME}))?)")
 _BYLINE = re.compile(rf"^By\s+(?P<person>{_PERSON})\b")
 _AGREEMENT_KIND = r"(?:framework|strategic|cooperation|cooperative|trade|investment|\"package\"|package)\s+"
 _AGREEMENT = re.compile(

@@ -108,6 +108,19 @@ def test_a_person_and_the_post_they_hold(rules: CandidateFinder) -> None:
     assert found["Xi Jinping"].types == ("Person",)
 
 
+def test_a_post_of_a_places_body_written_in_lower_case_keeps_the_body(rules: CandidateFinder) -> None:
+    text = ("The deal was signed by Chen Wu, chairman of the Guangxi regional government, and Li Hong, "
+            "secretary of the Sichuan provincial party committee, in Nanning. Wang Bo, mayor of Chongqing, "
+            "spoke, as did Zhao Lei, director of the Nanning government office.")
+    found = _by_text(_find(rules, text))
+    assert found["chairman of the Guangxi regional government"].types == ("Post",)
+    assert "chairman of the Guangxi" not in found                 # never cut at the place
+    assert found["Guangxi regional government"].source == "rule:post-organisation"
+    assert found["secretary of the Sichuan provincial party committee"].types == ("Post",)
+    assert found["mayor of Chongqing"].types == ("Post",)          # a place alone stays a place
+    assert found["director of the Nanning government office"].types == ("Post",)
+
+
 def test_posts_and_people_of_the_seed_articles(rules: CandidateFinder) -> None:
     memorandum = _by_text(_find(rules, MEMORANDUM_ARTICLE.read_text(encoding="utf-8"), "2019-12"))
     assert memorandum["Shanwei"].types == ("Person",)
