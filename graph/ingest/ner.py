@@ -637,7 +637,8 @@ _PARTIES_BEFORE = re.compile(rf"(?P<a>{_NAME})\s+and\s+(?:the\s+)?(?P<b>{_NAME})
 _SIGNING_WORDS = ("sign", "inked", "concluded", "entered")
 _PARTIES_AFTER = re.compile(rf"\b(?:between|by)\s+(?:the\s+)?(?P<a>{_NAME})\s+and\s+(?:the\s+)?(?P<b>{_NAME})")
 _MECHANISM = re.compile(
-    r"\b(?P<name>(?:cooperation|cooperative|consultation|coordination|clearance|liaison|dialogue)\s+mechanism"
+    r"\b(?P<name>(?:[Cc]ooperation|[Cc]ooperative|[Cc]onsultation|[Cc]oordination|clearance|liaison|[Dd]ialogue)"
+    r"\s+mechanism"
     r"(?:\s+of\s+(?!the\b)[a-z]+(?:\s+[a-z]+)?(?=[\s,.;]))?)")
 # Words that may stand before "cooperation mechanism" in its name (besides capitalised, numbered and
 # hyphenated words): what it is about, never a verb or a preposition.

@@ -121,6 +121,13 @@ def test_a_post_of_a_places_body_written_in_lower_case_keeps_the_body(rules: Can
     assert found["director of the Nanning government office"].types == ("Post",)
 
 
+def test_a_mechanism_whose_name_is_capitalised_is_one_name(rules: CandidateFinder) -> None:
+    text = "Yunnan Province is a member of the Lancang-Mekong Cooperation mechanism, which promotes trade."
+    found = _by_text(_find(rules, text))
+    assert found["Lancang-Mekong Cooperation mechanism"].types == ("CooperationMechanism",)
+    assert "Lancang-Mekong Cooperation" not in found
+
+
 def test_posts_and_people_of_the_seed_articles(rules: CandidateFinder) -> None:
     memorandum = _by_text(_find(rules, MEMORANDUM_ARTICLE.read_text(encoding="utf-8"), "2019-12"))
     assert memorandum["Shanwei"].types == ("Person",)

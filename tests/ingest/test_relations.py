@@ -321,6 +321,14 @@ def test_untyped_names_take_the_kind_of_the_names_they_are_listed_with() -> None
     assert not _relations("Laos and Myanmar signed a cooperation agreement.", signing)
 
 
+def test_a_place_that_is_a_member_of_a_mechanism() -> None:
+    entities = {"Yunnan Province": ("yunnan", ("Province",)),
+                "Lancang-Mekong Cooperation mechanism": ("lmc", ("CooperationMechanism",))}
+    text = "Yunnan Province is a member of the Lancang-Mekong Cooperation mechanism, which promotes trade."
+    (member,) = _relations(text, entities)
+    assert (_triples([member]), member.modality) == ({("lmc", "hasMember", "yunnan")}, "stated")
+
+
 def test_a_post_names_its_body_in_a_longer_form() -> None:
     text = ("Li Ping, Director of Kunming Customs District, said that they will promote the Mekong Corridor. "
             "Kunming Customs is busy.")
