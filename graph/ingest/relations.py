@@ -925,8 +925,9 @@ def _connects(text: str, s_end: int, ms: list[LinkDecision]) -> list[_Found]:
 
 _IN = re.compile(r",?\s+(?:(?:which\s+is\s+|is\s+|are\s+)?located\s+in|situated\s+in|in)\s+(?:the\s+)?", re.I)
 _BASED = re.compile(r",?\s+(?:(?:which\s+is\s+|is\s+)?(?:based|headquartered|seated)\s+in)\s+(?:the\s+)?", re.I)
-# "Kunming, the capital of Yunnan": an apposition naming what kind of place it is and where
-_APPOSITION = re.compile(r",\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:capital|city|county|town|district|port|hub"
+# "Kunming, the capital of Yunnan": an apposition naming what kind of place it is and where; news
+# style drops the article ("Kunming, capital of Yunnan"), and then the kind comes at once
+_APPOSITION = re.compile(r",\s+(?:(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?)?(?:capital|city|county|town|district|port|hub"
                          r"|municipality|province|prefecture)\s+(?:of|in)\s+(?:the\s+)?", re.I)
 _PART = re.compile(r",?\s+(?:(?:which\s+is\s+|is\s+)?(?:a\s+|an\s+)?(?:part|component)\s+of)\s+(?:the\s+)?", re.I)
 

@@ -378,6 +378,10 @@ def test_an_apposition_says_where_a_place_lies() -> None:
     relations = _relations("Officials met in Kunming, the capital of Yunnan, last week.", entities)
     assert _triples(relations) == {("kunming", "locatedIn", "yunnan")}
     assert relations[0].quote == "Kunming, the capital of Yunnan" and relations[0].modality == "stated"
+    # news style drops the article; then the kind of place must come at once
+    bare = _relations("They signed it in Kunming, capital of Yunnan, on Friday.", entities)
+    assert _triples(bare) == {("kunming", "locatedIn", "yunnan")} and bare[0].quote == "Kunming, capital of Yunnan"
+    assert _relations("They signed it in Kunming, officials of Yunnan said.", entities) == []
 
 
 def test_coordinated_subjects_all_do_what_the_last_one_does() -> None:
