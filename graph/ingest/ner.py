@@ -165,7 +165,9 @@ _TITLE_FRONT = re.compile(_TITLE_WORDS + r"\s+(?:of|at)\s+(?:the\s+)?")
 _FIRST_WORD = re.compile(r"[A-Za-z]+(?:\s+|$)")
 _ORDINAL_FRONT = re.compile(r"\d+(?:st|nd|rd|th)\s+(?=\S+$)")
 _NUMBERISH = re.compile(r"[\d\s,.+%-]+|(?:19|20)\d\d\w*")
-_MONTH_DAY = re.compile(rf"(?:{_MONTH_NAMES})(?:\s+\d+)?", re.IGNORECASE)
+# a month, written out or abbreviated ("Nov. 2" of a dateline), with or without its day
+_MONTH_DAY = re.compile(rf"(?:{_MONTH_NAMES}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?)(?:\s+\d+)?",
+                        re.IGNORECASE)
 _WEEKDAY = re.compile(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)", re.IGNORECASE)
 _INITIALS_END = re.compile(r"[A-Z]\.[A-Z]?$")
 _HEAD_NOISE = re.compile(r"\s*\([^)]*\)$|\s+(?:p\.\s?r\.\s?china|prc|p\.r\.c)$")
@@ -412,9 +414,9 @@ _FIELDS = (r"(?:Industry|Information|Technology|Development|Urban-Rural|Rural|Re
            r"|Social|Human|Natural|Water|Land|Forestry|Housing|Investment|Economy|Cooperation|Exchanges"
            r"|Promotion|Informatization|Technological|Industrial|Urban|Regional|Economic)")
 _AND_FIELD = re.compile(rf"\s+and\s+{_FIELDS}(?:\s+{_FIELDS}){{0,2}}\b(?![\w-])")
-# "Singapore's Ministry of ...": whose ministry is not part of its name ("People's Government" is)
-_OWNER = re.compile(r"(?!People)[A-Z][\w-]*['’]s\s+(?=(?:Ministry|Department|Embassy|Consulate|Office|Bureau"
-                    r"|Commission)\b)")
+# "Singapore's Ministry of ...", "China's Western Development Strategy": whose it is is not part of
+# its name; "People's Government", "All-China Women's Federation" are names with a possessive inside
+_OWNER = re.compile(r"(?!(?:People|Women|Children|Workers|Farmers|Men)['’])[A-Z][\w-]*['’]s\s+(?=[A-Z])")
 _LONE_FOR = re.compile(r"([A-Z][\w'’\-]*)\s+for\s+(?:the\s+)?(?=[A-Z])")
 # Nouns other than the head words above that start names with "for" ("Institute for ...").
 _KINDS_WITH_FOR = frozenset("""institute fund foundation agency alliance partnership academy school society
@@ -696,6 +698,12 @@ _SHARED_HEAD = re.compile(
     r"(?P<head>(?:[a-z][\w-]*\s+){0,2}(?:cooperation|railways?|corridors?|freight\s+trains?|economic\s+zones?"
     r"|free\s+trade\s+zones?|new\s+areas?|customs|expressways?|highways?|pipelines?|ports?))\b")
 _FIRST_CONJUNCT = re.compile(r"(?<![\w-])[A-Z]\w*(?:-[A-Z]\w*)*$")
+# The lower-case words a shared head may have before its last word ("cross-border railways", "pilot
+# free trade zones"): hyphenated ones and these. Any other word is more likely a verb of a headline
+# ("Chengdu and Chongqing launch joint customs clearance platform") than part of two names.
+_SHARED_HEAD_MODIFIERS = _MECHANISM_MODIFIERS | frozenset("""free pilot comprehensive bonded economic high speed
+freight development new special integrated container sea land rail railway river inland dry express
+expressway highway oil gas""".split())
 
 # The literal words a rule's regex cannot match without: a rule runs only on a sentence holding one
 # of them (a few substring tests cost far less than a regex tried at every word). Words of a
@@ -842,6 +850,8 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
         if first is None or first.group().lower() in _STOP:
             continue
         head = " ".join(m.group("head").split())
+        if not all("-" in w or w in _SHARED_HEAD_MODIFIERS for w in head.split()[:-1]):
+            continue
         singular = head[:-1] if head.endswith("s") and not head.endswith(("customs", "ss")) else head
         shared = head_types(f"{m.group('b')} {singular}")
         if not shared:

@@ -285,6 +285,13 @@ def test_a_shared_head_names_the_first_conjunct(rules: CandidateFinder) -> None:
     assert found["Horgos free trade zones"].label == "Horgos free trade zone"
 
 
+def test_a_headlines_verb_is_no_shared_head(rules: CandidateFinder) -> None:
+    found = _by_text(_find(rules, "Chengdu and Chongqing launch joint customs clearance platform"))
+    assert not any("launch" in name for name in found)
+    found = _by_text(_find(rules, "Trains run on the China-Laos and China-Vietnam cross-border railways."))
+    assert found["China-Laos"].label == "China-Laos cross-border railway"
+
+
 def test_and_inside_a_bodys_name_and_weekdays(rules: CandidateFinder) -> None:
     text = ("Zhou Min, deputy director of Guizhou Provincial Housing and Construction Department, said on "
             "Friday that the Hunan and Hubei teams met.")
@@ -352,6 +359,9 @@ def test_an_article_before_a_head_word_is_no_name(rules: CandidateFinder) -> Non
      {"Ministry of Housing and Urban-Rural Development", "Chongqing Customs"}),
     ("The Ministry of Commerce and Sichuan signed it.", {"Ministry of Commerce", "Sichuan"}),  # two names
     ("Chongqing Municipal People's Government agreed.", {"Chongqing Municipal People's Government"}),
+    ("China's Western Development Strategy gained.", {"Western Development Strategy"}),
+    ("The All-China Women's Federation agreed.", {"All-China Women's Federation"}),
+    ("CHENGDU, Nov. 2 -- Chengdu Customs opened on Sept. 3.", {"Chengdu Customs"}),  # no month, no dateline
 ])
 def test_a_body_of_two_fields_is_one_name_and_whose_body_it_is_is_not_part_of_it(
         rules: CandidateFinder, text: str, names: set[str]) -> None:
