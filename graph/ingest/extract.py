@@ -11,10 +11,12 @@ death: see ``_pool_extractions``).
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.pool
 import os
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
@@ -42,6 +44,8 @@ CHUNKSIZE = 16
 # Tasks in flight per worker: enough that a worker never waits for the next one, few enough that
 # memory stays bounded whatever the number of documents (Pool.imap would read the whole input at once).
 _AHEAD_PER_JOB = 2
+# How long a run that stops early waits for the tasks it sent before it terminates the workers.
+_WIND_DOWN_S = 10.0
 _PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): a signal the kernel sends when the parent dies
 
 
@@ -94,8 +98,8 @@ def _pool_extractions(docs: Iterator[IngestDocument], ctx: IngestContext, *, job
                       method: str) -> Iterator[Extraction]:
     """How the workers are kept from outliving the run:
 
-    - the pool is terminated (its workers sent SIGTERM and joined) in ``finally``: on the caller's
-      error, on Ctrl-C (KeyboardInterrupt), and when the caller drops the iterator early;
+    - the pool is wound down in ``finally``: on the caller's error, on Ctrl-C (KeyboardInterrupt),
+      and when the caller drops the iterator early (see :func:`_wind_down`);
     - SIGTERM to this process, whose default action would kill it without any ``finally``, raises
       SystemExit(143) here while the pool runs (when no handler of the caller's is installed): at
       the pool loop's next step, within 50 ms while it waits for a result. Not from the signal
@@ -115,9 +119,9 @@ def _pool_extractions(docs: Iterator[IngestDocument], ctx: IngestContext, *, job
         portable = IngestContext(ctx.gazetteer, type(ctx.finder)(model=ctx.finder.model), ctx.base)
     pool = multiprocessing.get_context(method).Pool(jobs, initializer=_start_worker,
                                                     initargs=(portable, os.getpid()))
+    ahead: deque[AsyncResult[list[Extraction]]] = deque()
     try:
         with _sigterm_exits() as stop:
-            ahead: deque[AsyncResult[list[Extraction]]] = deque()
             while chunk := list(islice(docs, chunksize)):
                 stop.check()
                 ahead.append(pool.apply_async(_extract_chunk, (chunk,)))
@@ -125,10 +129,27 @@ def _pool_extractions(docs: Iterator[IngestDocument], ctx: IngestContext, *, job
                     yield from stop.result(ahead.popleft())
             while ahead:
                 yield from stop.result(ahead.popleft())
-        pool.close()
     finally:
+        _wind_down(pool, ahead)
+
+
+def _wind_down(pool: multiprocessing.pool.Pool, ahead: deque[AsyncResult[list[Extraction]]]) -> None:
+    """Stop the pool without killing a worker in the middle of writing a result.
+
+    ``Pool.terminate`` SIGTERMs workers wherever they are; one killed while it holds the result
+    queue's lock leaves that lock taken for ever, and ``terminate`` itself then hangs joining the
+    thread that waits for it (seen in this test suite: a run dropped early, tasks in flight). So the
+    pool is closed and the tasks already sent are let finish (at most ``_AHEAD_PER_JOB`` per
+    worker, a second or two), then the workers leave on their own; only a task still running after
+    ``_WIND_DOWN_S`` (a worker stuck in a document) gets them terminated.
+    """
+    pool.close()
+    deadline = time.monotonic() + _WIND_DOWN_S
+    for pending in ahead:
+        pending.wait(max(0.0, deadline - time.monotonic()))
+    if not all(pending.ready() for pending in ahead):
         pool.terminate()
-        pool.join()
+    pool.join()
 
 
 class _Stop:
