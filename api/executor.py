@@ -61,7 +61,7 @@ _RELOAD_AFTER_CHANGE_S = 0.5  # a burst of updates gets one copy, after it, not 
 @dataclass(frozen=True)
 class QueryOutcome:
     # The answer's bytes; asked with ``stream=True``, a memoryview, or a large answer's
-    # BodyStream still arriving from the memory replica (see api.ipc.exchange).
+    # BodyStream still arriving from the process that ran the query (see api.ipc.exchange).
     body: bytes | memoryview | BodyStream
     media_type: str
     kind: str  # SELECT / ASK / CONSTRUCT / DESCRIBE
@@ -192,7 +192,7 @@ class QueryExecutor:
         """Run a query in a worker. ``info``: ``inspect_query(text, self.limits)`` if the caller has
         run it already (the endpoint needs the query form to negotiate); otherwise it is run here.
         ``stream``: the caller sends the body on as it comes (the SPARQL endpoint): the body is
-        not copied into ``bytes``, and a large answer from the memory replica is a
+        not copied into ``bytes``, and a large answer is a
         :class:`~api.ipc.BodyStream` returned as soon as its header is in."""
         if info is None:
             info = inspect_query(text, self.limits)
@@ -272,7 +272,7 @@ class QueryExecutor:
                 ran_long = lost.ran_s >= _SUSPECT_AFTER_S
             suspects.probation[shape] = suspects.probation.get(shape, 0) + 1
             try:
-                header, body = await self._disk.run(msg, shape, suspect=suspect or ran_long)
+                header, body = await self._disk.run(msg, shape, suspect=suspect or ran_long, stream=stream)
             except (QueryResourceError, QueryTimeoutError):
                 if ran_long:  # a likely culprit that could not be cleared on disk: off the replica
                     suspects.remember(suspects.quarantine, shape)
@@ -282,7 +282,7 @@ class QueryExecutor:
                 if left:
                     suspects.probation[shape] = left
             return header, body, "disk"
-        header, body = await self._disk.run(msg, shape, suspect=suspect)
+        header, body = await self._disk.run(msg, shape, suspect=suspect, stream=stream)
         return header, body, "disk"
 
     @asynccontextmanager

@@ -11,7 +11,7 @@ memory replica (:mod:`api.replica`); what runs at the other end is :mod:`api.spa
   thread hop: that was half of a small query's ~0.7 ms). The worker answers with one message
   (:func:`send_reply`): a small pickled header and the result body as raw bytes (never pickled),
   in ``multiprocessing.Connection``'s framing; a small answer is read with one system call.
-- **Large answers stream**: given a callback (the memory lane does, for ``/sparql``), :func:`exchange`
+- **Large answers stream**: given a callback (both lanes give one for ``/sparql``), :func:`exchange`
   hands it the reply and a :class:`BodyStream` as soon as a successful reply's header has arrived,
   when its body is over ``STREAM_OVER``; the rest of the body is then read
   off the pipe at the worker's pace (the deadline and the slot are unaffected by how fast the HTTP
@@ -56,6 +56,7 @@ __all__ = [
     "take",
     "forkserver_context",
     "raise_for",
+    "settle",
     "start_forkserver_early",
 ]
 
@@ -349,6 +350,17 @@ async def exchange(worker: Worker, msg: tuple[str, Any],
         if stream is not None:
             stream.fail(exc if isinstance(exc, Exception) else WorkerDied("the exchange was cancelled"))
         raise
+
+
+def settle(answer: asyncio.Future[Any], task: asyncio.Future[Any]) -> None:
+    """Give ``answer`` the outcome of ``task``: its result, its exception or its cancellation (for an
+    answer a streamed body resolves before its exchange is over)."""
+    if task.cancelled():
+        answer.cancel()
+    elif (error := task.exception()) is not None:
+        answer.set_exception(error)
+    else:
+        answer.set_result(task.result())
 
 
 async def take(slots: asyncio.Queue[Any], gate: asyncio.Event, timeout_s: float) -> Any:

@@ -45,6 +45,7 @@ from coopgraph.api.ipc import (
     forget,
     forkserver_context,
     raise_for,
+    settle,
     take,
 )
 from coopgraph.api.sparql_worker import replica_main
@@ -66,16 +67,6 @@ def _close_socket(worker: Worker) -> None:
     if worker.sock is not None:
         worker.sock.close()
         worker.sock = None
-
-
-def _settle(answer: asyncio.Future[Any], task: asyncio.Future[Any]) -> None:
-    """Give ``answer`` the outcome of ``task``: its result, its exception or its cancellation."""
-    if task.cancelled():
-        answer.cancel()
-    elif task.exception() is not None:
-        answer.set_exception(task.exception())  # type: ignore[arg-type]
-    else:
-        answer.set_result(task.result())
 
 
 class ReplicaLost(Exception):
@@ -232,7 +223,7 @@ class MemoryReplica:
         task = asyncio.ensure_future(self._exchange(replica, worker, msg, shape, streaming))
         self._background.add(task)
         task.add_done_callback(forget(self._background))
-        task.add_done_callback(lambda done: None if answer.done() else _settle(answer, done))
+        task.add_done_callback(lambda done: None if answer.done() else settle(answer, done))
         return await asyncio.shield(answer)
 
     async def _exchange(self, replica: ReplicaCopy, worker: Worker, msg: tuple[str, Any],

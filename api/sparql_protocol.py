@@ -284,7 +284,7 @@ async def _run_query(
 
 
 class StreamedAnswer(Response):
-    """A large answer sent on chunk by chunk as it comes from the memory replica, with its
+    """A large answer sent on chunk by chunk as it comes from the process that ran the query, with its
     Content-Length (known from the start): a client sees a cut answer as incomplete."""
 
     def __init__(self, body: BodyStream, *, media_type: str, headers: dict[str, str]) -> None:
@@ -300,7 +300,7 @@ class StreamedAnswer(Response):
             async for chunk in self.stream:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except Exception:
-            log.warning("an answer was cut short: the replica's process ended while sending it")
+            log.warning("an answer was cut short: the process that ran the query ended while sending it")
             raise  # the server then closes the connection, short of the Content-Length
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 

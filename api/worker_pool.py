@@ -23,11 +23,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from coopgraph.api.ipc import (
+    BodyStream,
     TimedOut,
     Worker,
     WorkerDied,
@@ -36,6 +38,7 @@ from coopgraph.api.ipc import (
     forkserver_context,
     raise_for,
     read_reply,
+    settle,
     take,
 )
 from coopgraph.api.sparql_worker import UpdateJob, worker_main
@@ -78,6 +81,7 @@ class DiskPool:
         # everything else while a heavy query waits out its deadline.
         self._heavy_share = asyncio.Semaphore(max(1, workers - 1))
         self._replacing: set[asyncio.Task[None]] = set()
+        self._streaming: set[asyncio.Task[Any]] = set()  # exchanges reading a streamed body
 
     def in_thread(self, fn: Any, *args: Any) -> asyncio.Future[Any]:
         return asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
@@ -143,11 +147,12 @@ class DiskPool:
         else:
             await self.in_thread(writer.stop)
 
-    async def _exchange_with_deadline(self, worker: Worker, msg: tuple[str, Any]) -> Any:
+    async def _exchange_with_deadline(self, worker: Worker, msg: tuple[str, Any],
+                                      on_stream: Callable[[Any, BodyStream], None] | None = None) -> Any:
         """The event-loop version of :meth:`_roundtrip`, for query workers."""
         try:
             async with asyncio.timeout(self.timeout_s):  # no task of its own, unlike wait_for
-                reply, body = await exchange(worker, msg)
+                reply, body = await exchange(worker, msg, on_stream)
         except TimeoutError:
             worker.process.kill()
             raise TimedOut from None
@@ -170,10 +175,40 @@ class DiskPool:
                 raise
         return worker
 
-    async def run(self, msg: tuple[str, Any], shape: bytes, *, suspect: bool = False) -> Any:
-        """Answer on a disk worker; a suspect waits for the heavy share first."""
+    async def run(self, msg: tuple[str, Any], shape: bytes, *, suspect: bool = False, stream: bool = False) -> Any:
+        """Answer on a disk worker; a suspect waits for the heavy share first. With ``stream``, a
+        large body is a :class:`~api.ipc.BodyStream` returned once its header is in."""
+        if stream:
+            return await self._run_streaming(msg, shape, suspect)
+        return await self._run_in_share(msg, shape, suspect)
+
+    async def _run_streaming(self, msg: tuple[str, Any], shape: bytes, suspect: bool) -> Any:
+        """:meth:`run` whose answer comes back as soon as a large body's header is in: the exchange
+        goes on in a task of its own, reads the rest off the pipe and gives the worker back. A
+        client that goes away before that cancels the exchange (the worker is killed, as without
+        streaming); after it, the body is read to its end whatever the client does."""
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+        def streaming(reply: Any, body: BodyStream) -> None:
+            if not answer.done():
+                answer.set_result((reply[1], body))
+
+        task = asyncio.ensure_future(self._run_in_share(msg, shape, suspect, streaming))
+        self._streaming.add(task)
+        task.add_done_callback(forget(self._streaming))
+        task.add_done_callback(lambda done: None if answer.done() else settle(answer, done))
+        try:
+            return await answer
+        except asyncio.CancelledError:
+            if not task.done():
+                task.cancel()  # no answer yet: stop the work (the worker is killed and replaced)
+            raise
+
+    async def _run_in_share(self, msg: tuple[str, Any], shape: bytes, suspect: bool,
+                            on_stream: Callable[[Any, BodyStream], None] | None = None) -> Any:
+        """On a worker; a suspect waits for the heavy share first."""
         if not suspect:
-            return await self._run_on_worker(msg, shape)
+            return await self._run_on_worker(msg, shape, on_stream)
         try:
             await asyncio.wait_for(self._heavy_share.acquire(), self.queue_timeout_s)
         except TimeoutError:
@@ -181,15 +216,16 @@ class DiskPool:
                 "queries like this one are running already; try again later or simplify the query"
             ) from None
         try:
-            return await self._run_on_worker(msg, shape)
+            return await self._run_on_worker(msg, shape, on_stream)
         finally:
             self._heavy_share.release()
 
-    async def _run_on_worker(self, msg: tuple[str, Any], shape: bytes) -> Any:
+    async def _run_on_worker(self, msg: tuple[str, Any], shape: bytes,
+                             on_stream: Callable[[Any, BodyStream], None] | None = None) -> Any:
         worker = await self._take_slot()
         started = time.monotonic()
         try:
-            result = await self._exchange_with_deadline(worker, msg)
+            result = await self._exchange_with_deadline(worker, msg, on_stream)
         except asyncio.CancelledError:
             # The client went away mid-exchange: stop the work now; the pipe is mid-message, so
             # the worker cannot be reused.

@@ -62,6 +62,31 @@ def test_a_large_answer_streams_from_the_replica_and_equals_the_whole_answer(big
     run_executor(big_store, body, workers=1, replica_max_triples=10 * ROWS)
 
 
+def test_the_disk_lane_streams_too_and_its_worker_serves_the_next_query(big_store: Path) -> None:
+    """No replica: one disk worker answers a large query three times, streamed, each read to the end
+    while the next is asked; a small query then still finds the worker; a client that stops waiting
+    before the answer comes costs that worker (killed, replaced), not the next answer."""
+
+    async def body(ex: QueryExecutor) -> None:
+        whole = await ex.query(BIG, media_type=JSON)
+        assert whole.lane == "disk" and isinstance(whole.body, bytes) and len(whole.body) > STREAM_OVER
+        for _ in range(3):
+            streamed = await ex.query(BIG, media_type=JSON, stream=True)
+            assert isinstance(streamed.body, BodyStream) and streamed.lane == "disk"
+            assert await read_all(streamed.body) == whole.body
+        small = await ex.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", media_type="text/csv", stream=True)
+        assert bytes(small.body) == f"n\r\n{ROWS}\r\n".encode()  # type: ignore[arg-type]
+        impatient = asyncio.create_task(ex.query(BIG, media_type=JSON, stream=True))
+        await asyncio.sleep(0)
+        impatient.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await impatient
+        again = await ex.query(BIG, media_type=JSON, stream=True)
+        assert isinstance(again.body, BodyStream) and await read_all(again.body) == whole.body
+
+    run_executor(big_store, body, workers=1, replica_max_triples=0)
+
+
 def test_a_reader_that_never_reads_does_not_keep_the_slot(big_store: Path) -> None:
     """One slot: the first answer is never read, yet the exchange reads all of it off the pipe and
     gives the slot back, so the next query is answered from the replica at once."""

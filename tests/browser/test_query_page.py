@@ -243,3 +243,25 @@ def test_sparql_endpoint_page_in_a_browser(browser: Any, live_server: LiveServer
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_large_answer_streams_into_the_results_table(session: Session, live_server: LiveServer,
+                                                       artifacts_dir: Path) -> None:
+    """An answer over the server's streaming threshold (api.ipc.STREAM_OVER) comes chunk by chunk
+    with its Content-Length; the page reads it like any other and shows every row."""
+    from coopgraph.api.ipc import STREAM_OVER
+
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"  # every triple of the seed graph
+    direct = httpx.get(live_server.url + "/sparql", params={"query": query},
+                       headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert int(direct.headers["content-length"]) == len(direct.content) > STREAM_OVER
+    rows = len(direct.json()["results"]["bindings"])
+    assert rows > 1000
+    page = session.page
+    page.goto(f"{live_server.url}/query?" + str(httpx.QueryParams({"query": query})), wait_until="networkidle")
+    assert session.wait_for_rows() >= 1
+    shown = (f"{rows:,}", str(rows))
+    page.wait_for_function("shown => shown.some(n => document.querySelector('#status').textContent.includes(n))",
+                           arg=list(shown), timeout=15_000)
+    page.screenshot(path=str(artifacts_dir / "query-large.png"), full_page=False)
+    assert session.errors == []
