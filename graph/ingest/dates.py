@@ -27,8 +27,11 @@ MONTHS = {name: number for number, names in enumerate(
      ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
      ("october", "oct"), ("november", "nov"), ("december", "dec")), start=1) for name in names}
 
+# A month's name or abbreviation, whole: without the word boundary, "on 15 April 2021" was read as
+# "on 15 Apr" + "il 2021" (the day-month pattern backtracking to the abbreviation to escape its
+# "no year follows" check), a date of the article's year.
 _MONTH = r"(?P<{}>January|February|March|April|May|June|July|August|September|October|November|December" \
-         r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+         r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?"
 # Each pattern starts with one plain class or a month's name, so that re's search skips at C speed to
 # the next character that can start a date (a pattern starting with \b or with words that ignore case
 # is tried at every position). Where the old pattern started "\b(?i:on|since|...)", the class holds
