@@ -83,7 +83,9 @@ _COORD_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+and\s+|\s+a
 
 # verb -> (predicate, object kinds); the verb's form decides done / planned / stated.
 _ACTIONS: list[tuple[re.Pattern[str], str, frozenset[str]]] = [
-    (re.compile(r"(?:support(?:s|ed|ing)?|back(?:s|ed|ing)?|help(?:s|ed|ing)?\s+(?:[A-Z][\w'\u2019-]*\s+){1,4}"
+    # "takes part in / participates in (the construction of) X": backs X with its own work
+    (re.compile(r"(?:support(?:s|ed|ing)?|back(?:s|ed|ing)?|participat(?:e|es|ed|ing)\s+in"
+                r"|t(?:ake|akes|ook|aking)\s+part\s+in|help(?:s|ed|ing)?\s+(?:[A-Z][\w'\u2019-]*\s+){1,4}"
                 r"play\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}role\s+in(?:\s+(?:promoting|advancing|boosting))?)\b", re.I),
      "supports", THING | ORGANISATION),
     (re.compile(r"(?:promot(?:e|es|ed|ing)|advanc(?:e|es|ed|ing)|boost(?:s|ed|ing)?)\b", re.I), "promotes", THING),
@@ -112,7 +114,8 @@ _PLANNED = re.compile(r"\b(?:will|shall|going\s+to|plans?\s+to|planned\s+to|plan
                       r"|vowed\s+to|committed\s+to|continues?\s+to|need\s+to|would)\b", re.I)
 _PAST = re.compile(r"\b(?:has|have|had)\s+(?:\w+\s+)?\w+ed\b|\b(?:signed|inked|concluded|established|launched"
                    r"|built|set\s+up|created|promoted|supported|implemented|constructed|joined|linked|connected"
-                   r"|held|opened|completed|applied|carried\s+out|cooperated|operated|administered|was|were)\b", re.I)
+                   r"|held|opened|completed|applied|carried\s+out|cooperated|operated|administered|participated|took\s+part"
+                   r"|was|were)\b", re.I)
 
 
 # Names compared the way text.fold() compares them (dashes, quotes, case), without its per-character loop:

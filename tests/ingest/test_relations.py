@@ -664,3 +664,13 @@ def test_a_party_that_signed_with_others() -> None:
         ("memo", "hasSignatory", "kunming-customs")}
     alone = _relations("Lanzhou Customs signed a memorandum of cooperation with great care.", CUSTOMS)
     assert not [r for r in alone if r.predicate == "hasSignatory"]  # one party is still no signing
+
+
+def test_taking_part_in_building_a_corridor_supports_it() -> None:
+    entities = {"Guizhou Province": ("guizhou", ("Province",)),
+                "New International Land-Sea Trade Corridor": ("ilstc", ("Corridor",))}
+    planned = _relations("Guizhou Province will actively participate in the construction of the New International "
+                         "Land-Sea Trade Corridor, officials said.", entities)
+    assert _triples(planned) == {("guizhou", "supports", "ilstc")} and planned[0].modality == "planned"
+    done = _relations("Guizhou Province took part in the New International Land-Sea Trade Corridor.", entities)
+    assert _triples(done) == {("guizhou", "supports", "ilstc")} and done[0].modality == "done"
