@@ -39,8 +39,8 @@ from starlette.responses import Response
 
 from coopgraph.api import negotiation
 from coopgraph.api.engine import QueryEngine
-from coopgraph.api.ipc import BodyStream
 from coopgraph.api.errors import exception_response
+from coopgraph.api.ipc import BodyStream
 from coopgraph.api.negotiation import FORM, SPARQL_QUERY, SPARQL_UPDATE, accept_header
 from coopgraph.api.result_cache import CacheKey
 from coopgraph.api.settings import Settings
