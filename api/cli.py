@@ -607,14 +607,50 @@ def _accept(db: Store, extractions: list[Any], *, base: str, accepted_by: str, m
 
 
 def _remove_document(settings: Settings, ref: str) -> None:
+    from coopgraph.graph.errors import EntityNotFoundError
     from coopgraph.graph.ingest.write import remove_document
 
     with settings.open_store() as db:
         _say_if_waiting(db)
-        summary = remove_document(db, ref, base=settings.base)
+        try:
+            summary = remove_document(db, ref, base=settings.base)
+        except EntityNotFoundError:
+            # Not in the graph, but maybe still waiting for review: removing it is dropping that.
+            if not _discard_queued(settings, ref):
+                raise
+            return
     out.print(f"removed: {summary.document}: <{summary.graph}> with its {summary.triples} triples; "
               f"{_count(len(summary.entities_gone), 'entity', 'entities')} only it had introduced "
               "gone with it")
+
+
+def _discard_queued(settings: Settings, ref: str) -> bool:
+    """Take the document ``ref`` names out of the review queue, if it waits there (nothing of it is
+    in the graph yet); False when it does not."""
+    import re
+
+    from coopgraph.graph.ingest.documents import read_documents
+    from coopgraph.graph.ingest.review import ReviewQueue
+
+    if settings.store_url is not None:  # a remote store: no review queue here
+        return False
+    found = re.search(r"(?:^|/)(doc-[0-9a-f]{16})$", ref.strip())
+    if found:
+        slug = found.group(1)
+    elif Path(ref).is_file():
+        docs = list(read_documents([ref]))
+        if len(docs) != 1:
+            return False
+        slug = docs[0].slug
+    else:
+        return False
+    review = ReviewQueue(settings.store_path / "review")
+    if not review.path(slug).exists():
+        return False
+    review.discard(slug)
+    out.print(f"removed: {slug} from the review queue (it had not been accepted: the graph never held its "
+              "facts)")
+    return True
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
