@@ -63,7 +63,7 @@ _HEADS: dict[str, tuple[str, ...]] = {
     "office": ("GovernmentBody",), "association": ("Association",), "chamber of commerce": ("Association",),
     "daily": ("MediaOrganisation",), "news agency": ("MediaOrganisation",), "times": ("MediaOrganisation",),
     "province": ("Province",), "municipality": ("Municipality",), "autonomous region": ("AutonomousRegion",),
-    "city": ("City",), "county": ("Region",), "prefecture": ("Region",),
+    "city": ("City",), "county": ("Region",), "prefecture": ("Region",), "district": ("Region",),
     "new area": ("NewArea",), "free trade zone": ("FreeTradeZone",), "free trade port": ("FreeTradeZone",),
     "pilot zone": ("Zone",), "bonded zone": ("BondedArea",), "bonded port area": ("BondedArea",),
     "bonded area": ("BondedArea",), "economic zone": ("EconomicZone",), "economic belt": ("EconomicZone",),
@@ -628,6 +628,16 @@ _POST_AFTER = re.compile(
     rf"(?P<person>{_PERSON}),\s+(?:the\s+)?(?P<post>(?i:{_TITLE_WORDS})(?:\s+(?:of|at)\s+(?:the\s+)?"
     rf"(?P<org>{_NAME}{_BODY_AFTER_NAME}))?)")
 _BYLINE = re.compile(rf"^By\s+(?P<person>{_PERSON})\b")
+# Common Chinese surnames (in pinyin): "Mayor of Chengdu Wang Fengchao" names the post's holder after
+# it with no comma, and only the surname says where the place ends and the person begins.
+_SURNAMES = ("Wang|Li|Zhang|Liu|Chen|Yang|Huang|Zhao|Wu|Zhou|Xu|Sun|Ma|Zhu|Hu|Guo|He|Gao|Lin|Luo|Zheng"
+             "|Liang|Xie|Song|Tang|Han|Feng|Deng|Cao|Peng|Zeng|Xiao|Tian|Dong|Yuan|Pan|Yu|Jiang|Cai|Jia|Ding"
+             "|Wei|Xue|Ye|Yan|Lu|Du|Dai|Xia|Zhong|Fu|Shen|Ren|Yao|Qin|Lei|Kong|Bai|Cui|Kang|Mao|Qiu|Shi|Gu"
+             "|Hou|Shao|Meng|Long|Wen|Tan|Yin|Qian|Hao|Niu|Fan|Shan|Xiong|Jin|Fang|Qi|Gong|Hong|Duan|Zou"
+             "|Xiang|Su|Geng|Ji|Miao|Tao|Guan|Ning|Bi|Nie")
+_POST_BEFORE = re.compile(
+    rf"(?P<post>{_TITLE_WORDS}\s+(?:of|at)\s+(?:the\s+)?(?P<org>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*?))"
+    rf"\s+(?P<person>(?:{_SURNAMES})\s+[A-Z][a-z]+(?:['’-][a-z]+)?)\b(?!\s+[A-Z])")
 _AGREEMENT_KIND = r"(?:framework|strategic|cooperation|cooperative|trade|investment|\"package\"|package)\s+"
 _AGREEMENT = re.compile(
     rf"\b(?P<name>(?:{_AGREEMENT_KIND}){{0,2}}(?:memorandum|memoranda)\s+of\s+(?:cooperation|understanding)"
@@ -781,6 +791,11 @@ def _rule_spans(text: str, start: int, end: int, document_date: str | None) -> l
             post_end = org_e - start
             add(m.start("org"), m.end("org"), "post-organisation", head_types(text[org_s:org_e]))
         add(m.start("post"), post_end, "post", ("Post",))
+    for m in _POST_BEFORE.finditer(sentence) if titled else ():
+        org_s, org_e = _trim(text, start + m.start("org"), start + m.end("org"))
+        add(m.start("org"), m.end("org"), "post-organisation", head_types(text[org_s:org_e]))
+        add(m.start("post"), org_e - start, "post", ("Post",))
+        add(m.start("person"), m.end("person"), "post-person", ("Person",))
     standalone = titled and (not ascii_ or _holds(lower, _STANDALONE_GATE))
     for m in _STANDALONE_TITLES.finditer(sentence) if standalone else ():
         if not m.group("name")[0].isupper() or m.group("name").split()[0].lower() in _STOP:

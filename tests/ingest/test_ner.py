@@ -128,6 +128,16 @@ def test_a_mechanism_whose_name_is_capitalised_is_one_name(rules: CandidateFinde
     assert "Lancang-Mekong Cooperation" not in found
 
 
+def test_a_title_of_a_place_then_its_holder_without_a_comma(rules: CandidateFinder) -> None:
+    text = ("Mayor of Chengdu Wang Fengchao attended, as did Director of Chongqing Customs Li Ming. "
+            "The port is in Qingbaijiang District.")
+    found = _by_text(_find(rules, text))
+    assert found["Mayor of Chengdu"].types == ("Post",) and found["Wang Fengchao"].types == ("Person",)
+    assert found["Director of Chongqing Customs"].types == ("Post",) and found["Li Ming"].types == ("Person",)
+    assert "Chengdu Wang Fengchao" not in found and "Chongqing Customs Li Ming" not in found
+    assert found["Qingbaijiang District"].types == ("Region",)
+
+
 def test_posts_and_people_of_the_seed_articles(rules: CandidateFinder) -> None:
     memorandum = _by_text(_find(rules, MEMORANDUM_ARTICLE.read_text(encoding="utf-8"), "2019-12"))
     assert memorandum["Shanwei"].types == ("Person",)

@@ -674,3 +674,9 @@ def test_taking_part_in_building_a_corridor_supports_it() -> None:
     assert _triples(planned) == {("guizhou", "supports", "ilstc")} and planned[0].modality == "planned"
     done = _relations("Guizhou Province took part in the New International Land-Sea Trade Corridor.", entities)
     assert _triples(done) == {("guizhou", "supports", "ilstc")} and done[0].modality == "done"
+
+
+def test_a_title_before_its_holders_name_is_the_post_they_hold() -> None:
+    entities = {"Mayor of Chengdu": ("post-mayor", ("Post",)), "Wang Fengchao": ("wang", ("Person",))}
+    relations = _relations("Mayor of Chengdu Wang Fengchao attended the ceremony.", entities)
+    assert _triples(relations) == {("wang", "org:holds", "post-mayor")}
