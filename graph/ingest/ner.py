@@ -114,7 +114,8 @@ additionally first second third next besides following given since after before 
 over its their our we they he she it a an and but mr ms mrs dr also however then there here what which who
 when where while if so such all both each every other another last this year today yesterday recently
 currently finally again lastly secondly thirdly fourthly first-ly overall still yet once only why how
-chinese""".split())
+chinese officials representatives delegates delegation delegations leaders staff experts of""".split())
+# (the people of a body are not part of its name: "Officials of Nanning Customs" names Nanning Customs)
 # Whole names that are never entities of their own.
 _JUNK = frozenset("""editor editors reporter source photo update news said the r&d
 president director chief secretary minister mayor governor chairman premier""".split())

@@ -372,6 +372,7 @@ def test_an_article_before_a_head_word_is_no_name(rules: CandidateFinder) -> Non
     ("China's Western Development Strategy gained.", {"Western Development Strategy"}),
     ("The All-China Women's Federation agreed.", {"All-China Women's Federation"}),
     ("CHENGDU, Nov. 2 -- Chengdu Customs opened on Sept. 3.", {"Chengdu Customs"}),  # no month, no dateline
+    ("Officials of Nanning Customs met Representatives of Kunming Customs.", {"Nanning Customs", "Kunming Customs"}),
 ])
 def test_a_body_of_two_fields_is_one_name_and_whose_body_it_is_is_not_part_of_it(
         rules: CandidateFinder, text: str, names: set[str]) -> None:
