@@ -32,7 +32,7 @@ import socket
 import struct
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
@@ -45,6 +45,7 @@ __all__ = [
     "STOP_GRACE_S",
     "STREAM_OVER",
     "BodyStream",
+    "answer_early",
     "SparqlWorkerError",
     "TimedOut",
     "Worker",
@@ -56,7 +57,6 @@ __all__ = [
     "take",
     "forkserver_context",
     "raise_for",
-    "settle",
     "start_forkserver_early",
 ]
 
@@ -352,15 +352,33 @@ async def exchange(worker: Worker, msg: tuple[str, Any],
         raise
 
 
-def settle(answer: asyncio.Future[Any], task: asyncio.Future[Any]) -> None:
-    """Give ``answer`` the outcome of ``task``: its result, its exception or its cancellation (for an
-    answer a streamed body resolves before its exchange is over)."""
-    if task.cancelled():
-        answer.cancel()
-    elif (error := task.exception()) is not None:
-        answer.set_exception(error)
-    else:
-        answer.set_result(task.result())
+def answer_early(work: Callable[[Callable[[Any, BodyStream], None]], Awaitable[Any]],
+                 tasks: set[asyncio.Task[Any]]) -> tuple[asyncio.Future[Any], asyncio.Task[Any]]:
+    """Run ``work(on_stream)`` (an exchange given :func:`exchange`'s callback) in a task of its own,
+    kept in ``tasks`` until it ends. The future returned gets (header, :class:`BodyStream`) as soon
+    as a large body's header is in, and otherwise the task's own outcome (result, error or
+    cancellation); the task goes on reading the body and gives its slot back when it is done."""
+    answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def streaming(reply: Any, body: BodyStream) -> None:
+        if not answer.done():
+            answer.set_result((reply[1], body))
+
+    def settle(task: asyncio.Task[Any]) -> None:
+        if answer.done():
+            return
+        if task.cancelled():
+            answer.cancel()
+        elif (error := task.exception()) is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(task.result())
+
+    task = asyncio.ensure_future(work(streaming))
+    tasks.add(task)
+    task.add_done_callback(forget(tasks))
+    task.add_done_callback(settle)
+    return answer, task
 
 
 async def take(slots: asyncio.Queue[Any], gate: asyncio.Event, timeout_s: float) -> Any:

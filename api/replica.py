@@ -41,11 +41,11 @@ from coopgraph.api.ipc import (
     BodyStream,
     Worker,
     WorkerDied,
+    answer_early,
     exchange,
     forget,
     forkserver_context,
     raise_for,
-    settle,
     take,
 )
 from coopgraph.api.sparql_worker import replica_main
@@ -212,18 +212,10 @@ class MemoryReplica:
             self._background.add(task)
             task.add_done_callback(forget(self._background))
             return await asyncio.shield(task)
-        # The answer is ``answer``: the exchange's outcome, or earlier, a large body's stream once
-        # its header is in (the exchange goes on reading it; the slot comes back when it is done).
-        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-
-        def streaming(reply: Any, body: BodyStream) -> None:
-            if not answer.done():
-                answer.set_result((reply[1], body))
-
-        task = asyncio.ensure_future(self._exchange(replica, worker, msg, shape, streaming))
-        self._background.add(task)
-        task.add_done_callback(forget(self._background))
-        task.add_done_callback(lambda done: None if answer.done() else settle(answer, done))
+        # A large body comes back as soon as its header is in; the exchange goes on reading it and
+        # gives the slot back when it is done.
+        answer, _ = answer_early(lambda on_stream: self._exchange(replica, worker, msg, shape, on_stream),
+                                 self._background)
         return await asyncio.shield(answer)
 
     async def _exchange(self, replica: ReplicaCopy, worker: Worker, msg: tuple[str, Any],

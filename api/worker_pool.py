@@ -33,12 +33,12 @@ from coopgraph.api.ipc import (
     TimedOut,
     Worker,
     WorkerDied,
+    answer_early,
     exchange,
     forget,
     forkserver_context,
     raise_for,
     read_reply,
-    settle,
     take,
 )
 from coopgraph.api.sparql_worker import UpdateJob, worker_main
@@ -187,16 +187,8 @@ class DiskPool:
         goes on in a task of its own, reads the rest off the pipe and gives the worker back. A
         client that goes away before that cancels the exchange (the worker is killed, as without
         streaming); after it, the body is read to its end whatever the client does."""
-        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-
-        def streaming(reply: Any, body: BodyStream) -> None:
-            if not answer.done():
-                answer.set_result((reply[1], body))
-
-        task = asyncio.ensure_future(self._run_in_share(msg, shape, suspect, streaming))
-        self._streaming.add(task)
-        task.add_done_callback(forget(self._streaming))
-        task.add_done_callback(lambda done: None if answer.done() else settle(answer, done))
+        answer, task = answer_early(lambda on_stream: self._run_in_share(msg, shape, suspect, on_stream),
+                                    self._streaming)
         try:
             return await answer
         except asyncio.CancelledError:
