@@ -627,25 +627,18 @@ def _remove_document(settings: Settings, ref: str) -> None:
 def _discard_queued(settings: Settings, ref: str) -> bool:
     """Take the document ``ref`` names out of the review queue, if it waits there (nothing of it is
     in the graph yet); False when it does not."""
-    import re
-
-    from coopgraph.graph.ingest.documents import read_documents
+    from coopgraph.graph.errors import DataError
     from coopgraph.graph.ingest.review import ReviewQueue
+    from coopgraph.graph.ingest.write import document_slug
 
     if settings.store_url is not None:  # a remote store: no review queue here
         return False
-    found = re.search(r"(?:^|/)(doc-[0-9a-f]{16})$", ref.strip())
-    if found:
-        slug = found.group(1)
-    elif Path(ref).is_file():
-        docs = list(read_documents([ref]))
-        if len(docs) != 1:
-            return False
-        slug = docs[0].slug
-    else:
+    try:
+        slug = document_slug(ref)
+    except DataError:  # a file of several documents: none of them is named
         return False
     review = ReviewQueue(settings.store_path / "review")
-    if not review.path(slug).exists():
+    if slug is None or not review.path(slug).exists():
         return False
     review.discard(slug)
     out.print(f"removed: {slug} from the review queue (it had not been accepted: the graph never held its "

@@ -108,14 +108,14 @@ _STANDALONE_TITLES = re.compile(
     r"\b(?P<title>(?i:President|Premier|Vice\s+Premier|General\s+Secretary|Chairman|Governor|Mayor"
     r"|Secretary|Minister|Ambassador))\s+(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\b")
 
-# Words that start a sentence or clause but never a name ("According", "During", "First").
+# Words that start a sentence or clause but never a name ("According", "During", "First"); the people
+# of a body are not part of its name either ("Officials of Nanning Customs" names Nanning Customs).
 _STOP = frozenset("""according during in on with the this that these those meanwhile moreover furthermore
 additionally first second third next besides following given since after before as at by for from to under
 over its their our we they he she it a an and but mr ms mrs dr also however then there here what which who
 when where while if so such all both each every other another last this year today yesterday recently
 currently finally again lastly secondly thirdly fourthly first-ly overall still yet once only why how
 chinese officials representatives delegates delegation delegations leaders staff experts of""".split())
-# (the people of a body are not part of its name: "Officials of Nanning Customs" names Nanning Customs)
 # Whole names that are never entities of their own.
 _JUNK = frozenset("""editor editors reporter source photo update news said the r&d
 president director chief secretary minister mayor governor chairman premier""".split())
@@ -443,11 +443,11 @@ def _chunk_shape(raw: str) -> tuple[int, int, tuple[str, ...]] | None:
     ordinal = _ORDINAL_FRONT.match(raw[c_start:c_end])
     if ordinal:  # "19th CPC": the ordinal counts sessions, it is not part of the name
         c_start += ordinal.end()
-    # "left Chongqing for Qinzhou Port": one proper noun, then "for", is a place and where to; a word
-    # that names a kind of thing makes one name of it ("Plan for ...", "Institute for ...")
-    owner = _OWNER.match(raw, c_start, c_end)
+    owner = _OWNER.match(raw, c_start, c_end)  # "China's Western Development Strategy"
     if owner:
         c_start = owner.end()
+    # "left Chongqing for Qinzhou Port": one proper noun, then "for", is a place and where to; a word
+    # that names a kind of thing makes one name of it ("Plan for ...", "Institute for ...")
     lone = _LONE_FOR.match(raw, c_start, c_end)
     if lone and lone.group(1).lower() not in _HEADS and lone.group(1).lower() not in _KINDS_WITH_FOR:
         c_start = lone.end()

@@ -54,8 +54,8 @@ if TYPE_CHECKING:
     from coopgraph.graph.ingest.review import Accepted
 
 __all__ = ["DocumentStore", "NewEntityTakenError", "RemovableStore", "RemoveSummary", "WriteSummary",
-           "document_graph_iri", "document_iri", "facts_graph", "ingest_graph_prefix", "ingested", "remove_document",
-           "write_accepted"]
+           "document_graph_iri", "document_iri", "document_slug", "facts_graph", "ingest_graph_prefix", "ingested",
+           "remove_document", "write_accepted"]
 
 _DATE_TYPES = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -488,6 +488,19 @@ def _resolve_document(store: DocumentStore, ref: str, *, base: str) -> str:
         return entity_iri(base, ref)
     raise DataError(f"not a document: {ref!r} (give its IRI, its slug doc-<16 hex>, its SHA-256 or a prefix "
                     "of 8+ hex digits, or the path of the file that was ingested)")
+
+
+def document_slug(ref: str) -> str | None:
+    """The slug (``doc-<16 hex>``) ``ref`` names without asking a store: the slug itself, an IRI that
+    ends in it, or the file that was ingested; None for anything else (a SHA-256 prefix, another
+    entity)."""
+    ref = ref.strip()
+    tail = ref.rsplit("/", 1)[-1]
+    if _DOC_SLUG.match(tail):
+        return tail
+    if Path(ref).is_file():
+        return f"doc-{_file_sha256(Path(ref))[:16]}"
+    return None
 
 
 def _file_sha256(path: Path) -> str:
