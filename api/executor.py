@@ -46,6 +46,7 @@ from coopgraph.api.sparql_worker import QueryJob, UpdateJob
 from coopgraph.api.suspects import Suspects
 from coopgraph.api.worker_pool import DiskPool
 from coopgraph.graph.errors import QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
+from coopgraph.graph.filter_values import with_values
 from coopgraph.graph.query_guard import QueryInfo, QueryLimits, inspect_query, query_shape
 from coopgraph.graph.row_bound import RowBound, row_bound, with_row_limit
 from coopgraph.graph.store import snapshot
@@ -207,13 +208,13 @@ class QueryExecutor:
             base_iri=base_iri,
         )
         shape = info.shape or query_shape(text)
-        bounded = self._engine_bounded(job, info.rows) if info.kind == "SELECT" else None
+        optimised = self._optimised(job, info)
         try:
-            header, body, lane = await self._run_in_pool(("query", bounded or job), shape, stream)
+            header, body, lane = await self._run_in_pool(("query", optimised), shape, stream)
         except QuerySyntaxError:
-            if bounded is None or bounded.text == job.text:
+            if optimised.text == job.text:
                 raise
-            # The parser's message must be about the user's text, not the LIMIT added to it.
+            # The parser's message must be about the user's text, not what was added to it.
             header, body, lane = await self._run_in_pool(("query", job), shape, stream)
         if body is None:
             body = b""
@@ -227,6 +228,17 @@ class QueryExecutor:
             rows=header["rows"],
             lane=lane,
         )
+
+    def _optimised(self, job: QueryJob, info: QueryInfo) -> QueryJob:
+        """``job`` as the engine runs it fastest with the same answer: membership filters also as
+        ``VALUES`` blocks (:mod:`graph.filter_values`), and a SELECT bounded at ``max_rows + 1``."""
+        if info.values:
+            text = with_values(job.text, info.values)
+            if text is not None:
+                job = replace(job, text=text)
+        if info.kind == "SELECT":
+            return self._engine_bounded(job, info.rows) or job
+        return job
 
     def _engine_bounded(self, job: QueryJob, bound: RowBound | None = None) -> QueryJob | None:
         """The SELECT ``job`` with the engine stopping after ``max_rows + 1`` rows (its own LIMIT,

@@ -23,6 +23,7 @@ from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 from coopgraph.graph.errors import QueryRejectedError
+from coopgraph.graph.filter_values import ValuesHint, values_hints_of
 from coopgraph.graph.row_bound import RowBound, row_bound_of
 from coopgraph.graph.sparql_tokens import CLOSE, IRI, OPEN, Token, decode_escapes, tokens
 
@@ -78,6 +79,7 @@ class QueryInfo:
     # From the same scan, for the steps after the guard (each used to scan the text again):
     prefix_use: PrefixUse | None = None  # for graph.prefixes.with_predefined_prefixes
     rows: RowBound | None = None  # a SELECT's top-level LIMIT (graph.row_bound); None for other forms
+    values: tuple[ValuesHint, ...] = ()  # VALUES blocks for membership filters (graph.filter_values)
 
     @property
     def is_update(self) -> bool:
@@ -196,6 +198,7 @@ def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] 
         raise QueryRejectedError(
             f"query is {size} bytes; the limit is {limits.max_bytes}", http_status=413
         )
+    as_written = text
     text = decode_escapes(text)
 
     kind: QueryKind | None = None
@@ -208,6 +211,7 @@ def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] 
     from_named: list[str] = []
     services: list[str] = []
     dataset_clause = False
+    filters = False
     toks = list(tokens(text))  # at most max_bytes tokens; the loop below refuses a deep text
     for idx, tok in enumerate(toks):
         if tok.kind == "punct" and tok.text in OPEN:
@@ -231,7 +235,9 @@ def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] 
             continue
         word = tok.text.upper()
         nxt = toks[idx + 1] if idx + 1 < len(toks) else None
-        if word == "PREFIX" and nxt is not None and idx + 2 < len(toks):
+        if word == "FILTER":
+            filters = True
+        elif word == "PREFIX" and nxt is not None and idx + 2 < len(toks):
             declared = toks[idx + 2]
             if nxt.kind == "pname" and declared.kind == "iri":
                 prefixes[nxt.text.rstrip(":").split(":")[0]] = _resolve(declared, known, base) or ""
@@ -280,6 +286,9 @@ def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] 
         shape=_shape_of(toks),
         prefix_use=_prefix_use_of(toks),
         rows=row_bound_of(toks) if kind == "SELECT" else None,
+        # Positions in the decoded text are not positions in the text as written if it had escapes.
+        values=values_hints_of(toks, len(text), lambda tok: _resolve(tok, known, base))
+        if filters and kind != "UPDATE" and text == as_written else (),
     )
 
 

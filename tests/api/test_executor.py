@@ -14,7 +14,9 @@ import pyoxigraph as ox
 import pytest
 
 from coopgraph.api.executor import QueryExecutor
+from coopgraph.api.sparql_worker import QueryJob
 from coopgraph.graph.errors import QueryError, QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
+from coopgraph.graph.query_guard import inspect_query
 from coopgraph.graph.store.oxigraph import OxigraphStore
 from tests.api.costly_queries import BOMB, RUNAWAY
 from tests.api.executor_runs import run_executor
@@ -94,6 +96,27 @@ def test_select_cut_at_max_rows_in_every_format_and_by_every_route(store_root: P
         assert direct.value.msg in str(broken.value)  # about the text sent, not the LIMIT added
 
     run(store_root, body, max_rows=2)
+
+
+def test_membership_filters_run_as_values_blocks_with_the_same_answers(store_root: Path) -> None:
+    """graph/filter_values.py in the executor: the rewritten text runs; a syntax error is reported
+    about the text as written (columns after the block it adds would have moved)."""
+    async def body(ex: QueryExecutor) -> None:
+        query = ("SELECT ?s { { ?s ?p ?o FILTER(?p IN (<http://ex/p>, <http://ex/q>)) } UNION "
+                 "{ GRAPH ?g { ?s ?p ?o } FILTER(?g = <http://ex/g1>) } } ORDER BY ?s")
+        job = QueryJob(text=query, media_type=JSON, default_graph_uris=None, named_graph_uris=None, max_rows=10)
+        sent = ex._optimised(job, inspect_query(query, ex.limits)).text  # noqa: SLF001 - what the engine runs
+        assert "VALUES ?p { <http://ex/p> <http://ex/q> } }" in sent and "VALUES ?g" not in sent
+        rows = json.loads((await ex.query(query, media_type=JSON)).whole())["results"]["bindings"]
+        assert [r["s"]["value"] for r in rows] == ["http://ex/a", "http://ex/b", "http://ex/c", "http://ex/d"]
+        broken_text = "SELECT ?s { ?s ?p ?o FILTER(?p = <http://ex/p>) } ORDER"
+        with pytest.raises(QuerySyntaxError) as broken:
+            await ex.query(broken_text, media_type=JSON)
+        with pytest.raises(SyntaxError) as direct:
+            ox.Store().query(broken_text)
+        assert direct.value.msg in str(broken.value)
+
+    run(store_root, body)
 
 
 def test_errors_are_typed(store_root: Path) -> None:
