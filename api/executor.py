@@ -48,7 +48,7 @@ from coopgraph.api.worker_pool import DiskPool
 from coopgraph.graph.errors import QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
 from coopgraph.graph.filter_values import with_values
 from coopgraph.graph.query_guard import QueryInfo, QueryLimits, inspect_query, query_shape
-from coopgraph.graph.row_bound import RowBound, row_bound, with_row_limit
+from coopgraph.graph.row_bound import row_bound, with_row_limit
 from coopgraph.graph.store import snapshot
 
 __all__ = ["QueryExecutor", "QueryOutcome", "SparqlWorkerError", "start_forkserver_early"]
@@ -199,23 +199,25 @@ class QueryExecutor:
             info = inspect_query(text, self.limits)
         if info.is_update:
             raise QueryRejectedError("this is a SPARQL Update (or empty), not a query")
+        sent, engine_bounded = self._optimised(text, info)
         job = QueryJob(
-            text=text,
+            text=sent,
             media_type=media_type,
             default_graph_uris=tuple(default_graph_uris) if default_graph_uris is not None else None,
             named_graph_uris=tuple(named_graph_uris) if named_graph_uris is not None else None,
             max_rows=self.max_rows,
             base_iri=base_iri,
+            engine_bounded=engine_bounded,
         )
         shape = info.shape or query_shape(text)
-        optimised = self._optimised(job, info)
         try:
-            header, body, lane = await self._run_in_pool(("query", optimised), shape, stream)
+            header, body, lane = await self._run_in_pool(("query", job), shape, stream)
         except QuerySyntaxError:
-            if optimised.text == job.text:
+            if sent == text:
                 raise
             # The parser's message must be about the user's text, not what was added to it.
-            header, body, lane = await self._run_in_pool(("query", job), shape, stream)
+            plain = replace(job, text=text, engine_bounded=False)
+            header, body, lane = await self._run_in_pool(("query", plain), shape, stream)
         if body is None:
             body = b""
         elif not stream:
@@ -229,30 +231,25 @@ class QueryExecutor:
             lane=lane,
         )
 
-    def _optimised(self, job: QueryJob, info: QueryInfo) -> QueryJob:
-        """``job`` as the engine runs it fastest with the same answer: membership filters also as
-        ``VALUES`` blocks (:mod:`graph.filter_values`), and a SELECT bounded at ``max_rows + 1``."""
-        if info.values:
-            text = with_values(job.text, info.values)
-            if text is not None:
-                job = replace(job, text=text)
-        if info.kind == "SELECT":
-            return self._engine_bounded(job, info.rows) or job
-        return job
+    def _optimised(self, text: str, info: QueryInfo) -> tuple[str, bool]:
+        """The text the engine runs fastest with the same answer, and whether the engine itself stops
+        after ``max_rows + 1`` rows (then it serialises a SELECT's answer):
 
-    def _engine_bounded(self, job: QueryJob, bound: RowBound | None = None) -> QueryJob | None:
-        """The SELECT ``job`` with the engine stopping after ``max_rows + 1`` rows (its own LIMIT,
-        or one appended), so that the engine serialises the answer; None when the text does not
-        allow that (a LIMIT above ``max_rows``, a trailing VALUES block). ``bound``: the text's
-        :class:`RowBound` if the guard's scan found it (declarations put before the text change
-        nothing in it)."""
-        if bound is None:
-            bound = row_bound(job.text)
+        - membership filters also as ``VALUES`` blocks (:mod:`graph.filter_values`);
+        - a SELECT's own LIMIT within ``max_rows`` kept, or one appended when the text allows it
+          (not with a trailing VALUES block); ``info.rows`` is the user's text's :class:`RowBound`
+          (declarations put before it, or blocks put inside its groups, change nothing in it).
+        """
+        if info.values:
+            text = with_values(text, info.values) or text
+        if info.kind != "SELECT":
+            return text, False
+        bound = info.rows or row_bound(text)
         if bound.limit is not None and bound.limit <= self.max_rows:
-            return replace(job, engine_bounded=True)
+            return text, True
         if bound.appendable:
-            return replace(job, text=with_row_limit(job.text, self.max_rows + 1), engine_bounded=True)
-        return None
+            return with_row_limit(text, self.max_rows + 1), True
+        return text, False
 
     async def update(self, text: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update with the readers stopped (see the module docstring)."""

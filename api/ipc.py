@@ -357,27 +357,35 @@ def answer_early(work: Callable[[Callable[[Any, BodyStream], None]], Awaitable[A
     """Run ``work(on_stream)`` (an exchange given :func:`exchange`'s callback) in a task of its own,
     kept in ``tasks`` until it ends. The future returned gets (header, :class:`BodyStream`) as soon
     as a large body's header is in, and otherwise the task's own outcome (result, error or
-    cancellation); the task goes on reading the body and gives its slot back when it is done."""
+    cancellation); the task goes on reading the body and gives its slot back when it is done.
+
+    Cancelling the future (its awaiter went away) does not cancel the task: the caller decides
+    that. The task settles the future itself as its last step, rather than from a done-callback:
+    each callback hop is one more turn of the event loop before a cheap query's answer is sent."""
     answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
     def streaming(reply: Any, body: BodyStream) -> None:
         if not answer.done():
             answer.set_result((reply[1], body))
 
-    def settle(task: asyncio.Task[Any]) -> None:
-        if answer.done():
-            return
-        if task.cancelled():
-            answer.cancel()
-        elif (error := task.exception()) is not None:
-            answer.set_exception(error)
-        else:
-            answer.set_result(task.result())
+    async def settled() -> Any:
+        try:
+            result = await work(streaming)
+        except asyncio.CancelledError:
+            if not answer.done():
+                answer.cancel()
+            raise
+        except BaseException as error:
+            if not answer.done():
+                answer.set_exception(error)
+            raise
+        if not answer.done():
+            answer.set_result(result)
+        return result
 
-    task = asyncio.ensure_future(work(streaming))
+    task = asyncio.ensure_future(settled())
     tasks.add(task)
     task.add_done_callback(forget(tasks))
-    task.add_done_callback(settle)
     return answer, task
 
 

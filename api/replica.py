@@ -204,19 +204,14 @@ class MemoryReplica:
             replica.slots.put_nowait(None)
             raise ReplicaLost
         replica.busy.add(worker)  # from now on its socket is this query's to close (see drop)
-        # Shielded: a client that goes away does not stop the query (killing the replica would
-        # cost every other query in it); the exchange finishes or meets its deadline, then the
-        # slot goes back.
-        if not stream:
-            task = asyncio.ensure_future(self._exchange(replica, worker, msg, shape))
-            self._background.add(task)
-            task.add_done_callback(forget(self._background))
-            return await asyncio.shield(task)
-        # A large body comes back as soon as its header is in; the exchange goes on reading it and
-        # gives the slot back when it is done.
-        answer, _ = answer_early(lambda on_stream: self._exchange(replica, worker, msg, shape, on_stream),
-                                 self._background)
-        return await asyncio.shield(answer)
+        # In a task of its own: a client that goes away cancels only its wait for ``answer``, never
+        # the query (killing the replica would cost every other query in it); the exchange finishes
+        # or meets its deadline, then the slot goes back. With ``stream``, a large body comes back
+        # as soon as its header is in, and the exchange goes on reading it.
+        answer, _ = answer_early(
+            lambda on_stream: self._exchange(replica, worker, msg, shape, on_stream if stream else None),
+            self._background)
+        return await answer
 
     async def _exchange(self, replica: ReplicaCopy, worker: Worker, msg: tuple[str, Any],
                         shape: bytes, on_stream: Callable[[Any, BodyStream], None] | None = None) -> Any:

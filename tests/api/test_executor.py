@@ -14,7 +14,6 @@ import pyoxigraph as ox
 import pytest
 
 from coopgraph.api.executor import QueryExecutor
-from coopgraph.api.sparql_worker import QueryJob
 from coopgraph.graph.errors import QueryError, QueryRejectedError, QueryResourceError, QuerySyntaxError, QueryTimeoutError
 from coopgraph.graph.query_guard import inspect_query
 from coopgraph.graph.store.oxigraph import OxigraphStore
@@ -104,8 +103,7 @@ def test_membership_filters_run_as_values_blocks_with_the_same_answers(store_roo
     async def body(ex: QueryExecutor) -> None:
         query = ("SELECT ?s { { ?s ?p ?o FILTER(?p IN (<http://ex/p>, <http://ex/q>)) } UNION "
                  "{ GRAPH ?g { ?s ?p ?o } FILTER(?g = <http://ex/g1>) } } ORDER BY ?s")
-        job = QueryJob(text=query, media_type=JSON, default_graph_uris=None, named_graph_uris=None, max_rows=10)
-        sent = ex._optimised(job, inspect_query(query, ex.limits)).text  # noqa: SLF001 - what the engine runs
+        sent, _ = ex._optimised(query, inspect_query(query, ex.limits))  # noqa: SLF001 - what the engine runs
         assert "VALUES ?p { <http://ex/p> <http://ex/q> } }" in sent and "VALUES ?g" not in sent
         rows = json.loads((await ex.query(query, media_type=JSON)).whole())["results"]["bindings"]
         assert [r["s"]["value"] for r in rows] == ["http://ex/a", "http://ex/b", "http://ex/c", "http://ex/d"]
