@@ -24,6 +24,10 @@ When the result is the same (the argument, for whoever changes this):
 - Constants are resolved to absolute IRIs and written once each: a ``VALUES`` row listed twice
   would double the solutions.
 
+And the query must be one whose answer does not depend on the engine's plan (:func:`_well_designed`):
+for an ``OPTIONAL`` whose variables also occur outside it but not before it, engines do not all
+follow the algebra, and a ``VALUES`` block changes the plan.
+
 Nothing is rewritten inside a filter expression (``EXISTS``), a ``SERVICE`` group (another
 engine's business) or a text with ``\\u`` escapes; a constant that does not resolve (an
 undeclared prefix, a relative IRI without a base, an escaped local name) leaves its filter alone.
@@ -34,6 +38,7 @@ error messages keep the user's positions.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -80,7 +85,7 @@ def values_hints_of(toks: Sequence[Token], length: int,
             pending = "" if pending != "values" or tok.text == "{" else pending
             continue
         if tok.kind == "punct" and tok.text in CLOSE:
-            if not stack:
+            if not stack or OPEN.index(stack[-1].opener) != CLOSE.index(tok.text):
                 return ()  # unbalanced: the engine will say so
             frame = stack.pop()
             if frame.kind == "group" and frame.rewrite:
@@ -115,7 +120,104 @@ def values_hints_of(toks: Sequence[Token], length: int,
             continue
         if skip_term and tok.kind in ("iri", "pname"):
             skip_term = False
-    return tuple(hints)
+    return tuple(hints) if hints and _well_designed(toks) else ()
+
+
+@dataclass
+class _Scope:
+    """One open bracket for :func:`_well_designed`."""
+
+    kind: str  # "group" | "optional" (an OPTIONAL's or MINUS's group) | "expression" | "other"
+    mentions: Counter[str] = field(default_factory=Counter)  # every variable token inside, at any depth
+    plain: set[str] = field(default_factory=set)  # group: variables outside filter and BIND expressions
+    in_expressions: set[str] = field(default_factory=set)  # group: variables in its FILTERs and BINDs
+    before: set[str] = field(default_factory=set)  # optional: the parent's plain variables when it opened
+    nested: bool = False  # optional: a group inside it
+
+
+def _well_designed(toks: Sequence[Token]) -> bool:
+    """Whether the query's answer cannot depend on the order the engine evaluates its parts in.
+
+    The SPARQL algebra is evaluated bottom-up, but engines evaluate the right side of an
+    ``OPTIONAL`` with the left side's bindings put in where they can, and for some patterns that
+    gives another answer; a ``VALUES`` block changes the engine's plan, and so could change the
+    answer of such a query. Found by the differential test: ``{ ?x :p ?o OPTIONAL { OPTIONAL {
+    ?s ?p ?o } { ?x ?p ?o } } }`` answers differently with ``VALUES ?o`` at its end. Such patterns
+    are rare in practice and the rewrite is only an optimisation, so any query that is not plainly
+    safe is left as written. Safe here means (the "well-designed" patterns of Pérez, Arenas and
+    Gutierrez, checked conservatively):
+
+    - every ``OPTIONAL`` / ``MINUS`` group holds no group of its own, and each of its variables
+      that occurs anywhere else in the query's patterns occurs before it in its parent group;
+    - every variable of a ``FILTER`` or ``BIND`` occurs in its group outside those expressions
+      (a filter never refers to a variable that only an enclosing group binds).
+
+    Variables outside every ``{ }`` (the projection, ORDER BY, GROUP BY) do not count.
+    """
+    everywhere: Counter[str] = Counter()
+    braces = 0
+    for tok in toks:
+        if tok.kind == "punct" and tok.text in "{}":
+            braces += 1 if tok.text == "{" else -1
+        elif tok.kind == "var" and braces > 0:
+            everywhere[tok.text[1:]] += 1
+    stack: list[_Scope] = []
+    pending = ""  # "expression" | "optional" | "": what the next bracket opens
+
+    def group_of(index: int) -> _Scope | None:
+        for scope in reversed(stack[:index]):
+            if scope.kind in ("group", "optional"):
+                return scope
+        return None
+
+    for tok in toks:
+        if tok.kind == "punct" and tok.text in OPEN:
+            top = stack[-1] if stack else None
+            if (top is not None and top.kind == "expression") or pending == "expression":
+                scope = _Scope("expression")
+            elif tok.text == "{":
+                scope = _Scope("optional" if pending == "optional" else "group")
+                parent = group_of(len(stack))
+                if parent is not None and parent.kind == "optional":
+                    parent.nested = True
+                if scope.kind == "optional" and parent is not None:
+                    scope.before = set(parent.plain)
+            else:
+                scope = _Scope("other")
+            stack.append(scope)
+            pending = ""
+        elif tok.kind == "punct" and tok.text in CLOSE:
+            if not stack:
+                return False
+            scope = stack.pop()
+            if stack:
+                stack[-1].mentions.update(scope.mentions)
+            if scope.kind in ("group", "optional"):
+                if scope.in_expressions - scope.plain:
+                    return False
+                parent = group_of(len(stack))
+                if parent is not None:
+                    parent.plain |= scope.plain
+            if scope.kind == "optional" and (scope.nested or any(
+                    name not in scope.before and everywhere[name] > count for name, count in scope.mentions.items())):
+                return False
+        elif tok.kind == "word" and stack:
+            word = tok.text.upper()
+            if word in _EXPRESSION_WORDS:
+                pending = "expression"
+            elif word in ("OPTIONAL", "MINUS"):
+                pending = "optional"
+        elif tok.kind == "var" and stack:
+            name = tok.text[1:]
+            stack[-1].mentions[name] += 1
+            group = group_of(len(stack))
+            if group is None:
+                continue
+            if any(scope.kind == "expression" for scope in stack):
+                group.in_expressions.add(name)
+            else:
+                group.plain.add(name)
+    return True
 
 
 def _open(tok: Token, idx: int, top: _Frame | None, pending: str) -> _Frame:

@@ -69,7 +69,11 @@ CASES = [
     # OPTIONAL binding the variable: the filter's variable must be bound by the group's own triples
     ("SELECT * { ?s :p ?x OPTIONAL { ?s :r ?o } FILTER(?o = :o0) }", False),
     ("SELECT * { ?s :p ?o OPTIONAL { ?s :r ?o } FILTER(?o IN (:o0, :o1)) }", True),
-    ("SELECT * { OPTIONAL { ?s :r ?o } ?s :p ?o FILTER(?o IN (:o0, :o1)) }", True),
+    # not well designed (?s and ?o of the OPTIONAL occur only after it): the engine's plan could matter
+    ("SELECT * { OPTIONAL { ?s :r ?o } ?s :p ?o FILTER(?o IN (:o0, :o1)) }", False),
+    ("SELECT * { ?x :p ?o OPTIONAL { OPTIONAL { ?s ?p ?o } { ?x ?p ?o } } FILTER(?o IN (:o2, :o0)) }", False),
+    ("SELECT ?s ?l { ?s ?p ?o OPTIONAL { ?o :label ?l FILTER(LANG(?l) = \"en\") } FILTER(?p IN (:p, :q)) } "
+     "ORDER BY ?l", True),
     ("SELECT * { ?s :p ?x OPTIONAL { ?s :q ?o FILTER(?o = :o1) } }", True),
     ("SELECT * { ?s :p ?x OPTIONAL { ?s :q ?o FILTER(?x = :o1) } }", False),
     ("SELECT * { { ?s :p ?o } UNION { ?s :q ?x } FILTER(?o = :o1) }", False),
@@ -78,7 +82,7 @@ CASES = [
     ("SELECT * { GRAPH ?g { ?s ?p ?o FILTER(?p = :p) } }", True),
     ("SELECT * { GRAPH ?g { ?s ?p ?o } FILTER(?g = :g1) }", False),
     ("SELECT * { ?s ?p ?o FILTER NOT EXISTS { ?s :r ?x FILTER(?x = :o0) } }", False),
-    ("SELECT * { ?s ?p ?o FILTER EXISTS { ?o :partOf ?up } FILTER(?p = :q) }", True),
+    ("SELECT * { ?s ?p ?o FILTER EXISTS { ?o :partOf ?up } FILTER(?p = :q) }", False),  # ?up: only in EXISTS
     ("SELECT * { ?s :p ?o BIND(:o1 AS ?b) FILTER(?b = :o1) }", False),
     ("SELECT * { ?s :p ?o VALUES ?v { :o1 UNDEF } FILTER(?v = :o1) }", False),
     ("SELECT * { ?s :via [ :to ?o ] FILTER(?o = :o0) }", True),
@@ -229,4 +233,4 @@ def test_random_groups_answer_the_same() -> None:
         rewritten += text != query
         answered += text != query and bool(expected)
         assert _answer(text) == expected, query
-    assert rewritten > 1000 and answered > 100  # the generator does exercise the rewrite, on rows
+    assert rewritten > 150 and answered > 40  # the generator does exercise the rewrite, on rows
