@@ -10,9 +10,11 @@ transforms. The ``FILTER`` stays where it is.
 
 When the result is the same (the argument, for whoever changes this):
 
-- The constants are IRIs. ``=`` and ``IN`` compare IRIs by identity, the way a ``VALUES`` join
-  matches terms, and never raise an error on them; literals compare by value (``1 = 1.0``), so
-  filters over literals are left alone.
+- The constants are IRIs or strings (simple, ``xsd:string`` or language-tagged). ``=`` and ``IN``
+  are true for exactly those terms, the way a ``VALUES`` join matches terms: an IRI equals only
+  itself, ``"x"@en`` only ``"x"@en`` (other literals are unequal or an error, and an error fails
+  the filter too). Numbers, dates and booleans compare by value (``1 = 1.0``), so filters on them
+  are left alone.
 - The variable is bound in every solution of the group: it occurs in a triple pattern (or path)
   of the group itself, not only in a nested ``OPTIONAL``, ``UNION`` branch, ``MINUS``, ``GRAPH``
   group, ``BIND`` or ``VALUES``. A ``VALUES`` join would *bind* an unbound variable, which the
@@ -48,6 +50,8 @@ from coopgraph.graph.sparql_tokens import CLOSE, OPEN, Token
 __all__ = ["ValuesHint", "values_hints_of", "with_values"]
 
 ValuesHint = tuple[int, str]  # (characters before the end of the text, the VALUES block to put there)
+Term = tuple[Token, ...]  # a constant: an IRI or prefixed name, or a string with its tag or datatype
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 _EXPRESSION_WORDS = frozenset({"FILTER", "BIND"})
 _NAMED_GROUP_WORDS = frozenset({"GRAPH", "SERVICE"})  # followed by a term that is not a triple's
@@ -64,7 +68,7 @@ class _Frame:
     at: int  # index of the opening token
     rewrite: bool = True  # False inside SERVICE groups and filter expressions
     bound: set[str] = field(default_factory=set)  # group: variables of its own triple patterns
-    tests: list[tuple[str, tuple[Token, ...]]] = field(default_factory=list)  # group: (variable, constants)
+    tests: list[tuple[str, tuple[Term, ...]]] = field(default_factory=list)  # group: (variable, constants)
     owner: _Frame | None = None  # triples: the group whose triple patterns these brackets are in
 
 
@@ -271,15 +275,15 @@ def _unwrap(toks: Sequence[Token]) -> Sequence[Token]:
     return toks
 
 
-def _membership_tests(toks: Sequence[Token], depth: int = 0) -> list[tuple[str, tuple[Token, ...]]]:
+def _membership_tests(toks: Sequence[Token], depth: int = 0) -> list[tuple[str, tuple[Term, ...]]]:
     """The (variable, constant tokens) pairs that a filter's expression requires: the expression
     can only be true when the variable is one of the constants. ``||`` binds looser than ``&&``,
     so the expression is a disjunction of conjunctions; a variable is required to be in a list when
     every disjunct has a conjunct that says so (``?v IN (a, b)``, ``?v = a``, ``a = ?v``, or such a
     test in brackets), and the list is the union of theirs. Anything else is left to the filter."""
-    required: dict[str, list[Token]] | None = None
+    required: dict[str, list[Term]] | None = None
     for disjunct in _split(_unwrap(toks), "||"):
-        found: dict[str, list[Token]] = {}
+        found: dict[str, list[Term]] = {}
         for conjunct in _split(disjunct, "&&"):
             conjunct = _unwrap(conjunct)
             test = _membership(conjunct)
@@ -296,24 +300,67 @@ def _membership_tests(toks: Sequence[Token], depth: int = 0) -> list[tuple[str, 
     return [(variable, tuple(constants)) for variable, constants in (required or {}).items()]
 
 
-def _membership(toks: Sequence[Token]) -> tuple[str, list[Token]] | None:
-    """``?v IN (a, b, ...)``, ``?v = a`` or ``a = ?v`` with IRI constants: (variable name, constants)."""
-    constant = ("iri", "pname")
-    if len(toks) == 3 and toks[1].kind == "punct" and toks[1].text == "=":
-        left, right = toks[0], toks[2]
-        if left.kind == "var" and right.kind in constant:
-            return left.text[1:], [right]
-        if right.kind == "var" and left.kind in constant:
-            return right.text[1:], [left]
+def _term_end(toks: Sequence[Token], i: int) -> int | None:
+    """Where the constant that starts at ``toks[i]`` ends: an IRI, a prefixed name, or a string with
+    its language tag or datatype; None when no constant starts there."""
+    if i >= len(toks):
         return None
-    if (len(toks) >= 5 and toks[0].kind == "var" and toks[1].kind == "word" and toks[1].text.upper() == "IN"
+    if toks[i].kind in ("iri", "pname"):
+        return i + 1
+    if toks[i].kind != "string":
+        return None
+    j = i + 1
+    if j + 1 < len(toks) and toks[j].text == "@" and toks[j + 1].kind == "word":
+        j += 2
+        while j + 1 < len(toks) and toks[j].text == "-" and toks[j + 1].kind in ("word", "number"):
+            j += 2
+    elif j + 1 < len(toks) and toks[j].text == "^^" and toks[j + 1].kind in ("iri", "pname"):
+        j += 2
+    return j
+
+
+def _membership(toks: Sequence[Token]) -> tuple[str, list[Term]] | None:
+    """``?v IN (a, b, ...)``, ``?v = a`` or ``a = ?v``: (variable name, the constants' tokens)."""
+    if len(toks) >= 3 and toks[0].kind == "var" and toks[1].kind == "punct" and toks[1].text == "=":
+        return (toks[0].text[1:], [tuple(toks[2:])]) if _term_end(toks, 2) == len(toks) else None
+    if len(toks) >= 3 and toks[-1].kind == "var" and toks[-2].kind == "punct" and toks[-2].text == "=":
+        return (toks[-1].text[1:], [tuple(toks[:-2])]) if _term_end(toks, 0) == len(toks) - 2 else None
+    if not (len(toks) >= 5 and toks[0].kind == "var" and toks[1].kind == "word" and toks[1].text.upper() == "IN"
             and toks[2].text == "(" and toks[-1].text == ")"):
-        items = toks[3:-1]
-        if len(items) % 2 == 0 or any(t.kind not in constant for t in items[::2]) \
-                or any(t.kind != "punct" or t.text != "," for t in items[1::2]):
+        return None
+    terms: list[Term] = []
+    i, last = 3, len(toks) - 1
+    while True:
+        j = _term_end(toks, i)
+        if j is None or j > last:
             return None
-        return toks[0].text[1:], list(items[::2])
-    return None
+        terms.append(tuple(toks[i:j]))
+        if j == last:
+            return toks[0].text[1:], terms
+        if toks[j].kind != "punct" or toks[j].text != "," or j + 1 >= last:
+            return None
+        i = j + 1
+
+
+def _value(term: Term, resolve: Callable[[Token], str | None]) -> tuple[object, str] | None:
+    """(what the term is, how to write it in VALUES), or None when the term may not be put there:
+    an IRI that does not resolve to an absolute one, a literal that ``=`` compares by value."""
+    first = term[0]
+    if first.kind in ("iri", "pname"):
+        iri = resolve(first) if len(term) == 1 and "\\" not in first.text else None
+        return (iri, f"<{iri}>") if iri is not None and urlsplit(iri).scheme else None
+    # A string: ``=`` on a simple or language-tagged string is true for that very term only (any
+    # other literal is unequal or an error). Escapes and long quotes are left alone: two ways of
+    # writing one string would be two VALUES rows.
+    text = first.text
+    if "\\" in text or text.startswith(('"""', "'''")):
+        return None
+    if len(term) == 1:
+        return ("string", text[1:-1]), text
+    if term[1].text == "@":
+        tag = "".join(t.text for t in term[2:])
+        return ("string", text[1:-1], tag.lower()), f"{text}@{tag}"
+    return (("string", text[1:-1]), text) if resolve(term[2]) == _XSD_STRING else None
 
 
 def _blocks(frame: _Frame, resolve: Callable[[Token], str | None]) -> list[str]:
@@ -321,14 +368,13 @@ def _blocks(frame: _Frame, resolve: Callable[[Token], str | None]) -> list[str]:
     for variable, constants in frame.tests:
         if variable not in frame.bound:
             continue
-        iris: dict[str, None] = {}  # resolved, in order, once each
-        for token in constants:
-            iri = resolve(token)
-            if iri is None or not urlsplit(iri).scheme or "\\" in token.text:
-                break
-            iris[iri] = None
+        written: dict[object, str] = {}  # one row per term, in order
+        for term in constants:
+            value = _value(term, resolve)
+            if value is None or written.setdefault(value[0], value[1]) != value[1]:
+                break  # a term it cannot put there, or one term written two ways ("x"@EN, "x"@en)
         else:
-            blocks.append(f" VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in iris)} }} ")
+            blocks.append(f" VALUES ?{variable} {{ {' '.join(written.values())} }} ")
     return blocks
 
 

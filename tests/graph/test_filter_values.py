@@ -36,6 +36,10 @@ def _graph() -> ox.Store:
         if i % 3 == 0:
             add(f"s{i}", "r", f"o{i % 4}")  # for OPTIONAL { ?s :r ?o }: binds ?o on some rows
         add(f"s{i}", "label", ox.Literal(f"s{i}", language="en"))
+        if i % 3 == 0:  # the same string as other kinds of literal: only the very term may match
+            add(f"s{i}", "label", ox.Literal(f"s{i}"))
+            add(f"s{i}", "label", ox.Literal(f"s{i}", language="zh-hans"))
+            add(f"s{i}", "label", ox.Literal(f"s{i}", datatype=ox.NamedNode(EX + "code")))
         add(f"s{i}", "n", ox.Literal(str(i % 3), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
         if i % 4 == 0:
             node = ox.BlankNode()
@@ -64,7 +68,16 @@ CASES = [
     ("SELECT * { ?s ?p ?o FILTER(?p = :p) FILTER(?p = :q) }", True),  # nothing passes both
     ("SELECT * { ?s ?p ?o FILTER(?o NOT IN (:o1)) }", False),
     ("SELECT * { ?s ?p ?o FILTER(?o != :o1) }", False),
-    ("SELECT * { ?s ?p ?o FILTER(?o = \"o1\") }", False),  # literals compare by value
+    ("SELECT * { ?s ?p ?o FILTER(?o = \"o1\") }", True),
+    ("SELECT * { ?s :label ?l FILTER(?l = \"s3\") }", True),
+    ("SELECT * { ?s :label ?l FILTER(?l = \"s3\"^^<http://www.w3.org/2001/XMLSchema#string>) }", True),
+    ("SELECT * { ?s :label ?l FILTER(?l IN (\"s3\"@en, \"s4\"@en, 's5'@en)) }", True),
+    ("SELECT * { ?s :label ?l FILTER(?l = \"s3\"@zh-Hans || ?l = \"s6\"@zh-hans) }", True),
+    ("SELECT * { ?s :label ?l FILTER(?l IN (\"s3\"@EN, \"s3\"@en)) }", False),  # one term, two ways
+    ("SELECT * { ?s :label ?l FILTER(?l IN (\"s3\", 's3')) }", False),
+    ("SELECT * { ?s :label ?l FILTER(?l = \"s3\"^^:code) }", False),  # other datatypes: by value
+    ("SELECT * { ?s :label ?l FILTER(?l = \"\"\"s3\"\"\") }", False),
+    ("SELECT * { ?s :label ?l FILTER(?l = \"s\\u0033\") }", False),
     ("SELECT * { ?s :n ?n FILTER(?n IN (1, 2)) }", False),
     # OPTIONAL binding the variable: the filter's variable must be bound by the group's own triples
     ("SELECT * { ?s :p ?x OPTIONAL { ?s :r ?o } FILTER(?o = :o0) }", False),
@@ -169,7 +182,8 @@ def _random_group(rng: random.Random, depth: int) -> str:
     membership filters, over the variables ?s ?o ?x ?p (so that the filters often test a variable
     that only some part binds)."""
     variables = ["?s", "?o", "?x", "?p"]
-    terms = {"?s": [":s0", ":s1", ":s4", ":o1"], "?o": [":o0", ":o1", ":o2"], "?x": [":o1", ":o3", ":s2"],
+    terms = {"?s": [":s0", ":s1", ":s4", ":o1"], "?o": [":o0", ":o1", ":o2", '"s3"', '"s3"@en'],
+             "?x": [":o1", ":o3", ":s2", '"s6"@en', "'s0'"],
              "?p": [":p", ":q", ":r"]}
 
     def term(position: str) -> str:
