@@ -41,7 +41,7 @@ from typing import Any, Final, Literal, TypeVar
 
 from starlette.requests import Request  # FastAPI's Request, without importing FastAPI (api/boot.py)
 
-from coopgraph.api.sparql_worker import return_freed_memory
+from coopgraph.graph.heap import return_freed_memory
 from coopgraph.graph.errors import NotReadyError
 
 __all__ = ["Derived", "derived", "projection", "measures", "measures_or_503", "is_large", "label_index",

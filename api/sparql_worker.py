@@ -40,6 +40,7 @@ from xml.sax.saxutils import escape, quoteattr
 from coopgraph.api.ipc import send_reply
 from coopgraph.api.negotiation import CSV, SPARQL_JSON, SPARQL_XML, TSV
 from coopgraph.api.solution_bytes import count_rows, drop_last_row
+from coopgraph.graph.heap import return_freed_memory
 from coopgraph.graph.store.locks import pin_generation
 
 log = logging.getLogger(__name__)
@@ -419,17 +420,6 @@ def load_replica(store_path: str, max_triples: int) -> tuple[Any, int, str, Call
             log.warning("cannot write the snapshot of %s: %s", path.name, exc)
 
     return memory, triples, "copy", write_snapshot
-
-
-def return_freed_memory() -> None:
-    """Hand freed heap pages back to the OS after a large load or build (glibc's malloc would hold
-    them for the life of the process), so RSS shows what the process keeps."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: only the RSS figure is affected
-        pass
 
 
 def _after(event: threading.Event, work: Callable[[], Any]) -> None:

@@ -3,6 +3,7 @@
     .venv/bin/python bench/memory.py                    # the seed graph and 1M triples
     .venv/bin/python bench/memory.py --sizes seed       # the seed graph only
     .venv/bin/python bench/memory.py --sizes 1m --no-oxigraph
+    .venv/bin/python bench/memory.py --sizes 1m --from-file   # `serve --data FILE`: loads at start
 
 For each size: build the store once under ``bench/work/memory-SIZE/`` (``coopgraph build`` of
 data/ for ``seed``, ``coopgraph load`` of bench/data/synthetic-SIZE-s42.nt.gz otherwise; reused on
@@ -161,17 +162,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=10.0,
                         help="seconds to wait after warming, for the build children to exit")
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--from-file", action="store_true",
+                        help="start `coopgraph serve --data FILE` (it loads the file itself, into a temporary "
+                        "store) instead of serving a store loaded beforehand")
     args = parser.parse_args(argv)
     rows = []
     for size in args.sizes.split(","):
         work = REPO / "bench" / "work" / f"memory-{size}"
         work.mkdir(parents=True, exist_ok=True)
         print(f"{size}: coopgraph", flush=True)
-        store = store_for(size, work)
+        source = ["--data", str(data_file(size))] if args.from_file and size != "seed" else [
+            "--store", str(store_for(size, work))]
         system = Coopgraph("coopgraph", "/sparql")
         system.command = lambda _work, port, _data: [  # type: ignore[method-assign]
-            str(BIN / "coopgraph"), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port)]
-        with serving(system, work, store, timeout=args.timeout) as (url, process, _start):
+            str(BIN / "coopgraph"), "serve", *source, "--host", "127.0.0.1", "--port", str(port)]
+        with serving(system, work, work, timeout=args.timeout) as (url, process, _start):
             warm(url.removesuffix("/sparql"), args.timeout)
             time.sleep(args.settle)
             rss, pss = report("coopgraph", process.pid)

@@ -39,6 +39,7 @@ from typing import IO, TYPE_CHECKING, ClassVar, Protocol
 import pyoxigraph as ox
 
 from coopgraph.graph.errors import QueryError, QuerySyntaxError, StoreError, disk_full
+from coopgraph.graph.heap import return_freed_memory
 from coopgraph.graph.store import snapshot as snapshots
 from coopgraph.graph.store.base import Progress, Row, StoreStats
 from coopgraph.graph.store.locks import WriterLock, current_writer, pin_generation, remove_if_unpinned
@@ -327,7 +328,10 @@ class OxigraphStore:
              progress: Progress | None = None) -> LoadResult:
         from coopgraph.graph.load import load_files  # graph.load builds on this module
 
-        return load_files(self.root, files, graph=graph, replace=replace, progress=progress)
+        try:
+            return load_files(self.root, files, graph=graph, replace=replace, progress=progress)
+        finally:  # a server that loads (serve --data, the API) would keep the parser's pages
+            return_freed_memory()
 
     def replace_graph(self, graph: str, ntriples: bytes, *, what: str) -> None:
         node = ox.NamedNode(graph)
