@@ -972,7 +972,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds of wrk on workload b's large-answer mix (default 15)")
     parser.add_argument("--repeats", type=int, default=2, help="wrk runs of each mix, interleaved (default 2)")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--reps", type=int, default=11, help="sequential runs per query (default 11)")
+    parser.add_argument("--reps", type=int, default=101, help="sequential runs per query (default 101; at most "
+                        "--query-budget seconds each)")
     parser.add_argument("--query-budget", type=float, default=20.0, help="seconds at most per query, sequential")
     parser.add_argument("--query-timeout", type=float, default=300.0)
     parser.add_argument("--start-timeout", type=float, default=600.0)
