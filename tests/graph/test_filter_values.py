@@ -170,6 +170,7 @@ def test_a_text_that_does_not_match_its_hints_is_left_alone() -> None:
     "SELECT * { ?s ?p ?o FILTER(?p = ex:a\\-b) }",  # an escaped local name
     "SELECT * { ?s ?p ?o FILTER(?p = <http://\\u0061>) }",  # positions move when escapes are decoded
     "SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o FILTER(?p = <http://a>) } }",
+    "SELECT * { ?s ?p ?o FILTER(((((?p = <http://a>))))) }",  # deeper than the analysis looks
     "INSERT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(?p = <http://a>) }",
 ])
 def test_what_is_not_rewritten(query: str) -> None:
