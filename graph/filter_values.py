@@ -32,7 +32,8 @@ follow the algebra, and a ``VALUES`` block changes the plan.
 
 Nothing is rewritten inside a filter expression (``EXISTS``), a ``SERVICE`` group (another
 engine's business) or a text with ``\\u`` escapes; a constant that does not resolve (an
-undeclared prefix, a relative IRI without a base, an escaped local name) leaves its filter alone.
+undeclared prefix, a relative IRI, which the engine resolves, an escaped local name) leaves its
+filter alone.
 Texts are scanned flat, like everything in :mod:`graph.query_guard`: no recursion on the user's
 nesting. The executor runs the rewritten text and, on a syntax error, the text as written, so
 error messages keep the user's positions.

@@ -100,6 +100,15 @@ def _resolve(token: Token, prefixes: Mapping[str, str], base: str | None) -> str
     return None
 
 
+def _absolute(token: Token, prefixes: Mapping[str, str], relative: set[str]) -> str | None:
+    """The IRI a token denotes when it needs no base to resolve (graph.filter_values writes the IRI
+    out, and Python's ``urljoin`` is not the engine's RFC 3986 resolution in every corner)."""
+    if token.kind == "pname" and token.text.partition(":")[0] in relative:
+        return None
+    iri = _resolve(token, prefixes, None)
+    return iri if iri is not None and urlsplit(iri).scheme else None
+
+
 def _service_allowed(iri: str, allowlist: frozenset[str]) -> bool:
     parts = urlsplit(iri)
     for entry in allowlist:
@@ -212,6 +221,7 @@ def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] 
     services: list[str] = []
     dataset_clause = False
     filters = False
+    relative: set[str] = set()  # prefixes declared with a relative IRI
     toks = list(tokens(text))  # at most max_bytes tokens; the loop below refuses a deep text
     for idx, tok in enumerate(toks):
         if tok.kind == "punct" and tok.text in OPEN:
@@ -240,7 +250,10 @@ def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] 
         elif word == "PREFIX" and nxt is not None and idx + 2 < len(toks):
             declared = toks[idx + 2]
             if nxt.kind == "pname" and declared.kind == "iri":
-                prefixes[nxt.text.rstrip(":").split(":")[0]] = _resolve(declared, known, base) or ""
+                name = nxt.text.rstrip(":").split(":")[0]
+                prefixes[name] = _resolve(declared, known, base) or ""
+                if not urlsplit(declared.text).scheme:
+                    relative.add(name)
         elif word == "BASE" and nxt is not None and nxt.kind == "iri":
             base = _resolve(nxt, known, base)
         elif kind is None and depth == 0 and word in _QUERY_FORMS:
@@ -287,7 +300,7 @@ def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] 
         prefix_use=_prefix_use_of(toks),
         rows=row_bound_of(toks) if kind == "SELECT" else None,
         # Positions in the decoded text are not positions in the text as written if it had escapes.
-        values=values_hints_of(toks, len(text), lambda tok: _resolve(tok, known, base))
+        values=values_hints_of(toks, len(text), lambda tok: _absolute(tok, known, relative))
         if filters and kind != "UPDATE" and text == as_written else (),
     )
 

@@ -107,7 +107,8 @@ CASES = [
     ("SELECT * { { SELECT ?o (COUNT(*) AS ?n) { ?s ?p ?o FILTER(?p = :p) } GROUP BY ?o } FILTER(?o = :o1) }", True),
     ("SELECT * { ?s ?p ?o FILTER(REGEX(STR(?o), \"o1\")) }", False),
     ("SELECT * { ?s ?p ?o FILTER(?o IN (<o1>)) }", False),  # relative, no BASE: the request gives one
-    ("BASE <http://example.org/> SELECT * { ?s ?p ?o FILTER(?o IN (<o1>, :o1)) }", True),
+    ("BASE <http://example.org/> SELECT * { ?s ?p ?o FILTER(?o IN (<o1>)) }", False),  # resolved by the engine
+    ("BASE <http://example.org/> PREFIX r: <> SELECT * { ?s ?p ?o FILTER(?o IN (r:o1)) }", False),
     ("ASK { ?s ?p ?o FILTER(?p = :partOf && ?o = :o3) }", True),
     ("CONSTRUCT { ?s :linked ?o } WHERE { ?s ?p ?o FILTER(?p IN (:p, :q)) }", True),
     ("SELECT * { ?s ?p ?o FILTER(?p IN (:p)) } VALUES ?o { :o1 :o2 }", True),
