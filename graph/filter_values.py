@@ -44,7 +44,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from coopgraph.graph.sparql_tokens import CLOSE, OPEN, Token
 
@@ -85,7 +84,8 @@ def values_hints_of(toks: Sequence[Token], length: int,
                     resolve: Callable[[Token], str | None]) -> tuple[ValuesHint, ...]:
     """Where to put which ``VALUES`` blocks in the text of ``length`` characters that ``toks`` was
     scanned from (a query, not an update: the caller decides). ``resolve`` gives a token's absolute
-    IRI, or None. Positions count from the end of the text, so that declarations put before it
+    IRI, or None when it has none without a base (the only check of that: see
+    :func:`graph.query_guard._absolute`). Positions count from the end of the text, so that declarations put before it
     move nothing."""
     stack: list[_Frame] = []
     hints: list[tuple[int, str]] = []
@@ -363,7 +363,7 @@ def _value(term: Term, resolve: Callable[[Token], str | None]) -> tuple[object, 
     first = term[0]
     if first.kind in ("iri", "pname"):
         iri = resolve(first) if len(term) == 1 and "\\" not in first.text else None
-        return (iri, f"<{iri}>") if iri is not None and urlsplit(iri).scheme else None
+        return (iri, f"<{iri}>") if iri is not None else None
     # A string: ``=`` on a simple or language-tagged string is true for that very term only (any
     # other literal is unequal or an error). Escapes and long quotes are left alone: two ways of
     # writing one string would be two VALUES rows.
