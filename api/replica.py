@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,6 +90,10 @@ class ReplicaCopy:
     load_s: float
     alive: bool = True
     busy: set[Worker] = field(default_factory=set)  # slots with an exchange in flight
+    # Reaping closes descriptor numbers: done twice at once, the second close could hit a number
+    # the first had already freed and something else had reused. Once, under this lock.
+    reap_lock: threading.Lock = field(default_factory=threading.Lock)
+    reaped: bool = False
 
 
 @dataclass
@@ -289,13 +294,19 @@ class MemoryReplica:
 
     @staticmethod
     def _reap(replica: ReplicaCopy) -> None:
-        """Kill (if still alive), wait for and close a replica that is no longer used (blocking)."""
-        if replica.process.is_alive():
-            replica.process.kill()
-        replica.process.join(STOP_GRACE_S)
-        replica.control.close()
-        for worker in replica.workers:
-            worker.conn.close()  # not ``worker.sock``: that one is the loop's to close (see drop)
+        """Kill (if still alive), wait for and close a replica that is no longer used (blocking).
+
+        Safe to call from several threads: the first does the work, the others wait for it."""
+        with replica.reap_lock:
+            if replica.reaped:
+                return
+            if replica.process.is_alive():
+                replica.process.kill()
+            replica.process.join(STOP_GRACE_S)
+            replica.control.close()
+            for worker in replica.workers:
+                worker.conn.close()  # not ``worker.sock``: that one is the loop's to close (see drop)
+            replica.reaped = True
 
     # -- loading ----------------------------------------------------------------------------------
     def load_later(self, delay_s: float) -> None:

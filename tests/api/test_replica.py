@@ -117,7 +117,8 @@ def test_sockets_the_loop_still_reads_are_not_closed_under_it_when_the_replica_d
         assert len(copy.busy) == 3
         os.kill(copy.process.pid, signal.SIGKILL)
         ex._memory.lose(copy, "killed by the test")
-        MemoryReplica._reap(copy)  # the reaping thread's work, done before the loop runs again
+        # the reaping thread's work, done (here, or by that thread while this waits) before the loop runs again
+        MemoryReplica._reap(copy)
         started = time.monotonic()
         outcomes = await asyncio.gather(*victims)
         # answered from disk; before, they waited out the time limit on sockets no one watched
@@ -130,6 +131,37 @@ def test_sockets_the_loop_still_reads_are_not_closed_under_it_when_the_replica_d
             assert time.monotonic() - started < 2.0
 
     run(store_root, body, workers=3, timeout_s=10.0)
+
+
+def test_a_replica_reaped_by_several_threads_at_once_closes_each_descriptor_once(store_root: Path) -> None:
+    """The loss schedules a reaping thread; a second reaper (here, eight) must neither fail nor close
+    a descriptor number twice: the second close could hit a number something else has reused."""
+    from coopgraph.api.replica import MemoryReplica
+
+    async def body(ex: QueryExecutor) -> None:
+        await until_ready(ex)
+        copy = ex._replica
+        assert copy is not None
+        ex._memory.lose(copy, "killed by the test")
+        errors: list[BaseException] = []
+
+        def reap() -> None:
+            try:
+                MemoryReplica._reap(copy)
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=reap) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [] and copy.reaped and not copy.process.is_alive()
+        assert all(worker.conn.closed for worker in copy.workers) and copy.control.closed
+        await until_ready(ex, losses=1)
+        assert (await ex.query("ASK {}", media_type=JSON)).lane == "memory"
+
+    run(store_root, body, workers=2)
 
 
 def test_an_overrun_kills_the_replica_once_then_the_query_only_runs_on_disk(store_root: Path) -> None:
