@@ -94,6 +94,7 @@ class QueryExecutor:
         replica_max_triples: int = 0,
         replica_slots: int = 8,
         replica_load_timeout_s: float = 600.0,
+        replica_poll_us: int = 1000,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be >= 1")
@@ -121,7 +122,7 @@ class QueryExecutor:
             self.store_path, max_triples=replica_max_triples, slot_count=replica_slots,
             load_timeout_s=replica_load_timeout_s, memory_mb=memory_mb, timeout_s=timeout_s,
             queue_timeout_s=self.queue_timeout_s, gate=self._gate, suspects=self._suspects,
-            in_thread=self._disk.in_thread,
+            in_thread=self._disk.in_thread, poll_us=replica_poll_us,
         )
 
     @classmethod
@@ -140,6 +141,7 @@ class QueryExecutor:
             limits=limits,
             replica_max_triples=settings.replica_max_triples,
             replica_slots=settings.replica_slots,
+            replica_poll_us=settings.replica_poll_us,
         )
 
     @property

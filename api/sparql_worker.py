@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import resource
+import select
 import threading
 import time
 import traceback
@@ -285,10 +286,13 @@ def worker_main(
     serve(conn, store, cpu_s)
 
 
-def serve(conn: Connection, store: Any, cpu_s: float) -> None:
-    """Answer jobs from ``conn`` until told to stop, the pipe closes, or memory runs out."""
+def serve(conn: Connection, store: Any, cpu_s: float, idle: IdlePolling | None = None) -> None:
+    """Answer jobs from ``conn`` until told to stop, the pipe closes, or memory runs out.
+    ``idle``: how a slot thread of the memory replica waits between jobs."""
     while True:
         try:
+            if idle is not None:
+                idle.wait_for_job(conn.fileno())
             msg = conn.recv()
         except (EOFError, OSError):
             return
@@ -297,31 +301,43 @@ def serve(conn: Connection, store: Any, cpu_s: float) -> None:
             return
         if msg is None:
             return
-        op, job = msg
-        _arm_cpu_backstop(cpu_s)
+        if idle is not None:
+            idle.started()
         try:
-            body: bytes | None = None
-            if op == "query":
-                result = run_query(store, job)
-                body = result.pop("body")
-                reply: tuple[Any, ...] = ("ok", result)
-            else:
-                store.update(job.text, base_iri=job.base_iri)
-                store.flush()
-                reply = ("ok", None)
-        except Exception as exc:  # noqa: BLE001 - classified; internals go back with a traceback
-            reply = ("err", *_classify(exc))
-        try:
-            send_reply(conn, reply, body)
-            body = None
-        except MemoryError:
-            body = None
-            _send_quietly(conn, ("err", "memory", "the query result ran out of memory"))
+            going_on = _answer(conn, store, cpu_s, msg)
+        finally:
+            if idle is not None:
+                idle.finished()
+        if not going_on:
             return
-        except OSError:
-            return  # the parent closed this pipe (it gave up on the query)
-        if reply[0] == "err" and reply[1] == "memory":
-            return  # the heap may be in a bad state: let the parent start a fresh worker
+
+
+def _answer(conn: Connection, store: Any, cpu_s: float, msg: tuple[str, Any]) -> bool:
+    """Run one job and send its reply; False when this worker must stop (see :func:`serve`)."""
+    op, job = msg
+    _arm_cpu_backstop(cpu_s)
+    try:
+        body: bytes | None = None
+        if op == "query":
+            result = run_query(store, job)
+            body = result.pop("body")
+            reply: tuple[Any, ...] = ("ok", result)
+        else:
+            store.update(job.text, base_iri=job.base_iri)
+            store.flush()
+            reply = ("ok", None)
+    except Exception as exc:  # noqa: BLE001 - classified; internals go back with a traceback
+        reply = ("err", *_classify(exc))
+    try:
+        send_reply(conn, reply, body)
+    except MemoryError:
+        body = None
+        _send_quietly(conn, ("err", "memory", "the query result ran out of memory"))
+        return False
+    except OSError:
+        return False  # the parent closed this pipe (it gave up on the query)
+    # After a memory error the heap may be in a bad state: let the parent start a fresh worker.
+    return not (reply[0] == "err" and reply[1] == "memory")
 
 
 def _send_quietly(conn: Connection, reply: tuple[Any, ...]) -> None:
@@ -333,6 +349,62 @@ def _send_quietly(conn: Connection, reply: tuple[Any, ...]) -> None:
 
 
 # --- the memory replica ----------------------------------------------------------------------
+
+
+class IdlePolling:
+    """How the memory replica's slot threads wait for their next job: asleep in the kernel, except
+    one, the last to have answered, which first polls every slot's pipe for up to ``poll_ns`` while
+    no query runs.
+
+    Why: a thread asleep in the kernel is woken when its job arrives, and on a virtual machine
+    waking an idle CPU costs tens of microseconds, each way of each hop: with the parent's own
+    polling (:data:`api.replica.PARENT_POLL_MAX_NS`) a cheap query over HTTP took 0.35 ms instead
+    of 0.55 (bench/README.md). A client that sends queries one after another finds a thread
+    already running: the parent gives the next job to the slot that answered last (a LIFO queue).
+
+    Polling never competes with a query: one thread polls, only while none runs, and it stops
+    as soon as another slot's pipe has a job (that slot's thread needs the GIL this one holds
+    between polls) or a query starts. The cost is CPU: up to ``poll_ns`` per answer, when the
+    server is otherwise idle (``replica_poll_us``; 0 turns it off)."""
+
+    def __init__(self, fds: list[int], poll_ns: int) -> None:
+        self.fds = fds
+        self.poll_ns = poll_ns
+        self._lock = threading.Lock()
+        self._running = 0
+        self._turn: int | None = None  # the thread that may poll: the last to answer
+        self._local = threading.local()  # a poll object may not be polled by two threads at once
+
+    def wait_for_job(self, fd: int) -> None:
+        """Return once ``fd`` (this thread's pipe) has a job, or has closed."""
+        me = threading.get_ident()
+        local = self._local
+        if not hasattr(local, "own"):
+            local.own = select.poll()
+            local.own.register(fd, select.POLLIN)
+            local.every = select.poll()
+            for other in self.fds:
+                local.every.register(other, select.POLLIN)
+        if self.poll_ns and self._turn == me:
+            until = time.perf_counter_ns() + self.poll_ns
+            while self._turn == me and self._running == 0:
+                ready = local.every.poll(0)
+                if ready:
+                    if any(ready_fd == fd for ready_fd, _ in ready):
+                        return
+                    break  # another slot's job: its thread needs the GIL
+                if time.perf_counter_ns() >= until:
+                    break
+        local.own.poll()  # asleep, without the GIL, until a job (or the end of the pipe) comes
+
+    def started(self) -> None:
+        with self._lock:
+            self._running += 1
+
+    def finished(self) -> None:
+        with self._lock:
+            self._running -= 1
+            self._turn = threading.get_ident()
 
 
 def copy_into_memory(store_path: str) -> Any:
@@ -428,7 +500,8 @@ def _after(event: threading.Event, work: Callable[[], Any]) -> None:
 
 
 def replica_main(
-    control: Connection, slots: list[Connection], store_path: str, memory_mb: int, max_triples: int
+    control: Connection, slots: list[Connection], store_path: str, memory_mb: int, max_triples: int,
+    poll_ns: int = 0,
 ) -> None:
     """Entry point of the memory replica: one process, the store in memory, a thread per slot.
 
@@ -455,8 +528,9 @@ def replica_main(
     # RLIMIT_DATA counts, so slots and the snapshot writer started after it took 8 MiB each of the
     # queries' budget (72 MiB with the default 8 slots; with a small budget a cheap query could then
     # fail to allocate). No query comes before "ready".
+    idle = IdlePolling([conn.fileno() for conn in slots], poll_ns)
     for index, conn in enumerate(slots):
-        threading.Thread(target=serve, args=(conn, memory, 0.0), name=f"replica-slot-{index}",
+        threading.Thread(target=serve, args=(conn, memory, 0.0, idle), name=f"replica-slot-{index}",
                          daemon=True).start()
     answering = threading.Event()
     if write_snapshot is not None:  # once "ready" is sent: queries are answered while it writes
