@@ -200,21 +200,26 @@ def read_reply(data: bytes | bytearray | memoryview) -> tuple[Any, memoryview]:
     return pickle.loads(view[_REPLY_HEADER.size:end]), view[end:]
 
 
-def _spin_read(sock: socket.socket, buf: bytearray, spin_ns: int) -> int:
-    """Poll the non-blocking ``sock`` for up to ``spin_ns`` before the caller waits on the event loop:
-    the bytes read into ``buf``, 0 if none came in time (WorkerDied at end of file).
+async def _poll_read(sock: socket.socket, buf: bytearray, poll_ns: int, keep_polling: Callable[[], bool]) -> int:
+    """Poll the non-blocking ``sock`` for up to ``poll_ns`` (while ``keep_polling()``) before the
+    caller waits on the event loop: the bytes read into ``buf``, 0 if none came (WorkerDied at the
+    end of the pipe).
 
-    Why: a process that sleeps in ``epoll_wait`` while the other answers is woken by the kernel,
-    and on a virtual machine waking an idle CPU costs 50-80 us, a third of a cheap query's whole
-    round trip (``ASK {}``: 200 us, 120 us polling; see bench/README.md). Callers poll only when
-    nothing else is in flight, so the loop has nothing better to do meanwhile."""
-    until = time.perf_counter_ns() + spin_ns
+    Why: a process asleep in ``epoll_wait`` while the other answers is woken by the kernel, and on
+    a virtual machine waking an idle CPU costs tens of microseconds (bench/README.md: with both
+    sides polling, an ``ASK {}`` over HTTP took 0.38-0.44 ms instead of 0.55-0.65). Between two
+    polls the event loop takes one turn (``sleep(0)``: it checks its sockets without waiting), so
+    other requests are served meanwhile; ``sched_yield`` lets a process that waits for this CPU
+    (the replica itself, on a busy machine) go first."""
+    until = time.perf_counter_ns() + poll_ns
     while True:
         try:
             n = sock.recv_into(buf)
         except BlockingIOError:
-            if time.perf_counter_ns() >= until:
+            if time.perf_counter_ns() >= until or not keep_polling():
                 return 0
+            os.sched_yield()
+            await asyncio.sleep(0)
             continue
         if n == 0:
             raise WorkerDied("the worker closed its pipe")
@@ -226,13 +231,13 @@ def _frame_header_in(buf: bytearray, got: int) -> bool:
     return got >= _HEADER.size + _LONG_HEADER.size or (got >= _HEADER.size and _HEADER.unpack_from(buf)[0] != -1)
 
 
-async def _read_frame_start(loop: asyncio.AbstractEventLoop, sock: socket.socket,
-                            spin_ns: int = 0) -> tuple[bytearray, int, int]:
+async def _read_frame_start(loop: asyncio.AbstractEventLoop, sock: socket.socket, poll_ns: int = 0,
+                            keep_polling: Callable[[], bool] = lambda: True) -> tuple[bytearray, int, int]:
     """The first read of a message framed by ``Connection.send_bytes`` (or :func:`send_reply`): up
     to 64 KiB (the whole of most answers, one system call), with where the message starts in it
-    and its size. ``spin_ns``: poll that long first (see :func:`_spin_read`)."""
+    and its size. ``poll_ns``: poll that long first (see :func:`_poll_read`)."""
     first = bytearray(_FIRST_READ)
-    got = _spin_read(sock, first, spin_ns) if spin_ns > 0 else 0
+    got = await _poll_read(sock, first, poll_ns, keep_polling) if poll_ns > 0 else 0
     while not _frame_header_in(first, got):
         n = await loop.sock_recv_into(sock, memoryview(first)[got:])
         if n == 0:
@@ -323,14 +328,14 @@ class BodyStream:
 
 async def exchange(worker: Worker, msg: tuple[str, Any],
                    on_stream: Callable[[Any, BodyStream], None] | None = None,
-                   spin_ns: int = 0) -> tuple[Any, Any]:
+                   poll_ns: int = 0, keep_polling: Callable[[], bool] = lambda: True) -> tuple[Any, Any]:
     """Send a job over the event loop and read its reply: (reply tuple, body view).
 
     With ``on_stream``, a successful reply whose body is over ``STREAM_OVER`` is handed to it as
     (reply, :class:`BodyStream`) once its header is in, and this returns (reply, that stream) when
     the last byte has been read: the caller keeps the slot (and its deadline) until then.
-    ``spin_ns``: poll for the reply that long before waiting on the loop (:func:`_spin_read`); the
-    loop is blocked meanwhile, so only for a caller with nothing else in flight."""
+    ``poll_ns``: poll for the reply that long, while ``keep_polling()``, before waiting on the loop
+    (:func:`_poll_read`); worth it only for a caller with nothing else in flight."""
     assert worker.sock is not None
     loop = asyncio.get_running_loop()
     payload = pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL)
@@ -343,7 +348,7 @@ async def exchange(worker: Worker, msg: tuple[str, Any],
             sent = 0
         if sent < len(data):
             await loop.sock_sendall(worker.sock, data[sent:])
-        first, start, size = await _read_frame_start(loop, worker.sock, spin_ns)
+        first, start, size = await _read_frame_start(loop, worker.sock, poll_ns, keep_polling)
         if on_stream is None:
             return read_reply(await _read_rest(loop, worker.sock, first, start, size))
         if start + size <= len(first):

@@ -63,7 +63,7 @@ _RELOAD_BACKOFF_S = 2.0  # first reload after a loss; doubles per loss within th
 _RELOAD_BACKOFF_MAX_S = 300.0
 _LOSS_WINDOW_S = 600.0
 # How long the event loop polls for the answer of a query that is alone in the replica before it
-# sleeps (api/ipc._spin_read): most cheap queries answer within it (ASK {}: 60-70 us from the send,
+# sleeps (api/ipc._poll_read): most cheap queries answer within it (ASK {}: 60-70 us from the send,
 # p99 115 us at 1M); the replica's slots poll for their next job likewise (sparql_worker.IdlePolling).
 PARENT_POLL_MAX_NS = 200_000
 
@@ -235,10 +235,11 @@ class MemoryReplica:
                 replica.slots.put_nowait(None)
                 raise ReplicaLost
             try:
-                # Alone in the replica: poll for the answer rather than sleep (see PARENT_POLL_MAX_NS).
-                spin_ns = min(self.poll_ns, PARENT_POLL_MAX_NS) if len(replica.busy) == 1 else 0
+                # Alone in the replica: poll for the answer rather than sleep (see PARENT_POLL_MAX_NS),
+                # until another query comes in.
+                poll_ns = min(self.poll_ns, PARENT_POLL_MAX_NS) if len(replica.busy) == 1 else 0
                 async with asyncio.timeout(self.timeout_s):  # no task of its own, unlike wait_for
-                    reply, body = await exchange(worker, msg, on_stream, spin_ns)
+                    reply, body = await exchange(worker, msg, on_stream, poll_ns, lambda: len(replica.busy) == 1)
             except TimeoutError:
                 self._suspects.remember(self._suspects.quarantine, shape)
                 self.lose(replica, "a query ran past the time limit")

@@ -395,6 +395,7 @@ class IdlePolling:
                     break  # another slot's job: its thread needs the GIL
                 if time.perf_counter_ns() >= until:
                     break
+                os.sched_yield()  # a process waiting for this CPU (the client, the server) goes first
         local.own.poll()  # asleep, without the GIL, until a job (or the end of the pipe) comes
 
     def started(self) -> None:

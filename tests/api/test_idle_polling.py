@@ -144,22 +144,41 @@ def test_an_idle_replica_process_uses_no_cpu_once_its_window_is_over(tmp_path: P
     run_executor(root, body, workers=1, replica_max_triples=1000, replica_poll_us=1000)
 
 
-def test_the_parent_polls_for_an_answer_only_within_its_window() -> None:
-    """The server's side (api/ipc._spin_read): bytes as soon as they come, 0 once the window is
-    over (the caller then waits on the event loop), the end of the pipe as a dead worker."""
+def test_the_parent_polls_for_an_answer_only_within_its_window_and_while_told_to() -> None:
+    """The server's side (api/ipc._poll_read): bytes as soon as they come, 0 once the window is
+    over or ``keep_polling`` turns false (the caller then waits on the event loop), the end of the
+    pipe as a dead worker; the event loop runs other work between polls."""
+    import asyncio
     import socket
 
-    from coopgraph.api.ipc import WorkerDied, _spin_read
+    from coopgraph.api.ipc import WorkerDied, _poll_read
 
-    ours, theirs = socket.socketpair()
-    ours.setblocking(False)
-    buf = bytearray(64)
-    started = time.monotonic()
-    assert _spin_read(ours, buf, 50_000_000) == 0
-    assert 0.05 <= time.monotonic() - started < 1.0
-    theirs.send(b"reply")
-    assert _spin_read(ours, buf, 50_000_000) == 5 and buf[:5] == b"reply"
-    theirs.close()
-    with pytest.raises(WorkerDied):
-        _spin_read(ours, buf, 50_000_000)
-    ours.close()
+    async def scenario() -> None:
+        ours, theirs = socket.socketpair()
+        ours.setblocking(False)
+        buf = bytearray(64)
+        turns = 0
+
+        async def other_work() -> None:
+            nonlocal turns
+            while True:
+                turns += 1
+                await asyncio.sleep(0)
+
+        beside = asyncio.create_task(other_work())
+        started = time.monotonic()
+        assert await _poll_read(ours, buf, 50_000_000, lambda: True) == 0
+        assert 0.05 <= time.monotonic() - started < 1.0
+        assert turns > 10  # the loop kept serving while it polled
+        started = time.monotonic()
+        assert await _poll_read(ours, buf, 10_000_000_000, lambda: time.monotonic() - started < 0.05) == 0
+        assert time.monotonic() - started < 1.0  # stopped when told, not after ten seconds
+        theirs.send(b"reply")
+        assert await _poll_read(ours, buf, 50_000_000, lambda: True) == 5 and buf[:5] == b"reply"
+        theirs.close()
+        with pytest.raises(WorkerDied):
+            await _poll_read(ours, buf, 50_000_000, lambda: True)
+        ours.close()
+        beside.cancel()
+
+    asyncio.run(scenario())
