@@ -257,7 +257,7 @@ class QueryExecutor:
         """Apply a SPARQL Update with the readers stopped (see the module docstring)."""
         info = inspect_query(text, self.limits)
         if not info.is_update:
-            raise QueryRejectedError(f"this is a {info.kind} query, not an update")
+            raise QueryRejectedError(f"this is {info.a_query}, not an update")
         async with self._exclusive():
             # The generation changes in place: its snapshots would be stale, even if the write is
             # killed half-way (graph/store/snapshot.py); the replica is stopped by now.

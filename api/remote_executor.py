@@ -214,7 +214,7 @@ class RemoteQueryExecutor:
         """Forward a SPARQL Update to the engine's update URL (the caller checked our token)."""
         info = inspect_query(text, self.limits)
         if not info.is_update:
-            raise QueryRejectedError(f"this is a {info.kind} query, not an update")
+            raise QueryRejectedError(f"this is {info.a_query}, not an update")
         if self.update_url is None:
             raise QueryRejectedError("this remote store has no update URL (set COOPGRAPH_UPDATE_URL)",
                                      http_status=403)

@@ -42,7 +42,8 @@ def run_serve(settings: Settings, *, reload: bool = False) -> None:
         os.environ[f"COOPGRAPH_{name.upper()}"] = value if isinstance(value, str) else _env_value(value)
     # api/boot.py: /sparql answers while the rest of the app is built (FastAPI is ~0.4 s of the start)
     uvicorn.run("coopgraph.api.boot:create_server_app", factory=True, host=settings.host, port=settings.port,
-                reload=reload, log_level="info", proxy_headers=False, access_log=settings.access_log)
+                reload=reload, log_level="info", proxy_headers=False, access_log=settings.access_log,
+                server_header=False)  # names the software to every client, and costs each one a header
 
 
 def _env_value(value: object) -> str:

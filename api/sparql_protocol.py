@@ -242,9 +242,9 @@ async def _run_query(
             family = "graph" if info.kind in ("CONSTRUCT", "DESCRIBE") else "results"
             names = [n for n, m in negotiation.FORMAT_ALIASES[family].items()
                      if m in negotiation.media_types_for(info.kind)]
-            raise HTTPException(406, f"format={params.one('format')} does not fit a {info.kind} query; use "
+            raise HTTPException(406, f"format={params.one('format')} does not fit {info.a_query}; use "
                                      f"format= {', '.join(names)} (or Accept: {offered})")
-        raise HTTPException(406, f"no acceptable format for a {info.kind} query; this endpoint offers {offered}")
+        raise HTTPException(406, f"no acceptable format for {info.a_query}; this endpoint offers {offered}")
     default_graphs = params.all("default-graph-uri")
     named_graphs = params.all("named-graph-uri")
     protocol_dataset = bool(default_graphs or named_graphs)  # if given, it replaces FROM / FROM NAMED
@@ -312,7 +312,7 @@ async def _run_update(
     predefined = predefined_prefixes(settings.base)
     info = inspect_query(update, _limits(settings), predefined)
     if not info.is_update:
-        raise QueryRejectedError(f"this is a {info.kind} query: send it as 'query'")
+        raise QueryRejectedError(f"this is {info.a_query}: send it as 'query'")
     using, using_named = params.all("using-graph-uri"), params.all("using-named-graph-uri")
     if (using or using_named) and info.has_dataset_clause:
         raise QueryRejectedError("using-graph-uri / using-named-graph-uri conflict with USING / WITH in the update")

@@ -85,6 +85,11 @@ class QueryInfo:
     def is_update(self) -> bool:
         return self.kind == "UPDATE"
 
+    @property
+    def a_query(self) -> str:
+        """"a SELECT query", "an ASK query": for messages."""
+        return f"{'an' if self.kind[:1] in 'AEIOU' else 'a'} {self.kind} query"
+
 
 def _resolve(token: Token, prefixes: Mapping[str, str], base: str | None) -> str | None:
     """The absolute IRI a token denotes, or None when it is not a (resolvable) IRI."""

@@ -103,6 +103,9 @@ def test_serve_data_files_gives_a_quick_look_at_any_rdf(tmp_path: Path) -> None:
                     headers={"Accept": "application/sparql-results+json"})
                 if answer.status_code == 200:
                     assert answer.json()["boolean"] is True
+                    # a real uvicorn: it does not name itself, and the answer is not sniffed as HTML
+                    assert "server" not in answer.headers
+                    assert answer.headers["x-content-type-options"] == "nosniff"
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)

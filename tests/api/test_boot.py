@@ -76,7 +76,10 @@ def test_queries_are_answered_while_the_app_is_built_and_everything_after(seed_b
             posted = await client.post("/sparql", data=ASK, headers=JSON)
             assert posted.status_code == 200, posted.text
             assert posted.json()["boolean"] is True
-            assert "content-security-policy" in posted.headers and posted.headers["x-frame-options"] == "DENY"
+            assert posted.headers["x-content-type-options"] == "nosniff"  # the app's security headers
+            xml = await client.post("/sparql", data=ASK, headers={"Accept": "application/sparql-results+xml"})
+            assert xml.status_code == 200 and xml.headers["x-frame-options"] == "DENY"
+            assert "script-src 'self'" in xml.headers["content-security-policy"]
             got = await client.get("/sparql", params=ASK, headers=JSON)
             assert got.status_code == 200 and got.json()["boolean"] is True
             malformed = await client.post("/sparql", data={"query": "SELEC nothing"}, headers=JSON)
