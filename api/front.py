@@ -12,6 +12,7 @@ from typing import Any
 
 from coopgraph.api import sparql_protocol
 from coopgraph.api.data_changes import DataChanges
+from coopgraph.api.negotiation import HTML
 from coopgraph.api.rate_limit import RateLimit, RateLimits
 from coopgraph.api.settings import Settings
 
@@ -28,6 +29,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors * file:")
 EMBED_PREFIXES = ("/embed",)
 VERSIONED_ASSETS = ("/static/lib/", "/static/vendor/")
+_HTML = HTML.encode()
 
 
 def front(inner: Any, settings: Settings) -> Any:
@@ -47,7 +49,7 @@ def renders_as_document(content_type: bytes) -> bool:
     XML of any kind (an XHTML or SVG element in an XML answer runs script; so may an XSLT stylesheet).
     With ``nosniff``, a browser shows JSON, CSV, Turtle or plain text as text and runs no script."""
     media = content_type.split(b";", 1)[0].strip().lower()
-    return not media or media == b"text/html" or media.endswith((b"/xml", b"+xml"))
+    return not media or media == _HTML or media.endswith((b"/xml", b"+xml"))
 
 
 class SecurityHeaders:
