@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
-from coopgraph.graph.errors import QueryRejectedError
+from coopgraph.graph.errors import QueryRejectedError, QuerySyntaxError
 from coopgraph.graph.filter_values import ValuesHint, values_hints_of
 from coopgraph.graph.row_bound import RowBound, row_bound_of
 from coopgraph.graph.sparql_tokens import CLOSE, IRI, OPEN, Token, decode_escapes, tokens
@@ -89,6 +89,20 @@ class QueryInfo:
     def a_query(self) -> str:
         """"a SELECT query", "an ASK query": for messages."""
         return f"{'an' if self.kind[:1] in 'AEIOU' else 'a'} {self.kind} query"
+
+
+def _after_prologue(toks: Sequence[Token]) -> Token | None:
+    """The first token after the PREFIX and BASE declarations, if any."""
+    at = 0
+    while at < len(toks) and toks[at].kind == "word":
+        word = toks[at].text.upper()
+        if word == "PREFIX":
+            at += 3
+        elif word == "BASE":
+            at += 2
+        else:
+            break
+    return toks[at] if at < len(toks) else None
 
 
 def _resolve(token: Token, prefixes: Mapping[str, str], base: str | None) -> str | None:
@@ -291,6 +305,12 @@ def inspect_query(text: str, limits: QueryLimits, predefined: Mapping[str, str] 
                 )
             services.append(iri)
     if kind is None:
+        stray = _after_prologue(toks)
+        if stray is not None:  # "SELEC * WHERE ...": say so, rather than call it an update
+            line = text.count("\n", 0, stray.start) + 1
+            column = stray.start - (text.rfind("\n", 0, stray.start) + 1) + 1
+            raise QuerySyntaxError(f"error at {line}:{column}: expected SELECT, CONSTRUCT, ASK, DESCRIBE or an "
+                                   f"update (INSERT, DELETE, ...), found {stray.text[:40]!r}")
         # Only a prologue (or nothing): an empty update is valid SPARQL, an empty query is not.
         kind = "UPDATE"
     return QueryInfo(

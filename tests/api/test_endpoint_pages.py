@@ -70,6 +70,15 @@ def test_a_format_that_does_not_fit_the_query_form_names_those_that_do(app_clien
     assert construct.status_code == 406 and "ttl" in construct.json()["error"]
 
 
+def test_a_misspelt_query_form_is_named_with_its_place_not_taken_for_an_update(app_client: httpx.Client) -> None:
+    response = app_client.get("/sparql", params={"query": "SELEC * WHERE { ?s ?p ?o }"})
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert "error at 1:1" in message and "'SELEC'" in message and "Update" not in message, message
+    ask = app_client.get("/sparql", params={"query": "ASK {}", "format": "csv"})
+    assert ask.status_code == 406 and "an ASK query" in ask.json()["error"]
+
+
 def test_query_page_curl_snippet_names_a_format_that_fits(app_client: httpx.Client) -> None:
     page = app_client.get("/query").text
     snippet = re.search(r'<code id="snippet-curl">(.*?)</code>', page, re.S)

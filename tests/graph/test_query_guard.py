@@ -115,3 +115,23 @@ def test_using_clauses_refuse_bad_iris() -> None:
 def test_update_dataset_clause_detected() -> None:
     assert inspect_query("WITH <g:a> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", LIMITS).has_dataset_clause
     assert not inspect_query("INSERT DATA { <a:a> <a:b> <a:c> }", LIMITS).has_dataset_clause
+
+
+@pytest.mark.parametrize(("text", "where", "found"), [
+    ("SELEC * WHERE { ?s ?p ?o }", "1:1", "'SELEC'"),
+    ("PREFIX ex: <http://example.org/>\n  ASKK { ?s ?p ?o }", "2:3", "'ASKK'"),
+    ("{ ?s ?p ?o }", "1:1", "'{'"),
+])
+def test_a_text_that_is_neither_a_query_nor_an_update_is_a_syntax_error_where_it_goes_wrong(
+        text: str, where: str, found: str) -> None:
+    """Not "this is a SPARQL Update": the misspelt keyword, where it is."""
+    from coopgraph.graph.errors import QuerySyntaxError
+
+    with pytest.raises(QuerySyntaxError) as caught:
+        inspect_query(text, QueryLimits())
+    assert f"error at {where}" in str(caught.value) and found in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["", "PREFIX ex: <http://example.org/>", "BASE <http://example.org/>"])
+def test_a_prologue_alone_is_an_empty_update(text: str) -> None:
+    assert inspect_query(text, QueryLimits()).kind == "UPDATE"
