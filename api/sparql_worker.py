@@ -358,14 +358,15 @@ class IdlePolling:
 
     Why: a thread asleep in the kernel is woken when its job arrives, and on a virtual machine
     waking an idle CPU costs tens of microseconds, each way of each hop: with the parent's own
-    polling (:data:`api.replica.PARENT_POLL_MAX_NS`) a cheap query over HTTP took 0.35 ms instead
-    of 0.55 (bench/README.md). A client that sends queries one after another finds a thread
+    polling (:data:`api.replica.PARENT_POLL_MAX_NS`) an ``ASK {}`` over HTTP took 0.38-0.44 ms instead
+    of 0.55-0.65 (bench/README.md). A client that sends queries one after another finds a thread
     already running: the parent gives the next job to the slot that answered last (a LIFO queue).
 
-    Polling never competes with a query: one thread polls, only while none runs, and it stops
-    as soon as another slot's pipe has a job (that slot's thread needs the GIL this one holds
-    between polls) or a query starts. The cost is CPU: up to ``poll_ns`` per answer, when the
-    server is otherwise idle (``replica_poll_us``; 0 turns it off)."""
+    Polling keeps out of a query's way: one thread polls, only while none runs, and it stops as
+    soon as another slot's pipe has a job (that slot's thread needs the GIL this one holds between
+    polls) or a query starts; another thread that wants the GIL meanwhile waits at worst the
+    interpreter's switch interval (5 ms; measured: 0.16 ms median). The cost is CPU: up to
+    ``poll_ns`` per answer, when the server is otherwise idle (``replica_poll_us``; 0 turns it off)."""
 
     def __init__(self, fds: list[int], poll_ns: int) -> None:
         self.fds = fds
