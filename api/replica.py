@@ -68,6 +68,12 @@ _LOSS_WINDOW_S = 600.0
 PARENT_POLL_MAX_NS = 200_000
 
 
+def _usable_cpus() -> int:
+    """CPUs this process may run on (its affinity on Linux, every CPU elsewhere)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
 def _close_socket(worker: Worker) -> None:
     """Close a slot's event-loop socket (on the loop's thread, with no exchange waiting on it)."""
     if worker.sock is not None:
@@ -132,7 +138,7 @@ class MemoryReplica:
         self.store_path = store_path
         # Polling instead of sleeping (see PARENT_POLL_MAX_NS); never on one CPU, where it would
         # only hold back the process it waits for.
-        self.poll_ns = poll_us * 1000 if len(os.sched_getaffinity(0)) > 1 else 0
+        self.poll_ns = poll_us * 1000 if _usable_cpus() > 1 else 0
         self.max_triples = max_triples  # 0: no replica
         self.slot_count = slot_count
         self.load_timeout_s = load_timeout_s
