@@ -133,7 +133,7 @@ class MemoryReplica:
         gate: asyncio.Event,
         suspects: Suspects,
         in_thread: Callable[..., asyncio.Future[Any]],
-        poll_us: int = 0,
+        poll_us: int,
     ) -> None:
         self.store_path = store_path
         # Polling instead of sleeping (see PARENT_POLL_MAX_NS); never on one CPU, where it would
