@@ -83,6 +83,8 @@ class _Params:
 
 
 def _parse_form(raw: bytes) -> list[tuple[str, str]]:
+    if not raw:  # a POST's URL, most of the time
+        return []
     try:
         return parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError as exc:
