@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 from coopgraph.api import sparql_protocol
 from coopgraph.api.front import front
-from coopgraph.api.http_server import InFlight, configure
 from coopgraph.api.settings import Settings
 from coopgraph.api.state import AppState, open_app_state
 
@@ -41,9 +40,7 @@ log = logging.getLogger(__name__)
 
 def create_server_app() -> ServerApp:
     """The factory ``coopgraph serve`` hands uvicorn (settings from the environment, as create_app)."""
-    settings = Settings()
-    configure(settings.loop_poll_us)  # the serving loop's selector (api/http_server.py)
-    return ServerApp(settings)
+    return ServerApp(Settings())
 
 
 class _State:
@@ -66,16 +63,6 @@ class ServerApp:
         self._front = front(self._behind_front, settings)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self._dispatch(scope, receive, send)
-            return
-        InFlight.count += 1
-        try:
-            await self._dispatch(scope, receive, send)
-        finally:
-            InFlight.count -= 1
-
-    async def _dispatch(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if self.app is not None:
             await self.app(scope, receive, send)
         elif scope["type"] == "lifespan":

@@ -22,7 +22,7 @@ def run_serve(settings: Settings, *, reload: bool = False) -> None:
     import uvicorn
 
     from coopgraph.api.engine import start_early
-    from coopgraph.api.http_server import UVICORN_HTTP, UVICORN_LOOP
+    from coopgraph.api.http_server import UVICORN_HTTP
 
     with settings.open_store() as store:
         if not store.in_process:
@@ -45,7 +45,7 @@ def run_serve(settings: Settings, *, reload: bool = False) -> None:
     uvicorn.run("coopgraph.api.boot:create_server_app", factory=True, host=settings.host, port=settings.port,
                 reload=reload, log_level="info", proxy_headers=False, access_log=settings.access_log,
                 server_header=False,  # names the software to every client, and costs each one a header
-                loop=UVICORN_LOOP, http=UVICORN_HTTP)  # fewer wake-ups per request (api/http_server.py)
+                http=UVICORN_HTTP)  # a response in one write (api/http_server.py)
 
 
 def _env_value(value: object) -> str:

@@ -78,11 +78,6 @@ class Settings(BaseSettings):
                     "instead of sleeping, when nothing else runs; the server polls for a lone query's answer "
                     "up to 200 us. On a VM this takes 0.1-0.2 ms off each cheap query of a client that sends "
                     "them one after another, for up to this much CPU per answer (0 = never poll; never on one CPU).")
-    loop_poll_us: int = Field(
-        200, ge=0, le=100_000,
-        description="While it serves exactly one request, the server polls its sockets this long (microseconds) "
-                    "before it sleeps, so that the request's body or its answer from the replica finds it awake "
-                    "(api/http_server.py). Costs up to this much CPU per wait (0 = never poll; never on one CPU).")
     result_cache_mb: int = Field(0, ge=0, description="Memory for cached SPARQL answers, keyed by store version "
                                  "(0 = off).")
     service_allowlist: list[str] = Field(default_factory=list,

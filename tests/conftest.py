@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from coopgraph.api.http_server import UVICORN_HTTP, UVICORN_LOOP
+from coopgraph.api.http_server import UVICORN_HTTP
 from coopgraph.api.settings import Settings
 from coopgraph.graph.namespaces import DEFAULT_BASE
 from coopgraph.graph.pipeline import BuildOutcome, DataPaths, run_build
@@ -130,7 +130,7 @@ def start_server(store_root: Path, log_dir: Path, *, env: dict[str, str] | None 
             # what `coopgraph serve` runs (api/boot.py), on the same settings
             [sys.executable, "-m", "uvicorn", "--factory", "coopgraph.api.boot:create_server_app", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning",
-             "--loop", UVICORN_LOOP, "--http", UVICORN_HTTP],
+             "--http", UVICORN_HTTP],
             cwd=REPO, env=environ, stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=preexec,
         )
     return wait_healthy(LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path),

@@ -1,105 +1,22 @@
-"""The serving loop's polling selector and the one-write HTTP protocol (api/http_server.py).
+"""The one-write HTTP protocol (api/http_server.py).
 
-The selector runs on real sockets and its CPU use is read from the process clock; the protocol's
-transport wraps a real asyncio transport (a spy counts the writes that reach it). The live server
-of the other HTTP tests runs on both (tests/conftest.py passes them to uvicorn as ``coopgraph serve``
-does), so every HTTP test exercises them; the last tests here are the cases they are about: a body
-that comes after its headers, pipelined requests, a response too large to hold.
+Its transport wraps a real asyncio transport over a socket pair (a spy counts the writes that reach
+it). The live server of the other HTTP tests runs on it (tests/conftest.py passes it to uvicorn as
+``coopgraph serve`` does), so every HTTP test exercises it; the last tests here are the cases it
+must not break: a body that comes after its headers, pipelined requests, a response too large to
+hold.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from coopgraph.api import http_server
-from coopgraph.api.http_server import HOLD_MAX, CoalescingTransport, InFlight, PollingSelector
+from coopgraph.api.http_server import HOLD_MAX, CoalescingTransport
 from tests.conftest import LiveServer
-
-
-@pytest.fixture
-def polling() -> Iterator[None]:
-    """A 0.3 s window (long enough to see), with one request in flight; restored afterwards."""
-    saved = PollingSelector.poll_ns, InFlight.count
-    PollingSelector.poll_ns, InFlight.count = 300_000_000, 1
-    yield
-    PollingSelector.poll_ns, InFlight.count = saved
-
-
-def _cpu_of(work: Any) -> tuple[Any, float, float]:
-    """(result, wall seconds, this thread's CPU seconds) of ``work()``."""
-    wall, cpu = time.monotonic(), time.thread_time()
-    result = work()
-    return result, time.monotonic() - wall, time.thread_time() - cpu
-
-
-def test_the_selector_polls_within_its_window_and_returns_what_comes(polling: None) -> None:
-    ours, theirs = socket.socketpair()
-    selector = PollingSelector()
-    try:
-        selector.register(ours, 1)  # EVENT_READ
-        threading.Timer(0.05, theirs.send, (b"x",)).start()
-        ready, wall, cpu = _cpu_of(lambda: selector.select(None))
-        assert [key.fileobj for key, _ in ready] == [ours]
-        assert 0.04 < wall < 0.25
-        assert cpu > wall / 3  # it polled, rather than slept: the point of it
-    finally:
-        selector.close()
-        ours.close()
-        theirs.close()
-
-
-def test_the_selector_sleeps_after_its_window_and_never_waits_longer_than_asked(polling: None) -> None:
-    ours, theirs = socket.socketpair()
-    selector = PollingSelector()
-    try:
-        selector.register(ours, 1)
-        PollingSelector.poll_ns = 20_000_000  # 20 ms
-        threading.Timer(0.3, theirs.send, (b"x",)).start()
-        ready, wall, cpu = _cpu_of(lambda: selector.select(None))
-        assert ready and 0.25 < wall < 1.0
-        assert cpu < 0.15  # 20 ms of polling, then asleep until the data came
-        assert ours.recv(1) == b"x"
-        PollingSelector.poll_ns = 300_000_000
-        ready, wall, _ = _cpu_of(lambda: selector.select(0.05))  # a timer due in 50 ms bounds the poll
-        assert ready == [] and wall < 0.2
-    finally:
-        selector.close()
-        ours.close()
-        theirs.close()
-
-
-def test_the_selector_polls_only_while_it_serves_one_request_and_when_on(polling: None) -> None:
-    ours, theirs = socket.socketpair()
-    selector = PollingSelector()
-    try:
-        selector.register(ours, 1)
-        for poll_ns, in_flight in ((300_000_000, 0), (300_000_000, 2), (0, 1)):
-            PollingSelector.poll_ns, InFlight.count = poll_ns, in_flight
-            ready, wall, cpu = _cpu_of(lambda: selector.select(0.2))
-            assert ready == [] and wall >= 0.19
-            assert cpu < 0.05  # asleep the whole time
-    finally:
-        selector.close()
-        ours.close()
-        theirs.close()
-
-
-def test_configure_sets_the_window_in_microseconds_and_never_polls_on_one_cpu(monkeypatch: pytest.MonkeyPatch,
-                                                                              polling: None) -> None:
-    monkeypatch.setattr(http_server.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    http_server.configure(200)
-    assert PollingSelector.poll_ns == 200_000
-    monkeypatch.setattr(http_server.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    http_server.configure(200)
-    assert PollingSelector.poll_ns == 0
 
 
 class Spy:
@@ -225,7 +142,7 @@ def _query_post(query: str) -> tuple[bytes, bytes]:
 
 def test_a_body_that_comes_after_its_headers_is_waited_for(live_server: LiveServer) -> None:
     head, body = _query_post("ASK { ?s ?p ?o }")
-    for delay in (0.0, 0.001, 0.3):  # within the polling window, just past it, long after it
+    for delay in (0.0, 0.001, 0.3):
         answer = _raw(live_server, [(0, head), (delay, body)])
         assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'"boolean":true}')
 
