@@ -53,6 +53,8 @@ class CoalescingTransport:
     def flush(self) -> None:
         if self._held:
             held, self._held, self._held_size = self._held, [], 0
+            if self._transport.is_closing():  # the client went away meanwhile (uvloop would raise)
+                return
             self._transport.write(held[0] if len(held) == 1 else b"".join(held))
 
     def close(self) -> None:

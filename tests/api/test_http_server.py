@@ -104,7 +104,19 @@ def test_close_sends_what_is_held_first_and_abort_drops_it() -> None:
     asyncio.run(scenario())
 
 
-# -- the live server, which runs on both -------------------------------------------------------------
+def test_what_is_held_when_the_connection_goes_is_dropped() -> None:
+    async def scenario() -> None:
+        coalescing, spy, peer = await _connected()
+        coalescing.write(b"too late")
+        spy.transport.close()  # uvicorn's connection_lost, or the client gone, before the turn ends
+        await asyncio.sleep(0)
+        assert spy.writes == [] and coalescing.get_write_buffer_size() == 0
+        peer.close()
+
+    asyncio.run(scenario())
+
+
+# -- the live server, which runs on it ---------------------------------------------------------------
 
 def _raw(server: LiveServer, chunks: list[tuple[float, bytes]], responses: int = 1) -> bytes:
     """Send ``chunks`` (each after its delay) on one connection; read until ``responses`` complete
