@@ -5,8 +5,8 @@ uvicorn writes a response's head and its body in two writes. A client that has r
 then waits for the body, and on a virtual machine waking a process that sleeps in the kernel costs
 tens of microseconds (the waker pays for it), on every cheap query. :class:`OneWriteProtocol` is
 uvicorn's httptools protocol with its transport wrapped in :class:`CoalescingTransport`, which
-sends what one turn of the event loop wrote (a response's head and body) as one write, as Oxigraph
-server does. ``http=`` (an import string) is uvicorn's documented way to choose the protocol.
+sends what one turn of the event loop wrote (a response's head and body) as one write. ``http=``
+(an import string) is uvicorn's documented way to choose the protocol.
 
 Tried and not kept: an event loop whose selector polls for a while before it sleeps, so that a
 request's body (clients send it after the headers) would find the server awake. It needs asyncio's
@@ -53,7 +53,7 @@ class CoalescingTransport:
     def flush(self) -> None:
         if self._held:
             held, self._held, self._held_size = self._held, [], 0
-            if self._transport.is_closing():  # the client went away meanwhile (uvloop would raise)
+            if self._transport.is_closing():  # the client went away meanwhile (uvloop raises once closed)
                 return
             self._transport.write(held[0] if len(held) == 1 else b"".join(held))
 
