@@ -47,7 +47,9 @@ def _read_all(sock: socket.socket, size: int) -> bytes:
     sock.settimeout(5)
     data = b""
     while len(data) < size:
-        data += sock.recv(size - len(data))
+        chunk = sock.recv(size - len(data))
+        assert chunk, f"closed after {len(data)} of {size} bytes"
+        data += chunk
     return data
 
 
